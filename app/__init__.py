@@ -1,0 +1,1 @@
+"""The web application: pages, database and services. Depends on `indicators` and `scoring`."""

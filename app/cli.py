@@ -1,0 +1,275 @@
+"""The `kla` command line: check a catalogue, score an answers file, run the app."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+import yaml
+
+from indicators import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_catalogue
+from scoring import Scorer, Verdict, category_for, format_points, readiness
+from scoring.answer_input import parse_answers
+from scoring.answers import ReviewStatus, to_decimal
+
+TEXT = {
+    "id": {
+        "catalogue": "Katalog",
+        "part": "Bagian",
+        "name": "Nama",
+        "indicators": "Indikator",
+        "questions": "Pertanyaan",
+        "max": "Nilai maks",
+        "summary": "Jumlah: {parts} bagian, {indicators} indikator bernilai, {questions} pertanyaan, nilai maksimum {max}.",
+        "faults": "{n} kesalahan ditemukan di {source}:",
+        "score": "Nilai",
+        "verified": "Terverifikasi",
+        "total": "Total",
+        "category": "Kategori",
+        "next": "Untuk mencapai {category}: +{points} poin dari {n} pertanyaan berikut",
+        "unreachable": "Semua pertanyaan yang terbuka pun belum cukup untuk mencapai {category} (kurang {points} poin).",
+        "top": "Sudah di kategori tertinggi.",
+        "at_risk": "Poin berisiko (dijawab tetapi belum disetujui): {points} dari {n} pertanyaan",
+        "answer_problems": "{n} jawaban tidak dapat dinilai:",
+        "bad_answers_file": "Berkas jawaban tidak dapat dibaca: {problem}",
+        "answers_shape": "Berkas jawaban harus berisi pasangan kode pertanyaan: jawaban.",
+        "now": "sekarang",
+        "gain": "tambahan",
+    },
+    "en": {
+        "catalogue": "Catalogue",
+        "part": "Part",
+        "name": "Name",
+        "indicators": "Indicators",
+        "questions": "Questions",
+        "max": "Max points",
+        "summary": "Total: {parts} parts, {indicators} scored indicators, {questions} questions, maximum {max}.",
+        "faults": "{n} fault(s) found in {source}:",
+        "score": "Score",
+        "verified": "Verified",
+        "total": "Total",
+        "category": "Category",
+        "next": "To reach {category}: +{points} points from these {n} questions",
+        "unreachable": "Even every open question is not enough to reach {category} ({points} points short).",
+        "top": "Already in the highest category.",
+        "at_risk": "Points at risk (answered, not yet approved): {points} in {n} questions",
+        "answer_problems": "{n} answer(s) cannot be scored:",
+        "bad_answers_file": "The answers file cannot be read: {problem}",
+        "answers_shape": "The answers file must map question codes to answers.",
+        "now": "now",
+        "gain": "gain",
+    },
+}
+
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(["id", "en"]),
+    default=lambda: os.environ.get("KLA_LANG", "id"),
+    show_default="id, or $KLA_LANG",
+    help="Language of the messages: id (Bahasa Indonesia) or en.",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """KLA self-assessment tool: the instrument, scoring and the web app."""
+
+
+@main.group()
+def catalogue() -> None:
+    """Work with the instrument file (data/kla_clusters.yaml)."""
+
+
+@catalogue.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@lang_option
+def catalogue_check(file: Path, lang: str) -> None:
+    """Validate FILE and print its parts, indicators, questions and points, or every fault."""
+    cat = _load_or_exit(file, lang)
+    click.echo(catalogue_summary(cat, lang))
+
+
+def catalogue_summary(cat: Catalogue, lang: str) -> str:
+    t = TEXT[lang]
+    info = cat.data.instrument
+    lines = [f"{t['catalogue']}: {info.title if lang == 'id' else info.title_en} ({info.version})", ""]
+    header = f"{t['part']:<6} {t['name']:<44} {t['indicators']:>10} {t['questions']:>10} {t['max']:>10}"
+    lines += [header, "-" * len(header)]
+    n_indicators = n_questions = 0
+    for part in cat.data.parts:
+        q = sum(len(i.questions) for i in part.indicators)
+        n_indicators += len(part.indicators)
+        n_questions += q
+        name = part.name if lang == "id" else part.name_en
+        lines.append(
+            f"{part.code:<6} {_clip(name, 44):<44} {len(part.indicators):>10} {q:>10} {_pts(part.max):>10}"
+        )
+    lines.append("-" * len(header))
+    lines.append(
+        t["summary"].format(
+            parts=len(cat.data.parts),
+            indicators=n_indicators,
+            questions=n_questions,
+            max=_pts(cat.max_total),
+        )
+    )
+    return "\n".join(lines)
+
+
+@main.command("score")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--catalogue",
+    "catalogue_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_CATALOGUE,
+    show_default="data/kla_clusters.yaml",
+    help="The instrument to score against.",
+)
+@lang_option
+def score(file: Path, catalogue_file: Path, lang: str) -> None:
+    """Score an answers file (YAML or JSON) and print parts, total, category and the gap plan.
+
+    FILE maps question codes to answers: an option code ("ya"), a number or
+    percentage (87.5), or {score: 10.5} for points given directly. It may
+    instead hold `answers:` plus `reviews:` (code: approved | returned |
+    waiting, or {status: approved, score: 4}) to show the verified score too.
+    """
+    t = TEXT[lang]
+    cat = _load_or_exit(catalogue_file, lang)
+    raw = _read_answers_file(file, lang)
+    raw_answers, raw_reviews = (raw.get("answers") or {}, raw.get("reviews")) if "answers" in raw else (raw, None)
+    if not isinstance(raw_answers, dict) or (raw_reviews is not None and not isinstance(raw_reviews, dict)):
+        _fail(t["answers_shape"])
+    scorer = Scorer(cat)
+    answers, problems = parse_answers(scorer, raw_answers)
+    verdicts = _parse_verdicts(raw_reviews) if raw_reviews is not None else None
+    if problems:
+        click.echo(t["answer_problems"].format(n=len(problems)), err=True)
+        for problem in problems:
+            click.echo(f"  - {problem.message(lang)}", err=True)
+    click.echo(score_report(scorer, answers, verdicts, lang))
+    if problems:
+        sys.exit(1)
+
+
+def score_report(scorer: Scorer, answers, verdicts, lang: str) -> str:
+    t = TEXT[lang]
+    cat = scorer.catalogue
+    sheet = scorer.score(answers)
+    checked = scorer.verified(answers, verdicts) if verdicts is not None else None
+    header = f"{t['part']:<6} {t['name']:<44} {t['score']:>9} {t['max']:>10}"
+    if checked:
+        header += f" {t['verified']:>13}"
+    lines = [header, "-" * len(header)]
+    for part in cat.data.parts:
+        name = part.name if lang == "id" else part.name_en
+        row = f"{part.code:<6} {_clip(name, 44):<44} {format_points(sheet.parts[part.code]):>9} {_pts(part.max):>10}"
+        if checked:
+            row += f" {format_points(checked.parts[part.code]):>13}"
+        lines.append(row)
+    lines.append("-" * len(header))
+    total = f"{t['total']:<51} {format_points(sheet.total):>9} {_pts(cat.max_total):>10}"
+    if checked:
+        total += f" {format_points(checked.total):>13}"
+    lines.append(total)
+    band = category_for(scorer, sheet)
+    category = f"{t['category']}: {_band_name(band, lang)}"
+    if checked:
+        category += f"   ({t['verified']}: {_band_name(category_for(scorer, checked), lang)})"
+    lines += [category, ""]
+    ready = readiness(scorer, answers, verdicts)
+    if ready.next_category is None:
+        lines.append(t["top"])
+    else:
+        target = _band_name(ready.next_category, lang)
+        if ready.reachable:
+            lines.append(
+                t["next"].format(category=target, points=format_points(ready.points_missing), n=len(ready.plan))
+            )
+        else:
+            short = ready.points_missing - ready.plan_gain
+            lines.append(t["unreachable"].format(category=target, points=format_points(short)))
+        for step in ready.plan:
+            question = cat.questions[step.question].question
+            lines.append(
+                f"  {step.question:<8} +{format_points(step.gain):>6}  "
+                f"({t['now']} {format_points(step.scored)}/{_pts(question.max)})  {_clip(question.text, 70)}"
+            )
+    if ready.at_risk:
+        lines += ["", t["at_risk"].format(points=format_points(ready.at_risk_total), n=len(ready.at_risk))]
+    return "\n".join(lines)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+@click.option("--reload", is_flag=True, help="Restart on code changes (development).")
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
+    """Run the web app with uvicorn (settings from KLA_* environment variables)."""
+    import uvicorn
+
+    click.echo(f"KLA: http://{host}:{port}/")
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True)
+
+
+def _parse_verdicts(raw: dict) -> dict[str, Verdict]:
+    verdicts = {}
+    for code, value in raw.items():
+        if isinstance(value, dict):
+            status, points = value.get("status", "waiting"), to_decimal(value.get("score"))
+        else:
+            status, points = value, None
+        try:
+            verdicts[str(code)] = Verdict(ReviewStatus(str(status)), points)
+        except ValueError:
+            _fail(f"reviews.{code}: '{status}' ∉ approved | returned | waiting")
+    return verdicts
+
+
+def _read_answers_file(file: Path, lang: str) -> dict:
+    t = TEXT[lang]
+    try:
+        text = file.read_text(encoding="utf-8")
+        data = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
+        _fail(t["bad_answers_file"].format(problem=str(exc).splitlines()[0] if str(exc) else exc))
+    if not isinstance(data, dict):
+        _fail(t["answers_shape"])
+    return data
+
+
+def _load_or_exit(file: Path, lang: str) -> Catalogue:
+    try:
+        return load_catalogue(file)
+    except CatalogueError as exc:
+        click.echo(TEXT[lang]["faults"].format(n=len(exc.faults), source=file), err=True)
+        for fault in exc.faults:
+            click.echo(f"  {fault.render(lang)}", err=True)
+        sys.exit(1)
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(2)
+
+
+def _band_name(band, lang: str) -> str:
+    return band.name if lang == "id" else band.name_en
+
+
+def _pts(value) -> str:
+    return f"{value:.2f}"
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,32 @@
+"""The scoring engine: pure functions over a catalogue and answers. No I/O, no database, no web."""
+
+from scoring.answers import Answer, AnswerError, AnswerProblem, ReviewStatus, Stage, Verdict
+from scoring.categories import band_for, category_for, cent_bands, gate_failures
+from scoring.engine import Scorer, ScoreSheet
+from scoring.points import format_points, from_cents, to_cents
+from scoring.provila import ProvilaStatus, provila_status
+from scoring.readiness import AtRisk, PlanStep, Readiness, readiness
+
+__all__ = [
+    "Answer",
+    "AnswerError",
+    "AnswerProblem",
+    "AtRisk",
+    "PlanStep",
+    "ProvilaStatus",
+    "Readiness",
+    "ReviewStatus",
+    "ScoreSheet",
+    "Scorer",
+    "Stage",
+    "Verdict",
+    "band_for",
+    "category_for",
+    "cent_bands",
+    "format_points",
+    "from_cents",
+    "gate_failures",
+    "provila_status",
+    "readiness",
+    "to_cents",
+]
