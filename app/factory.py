@@ -4,29 +4,67 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 
 from app import i18n
 from app.config import Settings
-from app.routes import catalogue, health, home
-from indicators import load_catalogue
+from app.csrf import CsrfRejected, csrf_protect
+from app.db import make_engine
+from app.deps import LoginRequired
+from app.evidence import EvidenceStore, UploadSizeLimit
+from app.i18n import gettext as _
+from app.routes import accounts, administration, health, home, workspace
+from app.routes import catalogue as catalogue_page
+from app.templating import is_partial, render
+from indicators import Catalogue, load_catalogue
 from scoring import Scorer
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 LANGUAGE_COOKIE = "kla_lang"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> FastAPI:
+    """`catalogue` lets tests share one loaded instrument; normally it is read from the settings."""
     settings = settings or Settings()
     # Fail fast: a broken instrument file must stop the start, not the first page view.
-    instrument = load_catalogue(settings.catalogue_file)
+    instrument = catalogue or load_catalogue(settings.catalogue_file)
 
-    app = FastAPI(title="KLA", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="KLA",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(csrf_protect)],
+    )
     app.state.settings = settings
     app.state.catalogue = instrument
     app.state.scorer = Scorer(instrument)
+    app.state.engine = make_engine(settings.resolved_database_url)
+    app.state.evidence = EvidenceStore(settings.evidence_dir, settings.max_upload_bytes)
 
+    _add_language(app)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="kla_session",
+        max_age=settings.session_hours * 3600,
+        same_site="lax",
+        https_only=settings.environment == "production",
+    )
+    app.add_middleware(UploadSizeLimit, max_bytes=settings.max_upload_bytes)
+    _add_error_pages(app)
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (health, home, accounts, catalogue_page, workspace, administration):
+        app.include_router(module.router)
+    return app
+
+
+def _add_language(app: FastAPI) -> None:
     @app.middleware("http")
     async def language(request: Request, call_next):
         asked = request.query_params.get("lang")
@@ -40,8 +78,44 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             response.set_cookie(LANGUAGE_COOKIE, asked, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
         return response
 
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(health.router)
-    app.include_router(home.router)
-    app.include_router(catalogue.router)
-    return app
+
+def _add_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired):
+        target = "/masuk?next=" + request.url.path
+        if request.headers.get("HX-Request") == "true":
+            return HTMLResponse("", status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(CsrfRejected)
+    async def csrf_rejected(request: Request, _exc: CsrfRejected):
+        message = _("This form has expired or came from another site. Reload the page and try again; "
+                    "what you typed is still in the form.")
+        return _error(request, 403, message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        messages = {
+            403: _("You do not have access to this page or this region."),
+            404: _("The page you asked for does not exist."),
+            405: _("This address does not accept that kind of request."),
+            413: _("The file is too large."),
+        }
+        message = exc.detail if isinstance(exc.detail, str) and exc.status_code not in messages else None
+        return _error(request, exc.status_code, message or messages.get(exc.status_code, _("Something went wrong.")))
+
+
+def _error(request: Request, status: int, message: str):
+    if is_partial(request):
+        return HTMLResponse(
+            f'<p class="error" role="alert">{_escape(message)}</p>',
+            status_code=status,
+            headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"},
+        )
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+def _escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app import i18n
+from app.csrf import csrf_token
 from scoring import format_points
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -33,6 +36,30 @@ def decimal_points(value) -> str:
 
 env.filters["maxpoints"] = decimal_points
 
+LOCAL_TIME = ZoneInfo("Asia/Jakarta")  # WIB; the UI says so next to every time
+
+
+def local_time(moment, fmt: str = "%d-%m-%Y %H:%M") -> str:
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LOCAL_TIME).strftime(fmt) + " WIB"
+
+
+env.filters["localtime"] = local_time
+
+
+def file_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        text = f"{size / (1024 * 1024):.1f} MB"
+    else:
+        text = f"{max(1, round(size / 1024))} KB"
+    return text.replace(".", i18n.decimal_mark())
+
+
+env.filters["filesize"] = file_size
+
 
 def is_partial(request: Request) -> bool:
     """HTMX swaps a fragment, except when restoring history (then it needs the page)."""
@@ -42,6 +69,9 @@ def is_partial(request: Request) -> bool:
 def render(request: Request, name: str, context: dict | None = None, *, block: str | None = None, status_code: int = 200):
     """Render a page, or only `block` of it for an HTMX request."""
     context = dict(context or {})
+    context.setdefault("user", getattr(request.state, "user", None))
+    context.setdefault("csrf_token", csrf_token(request))
+    context.setdefault("flash", request.session.pop("flash", None))
     if block and is_partial(request):
         response = templates.TemplateResponse(request, name, context, block_name=block, status_code=status_code)
     else:

@@ -1,9 +1,34 @@
+"""Shared fixtures.
+
+The database is SQLite in a temporary folder, or PostgreSQL when
+KLA_TEST_DATABASE_URL says so (scripts/test.sh runs the suite both ways).
+The schema is built once per run by the Alembic migrations; every test then
+starts from empty tables.
+"""
+
 from __future__ import annotations
 
-import pytest
+import os
+import re
+from dataclasses import dataclass, field
+from types import SimpleNamespace
 
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlmodel import Session, SQLModel, select
+
+from app.config import Settings
+from app.db import make_engine
+from app.factory import create_app
+from app.migrate import upgrade
+from app.models import Agency, Province, Regency, Role, User
+from app.passwords import hash_password
+from app.services.setup import default_agencies, ensure_cycle, open_assessment
 from indicators import DEFAULT_CATALOGUE, load_catalogue
 from scoring import Scorer
+
+PASSWORD = "rahasia-123"
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +44,172 @@ def scorer(catalogue):
 @pytest.fixture(scope="session")
 def catalogue_text() -> str:
     return DEFAULT_CATALOGUE.read_text(encoding="utf-8")
+
+
+# -- database -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("KLA_TEST_DATABASE_URL")
+    if url:
+        engine = make_engine(url)
+        with engine.begin() as connection:  # start from nothing, migrations included
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kla-test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url) -> str:
+    upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture
+def engine(migrated):
+    engine = make_engine(migrated)
+    yield engine
+    _empty_tables(engine)
+    engine.dispose()
+
+
+def _empty_tables(engine) -> None:
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def db(engine):
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+# -- the app --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def settings(migrated, tmp_path) -> Settings:
+    return Settings(environment="test", database_url=migrated, data_dir=tmp_path / "data", max_upload_mb=2)
+
+
+@pytest.fixture
+def app(settings, catalogue, engine):
+    application = create_app(settings, catalogue=catalogue)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def make_client(app):
+    """More than one browser at once (two people editing the same answer)."""
+    clients = []
+
+    def make() -> TestClient:
+        test_client = TestClient(app)
+        test_client.__enter__()
+        clients.append(test_client)
+        return test_client
+
+    yield make
+    for test_client in clients:
+        test_client.__exit__(None, None, None)
+
+
+# -- a small world: two kab/kota in one province, one in another -----------------------
+
+
+@dataclass
+class World:
+    regency_a: Regency
+    regency_b: Regency
+    regency_c: Regency
+    year: int
+    users: dict[str, User] = field(default_factory=dict)
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    assessments: dict[str, object] = field(default_factory=dict)
+
+    def base(self, which: str = "a") -> str:
+        regency = {"a": self.regency_a, "b": self.regency_b, "c": self.regency_c}[which]
+        return f"/r/{regency.code}/{self.year}"
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def world(db, catalogue, password_hash) -> World:
+    db.add_all([Province(code="62", name="Kalimantan Tengah"), Province(code="63", name="Kalimantan Selatan")])
+    a = Regency(code="62.71", province_code="62", name="Kota Palangka Raya")
+    b = Regency(code="62.01", province_code="62", name="Kabupaten Kotawaringin Barat")
+    c = Regency(code="63.71", province_code="63", name="Kota Banjarmasin")
+    db.add_all([a, b, c])
+    db.flush()
+    cycle = ensure_cycle(db, catalogue)
+    result = World(a, b, c, cycle.year)
+    for key, regency in (("a", a), ("b", b), ("c", c)):
+        default_agencies(db, regency, catalogue)
+        result.assessments[key] = open_assessment(db, regency, cycle, catalogue)
+    db.flush()
+    agencies = {(ag.regency_code, ag.role_code): ag for ag in db.exec(select(Agency)).all()}
+    for key, regency in (("a", a), ("b", b)):
+        result.agencies[f"dinkes_{key}"] = agencies[(regency.code, "DINKES")]
+        result.agencies[f"dp3a_{key}"] = agencies[(regency.code, "DP3A")]
+    people = {
+        "admin": dict(role=Role.ADMIN),
+        "province": dict(role=Role.PROVINCE, province_code="62"),
+        "province_other": dict(role=Role.PROVINCE, province_code="63"),
+        "dp3a_a": dict(role=Role.DP3A, regency_code=a.code, agency_id=result.agencies["dp3a_a"].id),
+        "opd_a": dict(role=Role.OPD, regency_code=a.code, agency_id=result.agencies["dinkes_a"].id),
+        "opd_a2": dict(role=Role.OPD, regency_code=a.code, agency_id=result.agencies["dinkes_a"].id),
+        "dp3a_b": dict(role=Role.DP3A, regency_code=b.code, agency_id=result.agencies["dp3a_b"].id),
+        "opd_b": dict(role=Role.OPD, regency_code=b.code, agency_id=result.agencies["dinkes_b"].id),
+    }
+    for username, fields in people.items():
+        user = User(username=username, full_name=username.replace("_", " ").title(), password_hash=password_hash,
+                    **fields)
+        db.add(user)
+        result.users[username] = user
+    db.commit()
+    return result
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(client: TestClient) -> str:
+    page = client.get("/masuk")
+    match = CSRF_FIELD.search(page.text)
+    assert match, "the login page carries a CSRF token"
+    return match.group(1)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
+    """Log in through the real form; returns the session's CSRF token."""
+    token = csrf_of(client)
+    response = client.post("/masuk", data={"username": username, "password": password, "csrf_token": token},
+                           follow_redirects=False)
+    assert response.status_code == 303, response.text
+    # A new session gets a new token: read it from any page.
+    page = client.get("/akun/sandi")
+    return CSRF_FIELD.search(page.text).group(1)
+
+
+@pytest.fixture
+def auth():
+    return SimpleNamespace(login=login, csrf_of=csrf_of, password=PASSWORD)

@@ -5,17 +5,9 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 import pytest
-from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.factory import create_app
-
-
-@pytest.fixture
-def client(tmp_path):
-    app = create_app(Settings(data_dir=tmp_path, environment="test"))
-    with TestClient(app) as client:
-        yield client
 
 
 class _Cells(HTMLParser):
@@ -83,7 +75,7 @@ def test_htmx_request_gets_only_the_part_list(client):
     assert response.text.lstrip().startswith('<section id="part-list"')
     assert "<html" not in response.text
     assert "Indikator 21A" in response.text and "Indikator 4 " not in response.text
-    assert response.headers["Vary"] == "HX-Request"
+    assert "HX-Request" in response.headers["Vary"]
 
 
 def test_broken_catalogue_stops_the_start(tmp_path):

@@ -1,0 +1,35 @@
+"""Who may do what, where. Pure functions of a user and a region, tested as a matrix.
+
+Nobody sees another region's unsubmitted work: answers in progress belong to
+the kab/kota (its agencies and its DP3A) until the DP3A submits them.
+"""
+
+from __future__ import annotations
+
+from app.models import Role, User
+
+
+def may_work_in(user: User, regency_code: str) -> bool:
+    """Answer questions and attach evidence: the region's agencies and its DP3A."""
+    return user.role in (Role.OPD, Role.DP3A) and user.regency_code == regency_code
+
+
+def may_administer(user: User, regency_code: str) -> bool:
+    """Agencies, accounts, assignments and the answering window: the region's DP3A."""
+    return user.role == Role.DP3A and user.regency_code == regency_code
+
+
+def may_see_agency(user: User, regency_code: str, agency_id: int) -> bool:
+    """An agency's focal point sees only its own agency's work; the DP3A sees every agency's."""
+    if not may_work_in(user, regency_code):
+        return False
+    return user.role == Role.DP3A or user.agency_id == agency_id
+
+
+def may_oversee(user: User, regency_code: str, province_code: str) -> bool:
+    """See submitted results: the ministry everywhere, a province within itself, the DP3A at home."""
+    if user.role == Role.ADMIN:
+        return True
+    if user.role == Role.PROVINCE:
+        return user.province_code == province_code
+    return user.role == Role.DP3A and user.regency_code == regency_code

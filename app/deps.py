@@ -1,0 +1,125 @@
+"""FastAPI dependencies: the database session, the current user and the guards.
+
+Guards answer before the handler runs: 401 (log in), 403 (not yours) or 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request
+from sqlmodel import Session, select
+
+from app import access
+from app.models import Agency, Assessment, Cycle, Regency, Role, User
+from indicators import Catalogue
+from scoring import Scorer
+
+
+class LoginRequired(Exception):
+    """No valid session: pages redirect to the login form, htmx gets HX-Redirect."""
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_optional_user(request: Request, session: SessionDep) -> User | None:
+    user_id = request.session.get("uid")
+    if user_id is None:
+        return None
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.session_version != request.session.get("sv"):
+        request.session.pop("uid", None)
+        return None
+    request.state.user = user
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+def get_current_user(user: OptionalUser) -> User:
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def get_catalogue(request: Request) -> Catalogue:
+    return request.app.state.catalogue
+
+
+def get_scorer(request: Request) -> Scorer:
+    return request.app.state.scorer
+
+
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+ScorerDep = Annotated[Scorer, Depends(get_scorer)]
+
+
+@dataclass
+class Place:
+    """The assessment a request is about, resolved from /r/{regency}/{year}."""
+
+    regency: Regency
+    cycle: Cycle
+    assessment: Assessment
+
+
+def get_place(
+    session: SessionDep,
+    user: CurrentUser,
+    regency_code: Annotated[str, Path(max_length=5)],
+    year: Annotated[int, Path(ge=2000, le=2100)],
+) -> Place:
+    regency = session.get(Regency, regency_code)
+    cycle = session.exec(select(Cycle).where(Cycle.year == year)).first()
+    if regency is None or cycle is None:
+        raise HTTPException(404)
+    assessment = session.exec(
+        select(Assessment).where(Assessment.cycle_id == cycle.id, Assessment.regency_code == regency_code)
+    ).first()
+    if assessment is None:
+        raise HTTPException(404)
+    return Place(regency, cycle, assessment)
+
+
+def get_work_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
+    if not access.may_work_in(user, place.regency.code):
+        raise HTTPException(403)
+    return place
+
+
+def get_admin_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
+    if not access.may_administer(user, place.regency.code):
+        raise HTTPException(403)
+    return place
+
+
+WorkPlace = Annotated[Place, Depends(get_work_place)]
+AdminPlace = Annotated[Place, Depends(get_admin_place)]
+
+
+def agency_in(session: Session, place: Place, agency_id: int) -> Agency:
+    agency = session.get(Agency, agency_id)
+    if agency is None or agency.regency_code != place.regency.code:
+        raise HTTPException(404)
+    return agency
+
+
+def require_role(*roles: Role):
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise HTTPException(403)
+        return user
+
+    return Depends(check)

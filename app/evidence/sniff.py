@@ -1,0 +1,330 @@
+"""Decide what an uploaded evidence file *is* from its bytes, never from its name.
+
+Why content sniffing: the file name and the Content-Type header are chosen by whoever
+uploads, so `laporan.pdf` may be a Windows program and `foto.jpg` an HTML page with a
+script in it. Evidence files are later opened by reviewers, on their own computers and in
+their browsers, so the only safe basis for "this is a PDF" is the PDF's own bytes.
+
+The rules are an allow-list: a file is accepted only when it positively matches one of the
+document or image formats civil servants actually upload. Everything else is refused with
+a short code (see `REFUSAL_CODES`) that `messages.refusal_message` turns into words.
+
+Checks are cheap and never extract anything: ZIP-based Office files are judged from the
+central directory (`infolist()`), and PDFs are scanned through a read-only memory map.
+The PDF check is a screen for the common ways to carry active content, not a proof that a
+PDF is harmless; downloads should still be served as attachments with `nosniff`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import mmap
+import re
+import zipfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+REFUSAL_CODES: tuple[str, ...] = (
+    "empty",
+    "executable",
+    "html",
+    "zip_bomb",
+    "corrupt",
+    "unknown_type",
+    "pdf_active_content",
+    "too_large",
+)
+
+
+class RefusedFile(Exception):
+    """The upload is not accepted; `code` is one of `REFUSAL_CODES`.
+
+    `detail` is for logs (it may be technical); `params` feed the user-facing message,
+    e.g. `limit_mb` for `too_large`.
+    """
+
+    def __init__(self, code: str, detail: str = "", **params: object) -> None:
+        if code not in REFUSAL_CODES:
+            raise ValueError(f"unknown refusal code {code!r}")
+        super().__init__(code, detail)
+        self.code = code
+        self.detail = detail
+        self.params = params
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.detail}" if self.detail else self.code
+
+
+@dataclass(frozen=True, slots=True)
+class Sniffed:
+    kind: str
+    media_type: str
+    extension: str
+
+
+ALLOWED_EXTENSIONS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "pdf": ".pdf",
+        "png": ".png",
+        "jpeg": ".jpg",
+        "gif": ".gif",
+        "webp": ".webp",
+        "docx": ".docx",
+        "xlsx": ".xlsx",
+        "doc": ".doc",
+        "xls": ".xls",
+        "odt": ".odt",
+        "ods": ".ods",
+    }
+)
+
+MEDIA_TYPES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "pdf": "application/pdf",
+        "png": "image/png",
+        "jpeg": "image/jpeg",
+        "gif": "image/gif",
+        "webp": "image/webp",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "doc": "application/msword",
+        "xls": "application/vnd.ms-excel",
+        "odt": "application/vnd.oasis.opendocument.text",
+        "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    }
+)
+
+HEAD_BYTES = 64 * 1024
+MARKUP_WINDOW = 1024
+MAX_ZIP_ENTRIES = 10_000
+# Below this declared size a high compression ratio is harmless (sheet XML often
+# compresses 50:1); the ratio rule is for archives that would actually hurt.
+RATIO_FLOOR_BYTES = 1024 * 1024
+
+_EXECUTABLE_MAGICS = (
+    b"MZ",  # Windows PE / DOS
+    b"\x7fELF",  # Linux
+    b"\xfe\xed\xfa\xce",  # Mach-O 32-bit
+    b"\xfe\xed\xfa\xcf",  # Mach-O 64-bit
+    b"\xce\xfa\xed\xfe",  # Mach-O 32-bit, little-endian
+    b"\xcf\xfa\xed\xfe",  # Mach-O 64-bit, little-endian
+    b"\xca\xfe\xba\xbe",  # Mach-O universal (also Java class files)
+    b"#!",  # script with an interpreter line
+)
+_MARKUP_TOKENS = (b"<!doctype", b"<html", b"<script", b"<svg", b"<?xml", b"<body", b"<iframe")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_MAGIC_PREFIXES = (
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF87a", "gif"),
+    (b"GIF89a", "gif"),
+    (_ZIP_MAGIC, "zip"),
+    (_OLE_MAGIC, "ole"),
+)
+
+
+def sniff(path: Path, *, max_unzipped_bytes: int = 200 * 1024 * 1024, max_ratio: int = 100) -> Sniffed:
+    """Return what the file at `path` is, or raise `RefusedFile`."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    if not head:
+        raise RefusedFile("empty", "0 bytes")
+    kind = _kind_from_head(head)
+    if kind == "zip":
+        kind = _zip_kind(path, max_unzipped_bytes, max_ratio)
+    elif kind == "ole":
+        kind = _ole_kind(path, head)
+    elif kind == "pdf":
+        _check_pdf(path, max_unzipped_bytes)
+    return Sniffed(kind, MEDIA_TYPES[kind], ALLOWED_EXTENSIONS[kind])
+
+
+# --- first bytes -------------------------------------------------------------------------
+
+
+def _kind_from_head(head: bytes) -> str:
+    """A kind, or "zip"/"ole" (containers decided later); refuses programs and markup."""
+    if head.startswith(_EXECUTABLE_MAGICS):
+        raise RefusedFile("executable", f"magic {head[:4]!r}")
+    if _starts_with_markup(head):
+        raise RefusedFile("html", "starts with '<'")
+    for magic, kind in _MAGIC_PREFIXES:
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if _contains_markup(head):
+        raise RefusedFile("html", "markup in the first KiB")
+    raise RefusedFile("unknown_type", f"first bytes {head[:8]!r}")
+
+
+def _starts_with_markup(head: bytes) -> bool:
+    text = head[:MARKUP_WINDOW]
+    if text.startswith(codecs.BOM_UTF8):
+        text = text[len(codecs.BOM_UTF8) :]
+    elif text.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = text.decode("utf-16", errors="ignore").encode("utf-8", errors="ignore")
+    return text.lstrip(b" \t\r\n\f\v\x00").startswith(b"<")
+
+
+def _contains_markup(head: bytes) -> bool:
+    # Dropping NULs also catches UTF-16 text without a byte-order mark.
+    window = head[: MARKUP_WINDOW * 2].replace(b"\x00", b"").lower()
+    return any(token in window for token in _MARKUP_TOKENS)
+
+
+# --- ZIP: OOXML and OpenDocument -----------------------------------------------------------
+
+_ODF_KINDS = {
+    b"application/vnd.oasis.opendocument.text": "odt",
+    b"application/vnd.oasis.opendocument.spreadsheet": "ods",
+}
+
+
+def _zip_kind(path: Path, max_unzipped_bytes: int, max_ratio: int) -> str:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            _check_zip_bomb(infos, max_unzipped_bytes, max_ratio)
+            kind = _office_kind(archive, {info.filename for info in infos})
+    except RefusedFile:
+        raise
+    except Exception as exc:  # hostile input: any failure to read the archive means "corrupt"
+        raise RefusedFile("corrupt", f"zip: {type(exc).__name__}: {exc}") from exc
+    if kind is None:
+        raise RefusedFile("unknown_type", "zip that is not docx/xlsx/odt/ods")
+    return kind
+
+
+def _check_zip_bomb(infos: list[zipfile.ZipInfo], max_unzipped_bytes: int, max_ratio: int) -> None:
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise RefusedFile("zip_bomb", f"{len(infos)} entries")
+    unpacked = sum(info.file_size for info in infos)
+    packed = sum(info.compress_size for info in infos)
+    if unpacked > max_unzipped_bytes:
+        raise RefusedFile("zip_bomb", f"declares {unpacked} bytes uncompressed")
+    if unpacked > RATIO_FLOOR_BYTES and unpacked > max_ratio * max(packed, 1):
+        raise RefusedFile("zip_bomb", f"ratio {unpacked / max(packed, 1):.0f}:1")
+
+
+def _office_kind(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    if "mimetype" in names:
+        with archive.open("mimetype") as entry:
+            return _ODF_KINDS.get(entry.read(256).strip())
+    if "[Content_Types].xml" not in names:
+        return None
+    if any(name.endswith("vbaProject.bin") for name in names):
+        return None  # macro-enabled (docm/xlsm): stored as .docx/.xlsx it would not even open
+    word, excel = "word/document.xml" in names, "xl/workbook.xml" in names
+    if word != excel:
+        return "docx" if word else "xlsx"
+    return None  # pptx, or ambiguous
+
+
+# --- OLE2 compound files: legacy .doc and .xls ---------------------------------------------
+
+_OLE_STREAMS = {"WordDocument": "doc", "Workbook": "xls", "Book": "xls"}
+_OLE_ENTRY = re.compile(b"|".join(re.escape(name.encode("utf-16-le") + b"\x00\x00") for name in _OLE_STREAMS))
+_OLE_ENTRY_SIZE = 128
+
+
+def _ole_kind(path: Path, head: bytes) -> str:
+    """Word or Excel, from the names in the compound file's directory.
+
+    Directory entries are 128 bytes, aligned on 128 in the file, and hold the UTF-16LE
+    name, its byte length (with the terminator) and the object type (2 = stream). Checking
+    all three keeps text that merely mentions "WordDocument" from counting. The earliest
+    entry wins, so a Word file with an embedded Excel chart stays a Word file.
+    """
+    if len(head) < 512 or head[0x1C:0x1E] != b"\xfe\xff" or head[0x1E] not in (9, 12):
+        raise RefusedFile("corrupt", "OLE header")
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        for match in _OLE_ENTRY.finditer(data):
+            name = match.group()[:-2].decode("utf-16-le")
+            if _is_stream_entry(data, match.start(), name):
+                return _OLE_STREAMS[name]
+    raise RefusedFile("unknown_type", "OLE file without a Word or Excel stream")
+
+
+def _is_stream_entry(data: mmap.mmap, offset: int, name: str) -> bool:
+    if offset % _OLE_ENTRY_SIZE or offset + _OLE_ENTRY_SIZE > len(data):
+        return False
+    name_length = int.from_bytes(data[offset + 64 : offset + 66], "little")
+    return name_length == 2 * (len(name) + 1) and data[offset + 66] == 2
+
+
+# --- PDF -----------------------------------------------------------------------------------
+
+_PDF_REGULAR = rb"[^\s\x00()<>\[\]{}/%]"
+
+
+def _pdf_names(words: Iterable[str]) -> re.Pattern[bytes]:
+    """Match PDF names exactly, including `#xx` escapes (`/J#61vaScript` is `/JavaScript`)."""
+
+    def letter(char: str) -> bytes:
+        return b"(?:%s|#(?i:%02x))" % (re.escape(char.encode()), ord(char))
+
+    alternatives = b"|".join(b"".join(letter(char) for char in word) for word in words)
+    return re.compile(rb"/(?:" + alternatives + rb")(?!" + _PDF_REGULAR + rb")")
+
+
+# Long names are matched anywhere: eight or more exact bytes never occur by chance. The short
+# `/JS` would, in megabytes of compressed image data, so it is only looked for outside
+# stream bodies (where dictionaries live) and inside inflated object streams.
+_PDF_ACTIVE_LONG = _pdf_names(("JavaScript", "Launch", "EmbeddedFile", "EmbeddedFiles"))
+_PDF_ACTIVE = _pdf_names(("JavaScript", "JS", "Launch", "EmbeddedFile", "EmbeddedFiles"))
+_PDF_OBJSTM = _pdf_names(("ObjStm",))
+_PDF_STREAM = re.compile(rb">>[\s\x00]*stream\r?\n")
+_INFLATE_PIECE = 64 * 1024
+
+
+def _check_pdf(path: Path, max_inflated_bytes: int) -> None:
+    """Refuse scripts, launch actions and attachments, also inside compressed object streams.
+
+    Modern writers put most dictionaries into Flate-compressed object streams, so a raw
+    byte scan alone would miss `/OpenAction << /S /JavaScript ... >>` stored there.
+    """
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        _refuse_active(_PDF_ACTIVE_LONG.search(data), "in the file")
+        budget = max_inflated_bytes
+        position = 0
+        for match in _PDF_STREAM.finditer(data):
+            if match.start() < position:
+                continue  # the keyword sits inside the previous stream's body
+            _refuse_active(_PDF_ACTIVE.search(data, position, match.start()), "in a dictionary")
+            end = data.find(b"endstream", match.end())
+            end = len(data) if end == -1 else end
+            if _PDF_OBJSTM.search(data, position, match.start()):
+                inflated = _inflate(data[match.end() : end], budget)
+                budget -= len(inflated)
+                if budget < 0:
+                    raise RefusedFile("zip_bomb", "PDF object streams inflate beyond the limit")
+                _refuse_active(_PDF_ACTIVE.search(inflated), "in an object stream")
+            position = end
+        _refuse_active(_PDF_ACTIVE.search(data, position), "in a dictionary")
+
+
+def _refuse_active(match: re.Match[bytes] | None, where: str) -> None:
+    if match:
+        raise RefusedFile("pdf_active_content", f"{match.group()!r} {where}")
+
+
+def _inflate(raw: bytes, limit: int) -> bytes:
+    """Flate-decode at most `limit + 1` bytes; keep what decoded before any damage."""
+    inflater = zlib.decompressobj()
+    out = bytearray()
+    for start in range(0, len(raw), _INFLATE_PIECE):
+        try:
+            out += inflater.decompress(raw[start : start + _INFLATE_PIECE], limit + 1 - len(out))
+        except zlib.error:
+            break  # not Flate, or damaged
+        if len(out) > limit or inflater.eof:
+            break
+    return bytes(out)

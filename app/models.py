@@ -1,0 +1,186 @@
+"""Database tables. Schema changes go through Alembic migrations (`migrations/`).
+
+Question codes are stored as text and resolved against the catalogue of the
+assessment's cycle: the instrument lives in YAML, not in the database.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # ministry, national
+    PROVINCE = "province"  # one province's verifiers
+    DP3A = "dp3a"  # one kab/kota's coordinator (task-force secretariat)
+    OPD = "opd"  # one agency of one kab/kota
+
+
+class AnswerStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class Province(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=2)
+    name: str = Field(max_length=100)
+
+
+class Regency(SQLModel, table=True):
+    """A kabupaten or kota."""
+
+    code: str = Field(primary_key=True, max_length=5)
+    province_code: str = Field(foreign_key="province.code", index=True, max_length=2)
+    name: str = Field(max_length=100)
+
+
+class Agency(SQLModel, table=True):
+    """An OPD of one kab/kota, mapped onto a generic agency role of the catalogue."""
+
+    __table_args__ = (UniqueConstraint("regency_code", "short_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    regency_code: str = Field(foreign_key="regency.code", index=True, max_length=5)
+    role_code: str = Field(max_length=40)  # e.g. DINKES; DP3A marks the coordinator
+    short_name: str = Field(max_length=40)  # the local acronym, e.g. DP3APPKB
+    name: str = Field(max_length=200)
+    active: bool = True
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True, max_length=80)
+    full_name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=255)
+    role: Role = Field(max_length=20)
+    province_code: str | None = Field(default=None, foreign_key="province.code", max_length=2)
+    regency_code: str | None = Field(default=None, foreign_key="regency.code", max_length=5)
+    agency_id: int | None = Field(default=None, foreign_key="agency.id")
+    active: bool = True
+    # Bumped on logout elsewhere and password change: old signed cookies stop working.
+    session_version: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed logins, kept in the database so throttling holds across workers."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, max_length=80)
+    client: str = Field(max_length=64)
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Cycle(SQLModel, table=True):
+    """One evaluation year with the instrument version it uses."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(unique=True, index=True)
+    instrument_code: str = Field(max_length=40)
+    instrument_version: str = Field(max_length=20)
+
+
+class Assessment(SQLModel, table=True):
+    """One kab/kota in one cycle."""
+
+    __table_args__ = (UniqueConstraint("cycle_id", "regency_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    cycle_id: int = Field(foreign_key="cycle.id", index=True)
+    regency_code: str = Field(foreign_key="regency.code", index=True, max_length=5)
+    window_open: bool = True  # agencies may answer while the DP3A keeps the window open
+    window_closes_at: datetime | None = None
+    stage: str = Field(default="self", max_length=20)  # scoring.Stage: where the assessment is
+
+
+class Assignment(SQLModel, table=True):
+    """Which agency answers which question (defaults from the catalogue; the DP3A changes it)."""
+
+    __table_args__ = (UniqueConstraint("assessment_id", "question_code", "agency_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", index=True)
+    question_code: str = Field(max_length=40)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+
+
+class Answer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("assessment_id", "question_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", index=True)
+    question_code: str = Field(max_length=40)
+    option: str | None = Field(default=None, max_length=40)
+    value: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 4), nullable=True))
+    note: str = Field(default="", max_length=4000)
+    not_applicable: bool = False
+    status: AnswerStatus = Field(default=AnswerStatus.DRAFT, max_length=20)
+    # Optimistic locking: a save must name the version it started from.
+    version: int = 1
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
+    updated_at: datetime = Field(default_factory=utcnow)
+    submitted_at: datetime | None = None
+
+
+class StoredFile(SQLModel, table=True):
+    """File content, stored once by SHA-256 however often it is attached."""
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    size: int
+    media_type: str = Field(max_length=100)
+    kind: str = Field(max_length=10)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Evidence(SQLModel, table=True):
+    """A file attached to an answer. Removing one keeps the row: old versions stay visible."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    answer_id: int = Field(foreign_key="answer.id", index=True)
+    sha256: str = Field(foreign_key="storedfile.sha256", index=True, max_length=64)
+    filename: str = Field(max_length=160)
+    uploaded_by: int = Field(foreign_key="user.id")
+    uploaded_at: datetime = Field(default_factory=utcnow)
+    removed_at: datetime | None = None
+    removed_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class ReviewEvent(SQLModel, table=True):
+    """A decision or a submission on an answer. Never edited afterwards."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    answer_id: int = Field(foreign_key="answer.id", index=True)
+    stage: str = Field(max_length=20)
+    action: str = Field(max_length=20)  # submitted, approved, returned
+    reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    note: str = Field(default="", max_length=4000)
+    user_id: int = Field(foreign_key="user.id")
+    at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Append-only log; each entry carries the hash of the one before it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    action: str = Field(max_length=40)
+    entity: str = Field(max_length=40)
+    entity_id: str = Field(max_length=80)
+    regency_code: str | None = Field(default=None, max_length=5, index=True)
+    before: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)

@@ -1,0 +1,415 @@
+"""The OPD workspace: an agency's questions, answers with autosave, evidence, submission.
+
+Every route sits under /r/{regency}/{year}: the guard resolves the assessment
+and refuses anyone who does not work in that kab/kota; each question is then
+checked against the agency's assignments (the DP3A may answer any question).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import UTC
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from sqlmodel import Session, select
+from starlette.datastructures import UploadFile
+
+from app.deps import CatalogueDep, CurrentUser, ScorerDep, SessionDep, WorkPlace, agency_in
+from app.evidence import RefusedFile, refusal_message
+from app.forms import parse_answer_form
+from app.i18n import current_language
+from app.i18n import gettext as _
+from app.models import Agency, Answer, Assignment, Evidence, Role, User
+from app.models import StoredFile as StoredFileRow
+from app.services import answers as answer_service
+from app.services import evidence as evidence_service
+from app.templating import render, templates
+
+router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["workspace"])
+
+MAX_FILES_PER_UPLOAD = 10
+
+
+# -- which questions belong to whom -------------------------------------------------
+
+
+def agencies_of(session: Session, regency_code: str) -> list[Agency]:
+    return list(session.exec(select(Agency).where(Agency.regency_code == regency_code).order_by(Agency.short_name)))
+
+
+def assigned_codes(session: Session, assessment_id: int, agency_id: int | None) -> set[str]:
+    query = select(Assignment.question_code).where(Assignment.assessment_id == assessment_id)
+    if agency_id is not None:
+        query = query.where(Assignment.agency_id == agency_id)
+    return set(session.exec(query).all())
+
+
+def chosen_agency(session: Session, place, user: User, opd: int | None) -> Agency | None:
+    """The agency whose questions are shown: the focal point's own; for the DP3A, any (or all)."""
+    if user.role == Role.OPD:
+        return session.get(Agency, user.agency_id)
+    return agency_in(session, place, opd) if opd else None
+
+
+def question_codes_for(session: Session, place, user: User, catalogue, agency: Agency | None) -> list[str]:
+    if agency is None:
+        return list(catalogue.questions)  # the DP3A's "all questions" view
+    codes = assigned_codes(session, place.assessment.id, agency.id)
+    return [code for code in catalogue.questions if code in codes]
+
+
+def check_question(session: Session, place, user: User, catalogue, code: str):
+    ref = catalogue.questions.get(code)
+    if ref is None:
+        raise HTTPException(404)
+    if user.role == Role.OPD and code not in assigned_codes(session, place.assessment.id, user.agency_id):
+        raise HTTPException(403)
+    return ref
+
+
+def may_edit(place, user: User, answer: Answer | None) -> bool:
+    if answer is not None and answer.status not in answer_service.EDITABLE:
+        return False
+    return place.assessment.window_open or user.role == Role.DP3A
+
+
+# -- pages ----------------------------------------------------------------------------
+
+
+@router.get("/isian", name="workspace")
+def workspace(
+    request: Request,
+    place: WorkPlace,
+    session: SessionDep,
+    user: CurrentUser,
+    catalogue: CatalogueDep,
+    scorer: ScorerDep,
+    opd: int | None = None,
+):
+    agency = chosen_agency(session, place, user, opd)
+    codes = question_codes_for(session, place, user, catalogue, agency)
+    answers = answer_service.answers_of(session, place.assessment.id)
+    evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
+    progress = answer_service.progress(codes, answers, evidence)
+    sheet = scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
+    grouped: OrderedDict = OrderedDict()
+    for code in codes:
+        ref = catalogue.questions[code]
+        grouped.setdefault(ref.part.code, (ref.part, OrderedDict()))[1].setdefault(
+            ref.indicator.code, (ref.indicator, [])
+        )[1].append(ref.question)
+    context = {
+        "place": place,
+        "agency": agency,
+        "agencies": agencies_of(session, place.regency.code) if user.role == Role.DP3A else [],
+        "grouped": grouped,
+        "answers": answers,
+        "evidence": evidence,
+        "progress": progress,
+        "sheet": sheet,
+        "max_points": sum(scorer.questions[c].max_cents for c in codes),
+        "catalogue": catalogue,
+    }
+    return render(request, "workspace/index.html", context)
+
+
+def card_context(session: Session, place, user: User, catalogue, scorer, code: str, *, max_upload_mb: int,
+                 **extra) -> dict:
+    ref = catalogue.questions[code]
+    answer = session.exec(
+        select(Answer).where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
+    ).first()
+    points = 0
+    if answer is not None and (value := answer_service.scored(answer)) is not None:
+        points = scorer.question_points(code, value)
+    mine = None if user.role == Role.DP3A else sorted(assigned_codes(session, place.assessment.id, user.agency_id))
+    files = evidence_service.attached(session, answer.id) if answer else []
+    context = {
+        "place": place,
+        "code": code,
+        "ref": ref,
+        "q": ref.question,
+        "scale": catalogue.scales[ref.question.scale],
+        "answer": answer,
+        "points": points,
+        "files": files,
+        "reusable": [e for e in evidence_service.reusable(session, place.assessment.id, mine)
+                     if e.sha256 not in {f.sha256 for f in files if f.removed_at is None}],
+        "editable": may_edit(place, user, answer),
+        "max_upload_mb": max_upload_mb,
+        "catalogue": catalogue,
+        "form_values": None,
+        "message": None,
+    }
+    context.update(extra)
+    return context
+
+
+@router.get("/isian/{code}", name="question_card")
+def question_card(
+    request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
+    catalogue: CatalogueDep, scorer: ScorerDep, code: str,
+):
+    check_question(session, place, user, catalogue, code)
+    context = card_context(session, place, user, catalogue, scorer, code,
+                           max_upload_mb=request.app.state.settings.max_upload_mb)
+    return render(request, "workspace/question.html", context, block="card")
+
+
+# -- saving -----------------------------------------------------------------------------
+
+
+@router.post("/isian/{code}", name="answer_save")
+async def answer_save(
+    request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
+    catalogue: CatalogueDep, scorer: ScorerDep, code: str,
+):
+    ref = check_question(session, place, user, catalogue, code)
+    if not may_edit(place, user, None):
+        return _state(request, code, "error", _("The answering window is closed. Ask your DP3A to reopen it."), 409)
+    form = parse_answer_form(await request.form(), catalogue.scales[ref.question.scale])
+    if form.error:
+        return _state(request, code, "error", form.error, 422)
+    outcome = answer_service.save_answer(session, place.assessment, code, form.given, form.version, user, scorer)
+    if outcome.problem is not None:
+        return _state(request, code, "error", outcome.problem.message(current_language.get()), 422)
+    if outcome.locked:
+        return _state(request, code, "error", _("This answer has been submitted and is read-only until it is returned."), 409)
+    if outcome.conflict is not None:
+        other = session.get(User, outcome.conflict.updated_by) if outcome.conflict.updated_by else None
+        return templates.TemplateResponse(
+            request, "workspace/_conflict.html",
+            {"code": code, "current": outcome.conflict, "other": other, "mine": form.given,
+             "scale": catalogue.scales[ref.question.scale]},
+            status_code=409,
+        )
+    return _saved(request, session, place, user, catalogue, scorer, code, outcome.answer)
+
+
+def _state(request: Request, code: str, kind: str, message: str, status: int):
+    return templates.TemplateResponse(
+        request, "workspace/_state.html", {"code": code, "kind": kind, "message": message}, status_code=status
+    )
+
+
+def _saved(request, session, place, user, catalogue, scorer, code: str, answer: Answer):
+    points = scorer.question_points(code, value) if (value := answer_service.scored(answer)) else 0
+    context = {
+        "code": code,
+        "kind": "saved",
+        "answer": answer,
+        "points": points,
+        "q": catalogue.questions[code].question,
+        "saved_at": answer.updated_at.astimezone(UTC),
+        **_counters(session, place, user, catalogue, scorer),
+    }
+    return templates.TemplateResponse(request, "workspace/_saved.html", context)
+
+
+def _counters(session, place, user, catalogue, scorer) -> dict:
+    """Progress and score of the agency (or the whole region for the DP3A) for out-of-band updates."""
+    agency = session.get(Agency, user.agency_id) if user.role == Role.OPD else None
+    codes = question_codes_for(session, place, user, catalogue, agency)
+    answers = answer_service.answers_of(session, place.assessment.id)
+    evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
+    sheet = scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
+    return {
+        "progress": answer_service.progress(codes, answers, evidence),
+        "sheet": sheet,
+        "max_points": sum(scorer.questions[c].max_cents for c in codes),
+        "oob": True,
+    }
+
+
+@router.post("/isian/{code}/kirim", name="answer_submit")
+def answer_submit(
+    request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
+    catalogue: CatalogueDep, scorer: ScorerDep, code: str,
+):
+    ref = check_question(session, place, user, catalogue, code)
+    answer = session.exec(
+        select(Answer).where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
+    ).first()
+    message = None
+    if not answer_service.is_answered(answer):
+        message = _("Answer the question before submitting it.")
+    elif answer.status not in answer_service.EDITABLE:
+        message = _("This answer has already been submitted.")
+    elif ref.question.evidence.required and not answer_service.evidence_counts(session, [answer.id]):
+        message = _("This question requires evidence: upload at least one file before submitting.")
+    elif not may_edit(place, user, answer):
+        message = _("The answering window is closed. Ask your DP3A to reopen it.")
+    else:
+        answer_service.submit(session, place.assessment, [answer], user)
+    context = card_context(session, place, user, catalogue, scorer, code, message=message,
+                           max_upload_mb=request.app.state.settings.max_upload_mb)
+    context.update(_counters(session, place, user, catalogue, scorer))
+    return render(request, "workspace/question.html", context, block="card", status_code=422 if message else 200)
+
+
+@router.post("/kirim-semua", name="answers_submit_all")
+def answers_submit_all(
+    request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
+    catalogue: CatalogueDep, scorer: ScorerDep,
+):
+    agency = session.get(Agency, user.agency_id) if user.role == Role.OPD else None
+    codes = question_codes_for(session, place, user, catalogue, agency)
+    answers = answer_service.answers_of(session, place.assessment.id, codes)
+    evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
+    ready, missing_evidence = [], 0
+    for code, answer in answers.items():
+        if answer.status not in answer_service.EDITABLE or not answer_service.is_answered(answer):
+            continue
+        if catalogue.questions[code].question.evidence.required and not evidence.get(answer.id):
+            missing_evidence += 1
+            continue
+        ready.append(answer)
+    if not place.assessment.window_open and user.role != Role.DP3A:
+        ready = []
+    sent = answer_service.submit(session, place.assessment, ready, user)
+    parts = [_("%(n)s answers submitted for review.") % {"n": sent}]
+    if missing_evidence:
+        parts.append(_("%(n)s answers were not submitted because their required evidence is missing.")
+                     % {"n": missing_evidence})
+    response = HTMLResponse(f'<p class="ok" role="status">{" ".join(parts)}</p>')
+    response.headers["HX-Refresh"] = "true"
+    request.session["flash"] = " ".join(parts)
+    return response
+
+
+# -- evidence ---------------------------------------------------------------------------
+
+
+def _answer_for_evidence(session, place, user, code: str) -> Answer:
+    """Evidence hangs on an answer; attaching to an unanswered question starts an empty one."""
+    answer = session.exec(
+        select(Answer).where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
+    ).first()
+    if answer is None:
+        answer = Answer(assessment_id=place.assessment.id, question_code=code, updated_by=user.id)
+        session.add(answer)
+        session.flush()
+    return answer
+
+
+@router.post("/isian/{code}/bukti", name="evidence_upload")
+async def evidence_upload(
+    request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
+    catalogue: CatalogueDep, scorer: ScorerDep, code: str,
+):
+    check_question(session, place, user, catalogue, code)
+    form = await request.form()
+    uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
+    existing = session.exec(
+        select(Answer).where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
+    ).first()
+    if not may_edit(place, user, existing):
+        return _evidence_response(request, session, place, user, catalogue, scorer, code,
+                                  [_("This answer is read-only: files cannot be added now.")], status=409)
+    if not uploads:
+        return _evidence_response(request, session, place, user, catalogue, scorer, code,
+                                  [_("Choose at least one file.")], status=422)
+    if len(uploads) > MAX_FILES_PER_UPLOAD:
+        return _evidence_response(request, session, place, user, catalogue, scorer, code,
+                                  [_("At most %(n)s files at once.") % {"n": MAX_FILES_PER_UPLOAD}], status=422)
+    store = request.app.state.evidence
+    answer = _answer_for_evidence(session, place, user, code)
+    messages, accepted = [], 0
+    for upload in uploads:
+        name = upload.filename or "berkas"
+        try:
+            stored = await evidence_service.store_upload(store, upload)
+        except RefusedFile as refused:
+            limit = request.app.state.settings.max_upload_mb
+            text = refusal_message(refused.code, current_language.get(), limit_mb=limit, size_mb=f">{limit}")
+            messages.append(f"{name}: {text}")
+            continue
+        evidence_service.attach(session, place.assessment, answer, stored, name, user)
+        accepted += 1
+    session.commit()
+    if accepted:
+        messages.insert(0, _("%(n)s file(s) uploaded.") % {"n": accepted})
+    return _evidence_response(request, session, place, user, catalogue, scorer, code, messages,
+                              status=200 if accepted else 422, ok=bool(accepted))
+
+
+@router.post("/isian/{code}/bukti-pakai", name="evidence_reuse")
+async def evidence_reuse(
+    request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
+    catalogue: CatalogueDep, scorer: ScorerDep, code: str,
+):
+    check_question(session, place, user, catalogue, code)
+    form = await request.form()
+    try:
+        source = session.get(Evidence, int(str(form.get("evidence_id", ""))))
+    except ValueError:
+        source = None
+    source_answer = session.get(Answer, source.answer_id) if source else None
+    if source is None or source_answer is None or source_answer.assessment_id != place.assessment.id:
+        raise HTTPException(404)
+    check_question(session, place, user, catalogue, source_answer.question_code)
+    existing = session.exec(
+        select(Answer).where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
+    ).first()
+    if not may_edit(place, user, existing):
+        return _evidence_response(request, session, place, user, catalogue, scorer, code,
+                                  [_("This answer is read-only: files cannot be added now.")], status=409)
+    answer = _answer_for_evidence(session, place, user, code)
+    evidence_service.reuse(session, place.assessment, answer, source, user)
+    session.commit()
+    return _evidence_response(request, session, place, user, catalogue, scorer, code,
+                              [_("The file %(name)s is attached here too.") % {"name": source.filename}], ok=True)
+
+
+@router.post("/isian/{code}/bukti/{evidence_id}/hapus", name="evidence_remove")
+def evidence_remove(
+    request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
+    catalogue: CatalogueDep, scorer: ScorerDep, code: str, evidence_id: int,
+):
+    check_question(session, place, user, catalogue, code)
+    evidence = session.get(Evidence, evidence_id)
+    answer = session.get(Answer, evidence.answer_id) if evidence else None
+    if evidence is None or answer is None or answer.assessment_id != place.assessment.id or answer.question_code != code:
+        raise HTTPException(404)
+    if not may_edit(place, user, answer):
+        return _evidence_response(request, session, place, user, catalogue, scorer, code,
+                                  [_("This answer is read-only: files cannot be removed now.")], status=409)
+    if evidence.removed_at is None:
+        evidence_service.remove(session, place.assessment, evidence, user)
+        session.commit()
+    return _evidence_response(request, session, place, user, catalogue, scorer, code,
+                              [_("The file %(name)s was removed; it stays in the history.") % {"name": evidence.filename}],
+                              ok=True)
+
+
+def _evidence_response(request, session, place, user, catalogue, scorer, code, messages, status=200, ok=False):
+    context = card_context(session, place, user, catalogue, scorer, code,
+                           max_upload_mb=request.app.state.settings.max_upload_mb)
+    context.update(_counters(session, place, user, catalogue, scorer))
+    context.update({"upload_messages": messages, "upload_ok": ok})
+    return templates.TemplateResponse(request, "workspace/_evidence_result.html", context, status_code=status)
+
+
+@router.get("/bukti/{evidence_id}", name="evidence_download")
+def evidence_download(
+    request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
+    catalogue: CatalogueDep, evidence_id: int,
+):
+    evidence = session.get(Evidence, evidence_id)
+    answer = session.get(Answer, evidence.answer_id) if evidence else None
+    if evidence is None or answer is None or answer.assessment_id != place.assessment.id:
+        raise HTTPException(404)
+    check_question(session, place, user, catalogue, answer.question_code)
+    stored = session.get(StoredFileRow, evidence.sha256)
+    store = request.app.state.evidence
+    if stored is None or not store.exists(evidence.sha256):
+        raise HTTPException(404)
+    return FileResponse(
+        store.path_for(evidence.sha256),
+        media_type=stored.media_type,
+        filename=evidence.filename,
+        content_disposition_type="attachment",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
+    )
+

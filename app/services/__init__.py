@@ -1,0 +1,1 @@
+"""Database writes in small modules; the pure engines (`scoring`) do the thinking."""

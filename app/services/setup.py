@@ -1,0 +1,67 @@
+"""Set a kab/kota up for a cycle: its agencies, its assessment and who answers what."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from app.models import Agency, Assessment, Assignment, Cycle, Regency
+from app.services import audit
+from indicators import Catalogue
+
+COORDINATOR_ROLE = "DP3A"
+
+
+def ensure_cycle(session: Session, catalogue: Catalogue) -> Cycle:
+    info = catalogue.data.instrument
+    cycle = session.exec(select(Cycle).where(Cycle.year == info.year)).first()
+    if cycle is None:
+        cycle = Cycle(year=info.year, instrument_code=info.code, instrument_version=info.version)
+        session.add(cycle)
+        session.flush()
+    return cycle
+
+
+def default_agencies(session: Session, regency: Regency, catalogue: Catalogue) -> list[Agency]:
+    """One agency per generic role of the catalogue, named after the region.
+
+    The DP3A renames them to the region's own names (DP3APPKB, DPPKBPA3PM...).
+    """
+    existing = {a.role_code: a for a in session.exec(select(Agency).where(Agency.regency_code == regency.code))}
+    created = []
+    for role in catalogue.data.agencies:
+        if role.code in existing:
+            continue
+        short = role.aliases[0] if role.aliases else role.code
+        agency = Agency(regency_code=regency.code, role_code=role.code, short_name=short[:40],
+                        name=f"{role.name} {regency.name}"[:200])
+        session.add(agency)
+        created.append(agency)
+    session.flush()
+    return created
+
+
+def open_assessment(session: Session, regency: Regency, cycle: Cycle, catalogue: Catalogue) -> Assessment:
+    """The assessment of `regency` in `cycle`, created with default assignments if new."""
+    assessment = session.exec(
+        select(Assessment).where(Assessment.cycle_id == cycle.id, Assessment.regency_code == regency.code)
+    ).first()
+    if assessment is not None:
+        return assessment
+    assessment = Assessment(cycle_id=cycle.id, regency_code=regency.code)
+    session.add(assessment)
+    session.flush()
+    agencies = session.exec(select(Agency).where(Agency.regency_code == regency.code, Agency.active)).all()
+    by_role: dict[str, list[Agency]] = {}
+    for agency in agencies:
+        by_role.setdefault(agency.role_code, []).append(agency)
+    coordinator = by_role.get(COORDINATOR_ROLE, [])
+    for ref in catalogue.iter_questions():
+        answering = [a for role in ref.question.agencies for a in by_role.get(role, [])]
+        # Questions whose agencies have no office here fall to the DP3A, which enters the data.
+        for agency in {a.id: a for a in (answering or coordinator)}.values():
+            session.add(Assignment(assessment_id=assessment.id, question_code=ref.question.code,
+                                   agency_id=agency.id))
+    audit.record(session, None, "assessment.open", "assessment", assessment.id, regency_code=regency.code,
+                 after={"cycle": cycle.year})
+    session.flush()
+    return assessment

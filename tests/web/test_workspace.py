@@ -1,0 +1,221 @@
+"""The OPD workspace: answering, autosave with optimistic locking, evidence, submission."""
+
+from __future__ import annotations
+
+import io
+import zlib
+
+from sqlmodel import select
+
+from app.models import Answer, AnswerStatus, AuditEntry, Evidence, StoredFile
+
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _dinkes_option_question(catalogue):
+    """A question assigned to Dinkes with an options scale, and its best option."""
+    for ref in catalogue.iter_questions():
+        scale = catalogue.scales[ref.question.scale]
+        if "DINKES" in ref.question.agencies and scale.kind == "options" and ref.question.max > 0:
+            best = max(scale.options, key=lambda o: o.fraction)
+            return ref.question, best
+    raise AssertionError("no Dinkes question")
+
+
+def _headers(token: str) -> dict:
+    return {"X-CSRF-Token": token, "HX-Request": "true"}
+
+
+def test_workspace_lists_only_the_agencys_questions(client, world, auth, catalogue):
+    auth.login(client, "opd_a")
+    page = client.get(f"{world.base()}/isian")
+    assert page.status_code == 200
+    dinkes = [r.question.code for r in catalogue.iter_questions() if "DINKES" in r.question.agencies]
+    others = [r.question.code for r in catalogue.iter_questions() if r.question.agencies == ("DISDIK",)]
+    assert f'id="q-{dinkes[0]}"' in page.text
+    assert others and f'id="q-{others[0]}"' not in page.text
+    assert f"0 / {len(dinkes)}" in page.text
+
+
+def test_home_sends_each_role_to_its_work(client, world, auth):
+    auth.login(client, "opd_a")
+    response = client.get("/", follow_redirects=False)
+    assert response.headers["location"] == f"{world.base()}/isian"
+
+
+def test_save_an_answer_updates_score_and_version(client, world, auth, catalogue, scorer, db):
+    token = auth.login(client, "opd_a")
+    question, best = _dinkes_option_question(catalogue)
+    url = f"{world.base()}/isian/{question.code}"
+    card = client.get(url, headers={"HX-Request": "true"})
+    assert card.status_code == 200 and 'name="version"' in card.text
+    response = client.post(url, data={"version": "0", "option": best.code, "note": "Perbup 12/2023"},
+                           headers=_headers(token))
+    assert response.status_code == 200, response.text
+    assert "Tersimpan" in response.text
+    assert f'id="version-{question.code}" value="1"' in response.text
+    points = scorer.questions[question.code].max_cents
+    assert f'<span id="points-{question.code}" hx-swap-oob="true">{points // 100},{points % 100:02d}</span>' in response.text
+    answer = db.exec(select(Answer).where(Answer.question_code == question.code)).one()
+    assert answer.option == best.code and answer.version == 1 and answer.note == "Perbup 12/2023"
+    audit = db.exec(select(AuditEntry).where(AuditEntry.action == "answer.save")).all()
+    assert len(audit) == 1 and audit[0].after["option"] == best.code
+
+
+def test_value_off_the_scale_gets_a_message_in_indonesian(client, world, auth, catalogue):
+    token = auth.login(client, "opd_a")
+    question, _ = _dinkes_option_question(catalogue)
+    response = client.post(f"{world.base()}/isian/{question.code}", data={"version": "0", "option": "palsu"},
+                           headers=_headers(token))
+    assert response.status_code == 422
+    assert "tidak ada pada skala jawabannya" in response.text
+
+
+def test_two_people_saving_from_the_same_version_conflict_and_both_texts_survive(
+    make_client, world, auth, catalogue, db
+):
+    question, best = _dinkes_option_question(catalogue)
+    first, second = make_client(), make_client()
+    token_1 = auth.login(first, "opd_a")
+    token_2 = auth.login(second, "opd_a2")
+    url = f"{world.base()}/isian/{question.code}"
+    saved = first.post(url, data={"version": "0", "option": best.code, "note": "teks pertama"}, headers=_headers(token_1))
+    assert saved.status_code == 200
+    # Both now edit version 1.
+    again = first.post(url, data={"version": "1", "option": best.code, "note": "teks A"}, headers=_headers(token_1))
+    assert again.status_code == 200
+    clash = second.post(url, data={"version": "1", "option": best.code, "note": "teks B"}, headers=_headers(token_2))
+    assert clash.status_code == 409
+    assert "teks A" in clash.text and "teks B" in clash.text  # theirs shown, mine kept
+    assert "Opd A" in clash.text
+    stored = db.exec(select(Answer).where(Answer.question_code == question.code)).one()
+    assert stored.note == "teks A" and stored.version == 2
+    # Keeping one's own version is a deliberate save on top of the newer one.
+    keep = second.post(url, data={"version": "2", "option": best.code, "note": "teks B"}, headers=_headers(token_2))
+    assert keep.status_code == 200
+
+
+def test_upload_pdf_then_reuse_it_without_a_second_copy(client, world, auth, catalogue, db, app):
+    token = auth.login(client, "opd_a")
+    codes = [r.question.code for r in catalogue.iter_questions() if "DINKES" in r.question.agencies]
+    first, second = codes[0], codes[1]
+    response = client.post(
+        f"{world.base()}/isian/{first}/bukti",
+        files={"files": ("../../laporan gizi.pdf", io.BytesIO(PDF), "application/pdf")},
+        headers=_headers(token),
+    )
+    assert response.status_code == 200, response.text
+    assert "1 berkas diunggah" in response.text
+    evidence = db.exec(select(Evidence)).one()
+    assert evidence.filename == "laporan gizi.pdf"
+    reuse = client.post(f"{world.base()}/isian/{second}/bukti-pakai", data={"evidence_id": str(evidence.id)},
+                        headers=_headers(token))
+    assert reuse.status_code == 200, reuse.text
+    assert len(db.exec(select(Evidence)).all()) == 2
+    assert len(db.exec(select(StoredFile)).all()) == 1
+    root = app.state.settings.evidence_dir
+    stored = [p for p in root.rglob("*") if p.is_file() and p.relative_to(root).parts[0] != "tmp"]
+    assert len(stored) == 1
+    download = client.get(f"{world.base()}/bukti/{evidence.id}")
+    assert download.status_code == 200 and download.content == PDF
+    assert download.headers["content-disposition"].startswith("attachment")
+    assert download.headers["x-content-type-options"] == "nosniff"
+
+
+def test_executable_renamed_pdf_is_refused_and_nothing_is_stored(client, world, auth, catalogue, db, app):
+    token = auth.login(client, "opd_a")
+    code = next(r.question.code for r in catalogue.iter_questions() if "DINKES" in r.question.agencies)
+    response = client.post(
+        f"{world.base()}/isian/{code}/bukti",
+        files={"files": ("laporan.pdf", io.BytesIO(b"MZ\x90\x00" + b"\x00" * 200), "application/pdf")},
+        headers=_headers(token),
+    )
+    assert response.status_code == 422
+    assert "program, bukan dokumen" in response.text
+    assert db.exec(select(Evidence)).all() == []
+    assert db.exec(select(StoredFile)).all() == []
+    evidence_dir = app.state.settings.evidence_dir
+    assert not [p for p in evidence_dir.rglob("*") if p.is_file()]
+
+
+def test_submit_makes_the_answer_read_only(client, world, auth, catalogue, db):
+    token = auth.login(client, "opd_a")
+    question = next(
+        r.question for r in catalogue.iter_questions()
+        if "DINKES" in r.question.agencies and not r.question.evidence.required
+        and catalogue.scales[r.question.scale].kind == "options"
+    )
+    option = catalogue.scales[question.scale].options[-1].code
+    url = f"{world.base()}/isian/{question.code}"
+    client.post(url, data={"version": "0", "option": option}, headers=_headers(token))
+    submitted = client.post(f"{url}/kirim", headers=_headers(token))
+    assert submitted.status_code == 200, submitted.text
+    assert "read-only" in submitted.text or "hanya dapat dibaca" in submitted.text
+    answer = db.exec(select(Answer).where(Answer.question_code == question.code)).one()
+    assert answer.status == AnswerStatus.SUBMITTED
+    blocked = client.post(url, data={"version": str(answer.version), "option": option, "note": "x"},
+                          headers=_headers(token))
+    assert blocked.status_code == 409
+
+
+def test_required_evidence_blocks_submission(client, world, auth, catalogue):
+    token = auth.login(client, "opd_a")
+    question = next(
+        r.question for r in catalogue.iter_questions()
+        if "DINKES" in r.question.agencies and r.question.evidence.required
+        and catalogue.scales[r.question.scale].kind == "options"
+    )
+    url = f"{world.base()}/isian/{question.code}"
+    client.post(url, data={"version": "0", "option": catalogue.scales[question.scale].options[-1].code},
+                headers=_headers(token))
+    response = client.post(f"{url}/kirim", headers=_headers(token))
+    assert response.status_code == 422
+    assert "bukti" in response.text.lower()
+
+
+def test_opd_cannot_touch_another_agencys_question(client, world, auth, catalogue):
+    token = auth.login(client, "opd_a")
+    other = next(r.question.code for r in catalogue.iter_questions() if r.question.agencies == ("DISDIK",))
+    response = client.post(f"{world.base()}/isian/{other}", data={"version": "0"}, headers=_headers(token))
+    assert response.status_code == 403
+
+
+def test_post_without_csrf_token_is_refused(client, world, auth, catalogue):
+    auth.login(client, "opd_a")
+    question, best = _dinkes_option_question(catalogue)
+    response = client.post(f"{world.base()}/isian/{question.code}", data={"version": "0", "option": best.code})
+    assert response.status_code == 403
+    assert "kedaluwarsa" in response.text
+
+
+def test_cross_site_post_is_refused_even_with_a_token(client, world, auth, catalogue):
+    token = auth.login(client, "opd_a")
+    question, best = _dinkes_option_question(catalogue)
+    response = client.post(
+        f"{world.base()}/isian/{question.code}",
+        data={"version": "0", "option": best.code},
+        headers={**_headers(token), "Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert response.status_code == 403
+
+
+def test_png_upload_is_accepted(client, world, auth, catalogue):
+    token = auth.login(client, "opd_a")
+    code = next(r.question.code for r in catalogue.iter_questions() if "DINKES" in r.question.agencies)
+    raw = b"\x00\xff\x00\x00"
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", b"\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00")
+        + _chunk(b"IDAT", zlib.compress(raw))
+        + _chunk(b"IEND", b"")
+    )
+    response = client.post(f"{world.base()}/isian/{code}/bukti",
+                           files={"files": ("foto.png", io.BytesIO(png), "image/png")}, headers=_headers(token))
+    assert response.status_code == 200, response.text
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
