@@ -217,6 +217,81 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True)
 
 
+@main.group()
+def db() -> None:
+    """The database (KLA_DATABASE_URL, or SQLite in KLA_DATA_DIR)."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending schema migration (Alembic)."""
+    from app.config import Settings
+    from app.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings.resolved_database_url)
+    click.echo(f"OK: {_redacted(settings.resolved_database_url)}")
+
+
+@main.group()
+def regions() -> None:
+    """Provinces and kabupaten/kota (Kemendagri codes, data/regions/)."""
+
+
+@regions.command("load")
+def regions_load() -> None:
+    """Load all 38 provinces and 514 kabupaten/kota (missing ones only)."""
+    from sqlmodel import Session
+
+    from app.config import Settings
+    from app.db import make_engine
+    from app.migrate import upgrade
+    from app.services.regions import load_regions
+
+    settings = Settings()
+    upgrade(settings.resolved_database_url)
+    with Session(make_engine(settings.resolved_database_url)) as session:
+        provinces, regencies = load_regions(session)
+    click.echo(f"{provinces} provinsi, {regencies} kabupaten/kota")
+
+
+@main.command("demo")
+def demo() -> None:
+    """Create the demo world (all regions; Kalimantan Tengah mid-cycle) and print the accounts.
+
+    Safe to run again: what exists is kept.
+    """
+    from sqlmodel import Session
+
+    from app.config import Settings
+    from app.db import make_engine
+    from app.evidence import EvidenceStore
+    from app.migrate import upgrade
+    from app.services.demo import DEMO_PASSWORD, build_demo
+
+    settings = Settings()
+    upgrade(settings.resolved_database_url)
+    catalogue = load_catalogue(settings.catalogue_file)
+    store = EvidenceStore(settings.evidence_dir, settings.max_upload_bytes)
+    with Session(make_engine(settings.resolved_database_url), expire_on_commit=False) as session:
+        report = build_demo(session, catalogue, store)
+    click.echo(f"Wilayah: {report.provinces} provinsi, {report.regencies} kabupaten/kota")
+    click.echo("")
+    click.echo(f"Akun demo (kata sandi semua akun: {DEMO_PASSWORD})")
+    for username, role, where in report.accounts:
+        click.echo(f"  {username:<28} {role:<9} {where}")
+    click.echo("")
+    click.echo("Nilai evaluasi mandiri Kalimantan Tengah:")
+    for region, total, category in report.scores:
+        click.echo(f"  {region:<40} {total:>8}  {category}")
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _parse_verdicts(raw: dict) -> dict[str, Verdict]:
     verdicts = {}
     for code, value in raw.items():

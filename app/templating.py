@@ -61,6 +61,14 @@ def file_size(size: int) -> str:
 env.filters["filesize"] = file_size
 
 
+def dom_id(code: str) -> str:
+    """Question codes hold dots ("1.2a"), which CSS selectors read as classes: use a safe form in ids."""
+    return code.replace(".", "_")
+
+
+env.filters["domid"] = dom_id
+
+
 def is_partial(request: Request) -> bool:
     """HTMX swaps a fragment, except when restoring history (then it needs the page)."""
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"

@@ -50,7 +50,8 @@ def _clean(name: str) -> str:
         for char in name
         if char not in _FORBIDDEN and unicodedata.category(char) not in _DROPPED_CATEGORIES
     )
-    return _strip_edges(" ".join(name.split()))
+    # Again: removing an invisible mark can leave a letter and an accent to be composed.
+    return _strip_edges(unicodedata.normalize("NFC", " ".join(name.split())))
 
 
 def _strip_edges(name: str) -> str:

@@ -32,7 +32,7 @@ from app.evidence import ALLOWED_EXTENSIONS, safe_filename
         ("", ".pdf", "berkas.pdf"),
         ("../", ".pdf", "berkas.pdf"),
         ("   ", ".docx", "berkas.docx"),
-        ("a<b>c:d\"e|f?g*h.pdf", ".pdf", "abcdefgh.pdf"),
+        ('a<b>c:d"e|f?g*h.pdf', ".pdf", "abcdefgh.pdf"),
         ("laporan\x00\x1f\x7f.pdf", ".pdf", "laporan.pdf"),
         ("tagihan\u202efdp.exe", ".pdf", "tagihanfdp.pdf"),  # right-to-left override
         ("Laporan   Tahunan\t2024 .pdf", ".pdf", "Laporan Tahunan 2024.pdf"),
@@ -48,6 +48,10 @@ def test_examples(raw, extension, expected):
 def test_normalises_to_nfc():
     decomposed = unicodedata.normalize("NFD", "Réka Kegiatan.pdf")
     assert safe_filename(decomposed, ".pdf") == unicodedata.normalize("NFC", "Réka Kegiatan.pdf")
+
+
+def test_normalises_after_dropping_invisible_marks():
+    assert safe_filename("Re\u200d\u0301ka.pdf", ".pdf") == "R\u00e9ka.pdf"
 
 
 def test_long_names_are_cut_but_keep_the_extension():

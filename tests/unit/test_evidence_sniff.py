@@ -93,7 +93,10 @@ def test_result_is_frozen(tmp_path):
 
 HOSTILE = {
     "empty file": (b"", "empty"),
-    "windows program named .pdf": (b"MZ\x90\x00" + b"\x00" * 200 + b"This program cannot be run", "executable"),
+    "windows program named .pdf": (
+        b"MZ\x90\x00" + b"\x00" * 200 + b"This program cannot be run",
+        "executable",
+    ),
     "linux program": (b"\x7fELF\x02\x01\x01" + b"\x00" * 100, "executable"),
     "mac program": (b"\xcf\xfa\xed\xfe" + b"\x00" * 100, "executable"),
     "shell script": (b"#!/bin/sh\nrm -rf ~\n", "executable"),
@@ -131,7 +134,9 @@ def test_refuses_ole_name_that_is_not_a_directory_entry(tmp_path):
     [
         pytest.param(None, id="pptx"),
         pytest.param({"foto.jpg": b"\xff\xd8\xff"}, id="plain zip"),
-        pytest.param({"[Content_Types].xml": b"", "word/document.xml": b"", "xl/workbook.xml": b""}, id="both"),
+        pytest.param(
+            {"[Content_Types].xml": b"", "word/document.xml": b"", "xl/workbook.xml": b""}, id="both"
+        ),
         pytest.param({"word/document.xml": b"<w:document/>"}, id="no content types"),
         pytest.param(
             {"[Content_Types].xml": b"", "xl/workbook.xml": b"", "xl/vbaProject.bin": b"\xcc"},

@@ -8,6 +8,7 @@ import zlib
 from sqlmodel import select
 
 from app.models import Answer, AnswerStatus, AuditEntry, Evidence, StoredFile
+from app.templating import dom_id
 
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
@@ -35,8 +36,8 @@ def test_workspace_lists_only_the_agencys_questions(client, world, auth, catalog
     assert page.status_code == 200
     dinkes = [r.question.code for r in catalogue.iter_questions() if "DINKES" in r.question.agencies]
     others = [r.question.code for r in catalogue.iter_questions() if r.question.agencies == ("DISDIK",)]
-    assert f'id="q-{dinkes[0]}"' in page.text
-    assert others and f'id="q-{others[0]}"' not in page.text
+    assert f'id="q-{dom_id(dinkes[0])}"' in page.text
+    assert others and f'id="q-{dom_id(others[0])}"' not in page.text
     assert f"0 / {len(dinkes)}" in page.text
 
 
@@ -56,9 +57,9 @@ def test_save_an_answer_updates_score_and_version(client, world, auth, catalogue
                            headers=_headers(token))
     assert response.status_code == 200, response.text
     assert "Tersimpan" in response.text
-    assert f'id="version-{question.code}" value="1"' in response.text
+    assert f'id="version-{dom_id(question.code)}" value="1"' in response.text
     points = scorer.questions[question.code].max_cents
-    assert f'<span id="points-{question.code}" hx-swap-oob="true">{points // 100},{points % 100:02d}</span>' in response.text
+    assert f'<span id="points-{dom_id(question.code)}" hx-swap-oob="true">{points // 100},{points % 100:02d}</span>' in response.text
     answer = db.exec(select(Answer).where(Answer.question_code == question.code)).one()
     assert answer.option == best.code and answer.version == 1 and answer.note == "Perbup 12/2023"
     audit = db.exec(select(AuditEntry).where(AuditEntry.action == "answer.save")).all()

@@ -1,0 +1,248 @@
+"""The demo world: every region, Kalimantan Tengah in the middle of a cycle.
+
+Kota Palangka Raya, Pulang Pisau and Kotawaringin Barat stand as Madya,
+Kapuas, Katingan, Kotawaringin Timur and Sukamara as Pratama (the seven the
+demo names as awarded); the others are part-way. Kota Palangka Raya is the
+one to click through: agencies with accounts, answers in every state, small
+evidence files, one answer returned with a reason.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlmodel import Session, select
+
+from app.evidence import EvidenceStore
+from app.models import Agency, Answer, AnswerStatus, Assessment, Evidence, Regency, ReviewEvent, Role, User, utcnow
+from app.passwords import hash_password
+from app.services import audit
+from app.services.evidence import register
+from app.services.regions import load_regions
+from app.services.setup import default_agencies, ensure_cycle, open_assessment
+from indicators import Catalogue
+from scoring import Answer as ScoredAnswer
+from scoring import Scorer, category_for, format_points
+from scoring.samples import possible_answers
+
+DEMO_PASSWORD = "demo-kla-2024"
+PROVINCE = "62"
+FOCUS = "62.71"  # Kota Palangka Raya
+
+# Target category per kab/kota of the demo province; None: still early in the cycle.
+TARGETS = {
+    "62.71": "madya", "62.11": "madya", "62.01": "madya",
+    "62.03": "pratama", "62.06": "pratama", "62.02": "pratama", "62.08": "pratama",
+}
+BAND_MIDDLE = {"pratama": 560, "madya": 650}
+# Local names of the women's and children's agency differ in every region (KLA.md).
+LOCAL_DP3A = {"62.71": ("DPPKBPA3PM", "Dinas Pengendalian Penduduk, Keluarga Berencana, Pemberdayaan "
+                        "Perempuan dan Perlindungan Anak dan Pemberdayaan Masyarakat Kota Palangka Raya")}
+FOCUS_AGENCIES = ("DINKES", "DISDIK", "DUKCAPIL", "DINSOS", "BAPPEDA", "KEMENAG", "POLRES")
+
+
+@dataclass
+class DemoReport:
+    provinces: int = 0
+    regencies: int = 0
+    accounts: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, where
+    scores: list[tuple[str, str, str]] = field(default_factory=list)  # region, total, category
+
+
+def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, seed: int = 2024) -> DemoReport:
+    """Create the demo world; running it twice changes nothing the second time."""
+    report = DemoReport()
+    report.provinces, report.regencies = load_regions(session)
+    cycle = ensure_cycle(session, catalogue)
+    scorer = Scorer(catalogue)
+    rng = random.Random(seed)
+    _account(session, report, "admin.kemenpppa", "Admin Kementerian PPPA", Role.ADMIN, "Nasional")
+    _account(session, report, "prov.kalteng", "Verifikator Provinsi Kalimantan Tengah", Role.PROVINCE,
+             "Kalimantan Tengah", province_code=PROVINCE)
+    regencies = session.exec(select(Regency).where(Regency.province_code == PROVINCE).order_by(Regency.code)).all()
+    for regency in regencies:
+        default_agencies(session, regency, catalogue)
+        _local_names(session, regency.code)
+        fresh = _is_fresh(session, regency.code, cycle)
+        assessment = open_assessment(session, regency, cycle, catalogue)
+        agencies = {a.role_code: a for a in session.exec(select(Agency).where(Agency.regency_code == regency.code))}
+        slug = _slug(regency.name)
+        dp3a = _account(session, report, f"dp3a.{slug}", f"Admin DP3A {regency.name}", Role.DP3A, regency.name,
+                        regency_code=regency.code, agency_id=agencies["DP3A"].id)
+        if regency.code == FOCUS:
+            for role in FOCUS_AGENCIES:
+                _account(session, report, f"{role.lower()}.{slug}", f"Operator {role} {regency.name}", Role.OPD,
+                         regency.name, regency_code=regency.code, agency_id=agencies[role].id)
+        if fresh:
+            _answer_region(session, catalogue, scorer, store, assessment, regency.code, dp3a, rng)
+        session.commit()
+        answers = {
+            a.question_code: a for a in session.exec(select(Answer).where(Answer.assessment_id == assessment.id))
+        }
+        sheet = scorer.score({c: s for c, a in answers.items() if (s := _scored(a)) is not None})
+        report.scores.append((regency.name, format_points(sheet.total), category_for(scorer, sheet).name))
+    session.commit()
+    return report
+
+
+def _is_fresh(session: Session, regency_code: str, cycle) -> bool:
+    return session.exec(
+        select(Assessment).where(Assessment.cycle_id == cycle.id, Assessment.regency_code == regency_code)
+    ).first() is None
+
+
+def _slug(name: str) -> str:
+    for prefix in ("Kabupaten ", "Kota "):
+        name = name.removeprefix(prefix)
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def _local_names(session: Session, regency_code: str) -> None:
+    local = LOCAL_DP3A.get(regency_code)
+    if not local:
+        return
+    agency = session.exec(
+        select(Agency).where(Agency.regency_code == regency_code, Agency.role_code == "DP3A")
+    ).first()
+    agency.short_name, agency.name = local
+    session.add(agency)
+
+
+def _account(session, report, username, full_name, role, where, **fields) -> User:
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None:
+        user = User(username=username, full_name=full_name, role=role,
+                    password_hash=hash_password(DEMO_PASSWORD), **fields)
+        session.add(user)
+        session.flush()
+    report.accounts.append((username, role.value, where))
+    return user
+
+
+def _scored(answer: Answer) -> ScoredAnswer | None:
+    if answer.option is not None:
+        return ScoredAnswer(option=answer.option)
+    if answer.value is not None:
+        return ScoredAnswer(value=Decimal(answer.value))
+    return None
+
+
+def _pick_answers(scorer: Scorer, codes: list[str], quality: float, rng: random.Random) -> dict[str, ScoredAnswer]:
+    """One answer per question, better on average as `quality` rises (0..1)."""
+    chosen = {}
+    for code in codes:
+        options = possible_answers(scorer, code)
+        ranked = sorted(options, key=lambda a: scorer.question_points(code, a))
+        spread = min(len(ranked) - 1, max(0, round(rng.gauss(quality, 0.25) * (len(ranked) - 1))))
+        chosen[code] = ranked[spread]
+    return chosen
+
+
+def _answers_for_target(scorer, codes, target_points, rng) -> dict[str, ScoredAnswer]:
+    low, high = 0.0, 1.0
+    best = {}
+    for _ in range(14):
+        quality = (low + high) / 2
+        state = rng.getstate()
+        best = _pick_answers(scorer, codes, quality, rng)
+        rng.setstate(state)
+        total = scorer.score(best).total / 100
+        if total < target_points:
+            low = quality
+        else:
+            high = quality
+    return best
+
+
+def _answer_region(session, catalogue, scorer, store, assessment, regency_code, dp3a, rng) -> None:
+    codes = list(catalogue.questions)
+    target = TARGETS.get(regency_code)
+    focus = regency_code == FOCUS
+    if target:
+        # The focus region leaves a fifth of its questions open, so it aims higher to stay in its band.
+        aim = BAND_MIDDLE[target] * (1.25 if focus else 1)
+        chosen = _answers_for_target(scorer, codes, aim, rng)
+    else:
+        share = rng.uniform(0.2, 0.6)
+        chosen = _pick_answers(scorer, rng.sample(codes, int(len(codes) * share)), 0.45, rng)
+    if focus:  # leave a fifth open so there is something to do
+        for code in rng.sample(sorted(chosen), len(chosen) // 5):
+            del chosen[code]
+    reasons = [r.code for r in catalogue.review_reasons]
+    for index, (code, given) in enumerate(sorted(chosen.items())):
+        answer = Answer(assessment_id=assessment.id, question_code=code, option=given.option, value=given.value,
+                        note="", updated_by=dp3a.id, version=1)
+        status = _demo_status(index, focus, rng)
+        answer.status = status
+        if status != AnswerStatus.DRAFT:
+            answer.submitted_at = utcnow()
+        session.add(answer)
+        session.flush()
+        if focus and rng.random() < 0.45:
+            _attach_pdf(session, store, answer, catalogue, regency_code, dp3a)
+        if status != AnswerStatus.DRAFT:
+            session.add(ReviewEvent(answer_id=answer.id, stage="self", action="submitted", user_id=dp3a.id))
+        if status == AnswerStatus.APPROVED:
+            session.add(ReviewEvent(answer_id=answer.id, stage="dp3a", action="approved", user_id=dp3a.id))
+        if status == AnswerStatus.RETURNED:
+            session.add(ReviewEvent(answer_id=answer.id, stage="dp3a", action="returned", user_id=dp3a.id,
+                                    reasons=[rng.choice(reasons)],
+                                    note="Lampirkan dokumen tahun berjalan yang sudah ditandatangani."))
+    audit.record(session, dp3a, "demo.answers", "assessment", assessment.id, regency_code=regency_code,
+                 after={"answers": len(chosen)})
+
+
+def _demo_status(index: int, focus: bool, rng: random.Random) -> AnswerStatus:
+    if not focus:
+        return AnswerStatus.APPROVED if rng.random() < 0.7 else AnswerStatus.SUBMITTED
+    roll = rng.random()
+    if roll < 0.35:
+        return AnswerStatus.DRAFT
+    if roll < 0.6:
+        return AnswerStatus.SUBMITTED
+    if roll < 0.95:
+        return AnswerStatus.APPROVED
+    return AnswerStatus.RETURNED
+
+
+def _attach_pdf(session, store, answer, catalogue, regency_code, user) -> None:
+    question = catalogue.questions[answer.question_code].question
+    title = f"Bukti dukung {question.code} - {regency_code} - 2024"
+    stored = store.save_file(io.BytesIO(sample_pdf(title, question.text[:90])))
+    register(session, stored)
+    session.add(Evidence(answer_id=answer.id, sha256=stored.sha256, filename=f"bukti-{question.code}.pdf",
+                         uploaded_by=user.id))
+
+
+def sample_pdf(title: str, body: str) -> bytes:
+    """A small, valid one-page PDF with two lines of text (no library needed)."""
+
+    def escape(text: str) -> str:
+        text = text.encode("latin-1", "replace").decode("latin-1")
+        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    stream = (f"BT /F1 14 Tf 50 780 Td ({escape(title)}) Tj ET\n"
+              f"BT /F1 10 Tf 50 760 Td ({escape(body)}) Tj ET\n").encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"endstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, body_bytes in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(f"{number} 0 obj\n".encode() + body_bytes + b"\nendobj\n")
+    xref = out.tell()
+    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
+    for offset in offsets:
+        out.write(f"{offset:010d} 00000 n \n".encode())
+    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode())
+    return out.getvalue()
