@@ -6,6 +6,7 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -62,6 +63,21 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     for module in (health, home, accounts, catalogue_page, workspace, administration):
         app.include_router(module.router)
     return app
+
+
+def api_routes(app: FastAPI) -> list[APIRoute]:
+    """Every endpoint of the app, flattening included routers (FastAPI keeps them nested)."""
+    found: list[APIRoute] = []
+
+    def walk(routes) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                found.append(route)
+            elif hasattr(route, "original_router"):  # an included router
+                walk(route.original_router.routes)
+
+    walk(app.routes)
+    return found
 
 
 def _add_language(app: FastAPI) -> None:

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Run the whole test suite. Works from a clean clone: creates .venv, installs the
-# project with its test tools, and Debian's Chromium for the browser tests.
+# Run the whole test suite: once on SQLite (the embedded default, browser tests included),
+# once on PostgreSQL (127.0.0.1:5432, database "test").
+# Works from a clean clone: creates .venv, installs the project with its test tools,
+# Debian's Chromium for the browser tests and axe-core (npm) for the accessibility checks.
+# Extra arguments go to both pytest runs (e.g. -x, -k name).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
@@ -12,4 +15,26 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "Browser tests need Debian's chromium: sudo apt-get install -y chromium" >&2
   fi
 fi
-exec .venv/bin/python -m pytest "$@"
+if command -v npm >/dev/null 2>&1 && [ ! -d tests/node_modules/axe-core ]; then
+  npm install --prefix tests --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+PG_URL="${KLA_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
+if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
+  fi
+fi
+
+echo "== SQLite =="
+.venv/bin/python -m pytest "$@"
+
+echo "== PostgreSQL =="
+if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  KLA_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -m "not browser" -p no:cacheprovider "$@"
+elif [ "${CI:-}" = "true" ]; then
+  echo "PostgreSQL is not reachable on 127.0.0.1:5432; CI needs it." >&2
+  exit 1
+else
+  echo "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL run is skipped." >&2
+fi

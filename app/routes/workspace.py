@@ -314,22 +314,22 @@ async def evidence_upload(
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("At most %(n)s files at once.") % {"n": MAX_FILES_PER_UPLOAD}], status=422)
     store = request.app.state.evidence
-    answer = _answer_for_evidence(session, place, user, code)
-    messages, accepted = [], 0
+    messages, accepted = [], []
     for upload in uploads:
         name = upload.filename or "berkas"
         try:
-            stored = await evidence_service.store_upload(store, upload)
+            accepted.append((await evidence_service.store_upload(store, upload), name))
         except RefusedFile as refused:
             limit = request.app.state.settings.max_upload_mb
             text = refusal_message(refused.code, current_language.get(), limit_mb=limit, size_mb=f">{limit}")
             messages.append(f"{name}: {text}")
-            continue
-        evidence_service.attach(session, place.assessment, answer, stored, name, user)
-        accepted += 1
-    session.commit()
+    if accepted:  # an unanswered question gets its (empty) answer only once a file is really attached
+        answer = _answer_for_evidence(session, place, user, code)
+        for stored, name in accepted:
+            evidence_service.attach(session, place.assessment, answer, stored, name, user)
+        session.commit()
     if accepted:
-        messages.insert(0, _("%(n)s file(s) uploaded.") % {"n": accepted})
+        messages.insert(0, _("%(n)s file(s) uploaded.") % {"n": len(accepted)})
     return _evidence_response(request, session, place, user, catalogue, scorer, code, messages,
                               status=200 if accepted else 422, ok=bool(accepted))
 

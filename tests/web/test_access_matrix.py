@@ -1,0 +1,145 @@
+"""Every route of the app, for every role, in its own region and in another one.
+
+Routes are read from the router, so a new route without a policy here fails
+this test until someone decides who may use it.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastapi.routing import APIRoute
+from sqlmodel import select
+
+from app.factory import api_routes
+from app.models import Answer, Evidence, User
+from app.services.answers import AnswerInput, save_answer
+from app.services.evidence import attach
+from app.services.demo import sample_pdf
+
+PUBLIC = {"health", "catalogue", "login"}
+SESSION = {"login_submit", "logout"}  # checked in tests/web/test_accounts.py
+ANY_USER = {"home", "password", "password_submit"}
+WORKSPACE = {
+    "workspace", "question_card", "answer_save", "answer_submit", "answers_submit_all",
+    "evidence_upload", "evidence_reuse", "evidence_remove", "evidence_download",
+}
+
+# Who works in region A (62.71): its agency's focal points and its DP3A.
+WORKERS_OF_A = {"opd_a", "dp3a_a"}
+ADMINS_OF_A = {"dp3a_a"}
+ROLES = ["anonymous", "admin", "province", "province_other", "dp3a_a", "opd_a", "dp3a_b", "opd_b"]
+
+
+def policy(name: str) -> set[str] | None:
+    """The users allowed on a route (about region A where it names one); None: not in the matrix."""
+    if name in SESSION:
+        return None
+    if name in PUBLIC:
+        return set(ROLES)
+    if name in ANY_USER:
+        return set(ROLES) - {"anonymous"}
+    if name in WORKSPACE:
+        return WORKERS_OF_A
+    if name == "administration" or name.startswith("admin_"):
+        return ADMINS_OF_A
+    raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
+
+
+def _routes(app) -> list[APIRoute]:
+    routes = api_routes(app)
+    assert len(routes) >= 15
+    return routes
+
+
+def test_every_route_has_a_policy(app):
+    for route in _routes(app):
+        policy(route.name)
+
+
+@pytest.fixture
+def targets(world, db, catalogue, scorer, app):
+    """Concrete values for every path parameter, all belonging to region A."""
+    code = next(r.question.code for r in catalogue.iter_questions() if "DINKES" in r.question.agencies
+                and catalogue.scales[r.question.scale].kind == "options")
+    option = catalogue.scales[catalogue.questions[code].question.scale].options[-1].code
+    opd_a = db.exec(select(User).where(User.username == "opd_a")).one()
+    save_answer(db, world.assessments["a"], code, AnswerInput(option=option), 0, opd_a, scorer)
+    answer = db.exec(select(Answer).where(Answer.question_code == code)).one()
+    stored = app.state.evidence.save_file(io.BytesIO(sample_pdf("SK", "uji")))
+    evidence = attach(db, world.assessments["a"], answer, stored, "sk.pdf", opd_a)
+    db.commit()
+    return {
+        "regency_code": world.regency_a.code,
+        "year": str(world.year),
+        "code": code,
+        "evidence_id": str(evidence.id),
+        "agency_id": str(world.agencies["dinkes_a"].id),
+        "user_id": str(opd_a.id),
+    }
+
+
+def _url(route: APIRoute, values: dict[str, str]) -> str:
+    path = route.path
+    for name in route.param_convertors:
+        path = path.replace("{" + name + "}", values[name])
+    return path
+
+
+def test_access_matrix(app, make_client, auth, targets):
+    clients = {}
+    for role in ROLES:
+        client = make_client()
+        token = auth.login(client, role) if role != "anonymous" else auth.csrf_of(client)
+        clients[role] = (client, token)
+    failures = []
+    checked = 0
+    for route in _routes(app):
+        allowed = policy(route.name)
+        if allowed is None:
+            continue
+        url = _url(route, targets)
+        for method in sorted(route.methods - {"HEAD"}):
+            for role in ROLES:
+                client, token = clients[role]
+                headers = {"X-CSRF-Token": token} if method != "GET" else {}
+                response = client.request(method, url, headers=headers, follow_redirects=False)
+                checked += 1
+                outcome = _outcome(response)
+                expected = "allow" if role in allowed else ("login" if role == "anonymous" else "deny")
+                if outcome != expected:
+                    failures.append(f"{method} {url} as {role}: {outcome} ({response.status_code}), expected {expected}")
+    assert checked >= 8 * 15
+    assert not failures, "\n".join(failures)
+
+
+def _outcome(response) -> str:
+    if response.status_code in (303, 307) and response.headers.get("location", "").startswith("/masuk"):
+        return "login"
+    if response.status_code == 401:
+        return "login"
+    if response.status_code == 403:
+        return "deny"
+    return "allow"
+
+
+def test_public_and_personal_routes(client, world, auth):
+    assert client.get("/health").status_code == 200
+    assert client.get("/instrumen").status_code == 200
+    assert client.get("/", follow_redirects=False).headers["location"] == "/masuk"
+    assert client.get("/akun/sandi", follow_redirects=False).headers["location"].startswith("/masuk")
+    auth.login(client, "province")
+    assert client.get("/akun/sandi").status_code == 200
+    overview = client.get("/")
+    assert overview.status_code == 200
+    # A province official sees its own kab/kota only.
+    assert "Kota Palangka Raya" in overview.text and "Kota Banjarmasin" not in overview.text
+
+
+def test_evidence_of_another_region_is_not_found_even_for_its_own_dp3a(make_client, auth, targets, world):
+    client = make_client()
+    auth.login(client, "dp3a_b")
+    url = f"{world.base('b')}/bukti/{targets['evidence_id']}"
+    assert client.get(url).status_code == 404
+    assert Evidence  # the evidence exists, in region A
