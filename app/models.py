@@ -72,6 +72,8 @@ class User(SQLModel, table=True):
     session_version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
+    # Start of the current and of the previous visit to one's notifications: "new since last visit".
+    notices_seen_at: datetime | None = None
 
 
 class LoginAttempt(SQLModel, table=True):
@@ -103,6 +105,8 @@ class Assessment(SQLModel, table=True):
     window_open: bool = True  # agencies may answer while the DP3A keeps the window open
     window_closes_at: datetime | None = None
     stage: str = Field(default="self", max_length=20)  # scoring.Stage: where the assessment is
+    submitted_at: datetime | None = None  # handed to the province by the DP3A
+    submitted_by: int | None = Field(default=None, foreign_key="user.id")
 
 
 class Assignment(SQLModel, table=True):
@@ -166,7 +170,32 @@ class ReviewEvent(SQLModel, table=True):
     action: str = Field(max_length=20)  # submitted, approved, returned
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     note: str = Field(default="", max_length=4000)
+    # A verifier's own figure for the question (never above the self-assessed points).
+    score: Decimal | None = Field(default=None, sa_column=Column(Numeric(8, 2), nullable=True))
     user_id: int = Field(foreign_key="user.id")
+    at: datetime = Field(default_factory=utcnow)
+
+
+class Reopening(SQLModel, table=True):
+    """A verifier hands one answer back to the kab/kota for a short window (the 2x24 hours practice)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    answer_id: int = Field(foreign_key="answer.id", index=True)
+    stage: str = Field(max_length=20)
+    until: datetime
+    note: str = Field(default="", max_length=4000)
+    opened_by: int = Field(foreign_key="user.id")
+    opened_at: datetime = Field(default_factory=utcnow)
+
+
+class Seen(SQLModel, table=True):
+    """When a user last looked at an answer: drives "unread" and "changed since you looked"."""
+
+    __table_args__ = (UniqueConstraint("user_id", "answer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    answer_id: int = Field(foreign_key="answer.id", index=True)
     at: datetime = Field(default_factory=utcnow)
 
 
