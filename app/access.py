@@ -33,3 +33,18 @@ def may_oversee(user: User, regency_code: str, province_code: str) -> bool:
     if user.role == Role.PROVINCE:
         return user.province_code == province_code
     return user.role == Role.DP3A and user.regency_code == regency_code
+
+
+def may_review(user: User, regency_code: str, province_code: str, assessment_stage: str) -> bool:
+    """Open the review queue and the dashboard of a kab/kota.
+
+    Its DP3A always; the province (within itself) and the ministry only once
+    the DP3A has submitted the assessment: before that the work is the kab/kota's own.
+    """
+    if user.role == Role.DP3A:
+        return user.regency_code == regency_code
+    if assessment_stage == "self":
+        return False
+    if user.role == Role.PROVINCE:
+        return user.province_code == province_code
+    return user.role == Role.ADMIN

@@ -286,6 +286,38 @@ def demo() -> None:
         click.echo(f"  {region:<40} {total:>8}  {category}")
 
 
+@main.group()
+def audit() -> None:
+    """The append-only audit log."""
+
+
+@audit.command("verify")
+@lang_option
+def audit_verify(lang: str) -> None:
+    """Check the hash chain of the audit log; name the first broken entry (exit 1)."""
+    from sqlmodel import Session
+
+    from app.config import Settings
+    from app.db import make_engine
+    from app.services.audit import verify_chain
+
+    settings = Settings()
+    with Session(make_engine(settings.resolved_database_url)) as session:
+        report = verify_chain(session)
+    if report.broken_id is None:
+        click.echo(("Rantai audit utuh: {n} entri diperiksa." if lang == "id" else
+                    "Audit chain intact: {n} entries checked.").format(n=report.checked))
+        return
+    what = {
+        "id": {"hash": "isinya diubah setelah dicatat", "link": "entri sebelumnya hilang atau diubah"},
+        "en": {"hash": "its content was changed after it was written", "link": "the entry before it is missing or changed"},
+    }[lang][report.problem]
+    click.echo(("Rantai audit RUSAK pada entri #{id}: {what} ({n} entri sebelumnya utuh)." if lang == "id" else
+                "Audit chain BROKEN at entry #{id}: {what} ({n} earlier entries intact).").format(
+        id=report.broken_id, what=what, n=report.checked), err=True)
+    sys.exit(1)
+
+
 def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 

@@ -105,8 +105,24 @@ def get_admin_place(place: Annotated[Place, Depends(get_place)], user: CurrentUs
     return place
 
 
+def get_review_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
+    if not access.may_review(user, place.regency.code, place.regency.province_code, place.assessment.stage):
+        raise HTTPException(403)
+    return place
+
+
+def get_history_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
+    regency = place.regency
+    if not (access.may_work_in(user, regency.code)
+            or access.may_review(user, regency.code, regency.province_code, place.assessment.stage)):
+        raise HTTPException(403)
+    return place
+
+
 WorkPlace = Annotated[Place, Depends(get_work_place)]
 AdminPlace = Annotated[Place, Depends(get_admin_place)]
+ReviewPlace = Annotated[Place, Depends(get_review_place)]
+HistoryPlace = Annotated[Place, Depends(get_history_place)]
 
 
 def agency_in(session: Session, place: Place, agency_id: int) -> Agency:

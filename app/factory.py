@@ -18,7 +18,7 @@ from app.db import make_engine
 from app.deps import LoginRequired
 from app.evidence import EvidenceStore, UploadSizeLimit
 from app.i18n import gettext as _
-from app.routes import accounts, administration, health, home, workspace
+from app.routes import accounts, administration, dashboard, health, history, home, review, workspace
 from app.routes import catalogue as catalogue_page
 from app.templating import is_partial, render
 from indicators import Catalogue, load_catalogue
@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     _add_error_pages(app)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, home, accounts, catalogue_page, workspace, administration):
+    for module in (health, home, accounts, catalogue_page, workspace, review, dashboard, history, administration):
         app.include_router(module.router)
     return app
 

@@ -20,10 +20,11 @@ from app.evidence import RefusedFile, refusal_message
 from app.forms import parse_answer_form
 from app.i18n import current_language
 from app.i18n import gettext as _
-from app.models import Agency, Answer, Assignment, Evidence, Role, User
+from app.models import Agency, Answer, Assignment, Evidence, Reopening, ReviewEvent, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.services import answers as answer_service
 from app.services import evidence as evidence_service
+from app.services import review as review_service
 from app.templating import render, templates
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["workspace"])
@@ -68,10 +69,25 @@ def check_question(session: Session, place, user: User, catalogue, code: str):
     return ref
 
 
-def may_edit(place, user: User, answer: Answer | None) -> bool:
+def may_edit(place, user: User, answer: Answer | None, reopened: bool = False) -> bool:
+    """Agencies answer while the DP3A keeps the window open and before it submits the assessment;
+    afterwards only what a verifier reopened, until its deadline."""
+    if reopened:
+        return True
+    if place.assessment.stage != "self":
+        return False
     if answer is not None and answer.status not in answer_service.EDITABLE:
         return False
     return place.assessment.window_open or user.role == Role.DP3A
+
+
+def is_reopened(session: Session, answer: Answer | None) -> Reopening | None:
+    if answer is None:
+        return None
+    return session.exec(
+        select(Reopening).where(Reopening.answer_id == answer.id, Reopening.until > utcnow())
+        .order_by(Reopening.until.desc())
+    ).first()
 
 
 # -- pages ----------------------------------------------------------------------------
@@ -99,7 +115,10 @@ def workspace(
         grouped.setdefault(ref.part.code, (ref.part, OrderedDict()))[1].setdefault(
             ref.indicator.code, (ref.indicator, [])
         )[1].append(ref.question)
+    notices = _notices(session, place, codes, answers)
     context = {
+        "notices": notices,
+        "reasons": {r.code: r for r in catalogue.review_reasons},
         "place": place,
         "agency": agency,
         "agencies": agencies_of(session, place.regency.code) if user.role == Role.DP3A else [],
@@ -114,6 +133,29 @@ def workspace(
     return render(request, "workspace/index.html", context)
 
 
+def _notices(session: Session, place, codes: list[str], answers: dict[str, Answer]) -> dict:
+    """What was returned to these questions and why, and what a verifier reopened (with its deadline)."""
+    wanted = set(codes)
+    returned = {a.id: a for c, a in answers.items() if c in wanted and a.status == answer_service.AnswerStatus.RETURNED}
+    last_return: dict[int, ReviewEvent] = {}
+    if returned:
+        for event in session.exec(select(ReviewEvent).where(ReviewEvent.answer_id.in_(list(returned)),
+                                                            ReviewEvent.action == "returned").order_by(ReviewEvent.id)):
+            last_return[event.answer_id] = event
+    reopened = [
+        (answer, reopening)
+        for reopening, answer in session.exec(
+            select(Reopening, Answer).join(Answer, Answer.id == Reopening.answer_id)
+            .where(Answer.assessment_id == place.assessment.id, Reopening.until > utcnow())
+        )
+        if answer.question_code in wanted
+    ]
+    return {
+        "returned": [(answer, last_return.get(answer.id)) for answer in returned.values()],
+        "reopened": reopened,
+    }
+
+
 def card_context(session: Session, place, user: User, catalogue, scorer, code: str, *, max_upload_mb: int,
                  **extra) -> dict:
     ref = catalogue.questions[code]
@@ -124,6 +166,11 @@ def card_context(session: Session, place, user: User, catalogue, scorer, code: s
     if answer is not None and (value := answer_service.scored(answer)) is not None:
         points = scorer.question_points(code, value)
     mine = None if user.role == Role.DP3A else sorted(assigned_codes(session, place.assessment.id, user.agency_id))
+    reopening = is_reopened(session, answer)
+    returned_event = None
+    if answer is not None and answer.status == answer_service.AnswerStatus.RETURNED:
+        returned_event = session.exec(select(ReviewEvent).where(
+            ReviewEvent.answer_id == answer.id, ReviewEvent.action == "returned").order_by(ReviewEvent.id.desc())).first()
     files = evidence_service.attached(session, answer.id) if answer else []
     context = {
         "place": place,
@@ -136,7 +183,10 @@ def card_context(session: Session, place, user: User, catalogue, scorer, code: s
         "files": files,
         "reusable": [e for e in evidence_service.reusable(session, place.assessment.id, mine)
                      if e.sha256 not in {f.sha256 for f in files if f.removed_at is None}],
-        "editable": may_edit(place, user, answer),
+        "editable": may_edit(place, user, answer, reopening is not None),
+        "reopening": reopening,
+        "returned_event": returned_event,
+        "reasons": {r.code: r for r in catalogue.review_reasons},
         "max_upload_mb": max_upload_mb,
         "catalogue": catalogue,
         "form_values": None,
@@ -166,12 +216,20 @@ async def answer_save(
     catalogue: CatalogueDep, scorer: ScorerDep, code: str,
 ):
     ref = check_question(session, place, user, catalogue, code)
-    if not may_edit(place, user, None):
+    current = session.exec(
+        select(Answer).where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
+    ).first()
+    reopened = is_reopened(session, current) is not None
+    if not may_edit(place, user, current, reopened):
+        if current is not None and current.status not in answer_service.EDITABLE:
+            return _state(request, code, "error",
+                          _("This answer has been submitted and is read-only until it is returned."), 409)
         return _state(request, code, "error", _("The answering window is closed. Ask your DP3A to reopen it."), 409)
     form = parse_answer_form(await request.form(), catalogue.scales[ref.question.scale])
     if form.error:
         return _state(request, code, "error", form.error, 422)
-    outcome = answer_service.save_answer(session, place.assessment, code, form.given, form.version, user, scorer)
+    outcome = answer_service.save_answer(session, place.assessment, code, form.given, form.version, user, scorer,
+                                         reopened=reopened)
     if outcome.problem is not None:
         return _state(request, code, "error", outcome.problem.message(current_language.get()), 422)
     if outcome.locked:
@@ -238,7 +296,7 @@ def answer_submit(
         message = _("This answer has already been submitted.")
     elif ref.question.evidence.required and not answer_service.evidence_counts(session, [answer.id]):
         message = _("This question requires evidence: upload at least one file before submitting.")
-    elif not may_edit(place, user, answer):
+    elif not may_edit(place, user, answer, is_reopened(session, answer) is not None):
         message = _("The answering window is closed. Ask your DP3A to reopen it.")
     else:
         answer_service.submit(session, place.assessment, [answer], user)
@@ -304,7 +362,7 @@ async def evidence_upload(
     existing = session.exec(
         select(Answer).where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
     ).first()
-    if not may_edit(place, user, existing):
+    if not may_edit(place, user, existing, is_reopened(session, existing) is not None):
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("This answer is read-only: files cannot be added now.")], status=409)
     if not uploads:
@@ -327,6 +385,7 @@ async def evidence_upload(
         answer = _answer_for_evidence(session, place, user, code)
         for stored, name in accepted:
             evidence_service.attach(session, place.assessment, answer, stored, name, user)
+        review_service.resubmit_after_change(session, place.assessment, answer, user)
         session.commit()
     if accepted:
         messages.insert(0, _("%(n)s file(s) uploaded.") % {"n": len(accepted)})
@@ -352,11 +411,12 @@ async def evidence_reuse(
     existing = session.exec(
         select(Answer).where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
     ).first()
-    if not may_edit(place, user, existing):
+    if not may_edit(place, user, existing, is_reopened(session, existing) is not None):
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("This answer is read-only: files cannot be added now.")], status=409)
     answer = _answer_for_evidence(session, place, user, code)
     evidence_service.reuse(session, place.assessment, answer, source, user)
+    review_service.resubmit_after_change(session, place.assessment, answer, user)
     session.commit()
     return _evidence_response(request, session, place, user, catalogue, scorer, code,
                               [_("The file %(name)s is attached here too.") % {"name": source.filename}], ok=True)
@@ -372,7 +432,7 @@ def evidence_remove(
     answer = session.get(Answer, evidence.answer_id) if evidence else None
     if evidence is None or answer is None or answer.assessment_id != place.assessment.id or answer.question_code != code:
         raise HTTPException(404)
-    if not may_edit(place, user, answer):
+    if not may_edit(place, user, answer, is_reopened(session, answer) is not None):
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("This answer is read-only: files cannot be removed now.")], status=409)
     if evidence.removed_at is None:

@@ -76,8 +76,13 @@ def save_answer(
     expected_version: int,
     user: User,
     scorer: Scorer,
+    *,
+    reopened: bool = False,
 ) -> SaveOutcome:
-    """Save one answer if nobody saved it since `expected_version` (0: not yet saved)."""
+    """Save one answer if nobody saved it since `expected_version` (0: not yet saved).
+
+    A submitted or approved answer is read-only unless a verifier reopened it.
+    """
     candidate = _candidate(given)
     points = 0
     if candidate is not None:
@@ -90,7 +95,7 @@ def save_answer(
     ).first()
     if current is None:
         return _insert(session, assessment, code, given, expected_version, user, points)
-    if current.status not in EDITABLE:
+    if current.status not in EDITABLE and not reopened:
         return SaveOutcome(current, locked=True)
     if current.version != expected_version:
         return SaveOutcome(current, conflict=current)

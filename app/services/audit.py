@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import text
@@ -69,3 +70,31 @@ def _plain(values: dict | None) -> dict | None:
     if values is None:
         return None
     return json.loads(json.dumps(values, default=str))
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    checked: int
+    broken_id: int | None = None
+    problem: str = ""  # "hash" (the row was changed) or "link" (a row before it is missing or changed)
+
+
+def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
+    """Walk the log in order; name the first entry whose hash or link does not hold."""
+    previous = ""
+    checked = 0
+    last_id = 0
+    while True:
+        rows = session.exec(
+            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+        ).all()
+        if not rows:
+            return ChainReport(checked)
+        for entry in rows:
+            if entry.prev_hash != previous:
+                return ChainReport(checked, entry.id, "link")
+            if entry_hash(entry) != entry.hash:
+                return ChainReport(checked, entry.id, "hash")
+            previous = entry.hash
+            checked += 1
+            last_id = entry.id

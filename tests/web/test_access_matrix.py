@@ -26,14 +26,24 @@ WORKSPACE = {
     "evidence_upload", "evidence_reuse", "evidence_remove", "evidence_download",
 }
 
+REVIEW = {"review_queue", "review_detail", "review_decide", "review_batch_approve", "review_reopen",
+          "review_evidence", "dashboard"}
+SUBMISSION = {"assessment_submit_page", "assessment_submit"}
+HISTORY = {"question_history"}
+
 # Who works in region A (62.71): its agency's focal points and its DP3A.
 WORKERS_OF_A = {"opd_a", "dp3a_a"}
 ADMINS_OF_A = {"dp3a_a"}
+# Once A's DP3A has submitted, its province (62) and the ministry may look and decide too.
+REVIEWERS_OF_A = {"self": {"dp3a_a"}, "province": {"dp3a_a", "province", "admin"}}
 ROLES = ["anonymous", "admin", "province", "province_other", "dp3a_a", "opd_a", "dp3a_b", "opd_b"]
 
 
-def policy(name: str) -> set[str] | None:
-    """The users allowed on a route (about region A where it names one); None: not in the matrix."""
+def policy(name: str, stage: str = "self") -> set[str] | None:
+    """The users allowed on a route (about region A where it names one); None: not in the matrix.
+
+    `stage` is where A's assessment stands: the province sees nothing of it before submission.
+    """
     if name in SESSION:
         return None
     if name in PUBLIC:
@@ -44,6 +54,12 @@ def policy(name: str) -> set[str] | None:
         return WORKERS_OF_A
     if name == "administration" or name.startswith("admin_"):
         return ADMINS_OF_A
+    if name in REVIEW:
+        return REVIEWERS_OF_A[stage]
+    if name in SUBMISSION:
+        return ADMINS_OF_A
+    if name in HISTORY:
+        return WORKERS_OF_A | REVIEWERS_OF_A[stage]
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
 
@@ -87,7 +103,12 @@ def _url(route: APIRoute, values: dict[str, str]) -> str:
     return path
 
 
-def test_access_matrix(app, make_client, auth, targets):
+@pytest.mark.parametrize("stage", ["self", "province"])
+def test_access_matrix(app, make_client, auth, targets, world, db, stage):
+    assessment = world.assessments["a"]
+    assessment.stage = stage
+    db.add(assessment)
+    db.commit()
     clients = {}
     for role in ROLES:
         client = make_client()
@@ -96,7 +117,7 @@ def test_access_matrix(app, make_client, auth, targets):
     failures = []
     checked = 0
     for route in _routes(app):
-        allowed = policy(route.name)
+        allowed = policy(route.name, stage)
         if allowed is None:
             continue
         url = _url(route, targets)

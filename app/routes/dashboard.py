@@ -1,0 +1,64 @@
+"""The kab/kota dashboard: scores per stage side by side, bars per part and indicator,
+the gap plan, points at risk and progress per agency (printable for the task force)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from sqlmodel import select
+
+from app.deps import CatalogueDep, ReviewPlace, ScorerDep, SessionDep
+from app.models import Agency, AnswerStatus
+from app.services import review as review_service
+from app.services.answers import is_answered, scored_answers
+from app.templating import render
+from scoring import category_for, readiness
+
+router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["dashboard"])
+
+
+@router.get("/dasbor", name="dashboard")
+def dashboard(request: Request, place: ReviewPlace, session: SessionDep, catalogue: CatalogueDep, scorer: ScorerDep):
+    state = review_service.load_state(session, place.assessment)
+    scores = review_service.stage_scores(scorer, state)
+    sheets = {"self": scores.self_assessed, **scores.by_stage}
+    categories = {stage: category_for(scorer, sheet) for stage, sheet in sheets.items()}
+    basis_stage = "dp3a" if place.assessment.stage == "self" else "province"
+    ready = readiness(scorer, scored_answers(state.answers), state.verdicts(basis_stage),
+                      excluded=frozenset(c for c, a in state.answers.items() if a.not_applicable))
+    agencies = session.exec(select(Agency).where(Agency.regency_code == place.regency.code, Agency.active)
+                            .order_by(Agency.short_name)).all()
+    context = {
+        "place": place,
+        "catalogue": catalogue,
+        "sheets": sheets,
+        "categories": categories,
+        "stages": [("self", "Self-assessed"), ("dp3a", "DP3A-verified"), ("province", "Province-verified")],
+        "ready": ready,
+        "basis_stage": basis_stage,
+        "agency_rows": _agency_progress(state, agencies),
+        "part_rows": [(p.code, p.short_name) for p in catalogue.data.parts],
+        "indicator_rows": [(code, code) for code in catalogue.indicators],
+        "max_cents": {
+            "parts": {p.code: int(p.max * 100) for p in catalogue.data.parts},
+            "indicators": {code: int(i.max * 100) for code, i in catalogue.indicators.items()},
+        },
+    }
+    return render(request, "dashboard/index.html", context)
+
+
+def _agency_progress(state, agencies) -> list[dict]:
+    per_agency = {a.id: {"agency": a, "total": 0, "answered": 0, "evidenced": 0, "approved": 0} for a in agencies}
+    for code, assigned in state.agencies_by_question.items():
+        answer = state.answers.get(code)
+        for agency in assigned:
+            row = per_agency.get(agency.id)
+            if row is None:
+                continue
+            row["total"] += 1
+            if is_answered(answer):
+                row["answered"] += 1
+                if state.current_files(answer.id):
+                    row["evidenced"] += 1
+                if answer.status == AnswerStatus.APPROVED:
+                    row["approved"] += 1
+    return [row for row in per_agency.values() if row["total"]]

@@ -1,0 +1,261 @@
+"""The reviewer's desk: the queue, one answer with its evidence and history, decisions,
+reopening for a short window, and the DP3A handing the assessment to the province."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, RedirectResponse
+from sqlmodel import select
+
+from app.deps import CatalogueDep, CurrentUser, ReviewPlace, ScorerDep, SessionDep
+from app.i18n import gettext as _
+from app.models import Agency, Answer, Evidence, Role, User, utcnow
+from app.models import StoredFile as StoredFileRow
+from app.services import review as review_service
+from app.services.answers import scored
+from app.templating import render
+from scoring.answers import to_decimal
+
+router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["review"])
+
+STATUSES = ("waiting", "approved", "returned", "all")
+INLINE_KINDS = {"pdf", "png", "jpeg", "gif", "webp"}
+
+
+def _messages() -> dict[str, str]:
+    return {
+        "unknown_action": _("Choose approve or return."),
+        "stage_closed": _("Decisions at this stage are closed for this assessment."),
+        "not_submitted": _("This answer has not been submitted for review."),
+        "reason_required": _("Choose at least one reason for returning the answer."),
+        "unknown_reason": _("Unknown reason."),
+        "note_required": _("Write a note saying what to fix: the agency reads it."),
+        "bad_score": _("The score must be a number of 0 or more."),
+        "not_ready": _("The assessment cannot be submitted yet: see the list below."),
+    }
+
+
+def _stage(user: User) -> str:
+    stage = review_service.stage_of(user)
+    if stage is None:
+        raise HTTPException(403)
+    return stage
+
+
+@router.get("/verifikasi", name="review_queue")
+def review_queue(
+    request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
+    part: str | None = None, indicator: str | None = None, opd: int | None = None, status: str = "waiting",
+):
+    stage = _stage(user)
+    status = status if status in STATUSES else "waiting"
+    state = review_service.load_state(session, place.assessment, user)
+    items = review_service.queue(state, catalogue, stage, part=part or None, indicator=indicator or None,
+                                 agency_id=opd, status=status)
+    agencies = session.exec(select(Agency).where(Agency.regency_code == place.regency.code)
+                            .order_by(Agency.short_name)).all()
+    new_count = review_service.new_submissions_since(session, place.assessment, user.notices_seen_at)
+    previous_visit = user.notices_seen_at
+    user.notices_seen_at = utcnow()
+    session.add(user)
+    session.commit()
+    context = {
+        "place": place, "items": items, "stage": stage, "catalogue": catalogue, "agencies": agencies,
+        "filters": {"part": part or "", "indicator": indicator or "", "opd": opd, "status": status},
+        "decidable": review_service.stage_open(place.assessment, stage),
+        "new_count": new_count, "previous_visit": previous_visit,
+    }
+    return render(request, "review/queue.html", context, block="queue")
+
+
+@router.get("/verifikasi/{code}", name="review_detail")
+def review_detail(
+    request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
+    catalogue: CatalogueDep, scorer: ScorerDep, code: str,
+):
+    stage = _stage(user)
+    return _detail(request, session, place, user, catalogue, scorer, code, stage)
+
+
+def _detail(request, session, place, user, catalogue, scorer, code, stage, *, message=None, status_code=200,
+            form=None):
+    ref = catalogue.questions.get(code)
+    if ref is None:
+        raise HTTPException(404)
+    state = review_service.load_state(session, place.assessment, user)
+    answer = state.answers.get(code)
+    if answer is None:
+        raise HTTPException(404)
+    review_service.mark_seen(session, user, answer)
+    session.commit()
+    users = {u.id: u for u in session.exec(select(User).where(User.regency_code == place.regency.code))}
+    reviewer_ids = {e.user_id for e in state.events.get(answer.id, [])} - set(users)
+    if reviewer_ids:
+        users.update({u.id: u for u in session.exec(select(User).where(User.id.in_(reviewer_ids)))})
+    value = scored(answer)
+    context = {
+        "place": place, "ref": ref, "q": ref.question, "scale": catalogue.scales[ref.question.scale],
+        "answer": answer, "points": scorer.question_points(code, value) if value else 0,
+        "events": state.events.get(answer.id, []), "files": state.evidence.get(answer.id, []),
+        "agencies": state.agencies_by_question.get(code, []), "users": users,
+        "decision": state.last_decision(answer.id, stage), "stage": stage,
+        "decidable": review_service.stage_open(place.assessment, stage),
+        "reopening": state.reopenings.get(answer.id), "reasons": catalogue.review_reasons,
+        "message": message, "form": form or {}, "inline_kinds": INLINE_KINDS,
+        "stored": {s.sha256: s for s in session.exec(select(StoredFileRow).where(
+            StoredFileRow.sha256.in_([f.sha256 for f in state.evidence.get(answer.id, [])])))},
+    }
+    return render(request, "review/detail.html", context, block="decision" if form is not None else None,
+                  status_code=status_code)
+
+
+@router.post("/verifikasi/{code}", name="review_decide")
+async def review_decide(
+    request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
+    catalogue: CatalogueDep, scorer: ScorerDep, code: str,
+):
+    stage = _stage(user)
+    answer = _answer(session, place, catalogue, code)
+    form = await request.form()
+    action = str(form.get("action", ""))
+    reasons = [str(r) for r in form.getlist("reasons")]
+    note = str(form.get("note", ""))[:4000]
+    raw_score = str(form.get("score", "")).strip()
+    score = to_decimal(raw_score) if raw_score else None
+    values = {"action": action, "reasons": reasons, "note": note, "score": raw_score}
+    if raw_score and score is None:
+        return _detail(request, session, place, user, catalogue, scorer, code, stage,
+                       message=_messages()["bad_score"], status_code=422, form=values)
+    try:
+        review_service.decide(session, place.assessment, answer, stage, action, user, reasons=reasons, note=note,
+                              score=score, known_reasons={r.code for r in catalogue.review_reasons})
+    except review_service.ReviewError as exc:
+        session.rollback()
+        return _detail(request, session, place, user, catalogue, scorer, code, stage,
+                       message=_messages()[exc.code], status_code=422, form=values)
+    session.commit()
+    request.session["flash"] = (_("Approved: %(code)s") if action == "approved" else _("Returned: %(code)s")) % {
+        "code": code}
+    target = request.url_for("review_queue", regency_code=place.regency.code, year=place.cycle.year)
+    if request.headers.get("HX-Request") == "true":
+        return RedirectResponse(str(target), status_code=303, headers={"HX-Redirect": str(target)})
+    return RedirectResponse(str(target), status_code=303)
+
+
+@router.post("/verifikasi-massal", name="review_batch_approve")
+async def review_batch_approve(
+    request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
+):
+    stage = _stage(user)
+    form = await request.form()
+    codes = [str(c) for c in form.getlist("codes")][:400]
+    done, skipped = 0, 0
+    for code in codes:
+        answer = session.exec(select(Answer).where(Answer.assessment_id == place.assessment.id,
+                                                   Answer.question_code == code)).first()
+        if answer is None or code not in catalogue.questions:
+            skipped += 1
+            continue
+        try:
+            review_service.decide(session, place.assessment, answer, stage, "approved", user)
+            done += 1
+        except review_service.ReviewError:
+            skipped += 1
+    session.commit()
+    message = _("%(n)s answers approved.") % {"n": done}
+    if skipped:
+        message += " " + _("%(n)s could not be approved.") % {"n": skipped}
+    request.session["flash"] = message
+    return RedirectResponse(
+        str(request.url_for("review_queue", regency_code=place.regency.code, year=place.cycle.year)),
+        status_code=303,
+    )
+
+
+@router.post("/verifikasi/{code}/buka", name="review_reopen")
+async def review_reopen(
+    request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
+    catalogue: CatalogueDep, scorer: ScorerDep, code: str,
+):
+    stage = _stage(user)
+    answer = _answer(session, place, catalogue, code)
+    form = await request.form()
+    try:
+        hours = max(1, min(24 * 7, int(str(form.get("hours", review_service.REOPEN_HOURS)))))
+    except ValueError:
+        hours = review_service.REOPEN_HOURS
+    try:
+        review_service.reopen(session, place.assessment, answer, stage, user, hours=hours,
+                              note=str(form.get("note", ""))[:4000])
+    except review_service.ReviewError as exc:
+        session.rollback()
+        return _detail(request, session, place, user, catalogue, scorer, code, stage,
+                       message=_messages()[exc.code], status_code=422)
+    session.commit()
+    return _detail(request, session, place, user, catalogue, scorer, code, stage,
+                   message=_("Reopened for the kab/kota for %(n)s hours.") % {"n": hours})
+
+
+@router.get("/verifikasi-bukti/{evidence_id}", name="review_evidence")
+def review_evidence(
+    request: Request, place: ReviewPlace, session: SessionDep, evidence_id: int, unduh: int = 0,
+):
+    evidence = session.get(Evidence, evidence_id)
+    answer = session.get(Answer, evidence.answer_id) if evidence else None
+    if evidence is None or answer is None or answer.assessment_id != place.assessment.id:
+        raise HTTPException(404)
+    stored = session.get(StoredFileRow, evidence.sha256)
+    store = request.app.state.evidence
+    if stored is None or not store.exists(evidence.sha256):
+        raise HTTPException(404)
+    inline = stored.kind in INLINE_KINDS and not unduh
+    return FileResponse(
+        store.path_for(evidence.sha256), media_type=stored.media_type, filename=evidence.filename,
+        content_disposition_type="inline" if inline else "attachment",
+        # Shown inside the app's page: no scripts, no forms, no plugins, whatever the file holds.
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
+                 "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"},
+    )
+
+
+@router.get("/kirim-penilaian", name="assessment_submit_page")
+def assessment_submit_page(
+    request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
+):
+    if user.role != Role.DP3A:
+        raise HTTPException(403)
+    state = review_service.load_state(session, place.assessment)
+    check = review_service.check_submission(state, catalogue)
+    return render(request, "review/submit.html", {"place": place, "check": check, "catalogue": catalogue,
+                                                   "message": None})
+
+
+@router.post("/kirim-penilaian", name="assessment_submit")
+def assessment_submit(
+    request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
+):
+    if user.role != Role.DP3A:
+        raise HTTPException(403)
+    state = review_service.load_state(session, place.assessment)
+    check = review_service.check_submission(state, catalogue)
+    try:
+        review_service.submit_assessment(session, place.assessment, check, user)
+    except review_service.ReviewError as exc:
+        session.rollback()
+        return render(request, "review/submit.html", {"place": place, "check": check, "catalogue": catalogue,
+                                                       "message": _messages()[exc.code]}, status_code=422)
+    session.commit()
+    request.session["flash"] = _("The assessment has been submitted to the province. Agencies can no longer change it.")
+    return RedirectResponse(str(request.url_for("dashboard", regency_code=place.regency.code, year=place.cycle.year)),
+                            status_code=303)
+
+
+def _answer(session, place, catalogue, code: str) -> Answer:
+    if code not in catalogue.questions:
+        raise HTTPException(404)
+    answer = session.exec(select(Answer).where(Answer.assessment_id == place.assessment.id,
+                                               Answer.question_code == code)).first()
+    if answer is None:
+        raise HTTPException(404)
+    return answer
+

@@ -1,0 +1,234 @@
+"""The review loop: DP3A checks, returns, approves; submission; the province verifies and reopens."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import event, text
+from sqlmodel import select
+
+from app.cli import main as cli
+from app.models import Answer, AnswerStatus, AuditEntry, ReviewEvent, User
+from app.services import review as review_service
+from app.services.answers import AnswerInput, save_answer, submit
+from app.services.demo import sample_pdf
+from app.services.evidence import attach
+from scoring.samples import best_answer
+
+
+def _user(db, username) -> User:
+    return db.exec(select(User).where(User.username == username)).one()
+
+
+def _answer_as(db, world, scorer, catalogue, username, codes, *, send=True, files=False, app=None):
+    """Answer `codes` with their best option as `username`, optionally attach a PDF and submit."""
+    user = _user(db, username)
+    assessment = world.assessments["a"]
+    for code in codes:
+        best = best_answer(scorer, code)
+        given = AnswerInput(option=best.option, value=best.value, note="catatan")
+        save_answer(db, assessment, code, given, 0, user, scorer)
+    answers = db.exec(select(Answer).where(Answer.assessment_id == assessment.id,
+                                           Answer.question_code.in_(codes))).all()
+    if files:
+        for answer in answers:
+            stored = app.state.evidence.save_file(io.BytesIO(sample_pdf(answer.question_code, "bukti")))
+            attach(db, assessment, answer, stored, f"{answer.question_code}.pdf", user)
+        db.commit()
+    if send:
+        submit(db, assessment, answers, user)
+    return answers
+
+
+def _dinkes_codes(catalogue, n):
+    return [r.question.code for r in catalogue.iter_questions()
+            if "DINKES" in r.question.agencies and r.question.max > 0][:n]
+
+
+def _token(page_text: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page_text).group(1)
+
+
+def test_dp3a_returns_agency_fixes_dp3a_approves_and_verified_score_rises(
+    make_client, world, auth, db, scorer, catalogue, app
+):
+    codes = _dinkes_codes(catalogue, 3)
+    _answer_as(db, world, scorer, catalogue, "opd_a", codes, files=True, app=app)
+    dp3a, opd = make_client(), make_client()
+    dp3a_token = auth.login(dp3a, "dp3a_a")
+    opd_token = auth.login(opd, "opd_a")
+    base = world.base()
+
+    queue = dp3a.get(f"{base}/verifikasi")
+    assert queue.status_code == 200
+    for code in codes:
+        assert f">{code}</a>" in queue.text
+    assert "baru" in queue.text  # unread
+
+    detail = dp3a.get(f"{base}/verifikasi/{codes[0]}")
+    assert detail.status_code == 200 and f"{codes[0]}.pdf" in detail.text
+    missing_reason = dp3a.post(f"{base}/verifikasi/{codes[0]}", data={"action": "returned", "note": "x",
+                                                                      "csrf_token": dp3a_token})
+    assert missing_reason.status_code == 422 and "minimal satu alasan" in missing_reason.text
+    returned = dp3a.post(f"{base}/verifikasi/{codes[0]}", data={
+        "action": "returned", "reasons": ["belum_ditandatangani"], "note": "SK belum ditandatangani",
+        "csrf_token": dp3a_token}, follow_redirects=False)
+    assert returned.status_code == 303
+
+    # The agency sees why, on its workspace and on the card.
+    workspace = opd.get(f"{base}/isian")
+    assert "Perlu perhatian Anda" in workspace.text and "SK belum ditandatangani" in workspace.text
+    # A new upload sends it back to the queue.
+    upload = opd.post(f"{base}/isian/{codes[0]}/bukti",
+                      files={"files": ("sk-ttd.pdf", io.BytesIO(sample_pdf("SK", "ditandatangani")), "application/pdf")},
+                      headers={"X-CSRF-Token": opd_token, "HX-Request": "true"})
+    assert upload.status_code == 200
+    answer = db.exec(select(Answer).where(Answer.question_code == codes[0])).one()
+    db.refresh(answer)
+    assert answer.status == AnswerStatus.SUBMITTED
+    again = dp3a.get(f"{base}/verifikasi")
+    assert "berubah sejak diputuskan" in again.text
+
+    before = review_service.stage_scores(scorer, review_service.load_state(db, world.assessments["a"]))
+    for code in codes:
+        ok = dp3a.post(f"{base}/verifikasi/{code}", data={"action": "approved", "csrf_token": dp3a_token},
+                       follow_redirects=False)
+        assert ok.status_code == 303
+    db.expire_all()
+    after = review_service.stage_scores(scorer, review_service.load_state(db, world.assessments["a"]))
+    assert before.by_stage["dp3a"].total == 0
+    assert after.by_stage["dp3a"].total == sum(scorer.questions[c].max_cents for c in codes)
+    dashboard = dp3a.get(f"{base}/dasbor")
+    assert dashboard.status_code == 200 and "<svg" in dashboard.text
+    # Decisions are appended, never edited: the return is still in the history.
+    actions = [e.action for e in db.exec(select(ReviewEvent).where(ReviewEvent.answer_id == answer.id)
+                                         .order_by(ReviewEvent.id))]
+    assert actions == ["submitted", "returned", "submitted", "approved"]
+
+
+def test_batch_approval(client, world, auth, db, scorer, catalogue):
+    codes = _dinkes_codes(catalogue, 4)
+    _answer_as(db, world, scorer, catalogue, "opd_a", codes)
+    token = auth.login(client, "dp3a_a")
+    response = client.post(f"{world.base()}/verifikasi-massal", data={"codes": codes, "csrf_token": token})
+    assert response.status_code == 200 and "4 jawaban disetujui" in response.text
+    statuses = {a.status for a in db.exec(select(Answer))}
+    assert statuses == {AnswerStatus.APPROVED}
+
+
+def test_submission_needs_every_question_then_locks_the_agencies(client, world, auth, db, scorer, catalogue):
+    token = auth.login(client, "dp3a_a")
+    page = client.get(f"{world.base()}/kirim-penilaian")
+    assert "Pertanyaan belum dijawab (atau ditandai tidak berlaku): 274" in page.text
+    refused = client.post(f"{world.base()}/kirim-penilaian", data={"csrf_token": token})
+    assert refused.status_code == 422
+    _answer_as(db, world, scorer, catalogue, "dp3a_a", list(catalogue.questions), send=False)
+    done = client.post(f"{world.base()}/kirim-penilaian", data={"csrf_token": token}, follow_redirects=False)
+    assert done.status_code == 303
+    db.refresh(world.assessments["a"])
+    assert world.assessments["a"].stage == "province"
+    opd = _user(db, "opd_a")
+    code = _dinkes_codes(catalogue, 1)[0]
+    opd_client_token = token  # the DP3A is locked out of editing too
+    locked = client.post(f"{world.base()}/isian/{code}", data={"version": "1", "note": "ubah"},
+                         headers={"X-CSRF-Token": opd_client_token, "HX-Request": "true"})
+    assert locked.status_code == 409
+    assert opd.id
+
+
+def test_province_verifies_returns_reopens_and_the_kabkota_fixes_in_time(
+    make_client, world, auth, db, scorer, catalogue, app
+):
+    _answer_as(db, world, scorer, catalogue, "dp3a_a", list(catalogue.questions), send=False)
+    assessment = world.assessments["a"]
+    state = review_service.load_state(db, assessment)
+    review_service.submit_assessment(db, assessment, review_service.check_submission(state, catalogue),
+                                     _user(db, "dp3a_a"))
+    db.commit()
+    province, opd = make_client(), make_client()
+    province_token = auth.login(province, "province")
+    opd_token = auth.login(opd, "opd_a")
+    base = world.base()
+    codes = _dinkes_codes(catalogue, 3)
+    for code in codes[:2]:
+        assert province.post(f"{base}/verifikasi/{code}", data={"action": "approved", "csrf_token": province_token},
+                             follow_redirects=False).status_code == 303
+    assert province.post(f"{base}/verifikasi/{codes[2]}", data={
+        "action": "returned", "reasons": ["tidak_lengkap"], "note": "Lampirkan DPA", "csrf_token": province_token,
+    }, follow_redirects=False).status_code == 303
+    reopened = province.post(f"{base}/verifikasi/{codes[2]}/buka",
+                             data={"hours": "48", "note": "Lampirkan DPA yang ditandatangani",
+                                   "csrf_token": province_token})
+    assert reopened.status_code == 200 and "48 jam" in reopened.text
+
+    # The kab/kota sees the deadline and may change exactly that answer.
+    workspace = opd.get(f"{base}/isian")
+    assert "dibuka kembali oleh verifikator" in workspace.text
+    answer = db.exec(select(Answer).where(Answer.question_code == codes[2])).one()
+    fix = opd.post(f"{base}/isian/{codes[2]}/bukti",
+                   files={"files": ("dpa.pdf", io.BytesIO(sample_pdf("DPA", "ttd")), "application/pdf")},
+                   headers={"X-CSRF-Token": opd_token, "HX-Request": "true"})
+    assert fix.status_code == 200, fix.text
+    other = opd.post(f"{base}/isian/{codes[0]}", data={"version": "1", "note": "x"},
+                     headers={"X-CSRF-Token": opd_token, "HX-Request": "true"})
+    assert other.status_code == 409
+    queue = province.get(f"{base}/verifikasi")
+    assert codes[2] in queue.text and "berubah sejak diputuskan" in queue.text
+    assert province.post(f"{base}/verifikasi/{codes[2]}", data={
+        "action": "approved", "score": "0,5", "csrf_token": province_token}, follow_redirects=False).status_code == 303
+    db.expire_all()
+    scores = review_service.stage_scores(scorer, review_service.load_state(db, assessment))
+    expected = sum(scorer.questions[c].max_cents for c in codes[:2]) + min(50, scorer.questions[codes[2]].max_cents)
+    assert scores.by_stage["province"].total == expected
+    assert answer.id
+
+
+def test_province_of_another_region_and_before_submission_sees_nothing(make_client, world, auth):
+    province = make_client()
+    auth.login(province, "province")
+    assert province.get(f"{world.base()}/verifikasi").status_code == 403
+    assert province.get(f"{world.base()}/dasbor").status_code == 403
+
+
+def _count_queries(engine):
+    counter = {"n": 0}
+
+    def before(*_args, **_kwargs):
+        counter["n"] += 1
+
+    event.listen(engine, "before_cursor_execute", before)
+    return counter, lambda: event.remove(engine, "before_cursor_execute", before)
+
+
+@pytest.mark.parametrize("page", ["verifikasi", "dasbor"])
+def test_query_count_does_not_grow_with_answers_or_files(client, world, auth, db, scorer, catalogue, app, page):
+    auth.login(client, "dp3a_a")
+    url = f"{world.base()}/{page}?status=all"
+    counts = []
+    for batch in (_dinkes_codes(catalogue, 5), _dinkes_codes(catalogue, 60)[5:60]):
+        _answer_as(db, world, scorer, catalogue, "opd_a", batch, files=True, app=app)
+        counter, stop = _count_queries(app.state.engine)
+        response = client.get(url)
+        stop()
+        assert response.status_code == 200
+        counts.append(counter["n"])
+    assert counts[0] == counts[1], counts
+
+
+def test_audit_verify_names_a_changed_row(world, db, scorer, catalogue, monkeypatch, migrated, tmp_path):
+    _answer_as(db, world, scorer, catalogue, "opd_a", _dinkes_codes(catalogue, 3))
+    monkeypatch.setenv("KLA_DATABASE_URL", migrated)
+    monkeypatch.setenv("KLA_DATA_DIR", str(tmp_path))
+    ok = CliRunner().invoke(cli, ["audit", "verify"])
+    assert ok.exit_code == 0, ok.output
+    assert "Rantai audit utuh" in ok.output
+    entries = db.exec(select(AuditEntry).order_by(AuditEntry.id)).all()
+    victim = entries[len(entries) // 2]
+    db.execute(text("UPDATE auditentry SET action = 'answer.hapus' WHERE id = :id"), {"id": victim.id})
+    db.commit()
+    broken = CliRunner().invoke(cli, ["audit", "verify"])
+    assert broken.exit_code == 1
+    assert f"#{victim.id}" in broken.output and "diubah" in broken.output
