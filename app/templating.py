@@ -51,10 +51,7 @@ env.filters["localtime"] = local_time
 
 
 def file_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        text = f"{size / (1024 * 1024):.1f} MB"
-    else:
-        text = f"{max(1, round(size / 1024))} KB"
+    text = f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{max(1, round(size / 1024))} KB"
     return text.replace(".", i18n.decimal_mark())
 
 

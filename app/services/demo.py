@@ -17,7 +17,18 @@ from decimal import Decimal
 from sqlmodel import Session, select
 
 from app.evidence import EvidenceStore
-from app.models import Agency, Answer, AnswerStatus, Assessment, Evidence, Regency, ReviewEvent, Role, User, utcnow
+from app.models import (
+    Agency,
+    Answer,
+    AnswerStatus,
+    Assessment,
+    Evidence,
+    Regency,
+    ReviewEvent,
+    Role,
+    User,
+    utcnow,
+)
 from app.passwords import hash_password
 from app.services import audit
 from app.services.evidence import register

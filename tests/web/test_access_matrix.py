@@ -15,8 +15,8 @@ from sqlmodel import select
 from app.factory import api_routes
 from app.models import Answer, Evidence, User
 from app.services.answers import AnswerInput, save_answer
-from app.services.evidence import attach
 from app.services.demo import sample_pdf
+from app.services.evidence import attach
 
 PUBLIC = {"health", "catalogue", "login"}
 SESSION = {"login_submit", "logout"}  # checked in tests/web/test_accounts.py
