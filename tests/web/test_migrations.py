@@ -17,3 +17,33 @@ def test_kla_db_upgrade_is_idempotent(migrated):
 
     upgrade(migrated)
     upgrade(migrated)
+
+
+def test_upgrade_from_the_first_schema_keeps_existing_rows(tmp_path):
+    """A database created at 0001 and filled with rows must reach head without losing any."""
+    from sqlalchemy import text
+
+    from app.db import make_engine
+    from app.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade(url, "0001")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO province (code, name) VALUES ('62', 'Kalimantan Tengah')"))
+        connection.execute(text("INSERT INTO regency (code, province_code, name) VALUES ('62.71', '62', 'Kota')"))
+        connection.execute(text("INSERT INTO cycle (id, year, instrument_code, instrument_version) "
+                                "VALUES (1, 2024, 'kla-2024', '2024.1')"))
+        connection.execute(text("INSERT INTO assessment (id, cycle_id, regency_code, window_open, stage) "
+                                "VALUES (1, 1, '62.71', 1, 'self')"))
+        connection.execute(text(
+            "INSERT INTO answer (id, assessment_id, question_code, note, not_applicable, status, version, "
+            "updated_at) VALUES (1, 1, '1.1', '', 0, 'draft', 1, '2024-05-01 10:00:00')"))
+    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM answer")).scalar() == 1
+        assert connection.execute(text("SELECT stage FROM assessment WHERE id = 1")).scalar() == "self"
+        assert connection.execute(text("PRAGMA foreign_key_check")).fetchall() == []
+    engine.dispose()

@@ -1,0 +1,279 @@
+"""Shared helpers for the HTTP benchmarks: servers in subprocesses, a closed-loop load
+runner on asyncio + httpx, percentiles and the result table.
+
+Everything stays on the loopback interface and is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+LOOPBACK = "127.0.0.1"
+
+# The smallest FastAPI app there is: the floor any FastAPI route stands on, measured
+# with the same client, concurrency and uvicorn settings as the app.
+BARE_APP = '''"""Bare FastAPI baseline for the HTTP benchmarks (written by bench/_http.py)."""
+from fastapi import FastAPI
+
+app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+
+@app.get("/ping")
+def ping() -> dict:
+    return {"status": "ok", "service": "bare"}
+'''
+BARE_PATH = "/ping"
+
+
+class BenchAborted(Exception):
+    """The run cannot go on (time budget spent, a server did not start, a login failed)."""
+
+
+class Budget:
+    """One deadline for the whole run; every wait takes at most what is left."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def check(self, what: str) -> float:
+        left = self.left()
+        if left <= 0:
+            raise BenchAborted(f"time budget of {self.seconds:.0f} s spent ({what}); aborted")
+        return left
+
+
+# -- addresses and servers ------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def require_loopback(url: str) -> str:
+    """Refuse any address that is not this machine's loopback interface."""
+    host = urlsplit(url).hostname or ""
+    if host != "localhost":
+        try:
+            if not ipaddress.ip_address(host).is_loopback:
+                raise ValueError
+        except ValueError:
+            raise SystemExit(f"only loopback addresses are allowed, not {host!r}") from None
+    return url.rstrip("/")
+
+
+@dataclass
+class Server:
+    """A server process started by the benchmark, its log file and its address."""
+
+    name: str
+    process: subprocess.Popen
+    url: str
+    log: Path
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+def start_server(name: str, command: Sequence[str], port: int, log: Path, *, cwd: Path | None = None,
+                 env: dict | None = None) -> Server:
+    handle = open(log, "wb")  # noqa: SIM115 - the child owns it from here on
+    try:
+        process = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+    finally:
+        handle.close()
+    return Server(name, process, f"http://{LOOPBACK}:{port}", log)
+
+
+def wait_ready(server: Server, path: str, budget: Budget, limit: float = 30.0) -> float:
+    """Poll `path` until it answers 200; the seconds it took. Bounded by `limit` and the budget."""
+    start = time.monotonic()
+    stop = start + min(limit, budget.check(f"waiting for {server.name}"))
+    with httpx.Client(timeout=2.0) as client:
+        while time.monotonic() < stop:
+            if server.process.poll() is not None:
+                raise BenchAborted(f"{server.name} exited with {server.process.returncode}:\n{server.log_tail()}")
+            try:
+                if client.get(server.url + path).status_code == 200:
+                    return time.monotonic() - start
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+    raise BenchAborted(f"{server.name} did not answer {path} within {limit:.0f} s:\n{server.log_tail()}")
+
+
+def stop_server(server: Server | None) -> None:
+    """Terminate the process we started (by its own handle), kill it if it lingers."""
+    if server is None or server.process.poll() is not None:
+        return
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait(timeout=5)
+
+
+def uvicorn_command(target: str, port: int) -> list[str]:
+    """`python -m uvicorn` with the settings `kla serve` passes to uvicorn.run (1 worker, proxy headers)."""
+    return [sys.executable, "-m", "uvicorn", target, "--host", LOOPBACK, "--port", str(port),
+            "--workers", "1", "--proxy-headers"]
+
+
+def start_bare_server(workdir: Path, budget: Budget) -> Server:
+    (workdir / "bench_bare_app.py").write_text(BARE_APP, encoding="utf-8")
+    port = free_port()
+    server = start_server("bare FastAPI", uvicorn_command("bench_bare_app:app", port), port,
+                          workdir / "bare-server.log", cwd=workdir, env=dict(os.environ))
+    wait_ready(server, BARE_PATH, budget)
+    return server
+
+
+def remove_dir(path: Path | None) -> None:
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+# -- load -------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    scenario: str
+    latencies: list[float] = field(default_factory=list)  # seconds, successful and failed alike
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    wall: float = 0.0
+    bytes_in: int = 0
+    target_p95_ms: float | None = None
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def throughput(self) -> float:
+        return self.requests / self.wall if self.wall else 0.0
+
+    def ms(self, q: float) -> float:
+        return percentile(self.latencies, q) * 1000
+
+    def note_error(self, message: str) -> None:
+        self.errors += 1
+        if len(self.error_samples) < 5:
+            self.error_samples.append(message[:300])
+
+
+# One measured request: returns (ok, response size in bytes, error text when not ok).
+Request = Callable[[], Awaitable[tuple[bool, int, str]]]
+
+
+async def closed_loop(scenario: str, users: Sequence[Request], total: int, warmup_each: int,
+                      budget: Budget) -> Result:
+    """Each user sends one request at a time, back to back; `total` measured requests in all.
+
+    First every user sends `warmup_each` requests that are not measured. A request
+    that raises (timeout, reset) counts as an error like a bad status does.
+    """
+    result = Result(scenario)
+
+    async def one(request: Request, measured: bool) -> None:
+        start = time.perf_counter()
+        try:
+            ok, size, problem = await request()
+        except httpx.HTTPError as exc:
+            ok, size, problem = False, 0, f"{type(exc).__name__}: {exc}"
+        elapsed = time.perf_counter() - start
+        if measured:
+            result.latencies.append(elapsed)
+            result.bytes_in += size
+            if not ok:
+                result.note_error(problem)
+
+    async def warm(request: Request) -> None:
+        for _ in range(warmup_each):
+            await one(request, measured=False)
+
+    tickets = total
+
+    async def run(request: Request) -> None:
+        nonlocal tickets
+        while tickets > 0:
+            tickets -= 1
+            await one(request, measured=True)
+
+    async def phase(coroutines, what: str) -> None:
+        left = budget.check(what)
+        try:
+            await asyncio.wait_for(asyncio.gather(*coroutines), timeout=left)
+        except TimeoutError:
+            raise BenchAborted(f"time budget of {budget.seconds:.0f} s spent during {what}; aborted") from None
+
+    await phase([warm(u) for u in users], f"{scenario} warm-up")
+    start = time.perf_counter()
+    await phase([run(u) for u in users], scenario)
+    result.wall = time.perf_counter() - start
+    return result
+
+
+# -- figures ----------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear interpolation between closest ranks (q in 0..100)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * q / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def machine_info() -> str:
+    cpus = os.cpu_count()
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = cpus
+    return (f"{platform.system()} {platform.machine()}, {cpus} CPUs ({usable} usable), "
+            f"Python {platform.python_version()}, httpx {httpx.__version__}")
+
+
+def table(results: Sequence[Result]) -> str:
+    header = (f"{'scenario':<22} {'requests':>8} {'errors':>6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+              f"{'p99 ms':>8} {'max ms':>8}  {'target':<14}")
+    lines = [header, "-" * len(header)]
+    for r in results:
+        target = ""
+        if r.target_p95_ms is not None:
+            verdict = "PASS" if r.errors == 0 and r.ms(95) <= r.target_p95_ms else "FAIL"
+            target = f"p95<={r.target_p95_ms:.0f} {verdict}"
+        lines.append(
+            f"{r.scenario:<22} {r.requests:>8} {r.errors:>6} {r.throughput:>8.1f} {r.ms(50):>8.1f} "
+            f"{r.ms(95):>8.1f} {r.ms(99):>8.1f} {r.ms(100):>8.1f}  {target:<14}"
+        )
+    return "\n".join(lines)
