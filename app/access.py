@@ -48,3 +48,12 @@ def may_review(user: User, regency_code: str, province_code: str, assessment_sta
     if user.role == Role.PROVINCE:
         return user.province_code == province_code
     return user.role == Role.ADMIN
+
+
+def may_see_province(user: User, province_code: str) -> bool:
+    """The province table: that province's officials and the ministry."""
+    return user.role == Role.ADMIN or (user.role == Role.PROVINCE and user.province_code == province_code)
+
+
+def may_see_nation(user: User) -> bool:
+    return user.role == Role.ADMIN

@@ -18,14 +18,16 @@ from app.db import make_engine
 from app.deps import LoginRequired
 from app.evidence import EvidenceStore, UploadSizeLimit
 from app.i18n import gettext as _
-from app.routes import accounts, administration, dashboard, health, history, home, review, workspace
+from app.routes import accounts, administration, dashboard, health, history, home, province, review, workspace
 from app.routes import catalogue as catalogue_page
+from app.routes.api import build_api
 from app.templating import is_partial, render
 from indicators import Catalogue, load_catalogue
 from scoring import Scorer
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 LANGUAGE_COOKIE = "kla_lang"
+API_PREFIX = "/api/v1"
 
 
 def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> FastAPI:
@@ -60,13 +62,21 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     _add_error_pages(app)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, home, accounts, catalogue_page, workspace, review, dashboard, history, administration):
+    api = build_api()
+    api.state = app.state  # one engine, catalogue and settings for pages and API
+    app.state.api = api
+    app.mount(API_PREFIX, api, name="api")
+    for module in (health, home, accounts, catalogue_page, workspace, review, dashboard, history, province,
+                   administration):
         app.include_router(module.router)
     return app
 
 
 def api_routes(app: FastAPI) -> list[APIRoute]:
-    """Every endpoint of the app, flattening included routers (FastAPI keeps them nested)."""
+    """Every page endpoint of the app, flattening included routers (FastAPI keeps them nested).
+
+    The JSON API is a mounted app of its own: `app.state.api`, under API_PREFIX.
+    """
     found: list[APIRoute] = []
 
     def walk(routes) -> None:

@@ -10,6 +10,7 @@ import asyncio
 import ipaddress
 import os
 import platform
+import random
 import shutil
 import socket
 import subprocess
@@ -192,13 +193,16 @@ Request = Callable[[], Awaitable[tuple[bool, int, str]]]
 
 
 async def closed_loop(scenario: str, users: Sequence[Request], total: int, warmup_each: int,
-                      budget: Budget) -> Result:
-    """Each user sends one request at a time, back to back; `total` measured requests in all.
+                      budget: Budget, think: float = 0.0) -> Result:
+    """Each user sends one request at a time; `total` measured requests in all.
 
-    First every user sends `warmup_each` requests that are not measured. A request
-    that raises (timeout, reset) counts as an error like a bad status does.
+    First every user sends `warmup_each` requests that are not measured. Between
+    two measured requests a user pauses `think` seconds on average (uniform 0.5x..1.5x,
+    seeded; 0: back to back), and starts after a random part of one pause. A request that raises (timeout, reset) counts as an
+    error like a bad status does.
     """
     result = Result(scenario)
+    rng = random.Random(2024)
 
     async def one(request: Request, measured: bool) -> None:
         start = time.perf_counter()
@@ -221,9 +225,13 @@ async def closed_loop(scenario: str, users: Sequence[Request], total: int, warmu
 
     async def run(request: Request) -> None:
         nonlocal tickets
+        if think:  # users do not all start at the same instant
+            await asyncio.sleep(think * rng.random())
         while tickets > 0:
             tickets -= 1
             await one(request, measured=True)
+            if think and tickets > 0:
+                await asyncio.sleep(think * rng.uniform(0.5, 1.5))
 
     async def phase(coroutines, what: str) -> None:
         left = budget.check(what)

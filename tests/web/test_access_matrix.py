@@ -12,7 +12,7 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlmodel import select
 
-from app.factory import api_routes
+from app.factory import API_PREFIX, api_routes
 from app.models import Answer, Evidence, User
 from app.services.answers import AnswerInput, save_answer
 from app.services.demo import sample_pdf
@@ -30,6 +30,11 @@ REVIEW = {"review_queue", "review_detail", "review_decide", "review_batch_approv
           "review_evidence", "dashboard"}
 SUBMISSION = {"assessment_submit_page", "assessment_submit"}
 HISTORY = {"question_history"}
+PROVINCE_VIEW = {"province_dashboard", "api_province"}  # about province 62 (A's)
+NATION = {"national_view", "api_nation"}
+API_PUBLIC = {"api_catalogue"}
+API_ANY_USER = {"api_me"}
+API_REGION = {"api_region_scores"}
 
 # Who works in region A (62.71): its agency's focal points and its DP3A.
 WORKERS_OF_A = {"opd_a", "dp3a_a"}
@@ -46,10 +51,12 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
     """
     if name in SESSION:
         return None
-    if name in PUBLIC:
+    if name in PUBLIC or name in API_PUBLIC:
         return set(ROLES)
-    if name in ANY_USER:
+    if name in ANY_USER or name in API_ANY_USER:
         return set(ROLES) - {"anonymous"}
+    if name in API_REGION:
+        return REVIEWERS_OF_A[stage]
     if name in WORKSPACE:
         return WORKERS_OF_A
     if name == "administration" or name.startswith("admin_"):
@@ -60,17 +67,23 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return ADMINS_OF_A
     if name in HISTORY:
         return WORKERS_OF_A | REVIEWERS_OF_A[stage]
+    if name in PROVINCE_VIEW:
+        return {"province", "admin"}
+    if name in NATION:
+        return {"admin"}
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
 
-def _routes(app) -> list[APIRoute]:
-    routes = api_routes(app)
-    assert len(routes) >= 15
+def _routes(app) -> list[tuple[str, APIRoute]]:
+    """(prefix, route) for every page route and every route of the mounted JSON API."""
+    routes = [("", r) for r in api_routes(app)]
+    routes += [(API_PREFIX, r) for r in app.state.api.routes if isinstance(r, APIRoute)]
+    assert len(routes) >= 20
     return routes
 
 
 def test_every_route_has_a_policy(app):
-    for route in _routes(app):
+    for _prefix, route in _routes(app):
         policy(route.name)
 
 
@@ -93,6 +106,7 @@ def targets(world, db, catalogue, scorer, app):
         "evidence_id": str(evidence.id),
         "agency_id": str(world.agencies["dinkes_a"].id),
         "user_id": str(opd_a.id),
+        "province_code": world.regency_a.province_code,
     }
 
 
@@ -116,11 +130,11 @@ def test_access_matrix(app, make_client, auth, targets, world, db, stage):
         clients[role] = (client, token)
     failures = []
     checked = 0
-    for route in _routes(app):
+    for prefix, route in _routes(app):
         allowed = policy(route.name, stage)
         if allowed is None:
             continue
-        url = _url(route, targets)
+        url = prefix + _url(route, targets)
         for method in sorted(route.methods - {"HEAD"}):
             for role in ROLES:
                 client, token = clients[role]
@@ -152,6 +166,7 @@ def test_public_and_personal_routes(client, world, auth):
     assert client.get("/akun/sandi", follow_redirects=False).headers["location"].startswith("/masuk")
     auth.login(client, "province")
     assert client.get("/akun/sandi").status_code == 200
+    assert client.get("/", follow_redirects=False).headers["location"] == f"/provinsi/62/{world.year}"
     overview = client.get("/")
     assert overview.status_code == 200
     # A province official sees its own kab/kota only.

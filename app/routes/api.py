@@ -1,0 +1,219 @@
+"""JSON API under /api/v1 (OpenAPI at /api/v1/openapi.json): the catalogue, and scores and
+categories per region and stage, under the same access rules as the pages.
+
+It authenticates with the same session cookie as the pages and only reads, so
+it needs no CSRF token.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import FastAPI, HTTPException, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlmodel import select
+
+from app import access
+from app.deps import CatalogueDep, CurrentUser, LoginRequired, ScorerDep, SessionDep, get_place
+from app.models import Province
+from app.services import review as review_service
+from app.services.overview import RegionScores, region_rows
+from scoring import category_for, from_cents, provila_status
+
+RegencyCode = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["62.71"])]
+ProvinceCode = Annotated[str, Path(pattern=r"^\d{2}$", examples=["62"])]
+Year = Annotated[int, Path(ge=2000, le=2100, examples=[2024])]
+
+
+class QuestionOut(BaseModel):
+    code: str
+    text: str
+    max: float
+    level: str
+    agencies: list[str]
+    scale: str
+    evidence_required: bool
+
+
+class IndicatorOut(BaseModel):
+    code: str
+    name: str
+    name_en: str
+    max: float
+    questions: list[QuestionOut]
+
+
+class PartOut(BaseModel):
+    code: str
+    name: str
+    name_en: str
+    max: float
+    indicators: list[IndicatorOut]
+
+
+class BandOut(BaseModel):
+    code: str
+    name: str
+    min: float
+    max: float
+    includes_min: bool
+    includes_max: bool
+
+
+class CatalogueOut(BaseModel):
+    code: str
+    year: int
+    version: str
+    max_total: float
+    categories: list[BandOut]
+    parts: list[PartOut]
+
+
+class StageScore(BaseModel):
+    total: float
+    category: str
+    parts: dict[str, float]
+
+
+class RegionScoresOut(BaseModel):
+    regency_code: str
+    year: int
+    stage: str
+    scores: dict[str, StageScore]  # self, dp3a, province
+
+
+class RegionSummaryOut(BaseModel):
+    regency_code: str
+    name: str
+    stage: str | None
+    answered: int | None
+    scores: dict[str, StageScore] | None  # only once submitted
+
+
+class ProvinceOut(BaseModel):
+    province_code: str
+    name: str
+    year: int
+    provila: bool
+    holding_back: list[str]
+    regions: list[RegionSummaryOut]
+
+
+class NationOut(BaseModel):
+    year: int
+    regions: int
+    submitted: int
+    categories: dict[str, int]
+    provila_provinces: list[str]
+
+
+class MeOut(BaseModel):
+    username: str
+    full_name: str
+    role: str
+    province_code: str | None
+    regency_code: str | None
+
+
+def build_api() -> FastAPI:
+    api = FastAPI(
+        title="KLA self-assessment API",
+        version="1",
+        description="Read-only access to the instrument and to scores per region and stage. "
+        "Log in through the web app (/masuk); the API uses the same session cookie and access rules.",
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+
+    @api.exception_handler(LoginRequired)
+    async def login_required(_request: Request, _exc: LoginRequired):
+        return JSONResponse({"detail": "login required"}, status_code=401)
+
+    @api.get("/me", response_model=MeOut, name="api_me")
+    def me(user: CurrentUser):
+        return MeOut(username=user.username, full_name=user.full_name, role=user.role.value,
+                     province_code=user.province_code, regency_code=user.regency_code)
+
+    @api.get("/catalogue", response_model=CatalogueOut, name="api_catalogue")
+    def catalogue_out(catalogue: CatalogueDep):
+        data = catalogue.data
+        return CatalogueOut(
+            code=data.instrument.code, year=data.instrument.year, version=data.instrument.version,
+            max_total=float(data.instrument.max_total),
+            categories=[BandOut(code=b.code, name=b.name, min=float(b.min), max=float(b.max),
+                                includes_min=b.includes_min, includes_max=b.includes_max) for b in catalogue.bands],
+            parts=[PartOut(code=p.code, name=p.name, name_en=p.name_en, max=float(p.max), indicators=[
+                IndicatorOut(code=i.code, name=i.name, name_en=i.name_en, max=float(i.max), questions=[
+                    QuestionOut(code=q.code, text=q.text, max=float(q.max), level=q.level.value,
+                                agencies=list(q.agencies), scale=q.scale, evidence_required=q.evidence.required)
+                    for q in i.questions]) for i in p.indicators]) for p in data.parts],
+        )
+
+    @api.get("/regions/{regency_code}/{year}/scores", response_model=RegionScoresOut, name="api_region_scores")
+    def region_scores(request: Request, session: SessionDep, user: CurrentUser, scorer: ScorerDep,
+                      regency_code: RegencyCode, year: Year):
+        place = get_place(session, user, regency_code, year)
+        regency = place.regency
+        if not access.may_review(user, regency.code, regency.province_code, place.assessment.stage):
+            raise HTTPException(403, "no access to this region")
+        scores = review_service.stage_scores(scorer, review_service.load_state(session, place.assessment))
+        sheets = {"self": scores.self_assessed, **scores.by_stage}
+        return RegionScoresOut(regency_code=regency.code, year=year, stage=place.assessment.stage, scores={
+            stage: StageScore(total=float(from_cents(sheet.total)), category=category_for(scorer, sheet).code,
+                              parts={k: float(from_cents(v)) for k, v in sheet.parts.items()})
+            for stage, sheet in sheets.items()})
+
+    @api.get("/provinces/{province_code}/{year}", response_model=ProvinceOut, name="api_province")
+    def province(session: SessionDep, user: CurrentUser, scorer: ScorerDep, catalogue: CatalogueDep,
+                 province_code: ProvinceCode, year: Year):
+        if not access.may_see_province(user, province_code):
+            raise HTTPException(403, "no access to this province")
+        row = session.get(Province, province_code)
+        if row is None:
+            raise HTTPException(404, "unknown province")
+        rows = region_rows(session, scorer, year, province_code)
+        status = provila_status(catalogue, {
+            r.regency.code: (r.scores.categories["province"] if _submitted(r.scores) else None) for r in rows})
+        return ProvinceOut(
+            province_code=province_code, name=row.name, year=year, provila=status.qualifies,
+            holding_back=list(status.holding_back),
+            regions=[RegionSummaryOut(
+                regency_code=r.regency.code, name=r.regency.name,
+                stage=r.scores.stage if r.scores else None,
+                answered=r.scores.answered if r.scores else None,
+                scores=_stage_scores(r.scores) if _submitted(r.scores) else None) for r in rows],
+        )
+
+    @api.get("/nation/{year}", response_model=NationOut, name="api_nation")
+    def nation(session: SessionDep, user: CurrentUser, scorer: ScorerDep, catalogue: CatalogueDep, year: Year):
+        if not access.may_see_nation(user):
+            raise HTTPException(403, "ministry only")
+        rows = region_rows(session, scorer, year)
+        submitted = [r for r in rows if _submitted(r.scores)]
+        categories = dict.fromkeys((b.code for b in catalogue.bands), 0)
+        for r in submitted:
+            categories[r.scores.categories["province"]] += 1
+        provila = []
+        for province_row in session.exec(select(Province).order_by(Province.code)):
+            members = [r for r in rows if r.province.code == province_row.code]
+            status = provila_status(catalogue, {
+                r.regency.code: (r.scores.categories["province"] if _submitted(r.scores) else None) for r in members})
+            if status.qualifies:
+                provila.append(province_row.code)
+        return NationOut(year=year, regions=len(rows), submitted=len(submitted), categories=categories,
+                         provila_provinces=provila)
+
+    return api
+
+
+def _submitted(scores: RegionScores | None) -> bool:
+    return scores is not None and scores.stage != "self"
+
+
+def _stage_scores(scores: RegionScores) -> dict[str, StageScore]:
+    return {stage: StageScore(total=float(from_cents(scores.totals[stage])), category=scores.categories[stage],
+                              parts={k: float(from_cents(v)) for k, v in scores.parts[stage].items()})
+            for stage in scores.totals}
+

@@ -1,0 +1,116 @@
+"""The province's view of its kab/kota, and the ministry's view of the nation.
+
+A kab/kota still in self-assessment shows its progress only: its scores are
+its own until its DP3A submits them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from sqlmodel import select
+
+from app import access
+from app.deps import CatalogueDep, CurrentUser, ScorerDep, SessionDep
+from app.models import Province
+from app.services.overview import RegionRow, category_counts, region_rows
+from app.templating import render
+from scoring import provila_status
+
+router = APIRouter(tags=["province"])
+
+SORTS = ("code", "name", "self", "verified", "drop", "progress")
+# Published national results (KLA.md): regions per category.
+PUBLISHED = {
+    2023: {"utama": 19, "nindya": 76, "madya": 130, "pratama": 135},
+    2025: {"utama": 22, "nindya": 69, "madya": 125, "pratama": 139},
+}
+YearPath = Annotated[int, Path(ge=2000, le=2100)]
+
+
+def _visible(row: RegionRow) -> bool:
+    """Scores may be shown once the kab/kota has submitted them."""
+    return row.scores is not None and row.scores.stage != "self"
+
+
+def _sort_key(sort: str, total_questions: int):
+    def key(row: RegionRow):
+        scores = row.scores
+        if sort == "name":
+            return row.regency.name
+        if sort == "progress":
+            return scores.answered / total_questions if scores else -1
+        if sort in ("self", "verified", "drop"):
+            if not _visible(row):
+                return -10**9
+            return {"self": scores.totals["self"], "verified": scores.totals["province"], "drop": scores.drop}[sort]
+        return row.regency.code
+    return key
+
+
+@router.get("/provinsi/{province_code}/{year}", name="province_dashboard")
+def province_dashboard(
+    request: Request, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
+    province_code: Annotated[str, Path(max_length=2)], year: YearPath,
+    sort: str = "code", desc: int = 0,
+):
+    if not access.may_see_province(user, province_code):
+        raise HTTPException(403)
+    province = session.get(Province, province_code)
+    if province is None:
+        raise HTTPException(404)
+    rows = region_rows(session, scorer, year, province_code)
+    sort = sort if sort in SORTS else "code"
+    rows.sort(key=_sort_key(sort, len(catalogue.questions)), reverse=bool(desc))
+    provila = provila_status(
+        catalogue, {r.regency.code: (r.scores.categories["province"] if _visible(r) else None) for r in rows}
+    )
+    names = {r.regency.code: r.regency.name for r in rows}
+    context = {
+        "province": province, "year": year, "rows": rows, "sort": sort, "desc": desc,
+        "visible": _visible, "provila": provila, "names": names, "catalogue": catalogue,
+        "bands": {b.code: b for b in catalogue.bands},
+        "part_max": {p.code: int(p.max * 100) for p in catalogue.data.parts},
+        "total_questions": len(catalogue.questions), "now": datetime.now(UTC),
+    }
+    return render(request, "province/index.html", context, block="region_table")
+
+
+@router.get("/nasional/{year}", name="national_view")
+def national_view(
+    request: Request, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
+    year: YearPath, provinsi: str = "", kategori: str = "",
+):
+    if not access.may_see_nation(user):
+        raise HTTPException(403)
+    rows = region_rows(session, scorer, year)
+    provinces = session.exec(select(Province).order_by(Province.code)).all()
+    by_province: dict[str, list[RegionRow]] = {p.code: [] for p in provinces}
+    for row in rows:
+        by_province[row.province.code].append(row)
+    summaries = []
+    for province in provinces:
+        members = by_province[province.code]
+        status = provila_status(
+            catalogue, {r.regency.code: (r.scores.categories["province"] if _visible(r) else None) for r in members}
+        )
+        summaries.append({
+            "province": province, "regions": len(members),
+            "taking_part": sum(1 for r in members if r.assessment is not None),
+            "submitted": sum(1 for r in members if _visible(r)),
+            "counts": category_counts(members, catalogue, "province"),
+            "provila": status,
+        })
+    shown = [r for r in rows if (not provinsi or r.province.code == provinsi)
+             and (not kategori or (_visible(r) and r.scores.categories["province"] == kategori))]
+    context = {
+        "year": year, "catalogue": catalogue, "summaries": summaries, "rows": shown, "visible": _visible,
+        "national": category_counts(rows, catalogue, "province"),
+        "national_self": category_counts([r for r in rows if _visible(r)], catalogue, "self"),
+        "published": PUBLISHED, "provinces": provinces, "filters": {"provinsi": provinsi, "kategori": kategori},
+        "bands": {b.code: b for b in catalogue.bands},
+        "provila_count": sum(1 for s in summaries if s["provila"].qualifies),
+    }
+    return render(request, "province/national.html", context, block="region_list")
