@@ -112,7 +112,8 @@ def start_server(name: str, command: Sequence[str], port: int, log: Path, *, cwd
 def wait_ready(server: Server, path: str, budget: Budget, limit: float = 30.0) -> float:
     """Poll `path` until it answers 200; the seconds it took. Bounded by `limit` and the budget."""
     start = time.monotonic()
-    stop = start + min(limit, budget.check(f"waiting for {server.name}"))
+    allowed = min(limit, budget.check(f"waiting for {server.name}"))
+    stop = start + allowed
     with httpx.Client(timeout=2.0) as client:
         while time.monotonic() < stop:
             if server.process.poll() is not None:
@@ -123,7 +124,8 @@ def wait_ready(server: Server, path: str, budget: Budget, limit: float = 30.0) -
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-    raise BenchAborted(f"{server.name} did not answer {path} within {limit:.0f} s:\n{server.log_tail()}")
+    why = "the time budget ran out" if allowed < limit else f"not within {limit:.0f} s"
+    raise BenchAborted(f"{server.name} did not answer {path} ({why}):\n{server.log_tail()}")
 
 
 def stop_server(server: Server | None) -> None:
