@@ -287,6 +287,38 @@ def demo() -> None:
 
 
 @main.group()
+def cycle() -> None:
+    """Evaluation cycles (one per year)."""
+
+
+@cycle.command("open")
+@click.argument("year", type=int)
+@click.option("--from", "from_year", type=int, help="Propose the answers of this earlier cycle for confirmation.")
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+              help="YAML of old question code: new code (null: dropped), when the instrument changed.")
+@click.option("--province", "province_code", help="Only the kab/kota of this province (code, e.g. 62).")
+def cycle_open(year: int, from_year: int | None, mapping: Path | None, province_code: str | None) -> None:
+    """Open the cycle YEAR for the kab/kota of the previous one (or of a province)."""
+    from sqlmodel import Session
+
+    from app.config import Settings
+    from app.db import make_engine
+    from app.migrate import upgrade
+    from app.services.cycles import MappingError, load_mapping, open_cycle
+
+    settings = Settings()
+    upgrade(settings.resolved_database_url)
+    catalogue = load_catalogue(settings.catalogue_file)
+    try:
+        codes = load_mapping(mapping, catalogue) if mapping else None
+    except MappingError as exc:
+        _fail(str(exc))
+    with Session(make_engine(settings.resolved_database_url), expire_on_commit=False) as session:
+        opened = open_cycle(session, catalogue, year, from_year=from_year, mapping=codes, province_code=province_code)
+    click.echo(f"Siklus {year}: {opened.assessments} kab/kota dibuka, {opened.proposed} jawaban diusulkan untuk dibawa.")
+
+
+@main.group()
 def audit() -> None:
     """The append-only audit log."""
 

@@ -18,7 +18,18 @@ from app.db import make_engine
 from app.deps import LoginRequired
 from app.evidence import EvidenceStore, UploadSizeLimit
 from app.i18n import gettext as _
-from app.routes import accounts, administration, dashboard, health, history, home, province, review, workspace
+from app.routes import (
+    accounts,
+    administration,
+    cycles,
+    dashboard,
+    health,
+    history,
+    home,
+    province,
+    review,
+    workspace,
+)
 from app.routes import catalogue as catalogue_page
 from app.routes.api import build_api
 from app.templating import is_partial, render
@@ -67,7 +78,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.api = api
     app.mount(API_PREFIX, api, name="api")
     for module in (health, home, accounts, catalogue_page, workspace, review, dashboard, history, province,
-                   administration):
+                   cycles, administration):
         app.include_router(module.router)
     return app
 

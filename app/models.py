@@ -176,6 +176,20 @@ class ReviewEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
 
 
+class CarryOver(SQLModel, table=True):
+    """An answer of last cycle proposed for this one; the DP3A accepts or rejects each."""
+
+    __table_args__ = (UniqueConstraint("assessment_id", "question_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    assessment_id: int = Field(foreign_key="assessment.id", index=True)
+    question_code: str = Field(max_length=40)  # the code in the new instrument
+    source_answer_id: int = Field(foreign_key="answer.id")
+    status: str = Field(default="proposed", max_length=20)  # proposed, accepted, rejected
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+
+
 class Reopening(SQLModel, table=True):
     """A verifier hands one answer back to the kab/kota for a short window (the 2x24 hours practice)."""
 

@@ -35,6 +35,8 @@ NATION = {"national_view", "api_nation"}
 API_PUBLIC = {"api_catalogue"}
 API_ANY_USER = {"api_me"}
 API_REGION = {"api_region_scores"}
+YEARS = {"region_years"}
+CARRY = {"carry_over", "carry_over_decide"}
 
 # Who works in region A (62.71): its agency's focal points and its DP3A.
 WORKERS_OF_A = {"opd_a", "dp3a_a"}
@@ -57,6 +59,10 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return set(ROLES) - {"anonymous"}
     if name in API_REGION:
         return REVIEWERS_OF_A[stage]
+    if name in YEARS:
+        return {"dp3a_a", "province", "admin"}
+    if name in CARRY:
+        return ADMINS_OF_A
     if name in WORKSPACE:
         return WORKERS_OF_A
     if name == "administration" or name.startswith("admin_"):

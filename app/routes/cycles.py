@@ -1,0 +1,97 @@
+"""Year over year: a region's cycles side by side, and last year's answers carried forward."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.responses import RedirectResponse
+from sqlmodel import select
+
+from app import access
+from app.deps import AdminPlace, CatalogueDep, CurrentUser, ScorerDep, SessionDep
+from app.i18n import gettext as _
+from app.models import Answer, Assessment, CarryOver, Cycle, Regency, Role
+from app.services import cycles as cycle_service
+from app.services.overview import scores_of
+from app.templating import render
+
+router = APIRouter(tags=["cycles"])
+
+
+@router.get("/r/{regency_code}/tahun", name="region_years")
+def region_years(
+    request: Request, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
+    regency_code: Annotated[str, Path(max_length=5)],
+):
+    regency = session.get(Regency, regency_code)
+    if regency is None:
+        raise HTTPException(404)
+    own = user.role == Role.DP3A and user.regency_code == regency.code
+    if not own and not access.may_see_province(user, regency.province_code):
+        raise HTTPException(403)
+    rows = session.exec(select(Cycle, Assessment).join(Assessment, Assessment.cycle_id == Cycle.id)
+                        .where(Assessment.regency_code == regency.code).order_by(Cycle.year)).all()
+    # Outside the kab/kota, a cycle shows once its DP3A has submitted it.
+    rows = [(c, a) for c, a in rows if own or a.stage != "self"]
+    scores = scores_of(session, scorer, [a for _, a in rows])
+    return render(request, "cycles/years.html", {
+        "regency": regency, "rows": rows, "scores": scores, "catalogue": catalogue,
+        "bands": {b.code: b for b in catalogue.bands},
+    })
+
+
+@router.get("/r/{regency_code}/{year}/bawa", name="carry_over")
+def carry_over(request: Request, place: AdminPlace, session: SessionDep, catalogue: CatalogueDep):
+    return _page(request, session, place, catalogue)
+
+
+def _page(request, session, place, catalogue, message=None, status_code=200):
+    carries = session.exec(select(CarryOver, Answer).join(Answer, Answer.id == CarryOver.source_answer_id)
+                           .where(CarryOver.assessment_id == place.assessment.id)
+                           .order_by(CarryOver.id)).all()
+    return render(request, "cycles/carry_over.html", {
+        "place": place, "carries": carries, "catalogue": catalogue, "message": message,
+        "proposed": sum(1 for c, _ in carries if c.status == "proposed"),
+    }, status_code=status_code)
+
+
+@router.post("/r/{regency_code}/{year}/bawa", name="carry_over_decide")
+async def carry_over_decide(
+    request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser,
+    catalogue: CatalogueDep, scorer: ScorerDep,
+):
+    form = await request.form()
+    decision = str(form.get("decision", ""))
+    if decision not in ("accept", "reject", "accept_all"):
+        raise HTTPException(422)
+    if place.assessment.stage != "self":
+        return _page(request, session, place, catalogue, _("This cycle has been submitted: nothing can be carried over now."), 409)
+    if decision == "accept_all":
+        chosen = session.exec(select(CarryOver).where(CarryOver.assessment_id == place.assessment.id,
+                                                      CarryOver.status == "proposed")).all()
+    else:
+        try:
+            carry = session.get(CarryOver, int(str(form.get("carry_id", ""))))
+        except ValueError:
+            carry = None
+        if carry is None or carry.assessment_id != place.assessment.id:
+            raise HTTPException(404)
+        chosen = [carry]
+    done, refused = 0, 0
+    for carry in chosen:
+        try:
+            if decision == "reject":
+                cycle_service.reject(session, place.assessment, carry, user)
+            else:
+                cycle_service.accept(session, scorer, place.assessment, carry, user)
+            done += 1
+        except cycle_service.CarryError:
+            refused += 1
+    session.commit()
+    message = _("%(n)s answers carried over.") % {"n": done} if decision != "reject" else _("Rejected.")
+    if refused:
+        message += " " + _("%(n)s could not be carried over (already answered, or no longer on the scale).") % {"n": refused}
+    request.session["flash"] = message
+    return RedirectResponse(str(request.url_for("carry_over", regency_code=place.regency.code, year=place.cycle.year)),
+                            status_code=303)

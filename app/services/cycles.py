@@ -1,0 +1,157 @@
+"""A new evaluation cycle, and last cycle's answers carried forward for the DP3A to confirm.
+
+When the instrument changes between years, a mapping file says which old
+question code became which new one (`old: new`, or `old: null` for a question
+that no longer exists); codes not in the mapping keep their code if the new
+instrument still has it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from sqlmodel import Session, select
+
+from app.models import Answer, Assessment, CarryOver, Cycle, Evidence, Regency, User, utcnow
+from app.services import audit
+from app.services.answers import is_answered, scored
+from app.services.setup import open_assessment
+from indicators import Catalogue
+from scoring import AnswerError, Scorer
+
+
+class MappingError(ValueError):
+    """The mapping file cannot be used; the message says why, in Indonesian."""
+
+
+def load_mapping(path: Path, catalogue: Catalogue) -> dict[str, str | None]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise MappingError(f"Berkas pemetaan tidak dapat dibaca: {exc}") from None
+    if not isinstance(raw, dict):
+        raise MappingError("Berkas pemetaan harus berisi pasangan kode_lama: kode_baru.")
+    mapping: dict[str, str | None] = {}
+    for old, new in raw.items():
+        if new is not None and str(new) not in catalogue.questions:
+            raise MappingError(f"Kode baru '{new}' (untuk '{old}') tidak ada dalam instrumen.")
+        mapping[str(old)] = None if new is None else str(new)
+    return mapping
+
+
+def new_code(old: str, mapping: dict[str, str | None], catalogue: Catalogue) -> str | None:
+    if old in mapping:
+        return mapping[old]
+    return old if old in catalogue.questions else None
+
+
+def ensure_year(session: Session, catalogue: Catalogue, year: int) -> Cycle:
+    cycle = session.exec(select(Cycle).where(Cycle.year == year)).first()
+    if cycle is None:
+        info = catalogue.data.instrument
+        cycle = Cycle(year=year, instrument_code=info.code, instrument_version=info.version)
+        session.add(cycle)
+        session.flush()
+    return cycle
+
+
+@dataclass
+class OpenedCycle:
+    cycle: Cycle
+    assessments: int
+    proposed: int
+
+
+def open_cycle(
+    session: Session,
+    catalogue: Catalogue,
+    year: int,
+    *,
+    from_year: int | None = None,
+    mapping: dict[str, str | None] | None = None,
+    province_code: str | None = None,
+) -> OpenedCycle:
+    """Open `year` for every kab/kota that took part in `from_year` (or all of a province),
+    proposing their answers for the DP3A to confirm."""
+    mapping = mapping or {}
+    cycle = ensure_year(session, catalogue, year)
+    previous = session.exec(select(Cycle).where(Cycle.year == from_year)).first() if from_year else None
+    regencies_query = select(Regency)
+    if province_code:
+        regencies_query = regencies_query.where(Regency.province_code == province_code)
+    if previous is not None:
+        regencies_query = regencies_query.join(Assessment, Assessment.regency_code == Regency.code).where(
+            Assessment.cycle_id == previous.id)
+    opened = proposed = 0
+    for regency in session.exec(regencies_query.order_by(Regency.code)).all():
+        assessment = open_assessment(session, regency, cycle, catalogue)
+        opened += 1
+        if previous is None:
+            continue
+        old = session.exec(select(Assessment).where(Assessment.cycle_id == previous.id,
+                                                    Assessment.regency_code == regency.code)).first()
+        proposed += _propose(session, assessment, old, mapping, catalogue)
+    session.commit()
+    return OpenedCycle(cycle, opened, proposed)
+
+
+def _propose(session, assessment: Assessment, old: Assessment, mapping, catalogue) -> int:
+    existing = set(session.exec(select(CarryOver.question_code).where(CarryOver.assessment_id == assessment.id)))
+    count = 0
+    for answer in session.exec(select(Answer).where(Answer.assessment_id == old.id)):
+        code = new_code(answer.question_code, mapping, catalogue)
+        if code is None or code in existing or not is_answered(answer):
+            continue
+        session.add(CarryOver(assessment_id=assessment.id, question_code=code, source_answer_id=answer.id))
+        existing.add(code)
+        count += 1
+    return count
+
+
+class CarryError(ValueError):
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(code)
+
+
+def accept(session: Session, scorer: Scorer, assessment: Assessment, carry: CarryOver, user: User) -> Answer:
+    """Copy the old answer (and its current evidence, without copying files) into this cycle as a draft."""
+    if carry.status != "proposed":
+        raise CarryError("already_decided")
+    source = session.get(Answer, carry.source_answer_id)
+    present = session.exec(select(Answer).where(Answer.assessment_id == assessment.id,
+                                                Answer.question_code == carry.question_code)).first()
+    if present is not None and is_answered(present):
+        raise CarryError("already_answered")
+    value = scored(source)
+    if value is not None:
+        try:
+            scorer.question_points(carry.question_code, value)
+        except AnswerError:
+            raise CarryError("off_scale") from None
+    answer = present or Answer(assessment_id=assessment.id, question_code=carry.question_code, updated_by=user.id)
+    answer.option, answer.value = source.option, source.value
+    answer.not_applicable, answer.note = source.not_applicable, source.note
+    answer.updated_by, answer.updated_at = user.id, utcnow()
+    session.add(answer)
+    session.flush()
+    for evidence in session.exec(select(Evidence).where(Evidence.answer_id == source.id, Evidence.removed_at.is_(None))):
+        session.add(Evidence(answer_id=answer.id, sha256=evidence.sha256, filename=evidence.filename,
+                             uploaded_by=user.id))
+    _decide(session, assessment, carry, "accepted", user)
+    return answer
+
+
+def reject(session: Session, assessment: Assessment, carry: CarryOver, user: User) -> None:
+    if carry.status != "proposed":
+        raise CarryError("already_decided")
+    _decide(session, assessment, carry, "rejected", user)
+
+
+def _decide(session, assessment, carry: CarryOver, status: str, user: User) -> None:
+    carry.status, carry.decided_by, carry.decided_at = status, user.id, utcnow()
+    session.add(carry)
+    audit.record(session, user, f"carryover.{status}", "answer", carry.source_answer_id,
+                 regency_code=assessment.regency_code, after={"question": carry.question_code, "status": status})
