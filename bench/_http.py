@@ -146,11 +146,14 @@ def uvicorn_command(target: str, port: int) -> list[str]:
             "--workers", "1", "--proxy-headers"]
 
 
-def start_bare_server(workdir: Path, budget: Budget) -> Server:
+def start_bare_server(workdir: Path, budget: Budget, started: list[Server]) -> Server:
+    """Write the bare app to `workdir` and serve it; the server joins `started` before the wait,
+    so that the caller stops it whatever happens next."""
     (workdir / "bench_bare_app.py").write_text(BARE_APP, encoding="utf-8")
     port = free_port()
     server = start_server("bare FastAPI", uvicorn_command("bench_bare_app:app", port), port,
                           workdir / "bare-server.log", cwd=workdir, env=dict(os.environ))
+    started.append(server)
     wait_ready(server, BARE_PATH, budget)
     return server
 
@@ -235,18 +238,20 @@ async def closed_loop(scenario: str, users: Sequence[Request], total: int, warmu
             if think and tickets > 0:
                 await asyncio.sleep(think * rng.uniform(0.5, 1.5))
 
-    async def phase(coroutines, what: str) -> None:
-        left = budget.check(what)
-        try:
-            await asyncio.wait_for(asyncio.gather(*coroutines), timeout=left)
-        except TimeoutError:
-            raise BenchAborted(f"time budget of {budget.seconds:.0f} s spent during {what}; aborted") from None
-
-    await phase([warm(u) for u in users], f"{scenario} warm-up")
+    await gather_within(budget, f"{scenario} warm-up", warm, users)
     start = time.perf_counter()
-    await phase([run(u) for u in users], scenario)
+    await gather_within(budget, scenario, run, users)
     result.wall = time.perf_counter() - start
     return result
+
+
+async def gather_within(budget: Budget, what: str, step: Callable[[object], Awaitable], items: Sequence) -> None:
+    """Run `step(item)` for every item at once; abort when the budget runs out first."""
+    left = budget.check(what)  # before any coroutine exists: nothing is left un-awaited
+    try:
+        await asyncio.wait_for(asyncio.gather(*(step(item) for item in items)), timeout=left)
+    except TimeoutError:
+        raise BenchAborted(f"time budget of {budget.seconds:.0f} s spent during {what}; aborted") from None
 
 
 # -- figures ----------------------------------------------------------------------------

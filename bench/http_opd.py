@@ -16,10 +16,11 @@ versions from the out-of-band version input of every save response.
 Per scenario: a few unmeasured warm-up requests per user, then --requests
 measured ones, each user sending one request at a time (closed loop). Prints
 requests, errors, throughput and p50/p95/p99/max latency in ms, with PASS/FAIL
-against the targets. With --think-ms each user pauses about that long between two
-requests (a person reading), instead of sending the next one at once. Exits 0 either way (a benchmark, not a test). The whole
-run is bounded (--max-seconds, 120 by default): past it the run aborts with a
-message and exit status 1.
+against the targets; exits 0 either way (a benchmark, not a test). With
+--think-ms each user pauses about that long between two requests (a person
+reading) instead of sending the next one at once. The whole run is bounded
+(--max-seconds, 120 by default): past it the run aborts with a message and exit
+status 1.
 
 --url points at a server that is already running (loopback only; setup is
 skipped, the demo accounts must exist there). The run changes its data: it
@@ -54,6 +55,7 @@ from bench._http import (  # noqa: E402
     Server,
     closed_loop,
     free_port,
+    gather_within,
     machine_info,
     remove_dir,
     require_loopback,
@@ -95,7 +97,6 @@ class Question:
 class User:
     """One simulated person: a client with its own cookies, logged in as `username`."""
 
-    index: int
     username: str
     client: httpx.AsyncClient
     csrf: str = ""
@@ -112,7 +113,7 @@ def kla_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
 
 
-def start_app(workdir: Path, budget: Budget) -> Server:
+def start_app(workdir: Path, budget: Budget, started: list[Server]) -> Server:
     env = dict(os.environ)
     env.update(KLA_DATA_DIR=str(workdir / "data"), KLA_DATABASE_URL="", KLA_ENVIRONMENT="development")
     print("setup: kla demo ...", flush=True)
@@ -126,6 +127,7 @@ def start_app(workdir: Path, budget: Budget) -> Server:
     port = free_port()
     server = start_server("kla serve", kla_command() + ["serve", "--port", str(port)], port,
                           workdir / "kla-server.log", cwd=ROOT, env=env)
+    started.append(server)  # stopped by the caller, even if it never answers
     waited = wait_ready(server, "/health", budget)
     print(f"setup: kla serve ready on {server.url} after {waited:.1f} s", flush=True)
     return server
@@ -183,18 +185,24 @@ def share_questions(users: list[User], per_user: int) -> None:
                     break
 
 
+def version_in(html: str, question: Question) -> int | None:
+    """The value of the question's version input (in its card, or out-of-band in a save response)."""
+    return next((int(v) for d, v in VERSION_RE.findall(html) if d == question.dom_id), None)
+
+
+async def read_card(user: User, workspace: str, question: Question) -> bool:
+    """Take the current version and the options of a question from its card; False if it is read-only."""
+    card = await user.client.get(f"{workspace}/{question.code}", headers={"HX-Request": "true"})
+    version = version_in(card.text, question)
+    if card.status_code != 200 or version is None:
+        return False
+    question.version = version
+    question.options = [unescape(o) for o in OPTION_RE.findall(card.text)]
+    return True
+
+
 async def read_cards(user: User, workspace: str) -> None:
-    """The current version and the options of each of the user's questions (from its card)."""
-    kept = []
-    for question in user.questions:
-        card = await user.client.get(f"{workspace}/{question.code}", headers={"HX-Request": "true"})
-        version = next((int(v) for d, v in VERSION_RE.findall(card.text) if d == question.dom_id), None)
-        if card.status_code != 200 or version is None:
-            continue  # read-only after all (e.g. the window closed): leave it out
-        question.version = version
-        question.options = [unescape(o) for o in OPTION_RE.findall(card.text)]
-        kept.append(question)
-    user.questions = kept
+    user.questions = [q for q in user.questions if await read_card(user, workspace, q)]  # one at a time
 
 
 def page_request(user: User, path: str):
@@ -219,7 +227,7 @@ def save_request(user: User, workspace: str):
         response = await user.client.post(f"{workspace}/{question.code}", data=form,
                                           headers={"HX-Request": "true", "X-CSRF-Token": user.csrf})
         if response.status_code == 200:
-            version = next((int(v) for d, v in VERSION_RE.findall(response.text) if d == question.dom_id), None)
+            version = version_in(response.text, question)
             if version is not None:
                 question.version = version
                 return True, len(response.content), ""
@@ -227,24 +235,10 @@ def save_request(user: User, workspace: str):
         else:
             problem = f"{response.status_code}: {TAGS_RE.sub(' ', response.text)[:160].strip()}"
         if response.status_code == 409:  # someone else saved it: pick up the version (counted as an error)
-            await read_cards_of(user, workspace, question)
+            await read_card(user, workspace, question)
         return False, len(response.content), f"POST {question.code}: {problem}"
 
     return request
-
-
-async def read_cards_of(user: User, workspace: str, question: Question) -> None:
-    card = await user.client.get(f"{workspace}/{question.code}", headers={"HX-Request": "true"})
-    version = next((int(v) for d, v in VERSION_RE.findall(card.text) if d == question.dom_id), None)
-    if version is not None:
-        question.version = version
-
-
-async def each(users, step, budget: Budget, what: str) -> None:
-    try:
-        await asyncio.wait_for(asyncio.gather(*(step(u) for u in users)), timeout=budget.check(what))
-    except TimeoutError:
-        raise BenchAborted(f"time budget of {budget.seconds:.0f} s spent during {what}; aborted") from None
 
 
 async def measure(args, app_url: str, bare_url: str, budget: Budget) -> list[Result]:
@@ -252,14 +246,14 @@ async def measure(args, app_url: str, bare_url: str, budget: Budget) -> list[Res
     timeout = httpx.Timeout(10.0)
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)  # one browser tab: one connection
     accounts = itertools.cycle(args.accounts)
-    users = [User(i, next(accounts), httpx.AsyncClient(base_url=app_url, timeout=timeout, limits=limits))
-             for i in range(args.clients)]
+    users = [User(next(accounts), httpx.AsyncClient(base_url=app_url, timeout=timeout, limits=limits))
+             for _ in range(args.clients)]
     bare = [httpx.AsyncClient(base_url=bare_url, timeout=timeout, limits=limits) for _ in range(args.clients)]
     try:
-        await each(users, lambda u: login(u, args.password, workspace), budget, "login")
-        await each(users, lambda u: read_workspace(u, workspace), budget, "reading the workspace pages")
+        await gather_within(budget, "login", lambda u: login(u, args.password, workspace), users)
+        await gather_within(budget, "reading the workspace pages", lambda u: read_workspace(u, workspace), users)
         share_questions(users, args.per_client)
-        await each(users, lambda u: read_cards(u, workspace), budget, "reading the question cards")
+        await gather_within(budget, "reading the question cards", lambda u: read_cards(u, workspace), users)
         idle = [u.username for u in users if not u.questions]
         if idle:
             raise BenchAborted(f"no editable question left for user(s) {', '.join(idle)}: cannot save without "
@@ -314,24 +308,23 @@ def main() -> None:
 
     budget = Budget(args.max_seconds)
     workdir = Path(tempfile.mkdtemp(prefix="kla-bench-http-"))
-    app_server = bare_server = None
+    started: list[Server] = []
     try:
         if args.url:
             app_url = require_loopback(args.url)
             wait_ready(Server("server at --url", _NoProcess(), app_url, workdir / "none.log"), "/health", budget, 10)
             db_kind = "not known (server given by --url)"
         else:
-            app_server = start_app(workdir, budget)
-            app_url = app_server.url
+            app_url = start_app(workdir, budget, started).url
             db_kind = "SQLite, WAL (the kla serve default: kla.sqlite3 in a temporary KLA_DATA_DIR)"
-        bare_server = start_bare_server(workdir, budget)
-        results = asyncio.run(measure(args, app_url, bare_server.url, budget))
+        bare_url = start_bare_server(workdir, budget, started).url
+        results = asyncio.run(measure(args, app_url, bare_url, budget))
     except BenchAborted as exc:
         print(f"ABORTED: {exc}", file=sys.stderr)
         sys.exit(1)
     finally:
-        stop_server(bare_server)
-        stop_server(app_server)
+        for server in reversed(started):
+            stop_server(server)
         if args.keep:
             print(f"kept: {workdir}")
         else:
