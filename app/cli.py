@@ -350,6 +350,128 @@ def audit_verify(lang: str) -> None:
     sys.exit(1)
 
 
+EXPORT_TEXT = {
+    "id": {
+        "no_regency": "Kabupaten/kota {code} tidak ditemukan.",
+        "no_province": "Provinsi {code} tidak ditemukan.",
+        "no_assessment": "{name} tidak mempunyai penilaian untuk tahun {year}.",
+        "written": "Ditulis: {path}",
+        "regions": "Kab/kota",
+        "national": "{regions} kab/kota, {rows} baris; {skipped} kab/kota tanpa penilaian tahun ini tidak ditulis.",
+        "unsubmitted": "{n} kab/kota yang belum mengirim penilaiannya tidak ditulis.",
+    },
+    "en": {
+        "no_regency": "Kab/kota {code} not found.",
+        "no_province": "Province {code} not found.",
+        "no_assessment": "{name} has no assessment for {year}.",
+        "written": "Written: {path}",
+        "regions": "Kab/kota",
+        "national": "{regions} kab/kota, {rows} rows; {skipped} kab/kota without an assessment this year left out.",
+        "unsubmitted": "{n} kab/kota that have not submitted their assessment left out.",
+    },
+}
+
+_year_option = click.option("--year", type=int, default=None, help="Evaluation year (default: the instrument's).")
+_out_option = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                           help="File to write (default: rekap-<code>-<year>.xlsx).")
+
+
+@main.group("export")
+def export_group() -> None:
+    """Excel workbooks: a kab/kota rekap, a province comparison, the national table."""
+
+
+def _export_context():
+    from sqlmodel import Session
+
+    from app.config import Settings
+    from app.db import make_engine
+
+    settings = Settings()
+    catalogue_ = load_catalogue(settings.catalogue_file)
+    session = Session(make_engine(settings.resolved_database_url), expire_on_commit=False)
+    return session, catalogue_, Scorer(catalogue_)
+
+
+@export_group.command("regency")
+@click.argument("regency_code")
+@_year_option
+@_out_option
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True,
+              help="Address of the app, for the links to the evidence files.")
+@lang_option
+def export_regency(regency_code: str, year: int | None, out: Path | None, base_url: str, lang: str) -> None:
+    """The rekap of one kab/kota (e.g. 62.71): one sheet per part, a summary with formulas."""
+    from sqlmodel import select
+
+    from app.exports.rekap import regency_workbook_bytes
+    from app.models import Assessment, Cycle, Regency
+
+    t = EXPORT_TEXT[lang]
+    session, cat, scorer = _export_context()
+    with session:
+        year = year or cat.year
+        regency = session.get(Regency, regency_code)
+        if regency is None:
+            _fail(t["no_regency"].format(code=regency_code))
+        assessment = session.exec(
+            select(Assessment).join(Cycle, Cycle.id == Assessment.cycle_id)
+            .where(Cycle.year == year, Assessment.regency_code == regency_code)
+        ).first()
+        if assessment is None:
+            _fail(t["no_assessment"].format(name=regency.name, year=year))
+        out = out or Path(f"rekap-{regency_code}-{year}.xlsx")
+        out.write_bytes(regency_workbook_bytes(session, cat, scorer, assessment, base_url))
+    click.echo(t["written"].format(path=out))
+
+
+@export_group.command("province")
+@click.argument("province_code")
+@_year_option
+@_out_option
+@lang_option
+def export_province(province_code: str, year: int | None, out: Path | None, lang: str) -> None:
+    """The kab/kota of one province (e.g. 62) side by side, with the Provila status."""
+    from app.exports.province import province_workbook_bytes
+    from app.models import Province
+
+    t = EXPORT_TEXT[lang]
+    session, cat, scorer = _export_context()
+    with session:
+        year = year or cat.year
+        if session.get(Province, province_code) is None:
+            _fail(t["no_province"].format(code=province_code))
+        out = out or Path(f"rekap-{province_code}-{year}.xlsx")
+        out.write_bytes(province_workbook_bytes(session, cat, scorer, province_code, year))
+    click.echo(t["written"].format(path=out))
+
+
+@export_group.command("national")
+@_year_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: rekap-nasional-<year>.xlsx).")
+@click.option("--submitted-only", is_flag=True,
+              help="Leave out kab/kota that have not submitted their assessment to the province.")
+@lang_option
+def export_national(year: int | None, out: Path | None, submitted_only: bool, lang: str) -> None:
+    """One row per kab/kota x question for the whole nation, written in streaming mode."""
+    from app.exports.national import count_assessments, write_national_workbook
+
+    t = EXPORT_TEXT[lang]
+    session, cat, scorer = _export_context()
+    with session:
+        year = year or cat.year
+        out = out or Path(f"rekap-nasional-{year}.xlsx")
+        total = count_assessments(session, year)
+        with click.progressbar(length=total, label=t["regions"], file=sys.stderr) as bar:
+            report = write_national_workbook(session, cat, scorer, year, out, submitted_only=submitted_only,
+                                             progress=bar.update)
+    click.echo(t["national"].format(regions=report.regions, rows=report.rows, skipped=report.skipped))
+    if submitted_only:
+        click.echo(t["unsubmitted"].format(n=report.skipped_unsubmitted))
+    click.echo(t["written"].format(path=out))
+
+
 def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
 from sqlmodel import Session, select
+from starlette.datastructures import FormData
 
 from app import access
 from app.models import Agency, Assessment, Cycle, Regency, Role, User
@@ -28,6 +29,15 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def read_form(request: Request) -> FormData:
+    """The parsed form, read once on the event loop so that handlers can be plain `def`
+    and do their database work in the thread pool instead of blocking every connection."""
+    return await request.form()
+
+
+FormDep = Annotated[FormData, Depends(read_form)]
 
 
 def get_optional_user(request: Request, session: SessionDep) -> User | None:
@@ -81,16 +91,15 @@ def get_place(
     regency_code: Annotated[str, Path(max_length=5)],
     year: Annotated[int, Path(ge=2000, le=2100)],
 ) -> Place:
-    regency = session.get(Regency, regency_code)
-    cycle = session.exec(select(Cycle).where(Cycle.year == year)).first()
-    if regency is None or cycle is None:
-        raise HTTPException(404)
-    assessment = session.exec(
-        select(Assessment).where(Assessment.cycle_id == cycle.id, Assessment.regency_code == regency_code)
+    row = session.exec(
+        select(Regency, Cycle, Assessment)
+        .join(Assessment, Assessment.regency_code == Regency.code)
+        .join(Cycle, Cycle.id == Assessment.cycle_id)
+        .where(Regency.code == regency_code, Cycle.year == year)
     ).first()
-    if assessment is None:
+    if row is None:
         raise HTTPException(404)
-    return Place(regency, cycle, assessment)
+    return Place(*row)
 
 
 def get_work_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:

@@ -32,6 +32,7 @@ from app.routes import (
 )
 from app.routes import catalogue as catalogue_page
 from app.routes.api import build_api
+from app.templating import env as templating_env
 from app.templating import is_partial, render
 from indicators import Catalogue, load_catalogue
 from scoring import Scorer
@@ -60,7 +61,9 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.engine = make_engine(settings.resolved_database_url)
     app.state.evidence = EvidenceStore(settings.evidence_dir, settings.max_upload_bytes)
 
-    _add_language(app)
+    # Templates are read once; only development picks up edits without a restart.
+    templating_env.auto_reload = settings.environment == "development"
+    app.add_middleware(LanguageMiddleware)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
@@ -101,19 +104,35 @@ def api_routes(app: FastAPI) -> list[APIRoute]:
     return found
 
 
-def _add_language(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def language(request: Request, call_next):
+class LanguageMiddleware:
+    """Pick the UI language per request (?lang=, then the cookie) into a context variable.
+
+    Pure ASGI rather than @app.middleware("http"), which costs a task per request.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
         asked = request.query_params.get("lang")
         chosen = i18n.choose_language(asked or request.cookies.get(LANGUAGE_COOKIE))
+        remember = asked in i18n.LANGUAGES
+
+        async def send_with_cookie(message) -> None:
+            if remember and message["type"] == "http.response.start":
+                cookie = f"{LANGUAGE_COOKIE}={asked}; Max-Age={365 * 24 * 3600}; Path=/; HttpOnly; SameSite=lax"
+                message.setdefault("headers", []).append((b"set-cookie", cookie.encode("latin-1")))
+            await send(message)
+
         token = i18n.current_language.set(chosen)
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_cookie)
         finally:
             i18n.current_language.reset(token)
-        if asked in i18n.LANGUAGES:
-            response.set_cookie(LANGUAGE_COOKIE, asked, max_age=365 * 24 * 3600, httponly=True, samesite="lax")
-        return response
 
 
 def _add_error_pages(app: FastAPI) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from app.deps import CurrentUser, OptionalUser, SessionDep
+from app.deps import CurrentUser, FormDep, OptionalUser, SessionDep
 from app.i18n import gettext as _
 from app.passwords import MIN_LENGTH, verify_password
 from app.services.accounts import authenticate, password_problem, set_password
@@ -29,8 +29,7 @@ def login_page(request: Request, user: OptionalUser, next: str | None = None):
 
 
 @router.post("/masuk", name="login_submit")
-async def login_submit(request: Request, session: SessionDep):
-    form = await request.form()
+def login_submit(request: Request, session: SessionDep, form: FormDep):
     username = str(form.get("username", ""))[:80]
     password = str(form.get("password", ""))[:200]
     target = _safe_next(str(form.get("next", "/")))
@@ -62,8 +61,7 @@ def password_page(request: Request, user: CurrentUser):
 
 
 @router.post("/akun/sandi", name="password_submit")
-async def password_submit(request: Request, session: SessionDep, user: CurrentUser):
-    form = await request.form()
+def password_submit(request: Request, session: SessionDep, user: CurrentUser, form: FormDep):
     current = str(form.get("current", ""))
     new = str(form.get("new", ""))
     confirm = str(form.get("confirm", ""))

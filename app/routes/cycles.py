@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
 from app import access
-from app.deps import AdminPlace, CatalogueDep, CurrentUser, ScorerDep, SessionDep
+from app.deps import AdminPlace, CatalogueDep, CurrentUser, FormDep, ScorerDep, SessionDep
 from app.i18n import gettext as _
 from app.models import Answer, Assessment, CarryOver, Cycle, Regency, Role
 from app.services import cycles as cycle_service
@@ -57,11 +57,10 @@ def _page(request, session, place, catalogue, message=None, status_code=200):
 
 
 @router.post("/r/{regency_code}/{year}/bawa", name="carry_over_decide")
-async def carry_over_decide(
+def carry_over_decide(
     request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser,
-    catalogue: CatalogueDep, scorer: ScorerDep,
+    catalogue: CatalogueDep, scorer: ScorerDep, form: FormDep,
 ):
-    form = await request.form()
     decision = str(form.get("decision", ""))
     if decision not in ("accept", "reject", "accept_all"):
         raise HTTPException(422)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import select
 
-from app.deps import CatalogueDep, CurrentUser, ReviewPlace, ScorerDep, SessionDep
+from app.deps import CatalogueDep, CurrentUser, FormDep, ReviewPlace, ScorerDep, SessionDep
 from app.i18n import gettext as _
 from app.models import Agency, Answer, Evidence, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
@@ -110,13 +110,12 @@ def _detail(request, session, place, user, catalogue, scorer, code, stage, *, me
 
 
 @router.post("/verifikasi/{code}", name="review_decide")
-async def review_decide(
+def review_decide(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
-    catalogue: CatalogueDep, scorer: ScorerDep, code: str,
+    catalogue: CatalogueDep, scorer: ScorerDep, code: str, form: FormDep,
 ):
     stage = _stage(user)
     answer = _answer(session, place, catalogue, code)
-    form = await request.form()
     action = str(form.get("action", ""))
     reasons = [str(r) for r in form.getlist("reasons")]
     note = str(form.get("note", ""))[:4000]
@@ -143,11 +142,10 @@ async def review_decide(
 
 
 @router.post("/verifikasi-massal", name="review_batch_approve")
-async def review_batch_approve(
-    request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
+def review_batch_approve(
+    request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, form: FormDep,
 ):
     stage = _stage(user)
-    form = await request.form()
     codes = [str(c) for c in form.getlist("codes")][:400]
     done, skipped = 0, 0
     for code in codes:
@@ -173,13 +171,12 @@ async def review_batch_approve(
 
 
 @router.post("/verifikasi/{code}/buka", name="review_reopen")
-async def review_reopen(
+def review_reopen(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
-    catalogue: CatalogueDep, scorer: ScorerDep, code: str,
+    catalogue: CatalogueDep, scorer: ScorerDep, code: str, form: FormDep,
 ):
     stage = _stage(user)
     answer = _answer(session, place, catalogue, code)
-    form = await request.form()
     try:
         hours = max(1, min(24 * 7, int(str(form.get("hours", review_service.REOPEN_HOURS)))))
     except ValueError:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from app.models import Answer, AnswerStatus, Assessment, Evidence, ReviewEvent, User, utcnow
@@ -78,10 +79,12 @@ def save_answer(
     scorer: Scorer,
     *,
     reopened: bool = False,
+    current: Answer | None | bool = False,
 ) -> SaveOutcome:
     """Save one answer if nobody saved it since `expected_version` (0: not yet saved).
 
     A submitted or approved answer is read-only unless a verifier reopened it.
+    `current` is the stored answer when the caller has already read it (None: none yet).
     """
     candidate = _candidate(given)
     points = 0
@@ -90,9 +93,10 @@ def save_answer(
             points = scorer.question_points(code, candidate)
         except AnswerError as exc:
             return SaveOutcome(None, problem=exc.problem)
-    current = session.exec(
-        select(Answer).where(Answer.assessment_id == assessment.id, Answer.question_code == code)
-    ).first()
+    if current is False:
+        current = session.exec(
+            select(Answer).where(Answer.assessment_id == assessment.id, Answer.question_code == code)
+        ).first()
     if current is None:
         return _insert(session, assessment, code, given, expected_version, user, points)
     if current.status not in EDITABLE and not reopened:
@@ -119,12 +123,13 @@ def save_answer(
         fresh = session.get(Answer, current.id)
         session.refresh(fresh)
         return SaveOutcome(fresh, conflict=fresh)
-    session.expire(current)
     after = {**before, **{k: changes[k] for k in ("option", "value", "note", "not_applicable", "version")}}
     audit.record(session, user, "answer.save", "answer", current.id, regency_code=assessment.regency_code,
                  before=before, after=after)
     session.commit()
-    session.refresh(current)
+    # The row now holds exactly these values: set them instead of reading the row back.
+    for name, value in changes.items():
+        set_committed_value(current, name, value)
     return SaveOutcome(current, saved=True, points=points)
 
 
