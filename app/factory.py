@@ -17,6 +17,7 @@ from app.csrf import CsrfRejected, csrf_protect
 from app.db import make_engine
 from app.deps import LoginRequired
 from app.evidence import EvidenceStore, UploadSizeLimit
+from app.security_headers import SecurityHeaders
 from app.i18n import gettext as _
 from app.routes import (
     accounts,
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         https_only=settings.environment == "production",
     )
     app.add_middleware(UploadSizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
     _add_error_pages(app)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

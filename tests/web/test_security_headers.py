@@ -1,0 +1,24 @@
+"""Every page carries a strict Content-Security-Policy and the usual hardening headers."""
+
+from __future__ import annotations
+
+from app.security_headers import CONTENT_SECURITY_POLICY
+
+
+def test_pages_forbid_inline_and_foreign_scripts(client, world):
+    response = client.get("/masuk")
+    policy = response.headers["content-security-policy"]
+    assert policy == CONTENT_SECURITY_POLICY
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "SAMEORIGIN"
+    assert response.headers["referrer-policy"] == "same-origin"
+
+
+def test_templates_hold_no_inline_script_or_style(client, world, auth):
+    auth.login(client, "dp3a_a")
+    for url in ("/masuk", f"{world.base()}/isian", f"{world.base()}/dasbor", f"{world.base()}/verifikasi",
+                "/instrumen"):
+        html = client.get(url).text
+        assert "<script>" not in html and " style=" not in html and "javascript:" not in html, url
+        assert " onclick=" not in html and " onchange=" not in html, url
