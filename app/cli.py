@@ -209,12 +209,15 @@ def score_report(scorer: Scorer, answers, verdicts, lang: str) -> str:
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
-def serve(host: str, port: int, workers: int, reload: bool) -> None:
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="uvicorn's access log; with KLA_LOG_LEVEL=INFO the app writes JSON request lines itself.")
+def serve(host: str, port: int, workers: int, reload: bool, access_log: bool) -> None:
     """Run the web app with uvicorn (settings from KLA_* environment variables)."""
     import uvicorn
 
     click.echo(f"KLA: http://{host}:{port}/")
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True)
+    uvicorn.run("app.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True,
+                access_log=access_log)
 
 
 @main.group()
@@ -316,6 +319,40 @@ def cycle_open(year: int, from_year: int | None, mapping: Path | None, province_
     with Session(make_engine(settings.resolved_database_url), expire_on_commit=False) as session:
         opened = open_cycle(session, catalogue, year, from_year=from_year, mapping=codes, province_code=province_code)
     click.echo(f"Siklus {year}: {opened.assessments} kab/kota dibuka, {opened.proposed} jawaban diusulkan untuk dibawa.")
+
+
+@main.group()
+def evidence() -> None:
+    """The evidence store (KLA_DATA_DIR/evidence)."""
+
+
+@evidence.command("verify")
+def evidence_verify() -> None:
+    """Re-hash every stored file; list those missing or altered (exit 1 if any)."""
+    from sqlmodel import Session, select
+
+    from app.config import Settings
+    from app.db import make_engine
+    from app.evidence import EvidenceStore
+    from app.models import StoredFile
+
+    settings = Settings()
+    store = EvidenceStore(settings.evidence_dir, settings.max_upload_bytes)
+    missing, altered, checked = [], [], 0
+    with Session(make_engine(settings.resolved_database_url)) as session:
+        for sha256 in session.exec(select(StoredFile.sha256).order_by(StoredFile.sha256)):
+            checked += 1
+            if not store.exists(sha256):
+                missing.append(sha256)
+            elif not store.verify(sha256):
+                altered.append(sha256)
+    click.echo(f"{checked} berkas diperiksa: {len(missing)} hilang, {len(altered)} berubah.")
+    for sha256 in missing:
+        click.echo(f"  HILANG  {sha256}", err=True)
+    for sha256 in altered:
+        click.echo(f"  BERUBAH {sha256}", err=True)
+    if missing or altered:
+        sys.exit(1)
 
 
 @main.group()

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     default_language: str = "id"
     max_upload_mb: int = Field(20, ge=1, le=500)
     session_hours: int = Field(12, ge=1, le=24 * 30)
+    log_level: str = Field("WARNING", description="INFO writes one JSON line per request")
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

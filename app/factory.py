@@ -17,6 +17,7 @@ from app.csrf import CsrfRejected, csrf_protect
 from app.db import make_engine
 from app.deps import LoginRequired
 from app.evidence import EvidenceStore, UploadSizeLimit
+from app.request_log import RequestLog, configure_logging
 from app.security_headers import SecurityHeaders
 from app.i18n import gettext as _
 from app.routes import (
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         openapi_url=None,
         dependencies=[Depends(csrf_protect)],
     )
+    configure_logging(settings.log_level)
     app.state.settings = settings
     app.state.catalogue = instrument
     app.state.scorer = Scorer(instrument)
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     )
     app.add_middleware(UploadSizeLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
+    app.add_middleware(RequestLog)
     _add_error_pages(app)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

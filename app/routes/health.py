@@ -1,11 +1,46 @@
-"""Liveness: the process answers and its instrument is loaded."""
+"""Liveness (/health: the process answers) and readiness (/ready: database, schema, evidence store)."""
 
+from __future__ import annotations
+
+import os
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.migrate import alembic_config
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+@router.get("/health", name="health")
 def health(request: Request) -> dict:
     catalogue = request.app.state.catalogue
     return {"status": "ok", "instrument": catalogue.data.instrument.code, "questions": len(catalogue.questions)}
+
+
+@router.get("/ready", name="ready")
+def ready(request: Request):
+    """Ready to serve: the database answers at the newest schema and the evidence store is writable."""
+    settings = request.app.state.settings
+    checks: dict[str, str] = {}
+    try:
+        with request.app.state.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+            current = MigrationContext.configure(connection).get_current_revision()
+        head = ScriptDirectory.from_config(alembic_config(settings.resolved_database_url)).get_current_head()
+        checks["database"] = "ok"
+        checks["schema"] = "ok" if current == head else f"at {current}, expected {head}: run kla db upgrade"
+    except Exception as exc:  # readiness reports, it does not crash
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    store = settings.evidence_dir
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+        checks["evidence"] = "ok" if os.access(store, os.W_OK) else "not writable"
+    except OSError as exc:
+        checks["evidence"] = f"unavailable: {exc.strerror}"
+    healthy = all(value == "ok" for value in checks.values())
+    return JSONResponse({"status": "ok" if healthy else "not ready", "checks": checks},
+                        status_code=200 if healthy else 503)

@@ -1,0 +1,55 @@
+"""One JSON line per request (method, path, status, duration, client), for log shippers.
+
+The user id is added when the session names one, so a support question
+("my save failed at 10:42") can be traced without logging any content.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+logger = logging.getLogger("kla.requests")
+
+
+class RequestLog:
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or not logger.isEnabledFor(logging.INFO):
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = {"code": 500}
+
+        async def capture(message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, capture)
+        finally:
+            session = scope.get("session") or {}
+            client = scope.get("client")
+            logger.info(json.dumps({
+                "method": scope["method"],
+                "path": scope["path"],
+                "status": status["code"],
+                "ms": round((time.perf_counter() - start) * 1000, 1),
+                "user": session.get("uid"),
+                "client": client[0] if client else None,
+            }, separators=(",", ":")))
+
+
+def configure_logging(level: str) -> None:
+    """Plain JSON lines on stderr for the app's loggers (uvicorn keeps its own)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for name in ("kla.requests",):
+        log = logging.getLogger(name)
+        log.handlers[:] = [handler]
+        log.setLevel(level.upper())
+        log.propagate = False

@@ -1,0 +1,54 @@
+"""Health, readiness and the evidence check."""
+
+from __future__ import annotations
+
+import io
+
+from click.testing import CliRunner
+from sqlmodel import select
+
+from app.cli import main as cli
+from app.models import Answer, User
+from app.services.answers import AnswerInput, save_answer
+from app.services.demo import sample_pdf
+from app.services.evidence import attach
+
+
+def test_ready_when_database_schema_and_store_are_fine(client):
+    response = client.get("/ready")
+    assert response.status_code == 200, response.json()
+    assert response.json()["checks"] == {"database": "ok", "schema": "ok", "evidence": "ok"}
+
+
+def test_evidence_verify_finds_missing_and_altered_files(world, db, scorer, catalogue, app, monkeypatch, migrated):
+    user = db.exec(select(User).where(User.username == "opd_a")).one()
+    code = next(iter(catalogue.questions))
+    save_answer(db, world.assessments["a"], code, AnswerInput(note="x"), 0, user, scorer)
+    answer = db.exec(select(Answer)).one()
+    stored = [app.state.evidence.save_file(io.BytesIO(sample_pdf(f"SK {n}", "x"))) for n in range(3)]
+    for item in stored:
+        attach(db, world.assessments["a"], answer, item, "sk.pdf", user)
+    db.commit()
+    monkeypatch.setenv("KLA_DATABASE_URL", migrated)
+    monkeypatch.setenv("KLA_DATA_DIR", str(app.state.settings.data_dir))
+    assert CliRunner().invoke(cli, ["evidence", "verify"]).exit_code == 0
+    stored[0].path.unlink()
+    stored[1].path.write_bytes(b"%PDF-1.4 diubah")
+    result = CliRunner().invoke(cli, ["evidence", "verify"])
+    assert result.exit_code == 1
+    assert "3 berkas diperiksa: 1 hilang, 1 berubah." in result.output
+    assert stored[0].sha256 in result.output and stored[1].sha256 in result.output
+
+
+def test_requests_are_logged_as_json_lines(client, world, auth, caplog):
+    import json
+    import logging
+
+    logging.getLogger("kla.requests").setLevel(logging.INFO)
+    logging.getLogger("kla.requests").propagate = True
+    auth.login(client, "opd_a")
+    with caplog.at_level(logging.INFO, logger="kla.requests"):
+        client.get("/akun/sandi")
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "kla.requests"]
+    line = next(item for item in lines if item["path"] == "/akun/sandi")
+    assert line["method"] == "GET" and line["status"] == 200 and line["user"] is not None and line["ms"] >= 0
