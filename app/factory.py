@@ -17,9 +17,8 @@ from app.csrf import CsrfRejected, csrf_protect
 from app.db import make_engine
 from app.deps import LoginRequired
 from app.evidence import EvidenceStore, UploadSizeLimit
-from app.request_log import RequestLog, configure_logging
-from app.security_headers import SecurityHeaders
 from app.i18n import gettext as _
+from app.request_log import RequestLog, configure_logging
 from app.routes import (
     accounts,
     administration,
@@ -34,6 +33,7 @@ from app.routes import (
 )
 from app.routes import catalogue as catalogue_page
 from app.routes.api import build_api
+from app.security_headers import SecurityHeaders
 from app.templating import env as templating_env
 from app.templating import is_partial, render
 from indicators import Catalogue, load_catalogue

@@ -469,7 +469,7 @@ def _compare(session, catalogue, scorer, assessment, exported, found, plan) -> N
             column = COL["Nilai EM"] if edited_points else COL["Catatan"]
             plan.problems.append(CellProblem(row.sheet, f"{get_column_letter(column)}{row.row}", _(
                 "question %(code)s has been submitted or approved and is read-only: its change cannot be "
-                "imported. Ask the DP3A reviewer to return it first.") % {"code": code}))
+                "imported. Return it in the review first, then import again.") % {"code": code}))
             continue
         old_points = _points_of(scorer, code, answer)
         option = answer.option if answer is not None else None

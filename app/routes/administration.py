@@ -1,15 +1,319 @@
-"""DP3A administration: agencies and their accounts, who answers what, the answering window."""
+"""DP3A administration: agencies and their accounts, who answers what, the answering window.
+
+Everything here belongs to one kab/kota and only its DP3A may use it (`AdminPlace`).
+Forms are parsed here and re-rendered with messages; the writes (each one audited)
+live in `app.services.administration`.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import gzip
 
-from app.deps import AdminPlace
-from app.templating import render
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from app.deps import AdminPlace, CatalogueDep, CurrentUser, FormDep, SessionDep, agency_in
+from app.i18n import gettext as _
+from app.models import Agency, Role, User, utcnow
+from app.services import administration as admin
+from app.templating import render, templates
 
 router = APIRouter(prefix="/r/{regency_code}/{year}/kelola", tags=["administration"])
 
+NO_STORE = {"Cache-Control": "no-store"}
+COMPRESS_FROM = 16_000  # bytes: the assignment grid of a large part is a few hundred KB of repetitive HTML
+
+
+def _text(form, name: str, limit: int = 400) -> str:
+    value = form.get(name, "")
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _url(request: Request, name: str, place, **params) -> str:
+    return str(request.url_for(name, regency_code=place.regency.code, year=place.cycle.year, **params))
+
+
+def _compressed(request: Request, response: Response) -> Response:
+    """Gzip a large page for a slow connection (a proxy or middleware leaves an encoded body alone)."""
+    body = getattr(response, "body", b"")
+    if len(body) < COMPRESS_FROM or "gzip" not in request.headers.get("accept-encoding", ""):
+        return response
+    packed = gzip.compress(body, compresslevel=6)
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "vary")}
+    headers["Content-Encoding"] = "gzip"
+    headers["Vary"] = "Accept-Encoding, HX-Request"
+    return Response(packed, status_code=response.status_code, headers=headers)
+
+
+def _back(request: Request, name: str, place, message: str, query: str = "") -> RedirectResponse:
+    request.session["flash"] = message
+    return RedirectResponse(_url(request, name, place) + query, status_code=303)
+
+
+# -- overview and the answering window ----------------------------------------------------
+
 
 @router.get("", name="administration")
-def administration(request: Request, place: AdminPlace):
-    return render(request, "administration/index.html", {"place": place})
+def administration(request: Request, place: AdminPlace, session: SessionDep, catalogue: CatalogueDep):
+    return _overview(request, session, place, catalogue)
+
+
+def _overview(request, session: Session, place, catalogue, *, values: dict | None = None, error: str | None = None,
+              status_code: int = 200):
+    assessment = place.assessment
+    values = values or {"open": "1" if assessment.window_open else "0",
+                        "closes_at": admin.wib_input_value(assessment.window_closes_at)}
+    return render(request, "administration/index.html", {
+        "place": place,
+        "tab": "overview",
+        "counts": admin.overview(session, place.regency.code, assessment.id, catalogue),
+        "catalogue": catalogue,
+        "deadline_passed": admin.deadline_passed(assessment),
+        "values": values,
+        "error": error,
+    }, status_code=status_code)
+
+
+@router.post("/jendela", name="admin_window")
+def admin_window(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser,
+                 catalogue: CatalogueDep, form: FormDep):
+    values = {"open": _text(form, "open"), "closes_at": _text(form, "closes_at", 40)}
+    if values["open"] not in ("1", "0"):
+        return _overview(request, session, place, catalogue, values=values, status_code=422,
+                         error=_("Choose whether the answering window is open or closed."))
+    closes_at = None
+    if values["closes_at"]:
+        try:
+            closes_at = admin.parse_wib(values["closes_at"])
+        except ValueError:
+            return _overview(request, session, place, catalogue, values=values, status_code=422,
+                             error=_("The deadline is not a valid date and time."))
+        if values["open"] == "1" and closes_at < utcnow():
+            return _overview(request, session, place, catalogue, values=values, status_code=422,
+                             error=_("The deadline is already past. Choose a later time, or leave it empty."))
+    opened = values["open"] == "1"
+    changed = admin.set_window(session, user, place.assessment, opened, closes_at)
+    if not changed:
+        message = _("Nothing changed.")
+    elif opened:
+        message = _("The answering window is open: agencies can answer.")
+    else:
+        message = _("The answering window is closed: agencies' answers are read-only.")
+    return _back(request, "administration", place, message)
+
+
+# -- agencies -------------------------------------------------------------------------------
+
+
+def _agency_values(form) -> dict:
+    return {"short_name": _text(form, "short_name", 200), "name": _text(form, "name", 400),
+            "role_code": _text(form, "role_code", 60), "active": form.get("active") in ("1", "on")}
+
+
+def _agencies(request, session: Session, place, catalogue, *, values: dict | None = None, problems=None,
+              status_code: int = 200):
+    return render(request, "administration/agencies.html", {
+        "place": place,
+        "tab": "agencies",
+        "rows": admin.agency_rows(session, place.regency.code, place.assessment.id),
+        "roles": catalogue.agencies,
+        "values": values or {"short_name": "", "name": "", "role_code": "", "active": True},
+        "errors": problems.errors if problems else {},
+    }, status_code=status_code)
+
+
+@router.get("/opd", name="admin_agencies")
+def admin_agencies(request: Request, place: AdminPlace, session: SessionDep, catalogue: CatalogueDep):
+    return _agencies(request, session, place, catalogue)
+
+
+@router.post("/opd", name="admin_agency_create")
+def admin_agency_create(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser,
+                        catalogue: CatalogueDep, form: FormDep):
+    values = _agency_values(form)
+    problems = admin.agency_problems(session, catalogue, place.regency.code, values["short_name"], values["name"],
+                                     values["role_code"])
+    if problems:
+        return _agencies(request, session, place, catalogue, values=values, problems=problems, status_code=422)
+    agency = admin.create_agency(session, user, place.regency.code, values["short_name"], values["name"],
+                                 values["role_code"])
+    return _back(request, "admin_agencies", place, _("Agency %(name)s added.") % {"name": agency.short_name})
+
+
+def _agency_edit(request, place, catalogue, agency: Agency, *, values: dict | None = None, problems=None,
+                 status_code: int = 200):
+    return render(request, "administration/agency.html", {
+        "place": place,
+        "tab": "agencies",
+        "agency": agency,
+        "roles": catalogue.agencies,
+        "values": values or {"short_name": agency.short_name, "name": agency.name, "role_code": agency.role_code,
+                             "active": agency.active},
+        "errors": problems.errors if problems else {},
+    }, status_code=status_code)
+
+
+@router.get("/opd/{agency_id}", name="admin_agency_edit")
+def admin_agency_edit(request: Request, place: AdminPlace, session: SessionDep, catalogue: CatalogueDep,
+                      agency_id: int):
+    return _agency_edit(request, place, catalogue, agency_in(session, place, agency_id))
+
+
+@router.post("/opd/{agency_id}", name="admin_agency_update")
+def admin_agency_update(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser,
+                        catalogue: CatalogueDep, form: FormDep, agency_id: int):
+    agency = agency_in(session, place, agency_id)
+    values = _agency_values(form)
+    problems = admin.agency_problems(session, catalogue, place.regency.code, values["short_name"], values["name"],
+                                     values["role_code"], agency_id=agency.id)
+    if problems:
+        return _agency_edit(request, place, catalogue, agency, values=values, problems=problems, status_code=422)
+    changed = admin.update_agency(session, user, agency, values["short_name"], values["name"], values["role_code"],
+                                  values["active"])
+    message = _("Agency %(name)s saved.") % {"name": agency.short_name} if changed else _("Nothing changed.")
+    return _back(request, "admin_agencies", place, message)
+
+
+# -- accounts -------------------------------------------------------------------------------
+
+
+def _users(request, session: Session, place, *, values: dict | None = None, problems=None, issued: dict | None = None,
+           message: str | None = None, status_code: int = 200):
+    response = render(request, "administration/users.html", {
+        "place": place,
+        "tab": "users",
+        "rows": admin.region_users(session, place.regency.code),
+        "agencies": admin.agencies_of(session, place.regency.code, active_only=True),
+        "values": values or {"username": "", "full_name": "", "role": "opd", "agency_id": ""},
+        "errors": problems.errors if problems else {},
+        "issued": issued,
+        "message": message,
+    }, status_code=status_code)
+    if issued:
+        response.headers.update(NO_STORE)  # the temporary password must not stay in a cache
+    return response
+
+
+def _target_user(session: Session, place, user_id: int) -> User:
+    target = admin.user_in(session, place.regency.code, user_id)
+    if target is None:
+        raise HTTPException(404)
+    return target
+
+
+@router.get("/akun", name="admin_users")
+def admin_users(request: Request, place: AdminPlace, session: SessionDep):
+    return _users(request, session, place)
+
+
+@router.post("/akun", name="admin_user_create")
+def admin_user_create(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser, form: FormDep):
+    values = {"username": _text(form, "username", 80).lower(), "full_name": _text(form, "full_name", 200),
+              "role": _text(form, "role", 20), "agency_id": _text(form, "agency_id", 20)}
+    agency = None
+    if values["agency_id"].isdigit():
+        found = session.get(Agency, int(values["agency_id"]))
+        if found is not None and found.regency_code == place.regency.code and found.active:
+            agency = found
+    elif not values["agency_id"] and values["role"] == Role.DP3A:
+        agency = admin.coordinator_agency(session, place.regency.code)  # a DP3A account sits in the DP3A
+    problems = admin.account_problems(session, place.regency.code, values["username"], values["full_name"],
+                                      values["role"], agency, bool(values["agency_id"]))
+    if problems:
+        return _users(request, session, place, values=values, problems=problems, status_code=422)
+    try:
+        created, password = admin.create_user(session, user, place.regency.code, values["username"],
+                                              values["full_name"], Role(values["role"]), agency)
+    except admin.UsernameTaken:
+        problems.add("username", _("The username %(name)s is already taken. Choose another one.")
+                     % {"name": values["username"]})
+        return _users(request, session, place, values=values, problems=problems, status_code=422)
+    return _users(request, session, place, issued={"user": created, "password": password, "new": True})
+
+
+@router.post("/akun/{user_id}/sandi", name="admin_user_reset")
+def admin_user_reset(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser, form: FormDep,
+                     user_id: int):
+    target = _target_user(session, place, user_id)
+    if form.get("confirm") != "1":
+        return _users(request, session, place, status_code=422,
+                      message=_("Use the button in the list of accounts to reset a password."))
+    if target.id == user.id:
+        return _users(request, session, place, status_code=409,
+                      message=_("Change your own password on the Password page."))
+    password = admin.reset_password(session, user, target)
+    return _users(request, session, place, issued={"user": target, "password": password, "new": False})
+
+
+@router.post("/akun/{user_id}/status", name="admin_user_status")
+def admin_user_status(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser, form: FormDep,
+                      user_id: int):
+    target = _target_user(session, place, user_id)
+    wanted = form.get("active")
+    if wanted not in ("1", "0"):
+        return _users(request, session, place, status_code=422, message=_("Choose activate or deactivate."))
+    if target.id == user.id and wanted == "0":
+        return _users(request, session, place, status_code=409,
+                      message=_("You cannot deactivate your own account."))
+    changed = admin.set_user_active(session, user, target, wanted == "1")
+    if not changed:
+        message = _("Nothing changed.")
+    elif wanted == "1":
+        message = _("The account %(name)s is active again.") % {"name": target.username}
+    else:
+        message = _("The account %(name)s is deactivated: it can no longer log in.") % {"name": target.username}
+    return _back(request, "admin_users", place, message)
+
+
+# -- assignments ----------------------------------------------------------------------------
+
+
+@router.get("/penugasan", name="admin_assignments")
+def admin_assignments(request: Request, place: AdminPlace, session: SessionDep, catalogue: CatalogueDep,
+                      part: str | None = None):
+    chosen = catalogue.parts.get(part or "") or catalogue.data.parts[0]
+    agencies = admin.agencies_of(session, place.regency.code, active_only=True)
+    codes = [q.code for indicator in chosen.indicators for q in indicator.questions]
+    pairs = admin.assigned_pairs(session, place.assessment.id, codes)
+    active_ids = {a.id for a in agencies}
+    return _compressed(request, render(request, "administration/assignments.html", {
+        "place": place,
+        "tab": "assignments",
+        "parts": catalogue.data.parts,
+        "part": chosen,
+        "agencies": agencies,
+        "pairs": pairs,
+        "covered": {code for code, agency_id in pairs if agency_id in active_ids},
+        "unassigned": admin.unassigned_count(session, place.assessment.id, catalogue),
+        "toggle_url": request.url_for("admin_assignment_toggle", regency_code=place.regency.code,
+                                      year=place.cycle.year).path,
+    }))
+
+
+@router.post("/penugasan", name="admin_assignment_toggle")
+def admin_assignment_toggle(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser,
+                            catalogue: CatalogueDep, form: FormDep):
+    code = _text(form, "question", 60)
+    raw_agency = _text(form, "agency_id", 20)
+    if not code or not raw_agency.isdigit():
+        raise HTTPException(422, _("Choose a question and an agency."))
+    ref = catalogue.questions.get(code)
+    if ref is None:
+        raise HTTPException(404)
+    agency = agency_in(session, place, int(raw_agency))
+    # An unchecked box sends nothing: only "1" assigns.
+    assigned = form.get("assigned") == "1"
+    if assigned and not agency.active:
+        raise HTTPException(409, _("The agency %(name)s is inactive: activate it first.") % {"name": agency.short_name})
+    admin.toggle_assignment(session, user, place.assessment, code, agency, assigned)
+    covered = admin.covered_codes(session, place.assessment.id, [code])
+    return templates.TemplateResponse(request, "administration/_toggle.html", {
+        "q": ref.question,
+        "agency": agency,
+        "on": assigned,
+        "row_covered": code in covered,
+        "unassigned": admin.unassigned_count(session, place.assessment.id, catalogue),
+        "toggle_url": request.url_for("admin_assignment_toggle", regency_code=place.regency.code,
+                                      year=place.cycle.year).path,
+    })

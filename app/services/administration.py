@@ -1,0 +1,372 @@
+"""The DP3A's administration of its kab/kota: agencies, accounts, who answers what, the window.
+
+Small functions that validate, write and audit; the routes only parse forms and render.
+Validation messages are in the request's language (gettext with English ids).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.i18n import gettext as _
+from app.models import Agency, Assessment, Assignment, Role, User, utcnow
+from app.passwords import hash_password
+from app.services import audit
+from indicators import Catalogue
+
+WIB = ZoneInfo("Asia/Jakarta")
+USERNAME = re.compile(r"^[a-z0-9._-]{3,40}$")
+# Lowercase letters and digits without the look-alikes (0/o, 1/l/i): read out over the phone.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+MAX_SHORT_NAME = 40
+MAX_AGENCY_NAME = 200
+MAX_FULL_NAME = 120
+ACCOUNT_ROLES = (Role.OPD, Role.DP3A)
+COORDINATOR_ROLE = "DP3A"
+
+
+@dataclass
+class Problems:
+    """Field name -> message, for re-rendering a form next to what was typed."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, message)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+
+# -- agencies -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgencyRow:
+    agency: Agency
+    accounts: int  # active accounts
+    questions: int  # questions assigned in this assessment
+
+
+def agencies_of(session: Session, regency_code: str, *, active_only: bool = False) -> list[Agency]:
+    query = select(Agency).where(Agency.regency_code == regency_code)
+    if active_only:
+        query = query.where(Agency.active)
+    return list(session.exec(query.order_by(Agency.short_name)))
+
+
+def agency_rows(session: Session, regency_code: str, assessment_id: int) -> list[AgencyRow]:
+    """Every agency with its counts: three queries, whatever the number of agencies."""
+    agencies = agencies_of(session, regency_code)
+    accounts = dict(session.exec(
+        select(User.agency_id, func.count(User.id))
+        .where(User.regency_code == regency_code, User.active, User.agency_id.is_not(None))
+        .group_by(User.agency_id)
+    ).all())
+    questions = dict(session.exec(
+        select(Assignment.agency_id, func.count(Assignment.id))
+        .where(Assignment.assessment_id == assessment_id)
+        .group_by(Assignment.agency_id)
+    ).all())
+    return [AgencyRow(a, accounts.get(a.id, 0), questions.get(a.id, 0)) for a in agencies]
+
+
+def agency_problems(session: Session, catalogue: Catalogue, regency_code: str, short_name: str, name: str,
+                    role_code: str, agency_id: int | None = None) -> Problems:
+    problems = Problems()
+    if not short_name:
+        problems.add("short_name", _("Write the agency's short name, e.g. DINKES."))
+    elif len(short_name) > MAX_SHORT_NAME:
+        problems.add("short_name", _("The short name is too long (at most %(n)s characters).") % {"n": MAX_SHORT_NAME})
+    else:
+        clash = session.exec(
+            select(Agency.id).where(Agency.regency_code == regency_code,
+                                    func.lower(Agency.short_name) == short_name.lower())
+        ).first()
+        if clash is not None and clash != agency_id:
+            problems.add("short_name", _("Another agency of this kab/kota already has the short name %(name)s.")
+                         % {"name": short_name})
+    if not name:
+        problems.add("name", _("Write the agency's full name."))
+    elif len(name) > MAX_AGENCY_NAME:
+        problems.add("name", _("The full name is too long (at most %(n)s characters).") % {"n": MAX_AGENCY_NAME})
+    if role_code not in catalogue.agencies:
+        problems.add("role_code", _("Choose the agency's role from the list."))
+    return problems
+
+
+def _agency_values(agency: Agency) -> dict:
+    return {"short_name": agency.short_name, "name": agency.name, "role_code": agency.role_code,
+            "active": agency.active}
+
+
+def create_agency(session: Session, by: User, regency_code: str, short_name: str, name: str,
+                  role_code: str) -> Agency:
+    agency = Agency(regency_code=regency_code, short_name=short_name, name=name, role_code=role_code)
+    session.add(agency)
+    session.flush()
+    audit.record(session, by, "agency.create", "agency", agency.id, regency_code=regency_code,
+                 after=_agency_values(agency))
+    session.commit()
+    return agency
+
+
+def update_agency(session: Session, by: User, agency: Agency, short_name: str, name: str, role_code: str,
+                  active: bool) -> bool:
+    """Change an agency; False when nothing changed (then nothing is written)."""
+    before = _agency_values(agency)
+    agency.short_name, agency.name, agency.role_code, agency.active = short_name, name, role_code, active
+    after = _agency_values(agency)
+    if before == after:
+        return False
+    session.add(agency)
+    audit.record(session, by, "agency.update", "agency", agency.id, regency_code=agency.regency_code,
+                 before={k: v for k, v in before.items() if before[k] != after[k]},
+                 after={k: v for k, v in after.items() if before[k] != after[k]})
+    session.commit()
+    return True
+
+
+# -- accounts -------------------------------------------------------------------------------
+
+
+def region_users(session: Session, regency_code: str) -> list[tuple[User, Agency | None]]:
+    """The kab/kota's accounts with their agency, in one query."""
+    return list(session.exec(
+        select(User, Agency).outerjoin(Agency, Agency.id == User.agency_id)
+        .where(User.regency_code == regency_code)
+        .order_by(User.role, User.username)
+    ).all())
+
+
+def user_in(session: Session, regency_code: str, user_id: int) -> User | None:
+    user = session.get(User, user_id)
+    if user is None or user.regency_code != regency_code or user.role not in ACCOUNT_ROLES:
+        return None
+    return user
+
+
+def temporary_password() -> str:
+    """Three groups of four, e.g. k7mp-2xqa-9fjd: easy to pass on, about 59 bits of chance."""
+    return "-".join("".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+def account_problems(session: Session, regency_code: str, username: str, full_name: str, role: str,
+                     agency: Agency | None, agency_given: bool) -> Problems:
+    problems = Problems()
+    if not USERNAME.match(username):
+        problems.add("username", _("The username needs 3 to 40 characters: lowercase letters, digits, "
+                                   "dot, underscore or hyphen (e.g. budi.dinkes)."))
+    elif session.exec(select(User.id).where(User.username == username)).first() is not None:
+        problems.add("username", _("The username %(name)s is already taken. Choose another one.")
+                     % {"name": username})
+    if not full_name:
+        problems.add("full_name", _("Write the person's full name."))
+    elif len(full_name) > MAX_FULL_NAME:
+        problems.add("full_name", _("The full name is too long (at most %(n)s characters).") % {"n": MAX_FULL_NAME})
+    if role not in ACCOUNT_ROLES:
+        problems.add("role", _("Choose the kind of account."))
+    if agency is None:
+        if agency_given:
+            problems.add("agency_id", _("Choose an active agency of this kab/kota."))
+        else:
+            problems.add("agency_id", _("Choose the agency the person works for."))
+    return problems
+
+
+def coordinator_agency(session: Session, regency_code: str) -> Agency | None:
+    return session.exec(
+        select(Agency).where(Agency.regency_code == regency_code, Agency.role_code == COORDINATOR_ROLE, Agency.active)
+        .order_by(Agency.id)
+    ).first()
+
+
+class UsernameTaken(Exception):
+    """Someone took the username between the check and the insert."""
+
+
+def create_user(session: Session, by: User, regency_code: str, username: str, full_name: str, role: Role,
+                agency: Agency) -> tuple[User, str]:
+    """A new account with a temporary password, returned once and stored only as a hash."""
+    password = temporary_password()
+    user = User(username=username, full_name=full_name, password_hash=hash_password(password), role=role,
+                regency_code=regency_code, agency_id=agency.id)
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise UsernameTaken(username) from None
+    audit.record(session, by, "user.create", "user", user.id, regency_code=regency_code,
+                 after={"username": username, "full_name": full_name, "role": str(role),
+                        "agency": agency.short_name, "agency_id": agency.id})
+    session.commit()
+    return user, password
+
+
+def reset_password(session: Session, by: User, user: User) -> str:
+    """A new temporary password; every session of the user ends."""
+    password = temporary_password()
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    session.add(user)
+    audit.record(session, by, "user.password_reset", "user", user.id, regency_code=user.regency_code)
+    session.commit()
+    return password
+
+
+def set_user_active(session: Session, by: User, user: User, active: bool) -> bool:
+    """Activate or deactivate; deactivating ends the user's sessions. False when nothing changed."""
+    if user.active == active:
+        return False
+    user.active = active
+    if not active:
+        user.session_version += 1
+    session.add(user)
+    audit.record(session, by, "user.activate" if active else "user.deactivate", "user", user.id,
+                 regency_code=user.regency_code, before={"active": not active}, after={"active": active})
+    session.commit()
+    return True
+
+
+# -- assignments ----------------------------------------------------------------------------
+
+
+def assigned_pairs(session: Session, assessment_id: int, codes: list[str]) -> set[tuple[str, int]]:
+    """(question code, agency id) of every assignment of these questions, in one query."""
+    if not codes:
+        return set()
+    rows = session.exec(
+        select(Assignment.question_code, Assignment.agency_id)
+        .where(Assignment.assessment_id == assessment_id, Assignment.question_code.in_(codes))
+    ).all()
+    return {(code, agency_id) for code, agency_id in rows}
+
+
+def covered_codes(session: Session, assessment_id: int, codes: list[str] | None = None) -> set[str]:
+    """Questions that at least one active agency answers."""
+    query = (select(Assignment.question_code).join(Agency, Agency.id == Assignment.agency_id)
+             .where(Assignment.assessment_id == assessment_id, Agency.active))
+    if codes is not None:
+        query = query.where(Assignment.question_code.in_(codes))
+    return set(session.exec(query.distinct()).all())
+
+
+def unassigned_codes(session: Session, assessment_id: int, catalogue: Catalogue) -> list[str]:
+    """Questions of the catalogue no active agency answers, in catalogue order."""
+    covered = covered_codes(session, assessment_id)
+    return [code for code in catalogue.questions if code not in covered]
+
+
+def unassigned_count(session: Session, assessment_id: int, catalogue: Catalogue) -> int:
+    return len(unassigned_codes(session, assessment_id, catalogue))
+
+
+def toggle_assignment(session: Session, by: User, assessment: Assessment, code: str, agency: Agency,
+                      assigned: bool) -> bool:
+    """Make `agency` answer `code` (or stop answering it). False when it already was so."""
+    existing = session.exec(
+        select(Assignment).where(Assignment.assessment_id == assessment.id, Assignment.question_code == code,
+                                 Assignment.agency_id == agency.id)
+    ).first()
+    if assigned == (existing is not None):
+        return False
+    values = {"question": code, "agency": agency.short_name, "agency_id": agency.id}
+    if assigned:
+        session.add(Assignment(assessment_id=assessment.id, question_code=code, agency_id=agency.id))
+        try:
+            session.flush()
+        except IntegrityError:  # a double click that raced itself: it is assigned either way
+            session.rollback()
+            return False
+        audit.record(session, by, "assignment.add", "assignment", f"{assessment.id}:{code}:{agency.id}",
+                     regency_code=assessment.regency_code, after=values)
+    else:
+        session.delete(existing)
+        audit.record(session, by, "assignment.remove", "assignment", f"{assessment.id}:{code}:{agency.id}",
+                     regency_code=assessment.regency_code, before=values)
+    session.commit()
+    return True
+
+
+# -- the answering window -----------------------------------------------------------------
+
+
+def parse_wib(text: str) -> datetime:
+    """A datetime-local value ("2024-05-31T16:00") read as WIB, returned as aware UTC."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
+        raise ValueError("expected a local time")
+    return moment.replace(tzinfo=WIB).astimezone(UTC)
+
+
+def wib_input_value(moment: datetime | None) -> str:
+    """The value of a datetime-local input showing `moment` in WIB."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(WIB).strftime("%Y-%m-%dT%H:%M")
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def set_window(session: Session, by: User, assessment: Assessment, open_: bool, closes_at: datetime | None) -> bool:
+    """Open or close the answering window and set its deadline. False when nothing changed."""
+    before = {"window_open": assessment.window_open, "window_closes_at": as_utc(assessment.window_closes_at)}
+    after = {"window_open": open_, "window_closes_at": as_utc(closes_at)}
+    if before == after:
+        return False
+    assessment.window_open = open_
+    assessment.window_closes_at = closes_at
+    session.add(assessment)
+    audit.record(session, by, "assessment.window", "assessment", assessment.id,
+                 regency_code=assessment.regency_code, before=before, after=after)
+    session.commit()
+    return True
+
+
+def deadline_passed(assessment: Assessment) -> bool:
+    closes = as_utc(assessment.window_closes_at)
+    return closes is not None and closes < utcnow()
+
+
+# -- the overview -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    agencies: int
+    active_agencies: int
+    active_accounts: int
+    accounts: int
+    unassigned: list[str]
+
+
+def overview(session: Session, regency_code: str, assessment_id: int, catalogue: Catalogue) -> Overview:
+    agency_counts = dict(session.exec(
+        select(Agency.active, func.count(Agency.id)).where(Agency.regency_code == regency_code)
+        .group_by(Agency.active)
+    ).all())
+    user_counts = dict(session.exec(
+        select(User.active, func.count(User.id)).where(User.regency_code == regency_code).group_by(User.active)
+    ).all())
+    return Overview(
+        agencies=sum(agency_counts.values()),
+        active_agencies=agency_counts.get(True, 0),
+        active_accounts=user_counts.get(True, 0),
+        accounts=sum(user_counts.values()),
+        unassigned=unassigned_codes(session, assessment_id, catalogue),
+    )
