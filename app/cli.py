@@ -321,6 +321,42 @@ def cycle_open(year: int, from_year: int | None, mapping: Path | None, province_
     click.echo(f"Siklus {year}: {opened.assessments} kab/kota dibuka, {opened.proposed} jawaban diusulkan untuk dibawa.")
 
 
+@main.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(out: Path) -> None:
+    """Write OUT (.tar.gz): a consistent snapshot of the database and the evidence files.
+
+    Safe while the app runs.
+    """
+    from app.backup import BackupError, backup
+    from app.config import Settings
+
+    settings = Settings()
+    try:
+        manifest = backup(settings.resolved_database_url, settings.evidence_dir, out)
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Cadangan {out}: basis data {manifest['database']}, {manifest['evidence_files']} berkas bukti.")
+
+
+@main.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(archive: Path, yes: bool) -> None:
+    """Replace the database with the backup ARCHIVE and add its evidence files. Stop the app first."""
+    from app.backup import BackupError, restore
+    from app.config import Settings
+
+    settings = Settings()
+    if not yes:
+        click.confirm(f"Ganti basis data {_redacted(settings.resolved_database_url)} dengan isi cadangan?", abort=True)
+    try:
+        result = restore(archive, settings.resolved_database_url, settings.evidence_dir)
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Dipulihkan dari cadangan {result['created_at']}: {result['restored_files']} berkas bukti ditambahkan.")
+
+
 @main.group()
 def evidence() -> None:
     """The evidence store (KLA_DATA_DIR/evidence)."""

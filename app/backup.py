@@ -1,0 +1,132 @@
+"""Backup and restore of the database and the evidence store, consistent with each other.
+
+The database is copied first (SQLite's online backup API, or pg_dump, both a
+single consistent snapshot), then the evidence files. Files are written to
+the store before the rows that name them are committed, and are never
+changed or deleted afterwards, so every file the snapshot names is already in
+the store when the files are copied: the archive never holds a row without
+its file.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+MANIFEST = "manifest.json"
+SQLITE_NAME = "database.sqlite3"
+PG_NAME = "database.pgdump"
+
+
+class BackupError(RuntimeError):
+    """What went wrong, in words for the operator."""
+
+
+def _libpq_url(url: str) -> str:
+    parsed = make_url(url)
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def backup(database_url: str, evidence_dir: Path, out: Path) -> dict:
+    """Write a .tar.gz with the database snapshot, the evidence files and a manifest."""
+    parsed = make_url(database_url)
+    with tempfile.TemporaryDirectory(prefix="kla-backup-") as work:
+        work_dir = Path(work)
+        if parsed.get_backend_name() == "sqlite":
+            db_file = work_dir / SQLITE_NAME
+            source = sqlite3.connect(parsed.database)
+            target = sqlite3.connect(db_file)
+            with target:
+                source.backup(target)  # a consistent copy even while others write
+            target.close()
+            source.close()
+            kind = "sqlite"
+        elif parsed.get_backend_name() == "postgresql":
+            db_file = work_dir / PG_NAME
+            result = subprocess.run(
+                ["pg_dump", "--format=custom", "--no-owner", "--file", str(db_file), _libpq_url(database_url)],
+                capture_output=True, text=True, timeout=3600,
+            )
+            if result.returncode != 0:
+                raise BackupError(f"pg_dump gagal: {result.stderr.strip()[:500]}")
+            kind = "postgresql"
+        else:
+            raise BackupError(f"Jenis basis data tidak didukung untuk cadangan: {parsed.get_backend_name()}")
+        files = _evidence_files(evidence_dir)
+        manifest = {
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "database": kind,
+            "evidence_files": len(files),
+        }
+        tmp_out = out.with_name(out.name + ".partial")
+        with tarfile.open(tmp_out, "w:gz") as archive:
+            data = json.dumps(manifest, indent=2).encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+            archive.add(db_file, arcname=db_file.name)
+            for path in files:
+                archive.add(path, arcname=f"evidence/{path.relative_to(evidence_dir).as_posix()}")
+        os.replace(tmp_out, out)  # a backup is either complete or absent
+    return manifest
+
+
+def _evidence_files(evidence_dir: Path) -> list[Path]:
+    if not evidence_dir.exists():
+        return []
+    return sorted(p for p in evidence_dir.rglob("*") if p.is_file() and p.relative_to(evidence_dir).parts[0] != "tmp")
+
+
+def restore(archive_path: Path, database_url: str, evidence_dir: Path) -> dict:
+    """Put a backup back: the database replaced whole, the evidence files added to the store.
+
+    Stop the app first: a running app would keep writing to what is being replaced.
+    """
+    parsed = make_url(database_url)
+    with tarfile.open(archive_path, "r:gz") as archive, tempfile.TemporaryDirectory(prefix="kla-restore-") as work:
+        try:
+            manifest = json.loads(archive.extractfile(MANIFEST).read())
+        except (KeyError, AttributeError, ValueError):
+            raise BackupError("Berkas ini bukan cadangan KLA (manifest.json tidak ada).") from None
+        archive.extractall(work, filter="data")
+        work_dir = Path(work)
+        if manifest["database"] == "sqlite":
+            if parsed.get_backend_name() != "sqlite":
+                raise BackupError("Cadangan SQLite hanya dapat dipulihkan ke SQLite.")
+            target = Path(parsed.database)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            for suffix in ("-wal", "-shm"):
+                Path(str(target) + suffix).unlink(missing_ok=True)
+            shutil.copyfile(work_dir / SQLITE_NAME, str(target) + ".restoring")
+            os.replace(str(target) + ".restoring", target)
+        else:
+            if parsed.get_backend_name() != "postgresql":
+                raise BackupError("Cadangan PostgreSQL hanya dapat dipulihkan ke PostgreSQL.")
+            result = subprocess.run(
+                ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                 "--dbname", _libpq_url(database_url), str(work_dir / PG_NAME)],
+                capture_output=True, text=True, timeout=3600,
+            )
+            if result.returncode != 0:
+                raise BackupError(f"pg_restore gagal: {result.stderr.strip()[:500]}")
+        restored = 0
+        source_root = work_dir / "evidence"
+        if source_root.exists():
+            for path in source_root.rglob("*"):
+                if path.is_file():
+                    target_file = evidence_dir / path.relative_to(source_root)
+                    if not target_file.exists():
+                        target_file.parent.mkdir(parents=True, exist_ok=True)
+                        shutil.copyfile(path, target_file)
+                        restored += 1
+    return {**manifest, "restored_files": restored}
