@@ -57,3 +57,12 @@ def may_see_province(user: User, province_code: str) -> bool:
 
 def may_see_nation(user: User) -> bool:
     return user.role == Role.ADMIN
+
+
+def may_open_sensitive(user: User, regency_code: str, province_code: str, assessment_stage: str) -> bool:
+    """Evidence of sensitive questions (it can name child victims): the DP3A of the kab/kota and,
+    once submitted, the verifiers of its province and the ministry. Not the agencies."""
+    if user.role == Role.DP3A:
+        return user.regency_code == regency_code
+    return user.role in (Role.PROVINCE, Role.ADMIN) and may_review(user, regency_code, province_code,
+                                                                   assessment_stage)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy import and_, or_
 from sqlmodel import select
 
+from app import access
 from app.deps import CatalogueDep, CurrentUser, HistoryPlace, SessionDep
 from app.models import Answer, AuditEntry, Evidence, Role, User
 from app.routes.workspace import assigned_codes
@@ -36,5 +37,10 @@ def question_history(
         ))
     user_ids = {e.user_id for e in entries if e.user_id}
     users = {u.id: u for u in session.exec(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    regency = place.regency
+    # File names of sensitive questions can name child victims: hidden from whoever may not open them.
+    mask_files = ref.question.sensitive and not access.may_open_sensitive(
+        user, regency.code, regency.province_code, place.assessment.stage)
     return render(request, "history/question.html",
-                  {"place": place, "ref": ref, "q": ref.question, "answer": answer, "entries": entries, "users": users})
+                  {"place": place, "ref": ref, "q": ref.question, "answer": answer, "entries": entries, "users": users,
+                   "mask_files": mask_files})

@@ -11,6 +11,7 @@ from app.deps import CatalogueDep, CurrentUser, FormDep, ReviewPlace, ScorerDep,
 from app.i18n import gettext as _
 from app.models import Agency, Answer, Evidence, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
+from app.routes.workspace import open_sensitive_or_refuse
 from app.services import review as review_service
 from app.services.answers import scored
 from app.templating import render
@@ -195,12 +196,16 @@ def review_reopen(
 
 @router.get("/verifikasi-bukti/{evidence_id}", name="review_evidence")
 def review_evidence(
-    request: Request, place: ReviewPlace, session: SessionDep, evidence_id: int, unduh: int = 0,
+    request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
+    evidence_id: int, unduh: int = 0,
 ):
     evidence = session.get(Evidence, evidence_id)
     answer = session.get(Answer, evidence.answer_id) if evidence else None
     if evidence is None or answer is None or answer.assessment_id != place.assessment.id:
         raise HTTPException(404)
+    ref = catalogue.questions.get(answer.question_code)
+    if ref is not None and ref.question.sensitive:
+        open_sensitive_or_refuse(session, place, user, evidence)
     stored = session.get(StoredFileRow, evidence.sha256)
     store = request.app.state.evidence
     if stored is None or not store.exists(evidence.sha256):

@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from sqlmodel import Session, select
 from starlette.datastructures import UploadFile
 
+from app import access
 from app.deps import CatalogueDep, CurrentUser, FormDep, ScorerDep, SessionDep, WorkPlace, agency_in
 from app.evidence import RefusedFile, refusal_message
 from app.forms import parse_answer_form
@@ -23,6 +24,7 @@ from app.i18n import gettext as _
 from app.models import Agency, Answer, Assignment, Evidence, Reopening, ReviewEvent, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.services import answers as answer_service
+from app.services import audit
 from app.services import evidence as evidence_service
 from app.services import review as review_service
 from app.templating import render, templates
@@ -60,6 +62,10 @@ def question_codes_for(session: Session, place, user: User, catalogue, agency: A
     return [code for code in catalogue.questions if code in codes]
 
 
+def sensitive_codes(catalogue) -> list[str]:
+    return [code for code, ref in catalogue.questions.items() if ref.question.sensitive]
+
+
 def check_question(session: Session, place, user: User, catalogue, code: str):
     ref = catalogue.questions.get(code)
     if ref is None:
@@ -67,6 +73,21 @@ def check_question(session: Session, place, user: User, catalogue, code: str):
     if user.role == Role.OPD and code not in assigned_codes(session, place.assessment.id, user.agency_id):
         raise HTTPException(403)
     return ref
+
+
+def sees_sensitive(place, user: User) -> bool:
+    regency = place.regency
+    return access.may_open_sensitive(user, regency.code, regency.province_code, place.assessment.stage)
+
+
+def open_sensitive_or_refuse(session: Session, place, user: User, evidence: Evidence) -> None:
+    """Sensitive evidence opens for the DP3A and verifiers only, and every opening is logged."""
+    if not sees_sensitive(place, user):
+        raise HTTPException(403, _("This file belongs to a sensitive question: only the DP3A and the verifiers "
+                                   "may open it."))
+    audit.record(session, user, "evidence.download", "evidence", evidence.id, regency_code=place.regency.code,
+                 after={"file": evidence.filename, "sensitive": True})
+    session.commit()
 
 
 def may_edit(place, user: User, answer: Answer | None, reopened: bool = False) -> bool:
@@ -183,8 +204,12 @@ def card_context(session: Session, place, user: User, catalogue, scorer, code: s
         "answer": answer,
         "points": points,
         "files": files,
-        "reusable": [e for e in evidence_service.reusable(session, place.assessment.id, mine)
+        # Files of sensitive questions are never offered for reuse: they could name child victims.
+        "reusable": [e for e in evidence_service.reusable(session, place.assessment.id, mine,
+                                                          exclude=sensitive_codes(catalogue))
                      if e.sha256 not in {f.sha256 for f in files if f.removed_at is None}],
+        "sensitive": ref.question.sensitive,
+        "sees_sensitive": sees_sensitive(place, user),
         "editable": may_edit(place, user, answer, reopening is not None),
         "reopening": reopening,
         "returned_event": returned_event,
@@ -461,7 +486,9 @@ def evidence_download(
     answer = session.get(Answer, evidence.answer_id) if evidence else None
     if evidence is None or answer is None or answer.assessment_id != place.assessment.id:
         raise HTTPException(404)
-    check_question(session, place, user, catalogue, answer.question_code)
+    ref = check_question(session, place, user, catalogue, answer.question_code)
+    if ref.question.sensitive:
+        open_sensitive_or_refuse(session, place, user, evidence)
     stored = session.get(StoredFileRow, evidence.sha256)
     store = request.app.state.evidence
     if stored is None or not store.exists(evidence.sha256):

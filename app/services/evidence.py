@@ -84,8 +84,10 @@ def attached(session: Session, answer_id: int) -> list[Evidence]:
     return sorted(rows, key=lambda e: e.removed_at is not None)
 
 
-def reusable(session: Session, assessment_id: int, question_codes: list[str] | None) -> list[Evidence]:
-    """Files already attached in this assessment that the user may attach again (one per content)."""
+def reusable(session: Session, assessment_id: int, question_codes: list[str] | None,
+             exclude: list[str] | None = None) -> list[Evidence]:
+    """Files already attached in this assessment that the user may attach again (one per content),
+    except those of the `exclude` questions."""
     query = (
         select(Evidence)
         .join(Answer, Answer.id == Evidence.answer_id)
@@ -94,6 +96,8 @@ def reusable(session: Session, assessment_id: int, question_codes: list[str] | N
     )
     if question_codes is not None:
         query = query.where(Answer.question_code.in_(question_codes))
+    if exclude:
+        query = query.where(Answer.question_code.notin_(exclude))
     seen: set[str] = set()
     result = []
     for evidence in session.exec(query):

@@ -1,0 +1,93 @@
+"""Sensitive evidence (it can name child victims): who can list it, open it, and that each opening is logged."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from sqlmodel import select
+
+from app.models import Answer, AuditEntry, Evidence, User
+from app.services import review as review_service
+from app.services.answers import AnswerInput, save_answer
+from app.services.demo import sample_pdf
+from app.services.evidence import attach
+
+
+@pytest.fixture
+def sensitive(world, db, scorer, catalogue, app):
+    """A sensitive question answered by Dinkes of A, with one file named after a (fictional) child."""
+    code = next(c for c, ref in catalogue.questions.items()
+                if ref.question.sensitive and "DINKES" in ref.question.agencies)
+    opd = db.exec(select(User).where(User.username == "opd_a")).one()
+    save_answer(db, world.assessments["a"], code, AnswerInput(note="kasus"), 0, opd, scorer)
+    answer = db.exec(select(Answer).where(Answer.question_code == code)).one()
+    stored = app.state.evidence.save_file(io.BytesIO(sample_pdf("Laporan kasus", "rahasia")))
+    evidence = attach(db, world.assessments["a"], answer, stored, "visum-anak-budi.pdf", opd)
+    db.commit()
+    return code, evidence
+
+
+def _submit(db, world, catalogue, scorer):
+    dp3a = db.exec(select(User).where(User.username == "dp3a_a")).one()
+    assessment = world.assessments["a"]
+    existing = {a.question_code: a.version for a in db.exec(select(Answer).where(Answer.assessment_id == assessment.id))}
+    for code in catalogue.questions:
+        save_answer(db, assessment, code, AnswerInput(not_applicable=True, note="uji"), existing.get(code, 0), dp3a,
+                    scorer)
+    state = review_service.load_state(db, assessment)
+    review_service.submit_assessment(db, assessment, review_service.check_submission(state, catalogue), dp3a)
+    db.commit()
+
+
+def test_the_agency_sees_a_count_and_the_reason_not_the_file(client, world, auth, sensitive):
+    code, evidence = sensitive
+    auth.login(client, "opd_a")
+    card = client.get(f"{world.base()}/isian/{code}", headers={"HX-Request": "true"})
+    assert "visum-anak-budi" not in card.text
+    assert "1 berkas tersimpan" in card.text and "hanya DP3A dan verifikator" in card.text
+    assert client.get(f"{world.base()}/bukti/{evidence.id}").status_code == 403
+    history = client.get(f"{world.base()}/riwayat/{code}")
+    assert "visum-anak-budi" not in history.text
+
+
+def test_sensitive_files_are_never_offered_for_reuse(client, world, auth, catalogue, sensitive):
+    auth.login(client, "dp3a_a")
+    other = next(c for c, ref in catalogue.questions.items() if not ref.question.sensitive)
+    card = client.get(f"{world.base()}/isian/{other}", headers={"HX-Request": "true"})
+    assert "visum-anak-budi" not in card.text
+
+
+@pytest.mark.parametrize(
+    ("username", "before", "after"),
+    [
+        ("dp3a_a", 200, 200),
+        ("opd_a", 403, 403),
+        ("province", 403, 200),
+        ("admin", 403, 200),
+        ("province_other", 403, 403),
+        ("dp3a_b", 403, 403),
+        ("opd_b", 403, 403),
+    ],
+)
+def test_who_can_open_sensitive_evidence(make_client, world, auth, db, scorer, catalogue, sensitive,
+                                         username, before, after):
+    code, evidence = sensitive
+    client = make_client()
+    auth.login(client, username)
+    urls = [f"{world.base()}/verifikasi-bukti/{evidence.id}"]
+    if username in ("dp3a_a", "opd_a"):
+        urls.append(f"{world.base()}/bukti/{evidence.id}")
+    for url in urls:
+        assert client.get(url).status_code == before, (url, "before submission")
+    _submit(db, world, catalogue, scorer)
+    got = client.get(urls[0])
+    assert got.status_code == after, (urls[0], "after submission")
+    logged = db.exec(select(AuditEntry).where(AuditEntry.action == "evidence.download",
+                                              AuditEntry.entity_id == str(evidence.id))).all()
+    opened = (before == 200) * len(urls) + (after == 200)
+    assert len(logged) == opened
+    if opened:
+        user = db.exec(select(User).where(User.username == username)).one()
+        assert {entry.user_id for entry in logged} == {user.id}
+    assert Evidence
