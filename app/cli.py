@@ -474,7 +474,7 @@ def _export_context():
               help="Address of the app, for the links to the evidence files.")
 @lang_option
 def export_regency(regency_code: str, year: int | None, out: Path | None, base_url: str, lang: str) -> None:
-    """The rekap of one kab/kota (e.g. 62.71): one sheet per part, a summary with formulas."""
+    """The rekap of one kab/kota, such as 62.71: one sheet per part, a summary with formulas."""
     from sqlmodel import select
 
     from app.exports.rekap import regency_workbook_bytes
@@ -504,7 +504,7 @@ def export_regency(regency_code: str, year: int | None, out: Path | None, base_u
 @_out_option
 @lang_option
 def export_province(province_code: str, year: int | None, out: Path | None, lang: str) -> None:
-    """The kab/kota of one province (e.g. 62) side by side, with the Provila status."""
+    """The kab/kota of one province, such as 62, side by side, with the Provila status."""
     from app.exports.province import province_workbook_bytes
     from app.models import Province
 

@@ -24,6 +24,7 @@ from app.routes import (
     administration,
     cycles,
     dashboard,
+    exports,
     health,
     history,
     home,
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.api = api
     app.mount(API_PREFIX, api, name="api")
     for module in (health, home, accounts, catalogue_page, workspace, review, dashboard, history, province,
-                   cycles, administration):
+                   cycles, exports, administration):
         app.include_router(module.router)
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from datetime import UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -81,5 +82,20 @@ def render(request: Request, name: str, context: dict | None = None, *, block: s
         response = templates.TemplateResponse(request, name, context, block_name=block, status_code=status_code)
     else:
         response = templates.TemplateResponse(request, name, context, status_code=status_code)
-    response.headers["Vary"] = "HX-Request"
+    response.headers["Vary"] = "HX-Request, Accept-Encoding"
+    return compressed(request, response)
+
+
+COMPRESS_FROM = 8_000  # bytes; pages of a few hundred KB (the assignment grid) shrink ~20 times
+
+
+def compressed(request: Request, response):
+    """Gzip a large page for a slow connection. Done here, for HTML only: a global middleware
+    would also spend CPU re-compressing PDF and image downloads that gain nothing."""
+    body = getattr(response, "body", b"")
+    if len(body) < COMPRESS_FROM or "gzip" not in request.headers.get("accept-encoding", ""):
+        return response
+    response.body = gzip.compress(body, compresslevel=5)
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Content-Length"] = str(len(response.body))
     return response

@@ -7,10 +7,12 @@ Everything stays on the loopback interface and is bounded in count and time.
 from __future__ import annotations
 
 import asyncio
+import html
 import ipaddress
 import os
 import platform
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -292,3 +294,104 @@ def table(results: Sequence[Result]) -> str:
             f"{r.ms(95):>8.1f} {r.ms(99):>8.1f} {r.ms(100):>8.1f}  {target:<14}"
         )
     return "\n".join(lines)
+
+
+# -- the app: kla commands, kla serve, logging in (used by http_review.py, http_compare.py) --------
+
+DEMO_PASSWORD = "demo-kla-2024"  # app/services/demo.py
+LOGIN_CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def kla_command() -> list[str]:
+    """The `kla` script of this venv (or `python -m app.cli` when it is not installed)."""
+    script = Path(sys.executable).parent / "kla"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
+
+
+def kla_env(data_dir: Path) -> dict:
+    """The environment for `kla` commands on a private data folder (SQLite, development settings)."""
+    env = dict(os.environ)
+    env.update(KLA_DATA_DIR=str(data_dir), KLA_DATABASE_URL="", KLA_ENVIRONMENT="development")
+    return env
+
+
+def run_kla(args: Sequence[str], env: dict, budget: Budget, cwd: Path) -> str:
+    """Run one `kla` command to its end within the budget; its output, or BenchAborted."""
+    what = "kla " + " ".join(args)
+    try:
+        done = subprocess.run(kla_command() + list(args), cwd=cwd, env=env, capture_output=True, text=True,
+                              timeout=budget.check(what))
+    except subprocess.TimeoutExpired:
+        raise BenchAborted(f"{what} did not finish within the {budget.seconds:.0f} s budget; aborted") from None
+    if done.returncode != 0:
+        raise BenchAborted(f"{what} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    return done.stdout
+
+
+def start_kla_serve(workdir: Path, env: dict, budget: Budget, started: list[Server], *, cwd: Path,
+                    workers: int = 1, log_name: str = "kla-server.log") -> Server:
+    """`kla serve` on a free loopback port; joins `started` before the wait (the caller stops it)."""
+    port = free_port()
+    command = kla_command() + ["serve", "--port", str(port), "--workers", str(workers)]
+    server = start_server("kla serve", command, port, workdir / log_name, cwd=cwd, env=env)
+    started.append(server)
+    wait_ready(server, "/health", budget, limit=60.0)
+    return server
+
+
+async def login_client(client: httpx.AsyncClient, username: str, password: str, next_path: str = "/") -> None:
+    """Log one client in through the login form (its cookie jar keeps the session)."""
+    page = await client.get("/masuk")
+    match = LOGIN_CSRF_RE.search(page.text)
+    if page.status_code != 200 or not match:
+        raise BenchAborted(f"{username}: the login page answered {page.status_code} without a csrf_token")
+    form = {"username": username, "password": password, "csrf_token": html.unescape(match.group(1)),
+            "next": next_path}
+    answer = await client.post("/masuk", data=form)
+    if answer.status_code != 303:
+        raise BenchAborted(f"{username}: login answered {answer.status_code}, not 303 (wrong password?)")
+
+
+def get_request(client: httpx.AsyncClient, path: str) -> Request:
+    """A measured GET that must answer 200."""
+
+    async def request() -> tuple[bool, int, str]:
+        response = await client.get(path)
+        ok = response.status_code == 200
+        return ok, len(response.content), "" if ok else f"GET {path}: {response.status_code}"
+
+    return request
+
+
+async def timed_get(client: httpx.AsyncClient, path: str) -> tuple[float, int, int]:
+    """One GET: (seconds, status, bytes)."""
+    start = time.perf_counter()
+    response = await client.get(path)
+    return time.perf_counter() - start, response.status_code, len(response.content)
+
+
+def print_details(results: Sequence[Result]) -> None:
+    """Response sizes and the first error samples under the table."""
+    for r in results:
+        size = r.bytes_in / r.requests / 1024 if r.requests else 0
+        print(f"  {r.scenario}: {size:.1f} KiB per response")
+        for sample in r.error_samples:
+            print(f"    error: {sample}")
+
+
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 min): other work on the machine skews the figures."""
+    try:
+        one, five, fifteen = os.getloadavg()
+    except (AttributeError, OSError):
+        return "load average not known"
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min) on {os.cpu_count()} CPUs"
+
+
+class NoProcess:
+    """Stands in for a process handle when the server was started by someone else (--url)."""
+
+    returncode = None
+
+    def poll(self):
+        return None

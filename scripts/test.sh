@@ -8,15 +8,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-if [ ! -x /usr/bin/chromium ]; then
+# Debian packages the tests drive: Chromium (browser tests) and LibreOffice (the exported workbooks).
+missing=""
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+command -v soffice >/dev/null 2>&1 || missing="$missing libreoffice-calc-nogui"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
   else
-    echo "Browser tests need Debian's chromium: sudo apt-get install -y chromium" >&2
+    echo "Some tests need Debian packages:$missing (sudo apt-get install -y$missing); they will be skipped." >&2
   fi
 fi
 if command -v npm >/dev/null 2>&1 && [ ! -d tests/node_modules/axe-core ]; then
-  npm install --prefix tests --no-audit --no-fund --loglevel=error >/dev/null
+  npm install --prefix tests --no-audit --no-fund --no-package-lock --loglevel=error >/dev/null
 fi
 
 PG_URL="${KLA_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"

@@ -92,6 +92,7 @@ class Change:
     new_answer: str
     old_note: str
     new_note: str
+    question: str = ""  # the question's text, shortened, for the preview
 
     @property
     def answer_changed(self) -> bool:
@@ -497,8 +498,10 @@ def _compare(session, catalogue, scorer, assessment, exported, found, plan) -> N
         if new_points == old_points and new_text == old_text and note == old_note:
             plan.unchanged += 1
             continue
+        text = " ".join(catalogue.questions[code].question.text.split())
         plan.changes.append(Change(code, row.sheet, row.row, given, version, old_points, new_points,
-                                   old_text, new_text, old_note, note))
+                                   old_text, new_text, old_note, note,
+                                   question=text if len(text) <= 140 else text[:139] + "…"))
 
 
 def _points_of(scorer: Scorer, code: str, answer: Answer | None) -> int | None:

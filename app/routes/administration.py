@@ -7,10 +7,8 @@ live in `app.services.administration`.
 
 from __future__ import annotations
 
-import gzip
-
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.deps import AdminPlace, CatalogueDep, CurrentUser, FormDep, SessionDep, agency_in
@@ -22,7 +20,6 @@ from app.templating import render, templates
 router = APIRouter(prefix="/r/{regency_code}/{year}/kelola", tags=["administration"])
 
 NO_STORE = {"Cache-Control": "no-store"}
-COMPRESS_FROM = 16_000  # bytes: the assignment grid of a large part is a few hundred KB of repetitive HTML
 
 
 def _text(form, name: str, limit: int = 400) -> str:
@@ -32,18 +29,6 @@ def _text(form, name: str, limit: int = 400) -> str:
 
 def _url(request: Request, name: str, place, **params) -> str:
     return str(request.url_for(name, regency_code=place.regency.code, year=place.cycle.year, **params))
-
-
-def _compressed(request: Request, response: Response) -> Response:
-    """Gzip a large page for a slow connection (a proxy or middleware leaves an encoded body alone)."""
-    body = getattr(response, "body", b"")
-    if len(body) < COMPRESS_FROM or "gzip" not in request.headers.get("accept-encoding", ""):
-        return response
-    packed = gzip.compress(body, compresslevel=6)
-    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "vary")}
-    headers["Content-Encoding"] = "gzip"
-    headers["Vary"] = "Accept-Encoding, HX-Request"
-    return Response(packed, status_code=response.status_code, headers=headers)
 
 
 def _back(request: Request, name: str, place, message: str, query: str = "") -> RedirectResponse:
@@ -277,7 +262,7 @@ def admin_assignments(request: Request, place: AdminPlace, session: SessionDep, 
     codes = [q.code for indicator in chosen.indicators for q in indicator.questions]
     pairs = admin.assigned_pairs(session, place.assessment.id, codes)
     active_ids = {a.id for a in agencies}
-    return _compressed(request, render(request, "administration/assignments.html", {
+    return render(request, "administration/assignments.html", {
         "place": place,
         "tab": "assignments",
         "parts": catalogue.data.parts,
@@ -288,7 +273,7 @@ def admin_assignments(request: Request, place: AdminPlace, session: SessionDep, 
         "unassigned": admin.unassigned_count(session, place.assessment.id, catalogue),
         "toggle_url": request.url_for("admin_assignment_toggle", regency_code=place.regency.code,
                                       year=place.cycle.year).path,
-    }))
+    })
 
 
 @router.post("/penugasan", name="admin_assignment_toggle")

@@ -10,6 +10,7 @@ comes from npm (tests/package.json), installed into tests/node_modules when miss
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -42,6 +43,14 @@ NPM_TIMEOUT_S = 180
 
 
 # -- marking and skipping ------------------------------------------------------------------
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "axe: the test injects axe-core, so its browser context bypasses the app's Content-Security-Policy "
+        "(the policy forbids inline scripts, which is how axe is added)",
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -169,23 +178,29 @@ def browser():
 
 
 def _page(browser, request, artifacts, viewport: dict):
+    # Only tests marked `axe` relax the CSP: the others must see the app exactly as users do.
+    bypass_csp = request.node.get_closest_marker("axe") is not None
     context = browser.new_context(viewport=viewport, device_scale_factor=1, is_mobile=False,
-                                  locale="id-ID", timezone_id="Asia/Jakarta")
+                                  locale="id-ID", timezone_id="Asia/Jakarta", bypass_csp=bypass_csp)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     page = context.new_page()
     # Uncaught script errors and failed console errors are app bugs: tests may assert on them.
     page.js_errors = []
-    page.on("pageerror", lambda error: page.js_errors.append(f"pageerror: {error}"))
-    page.on("console", lambda message: page.js_errors.append(f"console.{message.type}: {message.text}")
-            if message.type == "error" else None)
+
+    def console(message) -> None:
+        if message.type == "error":
+            where = f"{message.location.get('url')}:{message.location.get('lineNumber')}"
+            page.js_errors.append(f"console.error at {page.url} ({where}): {message.text}")
+
+    page.on("pageerror", lambda error: page.js_errors.append(f"pageerror at {page.url}: {error}"))
+    page.on("console", console)
     yield page
     failed = getattr(request.node, "report_call", None)
     if failed is not None and failed.failed:
-        try:
-            page.screenshot(path=str(artifacts / f"FAILED-{_safe(request.node.name)}.png"), timeout=5_000)
-        except Exception:  # the page may be gone; the failure itself is what matters
-            pass
+        with contextlib.suppress(Exception):  # the page may be gone; the failure itself is what matters
+            page.screenshot(path=str(artifacts / f"FAILED-{_safe(request.node.name)}.png"), timeout=5_000,
+                            caret="initial")
     context.close()
 
 
@@ -234,28 +249,22 @@ def check_axe(axe_source, artifacts):
     """
 
     def check(page, name: str) -> list[dict]:
+        """The page's context must bypass the CSP (mark the test `axe`), or the inline script is refused.
+
+        The whole result stays available as `check.last` (e.g. for axe's "incomplete" findings).
+        """
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.add_script_tag(content=axe_source)
+            if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+                pytest.fail("axe-core could not be injected: mark the test `axe` so that its context bypasses the CSP")
         result = page.evaluate(
             "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
         )
         (artifacts / f"axe-{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False),
                                                     encoding="utf-8")
+        check.last = result
         return [v for v in result["violations"] if v.get("impact") in BLOCKING_IMPACTS]
 
+    check.last = None
     return check
 
-
-def describe_violations(violations: list[dict]) -> str:
-    """A readable list: rule, impact, help, and each offending element with axe's own summary."""
-    lines = []
-    for violation in violations:
-        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} [{violation['helpUrl']}]")
-        for node in violation["nodes"][:10]:
-            summary = " ".join((node.get("failureSummary") or "").split())
-            lines.append(f"    {' '.join(map(str, node['target']))}: {node['html'][:160]}")
-            if summary:
-                lines.append(f"      {summary[:400]}")
-        if len(violation["nodes"]) > 10:
-            lines.append(f"    … and {len(violation['nodes']) - 10} more elements")
-    return "\n".join(lines)

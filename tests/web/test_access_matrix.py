@@ -36,6 +36,9 @@ API_PUBLIC = {"api_catalogue"}
 API_ANY_USER = {"api_me"}
 API_REGION = {"api_region_scores"}
 YEARS = {"region_years"}
+EXPORT_REGION = {"export_regency"}
+EXPORT_PROVINCE = {"export_province"}
+IMPORT = {"import_form", "import_preview", "import_confirm"}
 CARRY = {"carry_over", "carry_over_decide"}
 
 # Who works in region A (62.71): its agency's focal points and its DP3A.
@@ -59,6 +62,12 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return set(ROLES) - {"anonymous"}
     if name in API_REGION:
         return REVIEWERS_OF_A[stage]
+    if name in EXPORT_REGION:
+        return REVIEWERS_OF_A[stage]
+    if name in EXPORT_PROVINCE:
+        return {"province", "admin"}
+    if name in IMPORT:
+        return ADMINS_OF_A
     if name in YEARS:
         return {"dp3a_a", "province", "admin"}
     if name in CARRY:

@@ -1,0 +1,325 @@
+"""DP3A review over HTTP at 20 concurrent users, fully answered kab/kota: dashboard and queue p95 <= 100 ms.
+
+    .venv/bin/python bench/http_review.py [--requests 400] [--clients 20] [--think-ms 0] [--workers 1]
+                                          [--url http://127.0.0.1:8000] [--keep] [--max-seconds 300]
+
+Set-up (not measured): a fresh demo world in a temporary data folder (`kla
+demo`, SQLite, the default), then Kota Palangka Raya (62.71) is completed
+with the app's own services, as its agencies and DP3A would: every one of
+the catalogue's questions answered (`save_answer`, a spread of valid answers
+from `scoring.samples.possible_answers`), most answers with one or two
+evidence files (Evidence rows reusing the files the demo stored), everything
+sent for review (`submit`), and DP3A decisions (`decide`: approved, or
+returned with a reason and a note) on about half of the answers. Then `kla
+serve` starts (1 worker; --workers passes through) on a free loopback port
+and, next to it, a bare FastAPI app under the same uvicorn settings as the
+floor to compare with.
+
+Each simulated user is an httpx.AsyncClient with its own cookie jar that logs
+itself in as the DP3A of Kota Palangka Raya (many sessions of one account).
+Scenarios: GET the dashboard (/r/62.71/2024/dasbor) and GET the review queue
+with every answer (/r/62.71/2024/verifikasi?status=all). Per scenario: a few
+unmeasured warm-up requests per user, then --requests measured ones, each
+user sending one request at a time (closed loop; --think-ms: a pause between
+two requests). Prints requests, errors, throughput and p50/p95/p99/max latency
+in ms, with PASS/FAIL against the targets; exits 0 either way (a benchmark,
+not a test). The whole run is bounded (--max-seconds): past it the run aborts
+with a message and exit status 1.
+
+--url points at a server that is already running (loopback only; the set-up
+is skipped: the regency, its DP3A account and its answers must exist there).
+The queue page writes one row per request (the user's notices_seen_at).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench._http import (  # noqa: E402
+    BARE_PATH,
+    DEMO_PASSWORD,
+    BenchAborted,
+    Budget,
+    NoProcess,
+    Result,
+    Server,
+    closed_loop,
+    gather_within,
+    get_request,
+    kla_env,
+    load_average,
+    login_client,
+    machine_info,
+    print_details,
+    remove_dir,
+    require_loopback,
+    run_kla,
+    start_bare_server,
+    start_kla_serve,
+    stop_server,
+    table,
+    wait_ready,
+)
+
+DASHBOARD_TARGET_MS = 100
+QUEUE_TARGET_MS = 100
+DECIDED_SHARE = 0.5  # of all questions, with a DP3A decision
+RETURNED_SHARE = 0.2  # of the decisions taken here
+EVIDENCE_SHARE = 0.85  # answers with at least one file (one or two)
+
+
+# -- set-up: complete one kab/kota with the app's own services -------------------------------------
+
+
+def complete_regency(data_dir: Path, regency_code: str, year: int, username: str, seed: int = 2024) -> dict:
+    """Answer every question, attach files, submit all and decide about half, as the DP3A `username`.
+
+    Works on the SQLite file of `data_dir` in this process; returns counts for the report.
+    """
+    from sqlmodel import Session, select
+
+    from app.config import Settings
+    from app.db import make_engine
+    from app.models import Answer, AnswerStatus, Assessment, Cycle, Evidence, StoredFile, User
+    from app.services import review as review_service
+    from app.services.answers import EDITABLE, AnswerInput, answers_of, is_answered, save_answer, submit
+    from indicators import load_catalogue
+    from scoring import Scorer
+    from scoring.samples import possible_answers
+
+    settings = Settings(data_dir=data_dir, database_url="", environment="development")
+    catalogue = load_catalogue(settings.catalogue_file)
+    scorer = Scorer(catalogue)
+    rng = random.Random(seed)
+    engine = make_engine(settings.resolved_database_url)
+    counts = {"questions": len(catalogue.questions)}
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            user = session.exec(select(User).where(User.username == username)).one()
+            assessment = session.exec(
+                select(Assessment).join(Cycle, Cycle.id == Assessment.cycle_id)
+                .where(Assessment.regency_code == regency_code, Cycle.year == year)
+            ).one()
+
+            # 1. every question answered (the demo leaves a fifth open and some drafts empty)
+            answers = answers_of(session, assessment.id)
+            saved = 0
+            for code in catalogue.questions:
+                current = answers.get(code)
+                if is_answered(current):
+                    continue
+                # better answers more likely: a kab/kota that is done tends to score well
+                options = sorted(possible_answers(scorer, code), key=lambda a: scorer.question_points(code, a))
+                pick = options[min(len(options) - 1, int(len(options) * rng.triangular(0.3, 1.0, 0.9)))]
+                given = AnswerInput(option=pick.option, value=pick.value, note=f"Data {year}, lihat bukti dukung.")
+                outcome = save_answer(session, assessment, code, given, current.version if current else 0, user,
+                                      scorer, current=current)
+                if not outcome.saved:
+                    raise BenchAborted(f"set-up: saving {code} failed ({outcome})")
+                saved += 1
+            counts["saved"] = saved
+            answers = answers_of(session, assessment.id)
+
+            # 2. files: reuse the stored files of the demo, one or two per answer
+            files = list(session.exec(select(StoredFile.sha256).order_by(StoredFile.sha256)).all())
+            if not files:
+                raise BenchAborted("set-up: the demo stored no evidence file to reuse")
+            with_files = {e for e in session.exec(
+                select(Evidence.answer_id).join(Answer, Answer.id == Evidence.answer_id)
+                .where(Answer.assessment_id == assessment.id, Evidence.removed_at.is_(None))
+            ).all()}
+            attached = 0
+            for code, answer in answers.items():
+                if answer.id in with_files or rng.random() > EVIDENCE_SHARE:
+                    continue
+                for n in range(rng.choice((1, 1, 2))):
+                    session.add(Evidence(answer_id=answer.id, sha256=rng.choice(files),
+                                         filename=f"bukti-{code}-{n + 1}.pdf", uploaded_by=user.id))
+                    attached += 1
+            session.commit()
+            counts["files"] = attached
+
+            # 3. everything sent for review
+            counts["submitted"] = submit(session, assessment, [a for a in answers.values() if a.status in EDITABLE],
+                                         user)
+
+            # 4. DP3A decisions on about half of the questions
+            state = review_service.load_state(session, assessment)
+            decided = sum(1 for a in state.answers.values() if state.last_decision(a.id, review_service.DP3A))
+            waiting = [a for a in state.answers.values() if a.status == AnswerStatus.SUBMITTED
+                       and state.last_decision(a.id, review_service.DP3A) is None]
+            rng.shuffle(waiting)
+            wanted = max(0, round(len(catalogue.questions) * DECIDED_SHARE) - decided)
+            reasons = [r.code for r in catalogue.review_reasons]
+            returned = 0
+            for answer in waiting[:wanted]:
+                if rng.random() < RETURNED_SHARE:
+                    review_service.decide(session, assessment, answer, review_service.DP3A, "returned", user,
+                                          reasons=rng.sample(reasons, rng.choice((1, 1, 2))),
+                                          note="Lampirkan dokumen tahun berjalan yang sudah ditandatangani.",
+                                          known_reasons=set(reasons))
+                    returned += 1
+                else:
+                    review_service.decide(session, assessment, answer, review_service.DP3A, "approved", user)
+            session.commit()
+            counts["decided_now"] = min(wanted, len(waiting))
+            counts["returned_now"] = returned
+
+            # what the pages will show
+            state = review_service.load_state(session, assessment)
+            counts["answered"] = sum(1 for a in state.answers.values() if is_answered(a))
+            by_status: dict[str, int] = {}
+            for a in state.answers.values():
+                by_status[a.status.value] = by_status.get(a.status.value, 0) + 1
+            counts["status"] = by_status
+            counts["with_files"] = sum(1 for a in state.answers.values() if state.current_files(a.id))
+            counts["decided"] = sum(1 for a in state.answers.values()
+                                    if state.last_decision(a.id, review_service.DP3A))
+            counts["events"] = sum(len(e) for e in state.events.values())
+    finally:
+        engine.dispose()
+    if counts["answered"] != counts["questions"]:
+        raise BenchAborted(f"set-up: {counts['answered']} of {counts['questions']} questions answered")
+    return counts
+
+
+def set_up(args, workdir: Path, budget: Budget, started: list[Server]) -> tuple[Server, str]:
+    data_dir = workdir / "data"
+    env = kla_env(data_dir)
+    start = time.monotonic()
+    print("setup: kla demo ...", flush=True)
+    run_kla(["demo"], env, budget, ROOT)
+    demo_took = time.monotonic() - start
+    print(f"setup: kla demo took {demo_took:.1f} s; completing {args.regency} ...", flush=True)
+    start = time.monotonic()
+    counts = complete_regency(data_dir, args.regency, args.year, args.username)
+    fill_took = time.monotonic() - start
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(counts["status"].items()))
+    summary = (f"{args.regency}: {counts['answered']}/{counts['questions']} answered ({counts['saved']} saved now), "
+               f"{counts['with_files']} with files ({counts['files']} attached now), {statuses}; "
+               f"{counts['decided']} with a DP3A decision ({counts['returned_now']} of {counts['decided_now']} "
+               f"taken now returned), {counts['events']} review events")
+    print(f"setup: {summary} [{fill_took:.1f} s]", flush=True)
+    start = time.monotonic()
+    server = start_kla_serve(workdir, env, budget, started, cwd=ROOT, workers=args.workers)
+    print(f"setup: kla serve ({args.workers} worker{'s' if args.workers > 1 else ''}) ready on {server.url} "
+          f"after {time.monotonic() - start:.1f} s", flush=True)
+    return server, f"{summary}; set-up: demo {demo_took:.1f} s + completion {fill_took:.1f} s"
+
+
+# -- load ---------------------------------------------------------------------------------------------
+
+
+async def measure(args, app_url: str, bare_url: str, budget: Budget) -> list[Result]:
+    dashboard = f"/r/{args.regency}/{args.year}/dasbor"
+    queue = f"/r/{args.regency}/{args.year}/verifikasi?status=all"
+    timeout = httpx.Timeout(30.0)
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)  # one browser tab: one connection
+    users = [httpx.AsyncClient(base_url=app_url, timeout=timeout, limits=limits) for _ in range(args.clients)]
+    bare = [httpx.AsyncClient(base_url=bare_url, timeout=timeout, limits=limits) for _ in range(args.clients)]
+    try:
+        await gather_within(budget, "login", lambda c: login_client(c, args.username, args.password, dashboard),
+                            users)
+        for path in (dashboard, queue):  # fail early and clearly when a page does not answer
+            response = await users[0].get(path)
+            if response.status_code != 200:
+                raise BenchAborted(f"{args.username}: GET {path} answered {response.status_code}")
+        print(f"users: {len(users)} logged in as {args.username}", flush=True)
+        results = []
+        runs = (
+            ("bare FastAPI GET", [get_request(c, BARE_PATH) for c in bare], None),
+            ("dashboard GET", [get_request(c, dashboard) for c in users], DASHBOARD_TARGET_MS),
+            ("review queue GET", [get_request(c, queue) for c in users], QUEUE_TARGET_MS),
+        )
+        for name, requests, target in runs:
+            print(f"measuring: {name} ...", flush=True)
+            result = await closed_loop(name, requests, args.requests, args.warmup, budget, args.think_ms / 1000)
+            result.target_p95_ms = target
+            results.append(result)
+        return results
+    finally:
+        await asyncio.gather(*(c.aclose() for c in users), *(c.aclose() for c in bare), return_exceptions=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=400, help="measured requests per scenario (400)")
+    parser.add_argument("--clients", type=int, default=20, help="concurrent simulated users (20)")
+    parser.add_argument("--warmup", type=int, default=3, help="unmeasured requests per user and scenario (3)")
+    parser.add_argument("--think-ms", type=float, default=0.0,
+                        help="mean pause of a user between two measured requests, in ms (0: back to back)")
+    parser.add_argument("--workers", type=int, default=1, help="kla serve --workers (1)")
+    parser.add_argument("--url", help="an already running server (loopback only); skips the setup")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (data and server logs)")
+    parser.add_argument("--max-seconds", type=float, default=300.0, help="abort the whole run after this (300)")
+    parser.add_argument("--regency", default="62.71")
+    parser.add_argument("--year", type=int, default=2024)
+    parser.add_argument("--username", default="dp3a.palangkaraya", help="the DP3A account every user logs in as")
+    parser.add_argument("--password", default=DEMO_PASSWORD)
+    args = parser.parse_args()
+    if not (1 <= args.clients <= 200 and 1 <= args.requests <= 100_000 and 0 <= args.warmup <= 100
+            and 1 <= args.workers <= 16 and 1 <= args.max_seconds <= 3600 and 0 <= args.think_ms <= 10_000):
+        parser.error("out of bounds: --clients 1..200, --requests 1..100000, --warmup 0..100, --workers 1..16, "
+                     "--max-seconds 1..3600, --think-ms 0..10000")
+
+    run_start = time.monotonic()
+    budget = Budget(args.max_seconds)
+    workdir = Path(tempfile.mkdtemp(prefix="kla-bench-review-"))
+    started: list[Server] = []
+    data_note = ""
+    try:
+        if args.url:
+            app_url = require_loopback(args.url)
+            wait_ready(Server("server at --url", NoProcess(), app_url, workdir / "none.log"), "/health", budget, 10)
+            db_kind = "not known (server given by --url)"
+            data_note = "as found on the server given by --url"
+        else:
+            server, data_note = set_up(args, workdir, budget, started)
+            app_url = server.url
+            db_kind = "SQLite, WAL (the kla serve default: kla.sqlite3 in a temporary KLA_DATA_DIR)"
+        bare_url = start_bare_server(workdir, budget, started).url
+        measure_start = time.monotonic()
+        load_before = load_average()
+        results = asyncio.run(measure(args, app_url, bare_url, budget))
+        measure_took = time.monotonic() - measure_start
+    except BenchAborted as exc:
+        print(f"ABORTED: {exc}", file=sys.stderr)
+        sys.exit(1)
+    finally:
+        for server in reversed(started):
+            stop_server(server)
+        if args.keep:
+            print(f"kept: {workdir}")
+        else:
+            remove_dir(workdir)
+
+    print()
+    print(f"machine: {machine_info()}")
+    print(f"         {load_before} before measuring; {load_average()} after")
+    served = f"kla serve (uvicorn, {args.workers} worker{'s' if args.workers > 1 else ''})"
+    print(f"server:  {served if not args.url else args.url}; "
+          f"baseline: bare FastAPI GET {BARE_PATH} on uvicorn, 1 worker")
+    print(f"db:      {db_kind}")
+    print(f"data:    {data_note}")
+    pace = f"pause ~{args.think_ms:.0f} ms between requests" if args.think_ms else "back to back"
+    print(f"load:    {args.clients} concurrent users as {args.username} (closed loop, {pace}), "
+          f"{args.warmup} warm-up requests each, {args.requests} measured requests per scenario")
+    print(f"time:    measuring {measure_took:.1f} s, whole run {time.monotonic() - run_start:.1f} s")
+    print()
+    print(table(results))
+    print_details(results)
+
+
+if __name__ == "__main__":
+    main()

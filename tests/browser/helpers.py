@@ -1,0 +1,125 @@
+"""What the browser tests share: logging in, finding open questions, answering, reporting axe results."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+from app.services.demo import DEMO_PASSWORD
+from scoring import Answer as ScoredAnswer
+from scoring import format_points
+
+OPD_USER = "dinkes.palangkaraya"  # Operator DINKES of Kota Palangka Raya (62.71)
+PASSWORD = DEMO_PASSWORD
+WORKSPACE_URL = re.compile(r"/r/62\.71/\d{4}/isian$")
+SAVED = re.compile(r"Tersimpan \d{2}:\d{2} WIB")
+
+
+@dataclass(frozen=True)
+class Question:
+    code: str  # "1.2q"
+    dom: str  # "1_2q", as in the ids of the page
+
+    @property
+    def row(self) -> str:
+        return f"#q-{self.dom}"
+
+
+def shot(target: Page | Locator, artifacts: Path, name: str) -> None:
+    # caret="initial": Playwright's default hides the text caret with an injected inline style, which
+    # the app's Content-Security-Policy (style-src 'self') refuses with a console error of its own.
+    target.screenshot(path=str(artifacts / f"{name}.png"), caret="initial")
+
+
+def login(page: Page, base: str, username: str = OPD_USER, password: str = PASSWORD) -> None:
+    page.goto(f"{base}/masuk")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    expect(page).to_have_url(WORKSPACE_URL)
+
+
+def unanswered(page: Page) -> list[Question]:
+    """The questions of the workspace that have no answer yet, in page order (read before acting:
+    the badge changes after a save)."""
+    rows = page.eval_on_selector_all(
+        "details.question",
+        """rows => rows
+            .filter(d => d.querySelector('summary span[id^="badge-"]').classList.contains('status-empty'))
+            .map(d => d.querySelector('summary .code').textContent.trim())""",
+    )
+    return [Question(code, code.replace(".", "_")) for code in rows]
+
+
+def scorable(catalogue, questions: list[Question]) -> list[Question]:
+    """Leave out questions of capped indicators (19, 21B): their indicator may already sit at its
+    maximum, so a better answer need not move the agency total."""
+    return [q for q in questions if not catalogue.questions[q.code].indicator.capped]
+
+
+def options_scale(catalogue, code: str):
+    scale = catalogue.scales[catalogue.questions[code].question.scale]
+    return scale if scale.kind == "options" else None
+
+
+def best_answer(catalogue, code: str) -> tuple[str, str, ScoredAnswer]:
+    """("option", code, answer) with the best-scoring option, or ("value", "80", answer).
+
+    The best option is the last radio on every scale but the inverted ones ("Tidak, sama sekali
+    tidak ada" first), so it is chosen by its fraction rather than by position.
+    """
+    scale = options_scale(catalogue, code)
+    if scale is not None:
+        best = max(scale.options, key=lambda option: option.fraction)
+        return "option", best.code, ScoredAnswer(option=best.code)
+    return "value", "80", ScoredAnswer(value=Decimal(80))
+
+
+def points_text(scorer, code: str, answer: ScoredAnswer) -> str:
+    return format_points(scorer.question_points(code, answer), ",")
+
+
+def open_card(page: Page, question: Question) -> Locator:
+    """Open the question's row (a click on its summary) and wait for the card htmx loads into it."""
+    row = page.locator(question.row)
+    row.locator("summary").click()
+    card = row.locator(f"#card-{question.dom}")
+    expect(card).to_be_visible()
+    return card
+
+
+def no_horizontal_scroll(page: Page) -> tuple[int, int]:
+    return tuple(page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]"))
+
+
+def describe_violations(violations: list[dict]) -> str:
+    """A readable list: rule, impact, help, and each offending element with axe's own summary."""
+    lines = [f"{len(violations)} serious/critical axe violation(s):"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} [{violation['helpUrl']}]")
+        for node in violation["nodes"][:10]:
+            lines.append(f"    {' '.join(map(str, node['target']))}: {node['html'][:160]}")
+            summary = " ".join((node.get("failureSummary") or "").split())
+            if summary:
+                lines.append(f"      {summary[:400]}")
+        if len(violation["nodes"]) > 10:
+            lines.append(f"    … and {len(violation['nodes']) - 10} more elements")
+    return "\n".join(lines)
+
+
+def invisible_text(result: dict) -> list[dict]:
+    """Text whose colour equals its background (contrast 1:1): axe files it under "incomplete"
+    (it might be deliberately hidden), but on a visible control it is unreadable (WCAG 1.4.3)."""
+    found = []
+    for item in result["incomplete"]:
+        if item["id"] != "color-contrast":
+            continue
+        for node in item["nodes"]:
+            checks = node.get("any", []) + node.get("all", []) + node.get("none", [])
+            if any((c.get("data") or {}).get("messageKey") == "equalRatio" for c in checks if isinstance(c, dict)):
+                found.append({"target": " ".join(map(str, node["target"])), "html": node["html"][:200]})
+    return found
