@@ -31,6 +31,12 @@ from scoring import Scorer
 PASSWORD = "rahasia-123"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
+    until the session ends, which would break every later test that starts its own loop."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None or "browser" in item.path.parts)
+
+
 @pytest.fixture(scope="session")
 def catalogue():
     return load_catalogue(DEFAULT_CATALOGUE)
