@@ -112,6 +112,32 @@ UPLOAD_SHARE = 0.10  # of all measured requests: evidence uploads by the OPD peo
 SAVE_TARGET_MS = 100
 ACTIONS = ("save", "upload", "dashboard", "workspace")
 
+# --gate: a bench-side wrapper around the unchanged app, to try a per-worker limit on requests in flight.
+GATE_APP = '''"""The KLA app behind a concurrency gate (written by bench/load_pg.py --gate).
+
+At most KLA_BENCH_GATE requests per worker are inside the app at once; the others wait
+on the event loop, where waiting holds neither a thread nor a database connection.
+"""
+import asyncio
+import os
+
+from app.main import app as kla_app
+
+LIMIT = int(os.environ["KLA_BENCH_GATE"])
+_gate = None
+
+
+async def app(scope, receive, send):
+    global _gate
+    if scope["type"] != "http" or scope["path"].startswith(("/static/", "/health")):
+        await kla_app(scope, receive, send)
+        return
+    if _gate is None:
+        _gate = asyncio.Semaphore(LIMIT)
+    async with _gate:
+        await kla_app(scope, receive, send)
+'''
+
 PAGE_CSRF_RE = re.compile(r'"X-CSRF-Token":\s*"([^"]+)"')
 VERSION_RE = re.compile(r'id="version-([^"]+)" value="(\d+)"')
 TAGS_RE = re.compile(r"<[^>]+>|\s+")
@@ -130,7 +156,8 @@ class Question:
     attempts: int = 0
     ok_saves: int = 0
     last_ok: tuple[int, str, dict[str, str]] | None = None  # version, note, answer of the last 200
-    unsure: bool = False  # a save raised (timeout, reset): read the version again before the next one
+    unknown: int = 0  # saves whose outcome is not known (raised, 5xx): each may or may not have been written
+    unsure: bool = False  # read the version again before the next save
     unsure_after_last_ok: bool = False  # the stored state may be newer than last_ok
     anomalies: list[str] = field(default_factory=list)
 
@@ -436,8 +463,13 @@ class Load:
         start = time.perf_counter()
         try:
             response = await person.client.post(f"{self.workspace(person)}/{question.code}", data=form, headers=headers)
+        except asyncio.CancelledError:  # the run was aborted while this save was under way
+            question.unknown += 1
+            question.unsure = question.unsure_after_last_ok = True
+            raise
         except httpx.HTTPError as exc:
             self.note("save", time.perf_counter() - start, False, 0, f"POST {question.code}: {type(exc).__name__}")
+            question.unknown += 1
             question.unsure = question.unsure_after_last_ok = True
             return
         elapsed = time.perf_counter() - start
@@ -453,9 +485,13 @@ class Load:
                 self.note("save", elapsed, True, len(response.content), "")
                 return
             problem = "200 without the out-of-band version input"
+            question.unknown += 1
             question.unsure = question.unsure_after_last_ok = True
         else:
             problem = short(response)
+            if response.status_code >= 500:  # it may have failed after the commit (e.g. rendering the reply)
+                question.unknown += 1
+                question.unsure = question.unsure_after_last_ok = True
         self.note("save", elapsed, False, len(response.content), f"POST {question.code}: {problem}")
         if response.status_code == 409:  # cannot happen with the split; pick up the version and go on
             await self.read_version(person, question)
@@ -555,14 +591,18 @@ async def measure(args, world: World, app_url: str, server: Server, admin: str, 
         print(f"measuring: {args.requests} requests, "
               f"{'back to back' if not args.think_ms else f'pause ~{args.think_ms:.0f} ms'} ...", flush=True)
         start = time.perf_counter()
-        await gather_within(budget, "the measured load", load.run_person, world.people)
+        aborted = None
+        try:
+            await gather_within(budget, "the measured load", load.run_person, world.people)
+        except BenchAborted as exc:  # keep what was measured so far: it says why the time ran out
+            aborted = str(exc)
         wall = time.perf_counter() - start
         cpu = {"server": process_tree_cpu(server.process.pid) - cpu_server, "pg": postgres_backend_cpu() - cpu_pg,
                "client": time.process_time() - cpu_client}
         for result in (*load.results.values(), load.overall):
             result.wall = wall
         return {"load": load, "login": login, "wall": wall, "cpu": cpu, "load_before": load_before,
-                "load_after": load_average(), "peak": peak}
+                "load_after": load_average(), "peak": peak, "aborted": aborted}
     finally:
         stop.set()
         if watcher is not None:
@@ -583,7 +623,7 @@ def verify(url: str, evidence_dir: Path, world: World) -> dict:
     from app.services.audit import verify_chain
 
     store = EvidenceStore(evidence_dir, 1024 * 1024 * 1024)
-    report = {"saves_ok": 0, "saves_confirmed": 0, "saves_unknown": 0, "lost": [], "anomalies": [],
+    report = {"saves_ok": 0, "saves_confirmed": 0, "saves_unknown": 0, "saves_unsure": 0, "lost": [], "anomalies": [],
               "files_ok": 0, "files_confirmed": 0, "file_problems": []}
     engine = make_engine(url)
     try:
@@ -591,6 +631,7 @@ def verify(url: str, evidence_dir: Path, world: World) -> dict:
             for person in world.people:
                 for q in person.questions:
                     report["anomalies"] += [f"{person.username} {q.code}: {a}" for a in q.anomalies]
+                    report["saves_unsure"] += q.unknown
                     if q.ok_saves == 0:
                         continue
                     report["saves_ok"] += q.ok_saves
@@ -603,8 +644,11 @@ def verify(url: str, evidence_dir: Path, world: World) -> dict:
                     problem = None
                     if row is None:
                         problem = "no answer row"
-                    elif row.version != version or row.version != q.ok_saves:
-                        problem = f"version {row.version}, expected {version} after {q.ok_saves} saves"
+                    elif row.version != version:
+                        problem = f"version {row.version}, expected {version} (the last save answered 200)"
+                    elif not q.ok_saves <= row.version <= q.ok_saves + q.unknown:
+                        problem = (f"version {row.version} after {q.ok_saves} saves answered 200 and {q.unknown} "
+                                   "with an unknown outcome")
                     elif row.note != note:
                         problem = f"note {row.note!r}, expected {note!r}"
                     elif "option" in answer and (row.option != answer["option"] or row.value is not None):
@@ -647,15 +691,19 @@ def verify(url: str, evidence_dir: Path, world: World) -> dict:
 # -- the report ----------------------------------------------------------------------------
 
 
-def print_report(args, world: World, counts: dict, figures: dict, check: dict, times: dict, server: Server) -> None:
+def print_report(args, world: World, counts: dict, figures: dict, check: dict, times: dict,
+                 server: Server) -> None:
     load: Load = figures["load"]
     results = [load.results[kind] for kind in ACTIONS] + [load.overall]
-    n = load.overall.requests
+    n = max(load.overall.requests, 1)
     cpu = figures["cpu"]
     print()
     print(f"machine: {machine_info()}")
     print(f"         {figures['load_before']} before measuring; {figures['load_after']} after")
-    print(f"server:  kla serve --workers {args.workers} --no-access-log (uvicorn), KLA_ENVIRONMENT=test")
+    served = (f"uvicorn --workers {args.workers} --no-access-log, the app behind a gate of {args.gate} requests "
+              "in flight per worker (bench-side wrapper)" if args.gate
+              else f"kla serve --workers {args.workers} --no-access-log (uvicorn)")
+    print(f"server:  {served}, KLA_ENVIRONMENT=test")
     print(f"db:      PostgreSQL {DB_NAME} on {make_url(args.pg).host}; app pool per worker: 10 + 20 overflow; "
           f"peak connections to {DB_NAME}: {figures['peak'][0] if figures['peak'][0] >= 0 else 'not known'}")
     print(f"data:    {world.regencies} kab/kota with assessments for {world.year}; {len(world.people)} accounts "
@@ -665,12 +713,16 @@ def print_report(args, world: World, counts: dict, figures: dict, check: dict, t
           f"no question shared)")
     pace = f"pause ~{args.think_ms:.0f} ms (0.5x..1.5x) between requests" if args.think_ms else "back to back"
     print(f"load:    {len(world.people)} concurrent people, closed loop, {pace}; {args.requests} requests dealt out: "
-          + ", ".join(f"{counts[k]} {k}" for k in ACTIONS))
+          + ", ".join(f"{counts[k]} {k}" for k in ACTIONS)
+          + " (an upload before any save of one's own succeeded becomes a save)")
     print(f"time:    set-up {times['setup']:.1f} s, login {figures['login'].wall:.1f} s, measuring "
           f"{figures['wall']:.1f} s, checks {times['verify']:.1f} s, whole run {times['total']:.1f} s")
     login = figures["login"]
     print(f"login:   {login.requests} logins (set-up, not measured): p50 {login.ms(50):.0f} ms, "
           f"p95 {login.ms(95):.0f} ms, max {login.ms(100):.0f} ms")
+    if figures["aborted"]:
+        print(f"ABORTED during the measured load after {load.overall.requests} of {args.requests} requests: "
+              "the figures below are what was measured until then")
     print()
     print(table(results))
     print_details(results)
@@ -680,16 +732,24 @@ def print_report(args, world: World, counts: dict, figures: dict, check: dict, t
           f"load client {cpu['client']:.1f} s (same machine)")
     print(f"         server CPU use {cpu['server'] / figures['wall']:.2f} cores on average over the measured part")
     if load.reread_failures:
-        print(f"         {load.reread_failures} version re-reads failed")
+        print(f"         {load.reread_failures} version re-reads (after a 409 or an unknown outcome) failed")
+    server_errors = [line for line in server.log_tail(10**6).splitlines() if line.startswith("ERROR")]
+    causes = sorted({line.split(":", 1)[0] for line in server.log_tail(10**6).splitlines()
+                     if re.match(r"^[A-Za-z_.]+(Error|Exception|Disconnect)\b", line)})
+    if server_errors:
+        print(f"server log: {len(server_errors)} errors; causes: {', '.join(causes) or 'see the log'}")
     print()
     lost = len(check["lost"])
     print(f"saves confirmed {check['saves_confirmed']}/{check['saves_ok']}"
-          + (f" ({check['saves_unknown']} not judged: a later save of the same question raised)"
+          + (f" ({check['saves_unknown']} not judged: a later save of the same question had an unknown outcome)"
              if check["saves_unknown"] else "")
           + f", files confirmed {check['files_confirmed']}/{check['files_ok']}")
-    print(f"         audit log: {check['audit_saves']} answer.save entries for {check['saves_ok']} saves answered 200, "
-          f"{check['audit_uploads']} evidence.upload entries for {check['files_ok']} uploads answered 200; "
-          f"chain {check['chain']}")
+    unsure = check["saves_unsure"]
+    audit_ok = check["saves_ok"] <= check["audit_saves"] <= check["saves_ok"] + unsure
+    print(f"         audit log: {check['audit_saves']} answer.save entries for {check['saves_ok']} saves answered 200"
+          + (f" and {unsure} with an unknown outcome (timeout, 5xx)" if unsure else "")
+          + f" ({'consistent' if audit_ok else 'INCONSISTENT'}); {check['audit_uploads']} evidence.upload entries "
+          f"for {check['files_ok']} uploads answered 200; hash chain {check['chain']}")
     print(f"         database: {check['answers']} answers, {check['evidence_rows']} evidence rows")
     for problem in (check["lost"] + check["file_problems"] + check["anomalies"])[:10]:
         print(f"    problem: {problem}")
@@ -697,14 +757,11 @@ def print_report(args, world: World, counts: dict, figures: dict, check: dict, t
     save = load.results["save"]
     verdicts = [
         ("save p95 <= 100 ms", save.requests and save.ms(95) <= SAVE_TARGET_MS, f"{save.ms(95):.1f} ms"),
-        ("0 errors", errors == 0, f"{errors} of {n}"),
-        ("0 lost writes", lost == 0 and not check["file_problems"] and check["saves_ok"] > 0,
+        ("0 errors", errors == 0, f"{errors} of {load.overall.requests}"),
+        ("0 lost writes", lost == 0 and not check["file_problems"] and audit_ok and check["saves_ok"] > 0,
          f"{lost} lost saves, {len(check['file_problems'])} file problems"),
     ]
     print("targets: " + "; ".join(f"{name}: {'PASS' if ok else 'FAIL'} ({detail})" for name, ok, detail in verdicts))
-    server_errors = [line for line in server.log_tail(100000).splitlines() if "Traceback" in line or "ERROR" in line]
-    if server_errors:
-        print(f"server log: {len(server_errors)} error lines, e.g. {server_errors[0][:200]}")
 
 
 def main() -> None:
@@ -721,15 +778,18 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=300.0, help="abort the whole run after this (300)")
     parser.add_argument("--pg", default=DEFAULT_PG,
                         help=f"the PostgreSQL server, loopback only ({DEFAULT_PG}); the database is always {DB_NAME}")
+    parser.add_argument("--gate", type=int, default=0,
+                        help="serve the app behind a bench-side gate of N requests in flight per worker "
+                             "(0: plain kla serve, the default)")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--keep", action="store_true",
                         help=f"keep the database {DB_NAME} and the temporary folder (data, server log)")
     args = parser.parse_args()
     if not (1 <= args.requests <= 100_000 and 0 <= args.think_ms <= 10_000 and 1 <= args.workers <= 8
             and 1 <= args.regencies <= 100 and 1 <= args.per_person <= 50 and 1 <= args.login_concurrency <= 50
-            and 1 <= args.timeout <= 120 and 10 <= args.max_seconds <= 3600):
+            and 1 <= args.timeout <= 120 and 10 <= args.max_seconds <= 3600 and 0 <= args.gate <= 200):
         parser.error("out of bounds: --requests 1..100000, --think-ms 0..10000, --workers 1..8, --regencies 1..100, "
-                     "--per-person 1..50, --login-concurrency 1..50, --timeout 1..120, --max-seconds 10..3600")
+                     "--per-person 1..50, --login-concurrency 1..50, --timeout 1..120, --max-seconds 10..3600, --gate 0..200")
     target_url, admin = pg_urls(args.pg)
     database_url = target_url.render_as_string(hide_password=False)
 
@@ -740,6 +800,7 @@ def main() -> None:
     started: list[Server] = []
     created = False
     aborted = False
+    figures = None
     try:
         print(f"set-up: database {DB_NAME} (drop, create, kla db upgrade) ...", flush=True)
         recreate_database(admin)
@@ -751,6 +812,12 @@ def main() -> None:
         counts = deal_plans(world.people, args.requests, args.seed)
         port = free_port()
         command = kla_command() + ["serve", "--port", str(port), "--workers", str(args.workers), "--no-access-log"]
+        if args.gate:  # the same uvicorn settings as kla serve, the app wrapped in the gate
+            (workdir / "bench_gate_app.py").write_text(GATE_APP, encoding="utf-8")
+            env["KLA_BENCH_GATE"] = str(args.gate)
+            command = [sys.executable, "-m", "uvicorn", "bench_gate_app:app", "--app-dir", str(workdir),
+                       "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
+                       "--proxy-headers", "--no-access-log"]
         server = start_server("kla serve", command, port, workdir / "kla-server.log", cwd=ROOT, env=env)
         started.append(server)
         waited = wait_ready(server, "/ready", budget, limit=60.0)
@@ -758,16 +825,17 @@ def main() -> None:
         setup_took = time.monotonic() - run_start
         figures = asyncio.run(measure(args, world, server.url, server, admin, budget))
         stop_server(server)  # every request has ended: what the database holds now is final
-        budget.check("checking the database and the files")
+        # The checks read what this run wrote (seconds): they run after an abort too, to show what was kept.
         verify_start = time.monotonic()
         check = verify(database_url, data_dir / "evidence", world)
-        times = {"setup": setup_took, "verify": time.monotonic() - verify_start,
-                 "total": time.monotonic() - run_start}
+        times = {"setup": setup_took, "verify": time.monotonic() - verify_start, "total": time.monotonic() - run_start}
         print_report(args, world, counts, figures, check, times, server)
+        if figures["aborted"]:
+            raise BenchAborted(figures["aborted"])
     except (BenchAborted, psycopg.Error) as exc:
         aborted = True
         print(f"ABORTED: {'PostgreSQL: ' if isinstance(exc, psycopg.Error) else ''}{exc}", file=sys.stderr)
-        if started:
+        if started and figures is None:  # the report did not show what the server said
             print(f"server log (last lines):\n{started[0].log_tail()}", file=sys.stderr)
     finally:
         for started_server in reversed(started):

@@ -61,7 +61,7 @@ def province_dashboard(
     province = session.get(Province, province_code)
     if province is None:
         raise HTTPException(404)
-    rows = region_rows(session, scorer, year, province_code)
+    rows = region_rows(session, scorer, year, province_code, ttl=request.app.state.settings.overview_cache_seconds)
     sort = sort if sort in SORTS else "code"
     rows.sort(key=_sort_key(sort, len(catalogue.questions)), reverse=bool(desc))
     provila = provila_status(
@@ -85,7 +85,7 @@ def national_view(
 ):
     if not access.may_see_nation(user):
         raise HTTPException(403)
-    rows = region_rows(session, scorer, year)
+    rows = region_rows(session, scorer, year, ttl=request.app.state.settings.overview_cache_seconds)
     provinces = session.exec(select(Province).order_by(Province.code)).all()
     by_province: dict[str, list[RegionRow]] = {p.code: [] for p in provinces}
     for row in rows:

@@ -3,6 +3,8 @@ reopening for a short window, and the DP3A handing the assessment to the provinc
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import select
@@ -20,6 +22,7 @@ from scoring.answers import to_decimal
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["review"])
 
 STATUSES = ("waiting", "approved", "returned", "all")
+VISIT_GAP = timedelta(minutes=5)
 INLINE_KINDS = {"pdf", "png", "jpeg", "gif", "webp"}
 
 
@@ -46,23 +49,27 @@ def _stage(user: User) -> str:
 @router.get("/verifikasi", name="review_queue")
 def review_queue(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
-    part: str | None = None, indicator: str | None = None, opd: int | None = None, status: str = "waiting",
+    part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str = "waiting",
 ):
     stage = _stage(user)
     status = status if status in STATUSES else "waiting"
     state = review_service.load_state(session, place.assessment, user)
+    agency_id = int(opd) if opd and opd.isdigit() else None
     items = review_service.queue(state, catalogue, stage, part=part or None, indicator=indicator or None,
-                                 agency_id=opd, status=status)
+                                 agency_id=agency_id, status=status)
     agencies = session.exec(select(Agency).where(Agency.regency_code == place.regency.code)
                             .order_by(Agency.short_name)).all()
     new_count = review_service.new_submissions_since(session, place.assessment, user.notices_seen_at)
     previous_visit = user.notices_seen_at
-    user.notices_seen_at = utcnow()
-    session.add(user)
-    session.commit()
+    now = utcnow()
+    # A visit counts once per few minutes: paging through filters must not take the write lock each time.
+    if previous_visit is None or now - previous_visit > VISIT_GAP:
+        user.notices_seen_at = now
+        session.add(user)
+        session.commit()
     context = {
         "place": place, "items": items, "stage": stage, "catalogue": catalogue, "agencies": agencies,
-        "filters": {"part": part or "", "indicator": indicator or "", "opd": opd, "status": status},
+        "filters": {"part": part or "", "indicator": indicator or "", "opd": agency_id, "status": status},
         "decidable": review_service.stage_open(place.assessment, stage),
         "new_count": new_count, "previous_visit": previous_visit,
     }
@@ -102,7 +109,7 @@ def _detail(request, session, place, user, catalogue, scorer, code, stage, *, me
         "decision": state.last_decision(answer.id, stage), "stage": stage,
         "decidable": review_service.stage_open(place.assessment, stage),
         "reopening": state.reopenings.get(answer.id), "reasons": catalogue.review_reasons,
-        "message": message, "form": form or {}, "inline_kinds": INLINE_KINDS,
+        "message": message or request.session.pop("flash", None), "form": form or {}, "inline_kinds": INLINE_KINDS,
         "stored": {s.sha256: s for s in session.exec(select(StoredFileRow).where(
             StoredFileRow.sha256.in_([f.sha256 for f in state.evidence.get(answer.id, [])])))},
     }
@@ -190,8 +197,10 @@ def review_reopen(
         return _detail(request, session, place, user, catalogue, scorer, code, stage,
                        message=_messages()[exc.code], status_code=422)
     session.commit()
-    return _detail(request, session, place, user, catalogue, scorer, code, stage,
-                   message=_("Reopened for the kab/kota for %(n)s hours.") % {"n": hours})
+    request.session["flash"] = _("Reopened for the kab/kota for %(n)s hours.") % {"n": hours}
+    return RedirectResponse(
+        str(request.url_for("review_detail", regency_code=place.regency.code, year=place.cycle.year, code=code)),
+        status_code=303)
 
 
 @router.get("/verifikasi-bukti/{evidence_id}", name="review_evidence")

@@ -27,7 +27,7 @@ from app.services import answers as answer_service
 from app.services import audit
 from app.services import evidence as evidence_service
 from app.services import review as review_service
-from app.templating import render, templates
+from app.templating import dom_id, render, templates
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["workspace"])
 
@@ -122,9 +122,9 @@ def workspace(
     user: CurrentUser,
     catalogue: CatalogueDep,
     scorer: ScorerDep,
-    opd: int | None = None,
+    opd: str | None = None,
 ):
-    agency = chosen_agency(session, place, user, opd)
+    agency = chosen_agency(session, place, user, int(opd) if opd and opd.isdigit() else None)
     codes = question_codes_for(session, place, user, catalogue, agency)
     answers = answer_service.answers_of(session, place.assessment.id, None if agency is None else codes)
     evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
@@ -218,6 +218,7 @@ def card_context(session: Session, place, user: User, catalogue, scorer, code: s
         "catalogue": catalogue,
         "form_values": None,
         "message": None,
+        "notice": None,
     }
     context.update(extra)
     return context
@@ -410,12 +411,14 @@ async def evidence_upload(
             messages.append(f"{name}: {text}")
     if accepted:  # an unanswered question gets its (empty) answer only once a file is really attached
         answer = _answer_for_evidence(session, place, user, code)
+        was_returned = answer.status == answer_service.AnswerStatus.RETURNED
         for stored, name in accepted:
             evidence_service.attach(session, place.assessment, answer, stored, name, user)
         review_service.resubmit_after_change(session, place.assessment, answer, user)
         session.commit()
-    if accepted:
         messages.insert(0, _("%(n)s file(s) uploaded.") % {"n": len(accepted)})
+        if was_returned:  # back in the review queue: the whole card changes (read-only again)
+            return _card_response(request, session, place, user, catalogue, scorer, code, " ".join(messages))
     return _evidence_response(request, session, place, user, catalogue, scorer, code, messages,
                               status=200 if accepted else 422, ok=bool(accepted))
 
@@ -441,9 +444,13 @@ def evidence_reuse(
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("This answer is read-only: files cannot be added now.")], status=409)
     answer = _answer_for_evidence(session, place, user, code)
+    was_returned = answer.status == answer_service.AnswerStatus.RETURNED
     evidence_service.reuse(session, place.assessment, answer, source, user)
     review_service.resubmit_after_change(session, place.assessment, answer, user)
     session.commit()
+    if was_returned:
+        return _card_response(request, session, place, user, catalogue, scorer, code,
+                              _("The file %(name)s is attached here too.") % {"name": source.filename})
     return _evidence_response(request, session, place, user, catalogue, scorer, code,
                               [_("The file %(name)s is attached here too.") % {"name": source.filename}], ok=True)
 
@@ -467,6 +474,17 @@ def evidence_remove(
     return _evidence_response(request, session, place, user, catalogue, scorer, code,
                               [_("The file %(name)s was removed; it stays in the history.") % {"name": evidence.filename}],
                               ok=True)
+
+
+def _card_response(request, session, place, user, catalogue, scorer, code, notice: str):
+    """The whole card, swapped in place of the old one (its state changed, not only its files)."""
+    context = card_context(session, place, user, catalogue, scorer, code,
+                           max_upload_mb=request.app.state.settings.max_upload_mb, notice=notice)
+    context.update(_counters(session, place, user, catalogue, scorer))
+    response = render(request, "workspace/question.html", context, block="card")
+    response.headers["HX-Retarget"] = f"#card-{dom_id(code)}"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
 
 
 def _evidence_response(request, session, place, user, catalogue, scorer, code, messages, status=200, ok=False):

@@ -10,6 +10,7 @@ whose fingerprint moved are read and scored again.
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -59,7 +60,7 @@ _lock = threading.Lock()
 
 
 def region_rows(
-    session: Session, scorer: Scorer, year: int, province_code: str | None = None
+    session: Session, scorer: Scorer, year: int, province_code: str | None = None, *, ttl: float = 0.0
 ) -> list[RegionRow]:
     """Every kab/kota (of one province, or of the nation) with its scores for `year`."""
     query = (
@@ -73,15 +74,18 @@ def region_rows(
         query = query.where(Regency.province_code == province_code)
     rows = session.exec(query).all()
     assessments = [a for _, _, a in rows if a is not None]
-    scores = scores_of(session, scorer, assessments)
+    scores = scores_of(session, scorer, assessments, ttl=ttl)
     return [RegionRow(r, p, a, scores.get(a.id) if a else None) for r, p, a in rows]
 
 
-def scores_of(session: Session, scorer: Scorer, assessments: list[Assessment]) -> dict[int, RegionScores]:
+def scores_of(
+    session: Session, scorer: Scorer, assessments: list[Assessment], *, ttl: float = 0.0
+) -> dict[int, RegionScores]:
+    """Scores per assessment id; `ttl` lets the fingerprints be reused for that many seconds."""
     if not assessments:
         return {}
     ids = [a.id for a in assessments]
-    prints = _fingerprints(session, ids)
+    prints = _fingerprints(session, ids, ttl)
     result: dict[int, RegionScores] = {}
     stale = []
     engine_key = id(session.get_bind())
@@ -103,7 +107,28 @@ def scores_of(session: Session, scorer: Scorer, assessments: list[Assessment]) -
     return result
 
 
-def _fingerprints(session: Session, ids: list[int]) -> dict[int, tuple]:
+_prints_cache: dict[tuple, tuple[float, dict[int, tuple]]] = {}
+
+
+def _fingerprints(session: Session, ids: list[int], ttl: float) -> dict[int, tuple]:
+    """What each assessment's scores depend on; reused for `ttl` seconds, because the two aggregates
+    over every answer of the nation cost more than the page itself."""
+    key = (id(session.get_bind()), hash(tuple(ids)))
+    now = time.monotonic()
+    if ttl > 0:
+        with _lock:
+            cached = _prints_cache.get(key)
+        if cached and now - cached[0] < ttl:
+            return cached[1]
+    prints = _read_fingerprints(session, ids)
+    with _lock:
+        if len(_prints_cache) > 64:
+            _prints_cache.clear()
+        _prints_cache[key] = (now, prints)
+    return prints
+
+
+def _read_fingerprints(session: Session, ids: list[int]) -> dict[int, tuple]:
     answers = session.exec(
         select(Answer.assessment_id, func.count(Answer.id), func.max(Answer.updated_at), func.sum(Answer.version))
         .where(Answer.assessment_id.in_(ids)).group_by(Answer.assessment_id)
@@ -185,3 +210,4 @@ def category_counts(rows: list[RegionRow], catalogue: Catalogue, stage: str) -> 
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _prints_cache.clear()

@@ -123,3 +123,59 @@ def invisible_text(result: dict) -> list[dict]:
             if any((c.get("data") or {}).get("messageKey") == "equalRatio" for c in checks if isinstance(c, dict)):
                 found.append({"target": " ".join(map(str, node["target"])), "html": node["html"][:200]})
     return found
+
+
+# -- more than one person at once (the review loop) ------------------------------------------
+
+DESKTOP_VIEWPORT = {"width": 1280, "height": 900}  # as conftest.DESKTOP
+WAIT_MS = 10_000  # as conftest.TIMEOUT_MS: the longest any single wait may take
+
+
+def number(text: str) -> Decimal:
+    """"1.234,56" (the Indonesian way of writing points) -> Decimal("1234.56")."""
+    return Decimal(text.strip().replace(".", "").replace(",", "."))
+
+
+def watch_errors(page: Page) -> Page:
+    """Collect uncaught script errors and console errors in `page.js_errors` (as the page fixtures do)."""
+    page.js_errors = []
+
+    def console(message) -> None:
+        if message.type == "error":
+            where = f"{message.location.get('url')}:{message.location.get('lineNumber')}"
+            page.js_errors.append(f"console.error at {page.url} ({where}): {message.text}")
+
+    page.on("pageerror", lambda error: page.js_errors.append(f"pageerror at {page.url}: {error}"))
+    page.on("console", console)
+    return page
+
+
+def new_person(browser, viewport: dict | None = None) -> Page:
+    """A page in a fresh browser context (its own cookies: another person), with the app's
+    Content-Security-Policy in force. Close it with `page.context.close()`."""
+    context = browser.new_context(viewport=viewport or DESKTOP_VIEWPORT, device_scale_factor=1, is_mobile=False,
+                                  locale="id-ID", timezone_id="Asia/Jakarta")
+    context.set_default_timeout(WAIT_MS)
+    context.set_default_navigation_timeout(WAIT_MS)
+    return watch_errors(context.new_page())
+
+
+def login_as(page: Page, base: str, username: str, landing: re.Pattern, password: str = PASSWORD) -> None:
+    """Log in through the form; `landing` is where the role is sent (workspace, province dashboard)."""
+    page.goto(f"{base}/masuk")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    expect(page).to_have_url(landing)
+
+
+def stage_total(page: Page, stage: str) -> Decimal:
+    """The total of one stage card of the kab/kota dashboard: "self", "dp3a" or "province"."""
+    big = page.locator(f".stage-cards .stage-{stage} .big")
+    expect(big).to_be_visible()
+    return number(big.inner_text())
+
+
+def queue_row(page: Page, code: str) -> Locator:
+    """The row of the review queue that links to question `code`."""
+    return page.locator("#queue tbody tr").filter(has=page.get_by_role("link", name=code, exact=True))

@@ -207,6 +207,7 @@ def _count_queries(engine):
 def test_query_count_does_not_grow_with_answers_or_files(client, world, auth, db, scorer, catalogue, app, page):
     auth.login(client, "dp3a_a")
     url = f"{world.base()}/{page}?status=all"
+    client.get(url)  # the first visit records itself; the measured ones are alike
     counts = []
     for batch in (_dinkes_codes(catalogue, 5), _dinkes_codes(catalogue, 60)[5:60]):
         _answer_as(db, world, scorer, catalogue, "opd_a", batch, files=True, app=app)
