@@ -288,9 +288,31 @@ def _saved(request, session, place, user, catalogue, scorer, code: str, answer: 
         "points": points,
         "q": catalogue.questions[code].question,
         "saved_at": answer.updated_at.astimezone(UTC),
-        **_counters(session, place, user, catalogue, scorer),
     }
-    return templates.TemplateResponse(request, "workspace/_saved.html", context)
+    response = templates.TemplateResponse(request, "workspace/_saved.html", context)
+    # Progress and totals refresh in a separate, debounced request (see _progress.html): a burst of
+    # autosaves then costs one recount instead of one per keystroke pause.
+    response.headers["HX-Trigger"] = "progress-changed"
+    return response
+
+
+@router.get("/kemajuan", name="workspace_progress")
+def workspace_progress(
+    request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
+    catalogue: CatalogueDep, scorer: ScorerDep, opd: str | None = None,
+):
+    """The progress card alone, for the agency shown (the focal point's own; any for the DP3A)."""
+    agency = chosen_agency(session, place, user, int(opd) if opd and opd.isdigit() else None)
+    codes = question_codes_for(session, place, user, catalogue, agency)
+    answers = answer_service.answers_of(session, place.assessment.id, None if agency is None else codes)
+    evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
+    sheet = scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
+    context = {
+        "place": place, "agency": agency,
+        "progress": answer_service.progress(codes, answers, evidence), "sheet": sheet,
+        "max_points": sum(scorer.questions[c].max_cents for c in codes),
+    }
+    return templates.TemplateResponse(request, "workspace/_progress.html", context)
 
 
 def _counters(session, place, user, catalogue, scorer) -> dict:

@@ -23,7 +23,7 @@ SESSION = {"login_submit", "logout"}  # checked in tests/web/test_accounts.py
 ANY_USER = {"home", "password", "password_submit"}
 WORKSPACE = {
     "workspace", "question_card", "answer_save", "answer_submit", "answers_submit_all",
-    "evidence_upload", "evidence_reuse", "evidence_remove", "evidence_download",
+    "evidence_upload", "evidence_reuse", "evidence_remove", "evidence_download", "workspace_progress",
 }
 
 REVIEW = {"review_queue", "review_detail", "review_decide", "review_batch_approve", "review_reopen",
