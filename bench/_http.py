@@ -7,6 +7,7 @@ Everything stays on the loopback interface and is bounded in count and time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import ipaddress
 import os
@@ -14,6 +15,7 @@ import platform
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -140,6 +142,60 @@ def stop_server(server: Server | None) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait(timeout=5)
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes started by `pid`, their children and so on (Linux /proc; [] elsewhere)."""
+    parents: dict[int, int] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                    parents[int(entry)] = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier and child not in found]
+        found += children
+        frontier = children
+    return found
+
+
+def stop_server_tree(server: Server | None, grace: float = 15.0) -> None:
+    """Like stop_server, for a server with worker processes (uvicorn --workers N).
+
+    The workers are looked up before the parent is told to stop; whatever of them is still
+    running after `grace` seconds (a graceful shutdown waiting on stuck requests) is killed,
+    so that no orphaned worker outlives the benchmark. Only processes started by our server.
+    """
+    if server is None:
+        return
+    children = {pid: _cmdline(pid) for pid in descendants(server.process.pid)} if server.process.poll() is None else {}
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=5)
+    for pid, cmdline in children.items():
+        if cmdline and _cmdline(pid) == cmdline:  # still the same process, not a reused pid
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""
 
 
 def uvicorn_command(target: str, port: int) -> list[str]:

@@ -1,7 +1,7 @@
 """The busiest day of a cycle on PostgreSQL: 200 people at once, saves, uploads, DP3A pages.
 
     .venv/bin/python bench/load_pg.py [--requests 4000] [--think-ms 0] [--workers 2] [--regencies 50]
-                                      [--max-seconds 300] [--keep]
+                                      [--gate 0] [--max-seconds 300] [--keep]
 
 Set-up (not measured):
 
@@ -43,13 +43,22 @@ Reported: throughput, p50/p95/p99/max latency per action and overall, errors
 server processes per request, the peak number of connections to kla_load.
 Target: answer save p95 <= 100 ms, 0 errors, 0 lost writes.
 
-Afterwards, with the server stopped, straight from the database and the disk:
+Afterwards, with the server stopped (after an abort too), straight from the database and the disk:
 every question whose save got a 200 holds the note and answer of its last 200
 and a version equal to the number of 200s it got (no lost and no doubled
 write); the audit log holds one `answer.save` entry per 200 save and one
 `evidence.upload` entry per 200 upload, and its hash chain is intact; every
 upload that got a 200 has its Evidence row on the right answer and its file in
 the store, whose SHA-256 still matches (`EvidenceStore.verify`).
+
+--gate N serves the unchanged app behind a bench-side wrapper (written to the
+temporary folder, like the bare app of the other HTTP benchmarks) that lets at
+most N requests per worker into the app at once; the others wait on the event
+loop. It tries out the fix suggested for the pool exhaustion that plain `kla
+serve` runs into when more requests are in flight per worker than the
+database pool holds (pool_size 10 + max_overflow 20): threads blocked waiting
+for a connection while the requests that hold the connections wait for a
+thread, until the pool's 30 s timeout answers 500.
 
 Clean-up: the server is stopped, kla_load dropped (unless --keep) and the
 temporary folder removed (unless --keep). Everything stays on the loopback
@@ -70,9 +79,11 @@ import os
 import random
 import re
 import secrets
+import signal
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -89,6 +100,7 @@ from bench._http import (  # noqa: E402
     Budget,
     Result,
     Server,
+    descendants,
     free_port,
     gather_within,
     kla_command,
@@ -99,7 +111,7 @@ from bench._http import (  # noqa: E402
     remove_dir,
     run_kla,
     start_server,
-    stop_server,
+    stop_server_tree,
     table,
     wait_ready,
 )
@@ -335,72 +347,86 @@ def server_env(database_url: str, data_dir: Path) -> dict:
     return env
 
 
-def process_tree_cpu(root_pid: int) -> float:
-    """CPU seconds (user + system) of a process and all its descendants (Linux /proc; 0 elsewhere)."""
-    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    parents: dict[int, int] = {}
-    cpu: dict[int, float] = {}
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux /proc; 0 elsewhere or once it has gone)."""
     try:
-        entries = os.listdir("/proc")
-    except OSError:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
         return 0.0
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(entry)] = int(fields[1])
-        cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
-    tree = {root_pid}
-    grew = True
-    while grew:
-        grew = False
-        for pid, ppid in parents.items():
-            if ppid in tree and pid not in tree:
-                tree.add(pid)
-                grew = True
-    return sum(cpu.get(pid, 0.0) for pid in tree)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree_cpu(root_pid: int) -> float:
+    """CPU seconds of a process and all its descendants (uvicorn's supervisor and its workers)."""
+    return sum(cpu_seconds(pid) for pid in [root_pid, *descendants(root_pid)])
 
 
 def postgres_backend_cpu() -> float:
     """CPU seconds of the PostgreSQL backends serving kla_load now (those that already ended are missed)."""
-    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     total = 0.0
     try:
-        entries = os.listdir("/proc")
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
     except OSError:
         return 0.0
     for entry in entries:
-        if not entry.isdigit():
-            continue
         try:
             with open(f"/proc/{entry}/cmdline", "rb") as handle:
                 title = handle.read().replace(b"\0", b" ")
-            if not title.startswith(b"postgres:") or f" {DB_NAME} ".encode() not in title:
-                continue
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / tick
+        if title.startswith(b"postgres:") and f" {DB_NAME} ".encode() in title:
+            total += cpu_seconds(int(entry))
     return total
 
 
-async def watch_connections(admin: str, stop: asyncio.Event, peak: list[int]) -> None:
-    """Sample the connections to kla_load twice a second; keep the peak."""
+def pg_active_ms(admin: str) -> float:
+    """Milliseconds the backends of kla_load spent executing statements (pg_stat_database, PostgreSQL 14+)."""
+    try:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute("SELECT pg_stat_clear_snapshot()")
+            row = connection.execute("SELECT active_time FROM pg_stat_database WHERE datname = %s",
+                                     (DB_NAME,)).fetchone()
+    except psycopg.Error:
+        return float("nan")
+    return float(row[0]) if row and row[0] is not None else float("nan")
+
+
+@dataclass
+class DbWatch:
+    """What the backends of kla_load were doing, sampled from pg_stat_activity during the load."""
+
+    peak: int = 0  # most backends connected at once (-1: could not watch)
+    samples: int = 0
+    busy: Counter = field(default_factory=Counter)  # "waiting: Lock/advisory" or "running", per backend sample
+
+    def summary(self, top: int = 4) -> str:
+        seen = sum(self.busy.values())
+        if not self.samples or not seen:
+            return "no statement in flight when sampled"
+        parts = [f"{what} {100 * n / seen:.0f} %" for what, n in self.busy.most_common(top)]
+        return (f"{seen / self.samples:.1f} statements in flight on average; of those: " + ", ".join(parts))
+
+
+async def watch_database(admin: str, stop: asyncio.Event, watch: DbWatch) -> None:
+    """Sample kla_load's backends ten times a second: how many, and what the busy ones wait for."""
+    query = ("SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+             "WHERE datname = %s AND pid <> pg_backend_pid()")
     try:
         async with await psycopg.AsyncConnection.connect(admin, autocommit=True) as connection:
             while not stop.is_set():
-                row = await (await connection.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (DB_NAME,))).fetchone()
-                peak[0] = max(peak[0], row[0])
+                rows = await (await connection.execute(query, (DB_NAME,))).fetchall()
+                watch.peak = max(watch.peak, len(rows))
+                watch.samples += 1
+                for state, kind, event in rows:
+                    if state == "active":
+                        watch.busy["running" if kind is None else f"waiting: {kind}/{event}"] += 1
+                    elif state and state.startswith("idle in transaction"):
+                        watch.busy["idle in transaction (app side)"] += 1
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=0.5)
+                    await asyncio.wait_for(stop.wait(), timeout=0.1)
     except psycopg.Error:
-        peak[0] = -1
+        watch.peak = -1
 
 
 # -- the people's requests ------------------------------------------------------------------
@@ -575,7 +601,7 @@ async def measure(args, world: World, app_url: str, server: Server, admin: str, 
     load = Load(world.year, args.think_ms / 1000, args.seed)
     login = Result("login (set-up)")
     stop = asyncio.Event()
-    peak = [0]
+    watch = DbWatch()
     watcher = None
     try:
         gate = asyncio.Semaphore(args.login_concurrency)
@@ -585,7 +611,8 @@ async def measure(args, world: World, app_url: str, server: Server, admin: str, 
         login.wall = time.perf_counter() - start
         print(f"logged in: {len(world.people)} people in {login.wall:.1f} s "
               f"(at most {args.login_concurrency} at a time)", flush=True)
-        watcher = asyncio.create_task(watch_connections(admin, stop, peak))
+        watcher = asyncio.create_task(watch_database(admin, stop, watch))
+        pg_active = pg_active_ms(admin)
         cpu_server, cpu_pg, cpu_client = process_tree_cpu(server.process.pid), postgres_backend_cpu(), time.process_time()
         load_before = load_average()
         print(f"measuring: {args.requests} requests, "
@@ -602,7 +629,7 @@ async def measure(args, world: World, app_url: str, server: Server, admin: str, 
         for result in (*load.results.values(), load.overall):
             result.wall = wall
         return {"load": load, "login": login, "wall": wall, "cpu": cpu, "load_before": load_before,
-                "load_after": load_average(), "peak": peak, "aborted": aborted}
+                "load_after": load_average(), "watch": watch, "aborted": aborted, "pg_active": pg_active}
     finally:
         stop.set()
         if watcher is not None:
@@ -705,7 +732,8 @@ def print_report(args, world: World, counts: dict, figures: dict, check: dict, t
               else f"kla serve --workers {args.workers} --no-access-log (uvicorn)")
     print(f"server:  {served}, KLA_ENVIRONMENT=test")
     print(f"db:      PostgreSQL {DB_NAME} on {make_url(args.pg).host}; app pool per worker: 10 + 20 overflow; "
-          f"peak connections to {DB_NAME}: {figures['peak'][0] if figures['peak'][0] >= 0 else 'not known'}")
+          f"peak backends on {DB_NAME}: {figures['watch'].peak if figures['watch'].peak >= 0 else 'not known'} "
+          "(pg_stat_activity ten times a second; overflow connections are opened and closed all the time)")
     print(f"data:    {world.regencies} kab/kota with assessments for {world.year}; {len(world.people)} accounts "
           f"({sum(p.role == 'dp3a' for p in world.people)} DP3A, {sum(p.role == 'opd' for p in world.people)} OPD: "
           f"{', '.join(OPD_ROLES)}); password {world.password}")
@@ -730,7 +758,10 @@ def print_report(args, world: World, counts: dict, figures: dict, check: dict, t
     print(f"cpu:     server processes {cpu['server']:.1f} s = {1000 * cpu['server'] / n:.1f} ms per request; "
           f"PostgreSQL backends at least {cpu['pg']:.1f} s = {1000 * cpu['pg'] / n:.1f} ms per request; "
           f"load client {cpu['client']:.1f} s (same machine)")
-    print(f"         server CPU use {cpu['server'] / figures['wall']:.2f} cores on average over the measured part")
+    print(f"         server CPU use {cpu['server'] / figures['wall']:.2f} cores on average over the measured part; "
+          f"PostgreSQL statements active {figures['pg_active'] / 1000:.1f} s = {figures['pg_active'] / n:.1f} ms "
+          "per request (pg_stat_database.active_time: wall time, an upper bound of its CPU)")
+    print(f"         {figures['watch'].summary()}")
     if load.reread_failures:
         print(f"         {load.reread_failures} version re-reads (after a 409 or an unknown outcome) failed")
     server_errors = [line for line in server.log_tail(10**6).splitlines() if line.startswith("ERROR")]
@@ -791,6 +822,8 @@ def main() -> None:
         parser.error("out of bounds: --requests 1..100000, --think-ms 0..10000, --workers 1..8, --regencies 1..100, "
                      "--per-person 1..50, --login-concurrency 1..50, --timeout 1..120, --max-seconds 10..3600, --gate 0..200")
     target_url, admin = pg_urls(args.pg)
+    # A plain `kill` ends the run through the same clean-up as an abort (server stopped, kla_load dropped).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     database_url = target_url.render_as_string(hide_password=False)
 
     run_start = time.monotonic()
@@ -824,7 +857,8 @@ def main() -> None:
         print(f"set-up: kla serve ready on {server.url} after {waited:.1f} s", flush=True)
         setup_took = time.monotonic() - run_start
         figures = asyncio.run(measure(args, world, server.url, server, admin, budget))
-        stop_server(server)  # every request has ended: what the database holds now is final
+        stop_server_tree(server)  # every request has ended: what the database holds now is final
+        figures["pg_active"] = pg_active_ms(admin) - figures["pg_active"]
         # The checks read what this run wrote (seconds): they run after an abort too, to show what was kept.
         verify_start = time.monotonic()
         check = verify(database_url, data_dir / "evidence", world)
@@ -839,7 +873,7 @@ def main() -> None:
             print(f"server log (last lines):\n{started[0].log_tail()}", file=sys.stderr)
     finally:
         for started_server in reversed(started):
-            stop_server(started_server)
+            stop_server_tree(started_server)
         cleanup(args, admin, created, workdir)
     if aborted:
         sys.exit(1)
