@@ -229,32 +229,36 @@ def review_evidence(
     )
 
 
+def _own_submission_check(session, place, user, catalogue) -> review_service.SubmissionCheck:
+    """Only the kab/kota's own DP3A hands its assessment over."""
+    if user.role != Role.DP3A:
+        raise HTTPException(403)
+    return review_service.check_submission(review_service.load_state(session, place.assessment), catalogue)
+
+
+def _submit_page(request, place, check, catalogue, message=None, status_code=200):
+    return render(request, "review/submit.html",
+                  {"place": place, "check": check, "catalogue": catalogue, "message": message},
+                  status_code=status_code)
+
+
 @router.get("/kirim-penilaian", name="assessment_submit_page")
 def assessment_submit_page(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
 ):
-    if user.role != Role.DP3A:
-        raise HTTPException(403)
-    state = review_service.load_state(session, place.assessment)
-    check = review_service.check_submission(state, catalogue)
-    return render(request, "review/submit.html", {"place": place, "check": check, "catalogue": catalogue,
-                                                   "message": None})
+    return _submit_page(request, place, _own_submission_check(session, place, user, catalogue), catalogue)
 
 
 @router.post("/kirim-penilaian", name="assessment_submit")
 def assessment_submit(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
 ):
-    if user.role != Role.DP3A:
-        raise HTTPException(403)
-    state = review_service.load_state(session, place.assessment)
-    check = review_service.check_submission(state, catalogue)
+    check = _own_submission_check(session, place, user, catalogue)
     try:
         review_service.submit_assessment(session, place.assessment, check, user)
     except review_service.ReviewError as exc:
         session.rollback()
-        return render(request, "review/submit.html", {"place": place, "check": check, "catalogue": catalogue,
-                                                       "message": _messages()[exc.code]}, status_code=422)
+        return _submit_page(request, place, check, catalogue, _messages()[exc.code], 422)
     session.commit()
     request.session["flash"] = _("The assessment has been submitted to the province. Agencies can no longer change it.")
     return RedirectResponse(str(request.url_for("dashboard", regency_code=place.regency.code, year=place.cycle.year)),
