@@ -25,8 +25,6 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(20, ge=1, le=500)
     session_hours: int = Field(12, ge=1, le=24 * 30)
     log_level: str = Field("WARNING", description="INFO writes one JSON line per request")
-    overview_cache_seconds: float = Field(2.0, ge=0, le=300,
-                                          description="How long province and national pages may lag a change")
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

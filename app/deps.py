@@ -5,7 +5,7 @@ Guards answer before the handler runs: 401 (log in), 403 (not yours) or 404.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -23,7 +23,10 @@ class LoginRequired(Exception):
     """No valid session: pages redirect to the login form, htmx gets HX-Redirect."""
 
 
-def get_session(request: Request) -> Iterator[Session]:
+# Dependencies that do no blocking work are `async def`: FastAPI runs a plain `def` dependency
+# in the thread pool, a hop that costs more than the check itself on every request. Creating a
+# session opens no connection; the first query does, in the (threaded) handler.
+async def get_session(request: Request) -> AsyncIterator[Session]:
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
 
@@ -55,7 +58,7 @@ def get_optional_user(request: Request, session: SessionDep) -> User | None:
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 
 
-def get_current_user(user: OptionalUser) -> User:
+async def get_current_user(user: OptionalUser) -> User:
     if user is None:
         raise LoginRequired()
     return user
@@ -64,11 +67,11 @@ def get_current_user(user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_catalogue(request: Request) -> Catalogue:
+async def get_catalogue(request: Request) -> Catalogue:
     return request.app.state.catalogue
 
 
-def get_scorer(request: Request) -> Scorer:
+async def get_scorer(request: Request) -> Scorer:
     return request.app.state.scorer
 
 
@@ -102,25 +105,25 @@ def get_place(
     return Place(*row)
 
 
-def get_work_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
+async def get_work_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
     if not access.may_work_in(user, place.regency.code):
         raise HTTPException(403)
     return place
 
 
-def get_admin_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
+async def get_admin_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
     if not access.may_administer(user, place.regency.code):
         raise HTTPException(403)
     return place
 
 
-def get_review_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
+async def get_review_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
     if not access.may_review(user, place.regency.code, place.regency.province_code, place.assessment.stage):
         raise HTTPException(403)
     return place
 
 
-def get_history_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
+async def get_history_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
     regency = place.regency
     if not (access.may_work_in(user, regency.code)
             or access.may_review(user, regency.code, regency.province_code, place.assessment.stage)):
@@ -142,7 +145,7 @@ def agency_in(session: Session, place: Place, agency_id: int) -> Agency:
 
 
 def require_role(*roles: Role):
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if user.role not in roles:
             raise HTTPException(403)
         return user

@@ -107,6 +107,9 @@ class Assessment(SQLModel, table=True):
     stage: str = Field(default="self", max_length=20)  # scoring.Stage: where the assessment is
     submitted_at: datetime | None = None  # handed to the province by the DP3A
     submitted_by: int | None = Field(default=None, foreign_key="user.id")
+    # Bumped by every audited change to the kab/kota (`audit.record`): pages that show many
+    # answers cache what they compute per (assessment, revision) instead of recounting.
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Assignment(SQLModel, table=True):

@@ -8,8 +8,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup
 
 from app import i18n
 from app.csrf import csrf_token
@@ -23,6 +24,25 @@ env = Environment(
     extensions=["jinja2.ext.i18n"],
 )
 templates = Jinja2Blocks(env=env)
+
+
+@pass_context
+def url_for(context, name: str, /, **path_params) -> str:
+    """The path of a named route, as Starlette's `url_for` but memoised: looking a route up by
+    name walks the route table each time, and a page can hold dozens of links."""
+    request = context["request"]
+    router = request.scope["router"]
+    key = (name, *sorted((k, str(v)) for k, v in path_params.items()))
+    paths = router.__dict__.setdefault("_paths_by_name", {})  # dies with its app
+    path = paths.get(key)
+    if path is None:
+        if len(paths) > 50_000:
+            paths.clear()
+        path = paths[key] = str(router.url_path_for(name, **path_params))
+    return request.scope.get("root_path", "") + path
+
+
+env.globals["url_for"] = url_for  # after Jinja2Blocks, which installs Starlette's
 env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 env.globals["pick"] = i18n.pick
 env.globals["current_language"] = i18n.current_language.get
@@ -84,6 +104,11 @@ def render(request: Request, name: str, context: dict | None = None, *, block: s
         response = templates.TemplateResponse(request, name, context, status_code=status_code)
     response.headers["Vary"] = "HX-Request, Accept-Encoding"
     return compressed(request, response)
+
+
+def render_fragment(request: Request, name: str, context: dict) -> Markup:
+    """A partial rendered to HTML on its own, for a route to cache and place into its page."""
+    return Markup(env.get_template(name).render({"request": request, **context}))
 
 
 COMPRESS_FROM = 8_000  # bytes; pages of a few hundred KB (the assignment grid) shrink ~20 times

@@ -102,8 +102,7 @@ def db(engine):
 
 @pytest.fixture
 def settings(migrated, tmp_path) -> Settings:
-    return Settings(environment="test", database_url=migrated, data_dir=tmp_path / "data", max_upload_mb=2,
-                    overview_cache_seconds=0)
+    return Settings(environment="test", database_url=migrated, data_dir=tmp_path / "data", max_upload_mb=2)
 
 
 @pytest.fixture

@@ -4,38 +4,38 @@ the gap plan, points at risk and progress per agency (printable for the task for
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from sqlmodel import select
+from sqlalchemy import select
 
+from app.cache import RevisionCache
 from app.deps import CatalogueDep, ReviewPlace, ScorerDep, SessionDep
+from app.i18n import current_language
 from app.models import Agency, AnswerStatus
 from app.services import review as review_service
 from app.services.answers import is_answered, scored_answers
-from app.templating import render
+from app.templating import render, render_fragment
 from scoring import category_for, readiness
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["dashboard"])
 
 
+_figures = RevisionCache(size=64)
+
+
 @router.get("/dasbor", name="dashboard")
 def dashboard(request: Request, place: ReviewPlace, session: SessionDep, catalogue: CatalogueDep, scorer: ScorerDep):
-    state = review_service.load_state(session, place.assessment)
-    scores = review_service.stage_scores(scorer, state)
-    sheets = {"self": scores.self_assessed, **scores.by_stage}
-    categories = {stage: category_for(scorer, sheet) for stage, sheet in sheets.items()}
-    basis_stage = "dp3a" if place.assessment.stage == "self" else "province"
-    ready = readiness(scorer, scored_answers(state.answers), state.verdicts(basis_stage),
-                      excluded=frozenset(c for c, a in state.answers.items() if a.not_applicable))
-    agencies = session.exec(select(Agency).where(Agency.regency_code == place.regency.code, Agency.active)
-                            .order_by(Agency.short_name)).all()
+    assessment = place.assessment
+    key = (assessment.id, assessment.revision, id(catalogue), current_language.get(), request.scope.get("root_path"))
+    figures_html = _figures.get(session.get_bind(), key,
+                                lambda: _render_figures(request, session, place, catalogue, scorer))
+    return render(request, "dashboard/index.html", {"place": place, "figures_html": figures_html})
+
+
+def _render_figures(request, session, place, catalogue, scorer):
     context = {
         "place": place,
         "catalogue": catalogue,
-        "sheets": sheets,
-        "categories": categories,
+        **_compute_figures(session, place, scorer),
         "stages": [("self", "Self-assessed"), ("dp3a", "DP3A-verified"), ("province", "Province-verified")],
-        "ready": ready,
-        "basis_stage": basis_stage,
-        "agency_rows": _agency_progress(state, agencies),
         "part_rows": [(p.code, p.short_name) for p in catalogue.data.parts],
         "indicator_rows": [(code, code) for code in catalogue.indicators],
         "max_cents": {
@@ -43,7 +43,28 @@ def dashboard(request: Request, place: ReviewPlace, session: SessionDep, catalog
             "indicators": {code: int(i.max * 100) for code, i in catalogue.indicators.items()},
         },
     }
-    return render(request, "dashboard/index.html", context)
+    return render_fragment(request, "dashboard/_figures.html", context)
+
+
+def _compute_figures(session, place, scorer) -> dict:
+    """Scores per stage, categories, readiness and progress per agency: the same for every
+    viewer until the assessment changes, so computed once per revision."""
+    state = review_service.load_state(session, place.assessment)
+    scores = review_service.stage_scores(scorer, state)
+    sheets = {"self": scores.self_assessed, **scores.by_stage}
+    basis_stage = "dp3a" if place.assessment.stage == "self" else "province"
+    ready = readiness(scorer, scored_answers(state.answers), state.verdicts(basis_stage),
+                      excluded=frozenset(c for c, a in state.answers.items() if a.not_applicable))
+    agencies = session.execute(
+        select(*Agency.__table__.columns).where(Agency.regency_code == place.regency.code, Agency.active)
+        .order_by(Agency.short_name)).all()
+    return {
+        "sheets": sheets,
+        "categories": {stage: category_for(scorer, sheet) for stage, sheet in sheets.items()},
+        "ready": ready,
+        "basis_stage": basis_stage,
+        "agency_rows": _agency_progress(state, agencies),
+    }
 
 
 def _agency_progress(state, agencies) -> list[dict]:

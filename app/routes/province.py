@@ -6,6 +6,7 @@ its own until its DP3A submits them.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -13,10 +14,12 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from sqlmodel import select
 
 from app import access
+from app.cache import RevisionCache
 from app.deps import CatalogueDep, CurrentUser, ScorerDep, SessionDep
+from app.i18n import current_language
 from app.models import Province
 from app.services.overview import RegionRow, category_counts, region_rows
-from app.templating import render
+from app.templating import is_partial, render, render_fragment
 from scoring import provila_status
 
 router = APIRouter(tags=["province"])
@@ -27,6 +30,7 @@ PUBLISHED = {
     2023: {"utama": 19, "nindya": 76, "madya": 130, "pratama": 135},
     2025: {"utama": 22, "nindya": 69, "madya": 125, "pratama": 139},
 }
+_pages = RevisionCache(size=64)
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
 
@@ -61,21 +65,41 @@ def province_dashboard(
     province = session.get(Province, province_code)
     if province is None:
         raise HTTPException(404)
-    rows = region_rows(session, scorer, year, province_code, ttl=request.app.state.settings.overview_cache_seconds)
+    rows = region_rows(session, scorer, year, province_code)
     sort = sort if sort in SORTS else "code"
-    rows.sort(key=_sort_key(sort, len(catalogue.questions)), reverse=bool(desc))
-    provila = provila_status(
-        catalogue, {r.regency.code: (r.scores.categories["province"] if _visible(r) else None) for r in rows}
-    )
-    names = {r.regency.code: r.regency.name for r in rows}
-    context = {
-        "province": province, "year": year, "rows": rows, "sort": sort, "desc": desc,
-        "visible": _visible, "provila": provila, "names": names, "catalogue": catalogue,
-        "bands": {b.code: b for b in catalogue.bands},
-        "part_max": {p.code: int(p.max * 100) for p in catalogue.data.parts},
-        "total_questions": len(catalogue.questions), "now": datetime.now(UTC),
-    }
-    return render(request, "province/index.html", context, block="region_table")
+    desc = 1 if desc else 0
+    now = datetime.now(UTC)
+    days_left = {r.regency.code: math.ceil((r.scores.window_closes_at - now).total_seconds() / 86400)
+                 for r in rows if r.scores and r.scores.window_closes_at}
+    # The page is the same for every verifier of the province until an assessment changes
+    # (or a day passes): rendered once per such state and language.
+    key = ("province", province_code, year, _revisions(rows), tuple(sorted(days_left.items())), sort, desc,
+           current_language.get(), request.scope.get("root_path"), id(catalogue))
+
+    def context() -> dict:
+        rows.sort(key=_sort_key(sort, len(catalogue.questions)), reverse=bool(desc))
+        provila = provila_status(
+            catalogue, {r.regency.code: (r.scores.categories["province"] if _visible(r) else None) for r in rows}
+        )
+        return {
+            "province": province, "year": year, "rows": rows, "sort": sort, "desc": desc,
+            "visible": _visible, "provila": provila, "names": {r.regency.code: r.regency.name for r in rows},
+            "catalogue": catalogue, "bands": {b.code: b for b in catalogue.bands},
+            "part_max": {p.code: int(p.max * 100) for p in catalogue.data.parts},
+            "total_questions": len(catalogue.questions), "days_left": days_left,
+        }
+
+    if is_partial(request):
+        table = _pages.get(session.get_bind(), (*key, "table"),
+                           lambda: render_fragment(request, "province/_region_table.html", context()))
+        return render(request, "province/index.html", {"table_html": table}, block="region_table")
+    body = _pages.get(session.get_bind(), key, lambda: render_fragment(request, "province/_body.html", context()))
+    return render(request, "province/index.html", {"province": province, "year": year, "body_html": body})
+
+
+def _revisions(rows: list[RegionRow]) -> tuple:
+    return tuple((r.assessment.id, r.assessment.revision, r.assessment.stage, r.assessment.submitted_at)
+                 for r in rows if r.assessment is not None)
 
 
 @router.get("/nasional/{year}", name="national_view")
@@ -85,7 +109,23 @@ def national_view(
 ):
     if not access.may_see_nation(user):
         raise HTTPException(403)
-    rows = region_rows(session, scorer, year, ttl=request.app.state.settings.overview_cache_seconds)
+    rows = region_rows(session, scorer, year)
+    key = ("nation", year, _revisions(rows), provinsi, kategori, current_language.get(),
+           request.scope.get("root_path"), id(catalogue))
+
+    def context() -> dict:
+        return _national_context(session, catalogue, year, rows, provinsi, kategori)
+
+    if is_partial(request):
+        listing = _pages.get(session.get_bind(), (*key, "list"),
+                             lambda: render_fragment(request, "province/_national_list.html", context()))
+        return render(request, "province/national.html", {"list_html": listing}, block="region_list")
+    body = _pages.get(session.get_bind(), key,
+                      lambda: render_fragment(request, "province/_national_body.html", context()))
+    return render(request, "province/national.html", {"year": year, "body_html": body})
+
+
+def _national_context(session, catalogue, year, rows, provinsi, kategori) -> dict:
     provinces = session.exec(select(Province).order_by(Province.code)).all()
     by_province: dict[str, list[RegionRow]] = {p.code: [] for p in provinces}
     for row in rows:
@@ -105,7 +145,7 @@ def national_view(
         })
     shown = [r for r in rows if (not provinsi or r.province.code == provinsi)
              and (not kategori or (_visible(r) and r.scores.categories["province"] == kategori))]
-    context = {
+    return {
         "year": year, "catalogue": catalogue, "summaries": summaries, "rows": shown, "visible": _visible,
         "national": category_counts(rows, catalogue, "province"),
         "national_self": category_counts([r for r in rows if _visible(r)], catalogue, "self"),
@@ -113,4 +153,3 @@ def national_view(
         "bands": {b.code: b for b in catalogue.bands},
         "provila_count": sum(1 for s in summaries if s["provila"].qualifies),
     }
-    return render(request, "province/national.html", context, block="region_list")

@@ -9,17 +9,21 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import select
 
+from app.cache import RevisionCache
 from app.deps import CatalogueDep, CurrentUser, FormDep, ReviewPlace, ScorerDep, SessionDep
+from app.i18n import current_language
 from app.i18n import gettext as _
 from app.models import Agency, Answer, Evidence, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.routes.workspace import open_sensitive_or_refuse
 from app.services import review as review_service
 from app.services.answers import scored
-from app.templating import render
+from app.templating import render, render_fragment
 from scoring.answers import to_decimal
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["review"])
+
+_tables = RevisionCache(size=32)
 
 STATUSES = ("waiting", "approved", "returned", "all")
 VISIT_GAP = timedelta(minutes=5)
@@ -67,12 +71,19 @@ def review_queue(
         user.notices_seen_at = now
         session.add(user)
         session.commit()
+    decidable = review_service.stage_open(place.assessment, stage)
     context = {
         "place": place, "items": items, "stage": stage, "catalogue": catalogue, "agencies": agencies,
         "filters": {"part": part or "", "indicator": indicator or "", "opd": agency_id, "status": status},
-        "decidable": review_service.stage_open(place.assessment, stage),
-        "new_count": new_count, "previous_visit": previous_visit,
+        "decidable": decidable, "new_count": new_count, "previous_visit": previous_visit,
     }
+    # Rendering a few hundred rows costs more than everything else on the page: the rows
+    # are cached by what they show (the revision, and per row the read and reopened marks).
+    key = (place.assessment.id, place.assessment.revision, id(catalogue), current_language.get(),
+           request.scope.get("root_path"), stage, decidable,
+           tuple((item.code, item.unread, item.reopened_until) for item in items))
+    context["table_html"] = _tables.get(session.get_bind(), key,
+                                        lambda: render_fragment(request, "review/_queue_table.html", context))
     return render(request, "review/queue.html", context, block="queue")
 
 

@@ -11,10 +11,14 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlmodel import Session, select
 
-from app.models import AuditEntry, User, utcnow
+from app.models import Assessment, AuditEntry, User, utcnow
+
+# Audited actions that change nothing an assessment shows.
+UNCHANGING = frozenset({"user.login", "user.password", "user.create", "user.password_reset", "user.activate",
+                        "evidence.download"})
 
 # Any constant: serialises appends on PostgreSQL so that two workers never fork the chain.
 _CHAIN_LOCK = 7_254_001
@@ -31,7 +35,14 @@ def record(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEntry:
-    """Add an entry to the session's transaction (the caller commits with its change)."""
+    """Add an entry to the session's transaction (the caller commits with its change).
+
+    Also bumps the revision of the kab/kota's assessments, so that caches keyed by it
+    see the change. The bump comes before the chain lock: a transaction holding the
+    chain lock must not wait for a row another one holds while waiting for that lock.
+    """
+    if regency_code is not None and action not in UNCHANGING:
+        bump_revision(session, regency_code)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
     last = session.exec(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
@@ -49,6 +60,17 @@ def record(
     entry.hash = entry_hash(entry)
     session.add(entry)
     return entry
+
+
+def bump_revision(session: Session, regency_code: str) -> None:
+    session.execute(
+        update(Assessment).where(Assessment.regency_code == regency_code)
+        .values(revision=Assessment.revision + 1).execution_options(synchronize_session=False)
+    )
+    # Objects already loaded would keep the old number: read it again when next asked.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Assessment) and obj.regency_code == regency_code:
+            session.expire(obj, ["revision"])
 
 
 def entry_hash(entry: AuditEntry) -> str:

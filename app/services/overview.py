@@ -1,24 +1,23 @@
 """Scores of many kab/kota at once: the province table, the national view and the API.
 
 Scoring a region is quick; reading 274 answers and their decisions for each
-of 514 regions is not. So each worker keeps the last scores it computed per
-assessment with a fingerprint of what they depend on (answers and review
-events), fetched for all assessments in two aggregate queries; only regions
-whose fingerprint moved are read and scored again.
+of 514 regions is not. So each worker keeps the scores it computed per
+assessment revision (`Assessment.revision`, bumped by every audited change,
+read with the regions themselves); only regions whose revision moved are
+read and scored again.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
+from app.cache import RevisionCache
 from app.models import Answer, AnswerStatus, Assessment, Cycle, Province, Regency, ReviewEvent
 from indicators import Catalogue
 from scoring import Answer as ScoredAnswer
@@ -47,24 +46,30 @@ class RegionScores:
         return self.totals["self"] - self.totals["province"]
 
 
+RegencyRef = namedtuple("RegencyRef", "code name province_code")
+ProvinceRef = namedtuple("ProvinceRef", "code name")
+AssessmentRef = namedtuple("AssessmentRef", "id regency_code revision stage submitted_at window_closes_at")
+
+
 @dataclass(frozen=True)
 class RegionRow:
-    regency: Regency
-    province: Province
-    assessment: Assessment | None
+    regency: RegencyRef
+    province: ProvinceRef
+    assessment: AssessmentRef | None
     scores: RegionScores | None
 
 
-_cache: dict[tuple[int, int], tuple[tuple, RegionScores]] = {}
-_lock = threading.Lock()
+_scores = RevisionCache(size=2048)  # the nation's 514 kab/kota over a few cycles
 
 
-def region_rows(
-    session: Session, scorer: Scorer, year: int, province_code: str | None = None, *, ttl: float = 0.0
-) -> list[RegionRow]:
-    """Every kab/kota (of one province, or of the nation) with its scores for `year`."""
+def region_rows(session: Session, scorer: Scorer, year: int, province_code: str | None = None) -> list[RegionRow]:
+    """Every kab/kota (of one province, or of the nation) with its scores for `year`.
+
+    Plain rows, not ORM objects: the national list reads 514 of them per request."""
     query = (
-        select(Regency, Province, Assessment)
+        sa_select(Regency.code, Regency.name, Regency.province_code, Province.name,
+                  Assessment.id, Assessment.regency_code, Assessment.revision, Assessment.stage,
+                  Assessment.submitted_at, Assessment.window_closes_at)
         .join(Province, Province.code == Regency.province_code)
         .outerjoin(Cycle, Cycle.year == year)
         .outerjoin(Assessment, (Assessment.regency_code == Regency.code) & (Assessment.cycle_id == Cycle.id))
@@ -72,73 +77,40 @@ def region_rows(
     )
     if province_code is not None:
         query = query.where(Regency.province_code == province_code)
-    rows = session.exec(query).all()
-    assessments = [a for _, _, a in rows if a is not None]
-    scores = scores_of(session, scorer, assessments, ttl=ttl)
+    provinces: dict[str, ProvinceRef] = {}
+    rows = []
+    for code, name, in_province, province_name, *assessment in session.execute(query).all():
+        province = provinces.get(in_province) or provinces.setdefault(in_province,
+                                                                      ProvinceRef(in_province, province_name))
+        rows.append((RegencyRef(code, name, in_province), province,
+                     AssessmentRef(*assessment) if assessment[0] is not None else None))
+    scores = scores_of(session, scorer, [a for _, _, a in rows if a is not None])
     return [RegionRow(r, p, a, scores.get(a.id) if a else None) for r, p, a in rows]
 
 
-def scores_of(
-    session: Session, scorer: Scorer, assessments: list[Assessment], *, ttl: float = 0.0
-) -> dict[int, RegionScores]:
-    """Scores per assessment id; `ttl` lets the fingerprints be reused for that many seconds."""
-    if not assessments:
-        return {}
-    ids = [a.id for a in assessments]
-    prints = _fingerprints(session, ids, ttl)
+def scores_key(scorer: Scorer, assessment: Assessment) -> tuple:
+    """What an assessment's scores depend on: its revision (bumped by every audited change)."""
+    return (assessment.id, assessment.revision, assessment.stage, assessment.submitted_at,
+            assessment.window_closes_at, id(scorer.catalogue))
+
+
+def scores_of(session: Session, scorer: Scorer, assessments: list[Assessment]) -> dict[int, RegionScores]:
+    """Scores per assessment id; only assessments changed since they were last scored are read again."""
+    engine = session.get_bind()
     result: dict[int, RegionScores] = {}
     stale = []
-    engine_key = id(session.get_bind())
-    with _lock:
-        for assessment in assessments:
-            key = (prints.get(assessment.id), assessment.stage, assessment.submitted_at, assessment.window_closes_at,
-                   id(scorer.catalogue))
-            cached = _cache.get((engine_key, assessment.id))
-            if cached and cached[0] == key:
-                result[assessment.id] = cached[1]
-            else:
-                stale.append((assessment, key))
+    for assessment in assessments:
+        cached = _scores.peek(engine, scores_key(scorer, assessment))
+        if cached is None:
+            stale.append(assessment)
+        else:
+            result[assessment.id] = cached
     if stale:
-        computed = _compute(session, scorer, [a for a, _ in stale])
-        with _lock:
-            for assessment, key in stale:
-                result[assessment.id] = computed[assessment.id]
-                _cache[(engine_key, assessment.id)] = (key, computed[assessment.id])
+        computed = _compute(session, scorer, stale)
+        for assessment in stale:
+            result[assessment.id] = computed[assessment.id]
+            _scores.put(engine, scores_key(scorer, assessment), computed[assessment.id])
     return result
-
-
-_prints_cache: dict[tuple, tuple[float, dict[int, tuple]]] = {}
-
-
-def _fingerprints(session: Session, ids: list[int], ttl: float) -> dict[int, tuple]:
-    """What each assessment's scores depend on; reused for `ttl` seconds, because the two aggregates
-    over every answer of the nation cost more than the page itself."""
-    key = (id(session.get_bind()), hash(tuple(ids)))
-    now = time.monotonic()
-    if ttl > 0:
-        with _lock:
-            cached = _prints_cache.get(key)
-        if cached and now - cached[0] < ttl:
-            return cached[1]
-    prints = _read_fingerprints(session, ids)
-    with _lock:
-        if len(_prints_cache) > 64:
-            _prints_cache.clear()
-        _prints_cache[key] = (now, prints)
-    return prints
-
-
-def _read_fingerprints(session: Session, ids: list[int]) -> dict[int, tuple]:
-    answers = session.exec(
-        select(Answer.assessment_id, func.count(Answer.id), func.max(Answer.updated_at), func.sum(Answer.version))
-        .where(Answer.assessment_id.in_(ids)).group_by(Answer.assessment_id)
-    ).all()
-    events = dict(session.exec(
-        select(Answer.assessment_id, func.max(ReviewEvent.id))
-        .join(Answer, Answer.id == ReviewEvent.answer_id)
-        .where(Answer.assessment_id.in_(ids)).group_by(Answer.assessment_id)
-    ).all())
-    return {aid: (count, str(latest), int(versions or 0), events.get(aid)) for aid, count, latest, versions in answers}
 
 
 def _compute(session: Session, scorer: Scorer, assessments: list[Assessment]) -> dict[int, RegionScores]:
@@ -208,6 +180,4 @@ def category_counts(rows: list[RegionRow], catalogue: Catalogue, stage: str) -> 
 
 
 def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
-        _prints_cache.clear()
+    _scores.clear()

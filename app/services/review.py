@@ -8,14 +8,16 @@ edited, so the history of every answer is the list of its events.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from collections import defaultdict, namedtuple
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import Row, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
+from app.cache import RevisionCache
 from app.models import (
     Agency,
     Answer,
@@ -57,28 +59,36 @@ def stage_open(assessment: Assessment, stage: str) -> bool:
 
 @dataclass
 class ReviewState:
-    """Everything the queue and the dashboard need about one assessment, in a fixed number of queries."""
+    """Everything the queue and the dashboard need about one assessment.
 
-    answers: dict[str, Answer]
-    events: dict[int, list[ReviewEvent]]  # by answer id, oldest first
-    evidence: dict[int, list[Evidence]]  # by answer id, current and removed
-    agencies_by_question: dict[str, list[Agency]]
-    reopenings: dict[int, Reopening]  # open ones, by answer id
+    Rows are plain, read-only database rows (not ORM objects): the part that does not
+    depend on the user or the hour is cached per assessment revision and shared by
+    requests in every thread of the worker.
+    """
+
+    answers: dict[str, Row]
+    events: dict[int, list[Row]]  # by answer id, oldest first
+    evidence: dict[int, list[Row]]  # by answer id, current and removed
+    agencies_by_question: dict[str, list[Row]]
+    all_reopenings: dict[int, list[Row]]  # by answer id, oldest first
+    reopenings: dict[int, Row] = field(default_factory=dict)  # still open now, by answer id
     seen: dict[int, datetime] = field(default_factory=dict)
+    # Results derived from the cached part, shared by every copy made for a request.
+    memo: dict = field(default_factory=dict)
 
-    def last_decision(self, answer_id: int, stage: str) -> ReviewEvent | None:
+    def last_decision(self, answer_id: int, stage: str) -> Row | None:
         for event in reversed(self.events.get(answer_id, [])):
             if event.stage == stage and event.action in ("approved", "returned"):
                 return event
         return None
 
-    def last_submission(self, answer_id: int) -> ReviewEvent | None:
+    def last_submission(self, answer_id: int) -> Row | None:
         for event in reversed(self.events.get(answer_id, [])):
             if event.action == "submitted":
                 return event
         return None
 
-    def changed_at(self, answer: Answer) -> datetime:
+    def changed_at(self, answer: Row) -> datetime:
         """The latest change to the answer or its files."""
         moments = [answer.updated_at]
         for evidence in self.evidence.get(answer.id, []):
@@ -93,57 +103,76 @@ class ReviewState:
                 result[code] = Verdict(ReviewStatus(decision.action), decision.score)
         return result
 
-    def current_files(self, answer_id: int) -> list[Evidence]:
+    def current_files(self, answer_id: int) -> list[Row]:
         return [e for e in self.evidence.get(answer_id, []) if e.removed_at is None]
 
 
+_states = RevisionCache(size=64)
+
+
 def load_state(session: Session, assessment: Assessment, user: User | None = None) -> ReviewState:
-    answers = {a.question_code: a for a in session.exec(select(Answer).where(Answer.assessment_id == assessment.id))}
-    ids = [a.id for a in answers.values()]
-    events: dict[int, list[ReviewEvent]] = defaultdict(list)
-    evidence: dict[int, list[Evidence]] = defaultdict(list)
-    if ids:
-        for event in session.exec(
-            select(ReviewEvent).join(Answer, Answer.id == ReviewEvent.answer_id)
-            .where(Answer.assessment_id == assessment.id).order_by(ReviewEvent.id)
-        ):
-            events[event.answer_id].append(event)
-        for item in session.exec(
-            select(Evidence).join(Answer, Answer.id == Evidence.answer_id)
-            .where(Answer.assessment_id == assessment.id).order_by(Evidence.id)
-        ):
-            evidence[item.answer_id].append(item)
-    agencies_by_question: dict[str, list[Agency]] = defaultdict(list)
-    for question_code, agency in session.exec(
-        select(Assignment.question_code, Agency)
-        .join(Agency, Agency.id == Assignment.agency_id)
-        .where(Assignment.assessment_id == assessment.id)
-    ):
-        agencies_by_question[question_code].append(agency)
+    """The assessment's answers, events, files, assignments and reopenings, and what `user` has seen."""
+    key = (assessment.id, assessment.revision)
+    state = _states.get(session.get_bind(), key, lambda: _read_state(session, assessment.id))
     now = utcnow()
-    reopenings = {
-        r.answer_id: r
-        for r in session.exec(
-            select(Reopening).join(Answer, Answer.id == Reopening.answer_id)
-            .where(Answer.assessment_id == assessment.id).order_by(Reopening.id)
-        )
-        if r.until > now
-    }
+    open_now = {}
+    for answer_id, reopenings in state.all_reopenings.items():
+        still_open = [r for r in reopenings if r.until > now]
+        if still_open:
+            open_now[answer_id] = still_open[-1]
     seen = {}
     if user is not None:
-        seen = dict(session.exec(
-            select(Seen.answer_id, Seen.at).join(Answer, Answer.id == Seen.answer_id)
+        seen = dict(session.execute(
+            sa_select(Seen.answer_id, Seen.at).join(Answer, Answer.id == Seen.answer_id)
             .where(Seen.user_id == user.id, Answer.assessment_id == assessment.id)
         ).all())
-    return ReviewState(answers, dict(events), dict(evidence), dict(agencies_by_question), reopenings, seen)
+    return replace(state, reopenings=open_now, seen=seen)
+
+
+def _read_state(session: Session, assessment_id: int) -> ReviewState:
+    def rows(model, *, order=None, via_answer=True):
+        query = sa_select(*model.__table__.columns)
+        if via_answer:
+            query = query.join(Answer, Answer.id == model.answer_id).where(Answer.assessment_id == assessment_id)
+        if order is not None:
+            query = query.order_by(order)
+        return session.execute(query).all()
+
+    answers = {a.question_code: a for a in session.execute(
+        sa_select(*Answer.__table__.columns).where(Answer.assessment_id == assessment_id)).all()}
+    events: dict[int, list[Row]] = defaultdict(list)
+    for event in rows(ReviewEvent, order=ReviewEvent.id):
+        events[event.answer_id].append(event)
+    evidence: dict[int, list[Row]] = defaultdict(list)
+    for item in rows(Evidence, order=Evidence.id):
+        evidence[item.answer_id].append(item)
+    reopenings: dict[int, list[Row]] = defaultdict(list)
+    for reopening in rows(Reopening, order=Reopening.id):
+        reopenings[reopening.answer_id].append(reopening)
+    agencies_by_question: dict[str, list[Row]] = defaultdict(list)
+    agencies: dict[int, Row] = {}
+    for question_code, *agency in session.execute(
+        sa_select(Assignment.question_code, *Agency.__table__.columns)
+        .join(Agency, Agency.id == Assignment.agency_id)
+        .where(Assignment.assessment_id == assessment_id)
+        .order_by(Assignment.id)
+    ).all():
+        agency_id = agency[0]
+        if agency_id not in agencies:
+            agencies[agency_id] = AgencyRow(*agency)
+        agencies_by_question[question_code].append(agencies[agency_id])
+    return ReviewState(answers, dict(events), dict(evidence), dict(agencies_by_question), dict(reopenings))
+
+
+AgencyRow = namedtuple("AgencyRow", [c.name for c in Agency.__table__.columns])
 
 
 @dataclass
 class QueueItem:
     code: str
-    answer: Answer
-    agencies: list[Agency]
-    decision: ReviewEvent | None  # this stage's latest
+    answer: Row
+    agencies: list[Row]
+    decision: Row | None  # this stage's latest
     files: int
     unread: bool
     changed: bool  # changed since this stage's last decision
@@ -165,20 +194,13 @@ def queue(
     status: waiting (no decision yet, or changed since), approved, returned, all.
     """
     items = []
-    for code in catalogue.questions:
-        answer = state.answers.get(code)
-        if answer is None or not is_answered(answer):
-            continue
-        if stage == DP3A and answer.status == AnswerStatus.DRAFT:
-            continue  # the agency has not sent it yet
-        ref = catalogue.questions[code]
+    for row in _queue_rows(state, catalogue, stage):
+        code, answer, ref, agencies, decision, changed_at, files = row
         if part and ref.part.code != part or indicator and ref.indicator.code != indicator:
             continue
-        agencies = state.agencies_by_question.get(code, [])
         if agency_id and agency_id not in {a.id for a in agencies}:
             continue
-        decision = state.last_decision(answer.id, stage)
-        changed = decision is not None and state.changed_at(answer) > decision.at
+        changed = decision is not None and changed_at > decision.at
         kind = "waiting" if decision is None or changed else decision.action
         if status != "all" and kind != status:
             continue
@@ -189,12 +211,32 @@ def queue(
             answer=answer,
             agencies=agencies,
             decision=decision,
-            files=len(state.current_files(answer.id)),
-            unread=seen_at is None or seen_at < state.changed_at(answer),
+            files=files,
+            unread=seen_at is None or seen_at < changed_at,
             changed=changed,
             reopened_until=reopening.until if reopening else None,
         ))
     return items
+
+
+def _queue_rows(state: ReviewState, catalogue: Catalogue, stage: str) -> list[tuple]:
+    """What the queue shows of each answer that can be reviewed at `stage`, before filters:
+    the same for every request on this revision, so worked out once (`state.memo`)."""
+    key = ("queue", stage, id(catalogue))
+    rows = state.memo.get(key)
+    if rows is None:
+        rows = []
+        for code, ref in catalogue.questions.items():
+            answer = state.answers.get(code)
+            if answer is None or not is_answered(answer):
+                continue
+            if stage == DP3A and answer.status == AnswerStatus.DRAFT:
+                continue  # the agency has not sent it yet
+            rows.append((code, answer, ref, state.agencies_by_question.get(code, []),
+                         state.last_decision(answer.id, stage), state.changed_at(answer),
+                         len(state.current_files(answer.id))))
+        state.memo[key] = rows
+    return rows
 
 
 # -- deciding -----------------------------------------------------------------------------

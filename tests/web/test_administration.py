@@ -60,7 +60,7 @@ def test_the_dp3a_sees_every_page(client, world, auth):
     overview = client.get(base)
     assert "Masa pengisian" in overview.text and "Dibuka" in overview.text
     assert "Pertanyaan tanpa OPD" in overview.text
-    assert 'href="http://testserver/r/62.71/2024/kelola/penugasan"' in overview.text
+    assert 'href="/r/62.71/2024/kelola/penugasan"' in overview.text
 
 
 def test_agencies_table_lists_roles_and_counts(client, world, auth):
