@@ -163,7 +163,8 @@ def complete_regency(data_dir: Path, regency_code: str, year: int, username: str
             wanted = max(0, round(len(catalogue.questions) * DECIDED_SHARE) - decided)
             reasons = [r.code for r in catalogue.review_reasons]
             returned = 0
-            for answer in waiting[:wanted]:
+            rows = {a.question_code: a for a in answers_of(session, assessment.id).values()}
+            for answer in (rows[a.question_code] for a in waiting[:wanted]):  # decisions change ORM rows
                 if rng.random() < RETURNED_SHARE:
                     review_service.decide(session, assessment, answer, review_service.DP3A, "returned", user,
                                           reasons=rng.sample(reasons, rng.choice((1, 1, 2))),

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from starlette.datastructures import UploadFile
 
 from app import access
+from app.cache import RevisionCache
 from app.deps import CatalogueDep, CurrentUser, FormDep, ScorerDep, SessionDep, WorkPlace, agency_in
 from app.evidence import RefusedFile, refusal_message
 from app.forms import parse_answer_form
@@ -27,7 +28,7 @@ from app.services import answers as answer_service
 from app.services import audit
 from app.services import evidence as evidence_service
 from app.services import review as review_service
-from app.templating import dom_id, render, templates
+from app.templating import dom_id, render, render_fragment, templates
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["workspace"])
 
@@ -111,6 +112,9 @@ def is_reopened(session: Session, answer: Answer | None) -> Reopening | None:
     ).first()
 
 
+_question_lists = RevisionCache(size=128)
+
+
 # -- pages ----------------------------------------------------------------------------
 
 
@@ -153,6 +157,11 @@ def workspace(
         "max_points": sum(scorer.questions[c].max_cents for c in codes),
         "catalogue": catalogue,
     }
+    # The rows cost more to render than the rest of the page; they change only with the assessment.
+    key = (place.assessment.id, place.assessment.revision, tuple(codes), current_language.get(),
+           request.scope.get("root_path"), id(catalogue))
+    context["questions_html"] = _question_lists.get(
+        session.get_bind(), key, lambda: render_fragment(request, "workspace/_questions.html", context))
     return render(request, "workspace/index.html", context)
 
 
