@@ -211,13 +211,15 @@ def score_report(scorer: Scorer, answers, verdicts, lang: str) -> str:
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="uvicorn's access log; with KLA_LOG_LEVEL=INFO the app writes JSON request lines itself.")
-def serve(host: str, port: int, workers: int, reload: bool, access_log: bool) -> None:
+@click.option("--keep-alive", default=75, show_default=True, type=int,
+              help="Seconds an idle connection stays open (a slow network pays for every new one).")
+def serve(host: str, port: int, workers: int, reload: bool, access_log: bool, keep_alive: int) -> None:
     """Run the web app with uvicorn (settings from KLA_* environment variables)."""
     import uvicorn
 
     click.echo(f"KLA: http://{host}:{port}/")
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True,
-                access_log=access_log)
+                access_log=access_log, timeout_keep_alive=keep_alive)
 
 
 @main.group()

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(20, ge=1, le=500)
     session_hours: int = Field(12, ge=1, le=24 * 30)
     log_level: str = Field("WARNING", description="INFO writes one JSON line per request")
+    active_requests: int = Field(8, ge=1, le=500,
+                                 description="Requests per worker inside the app at once (the rest queue); "
+                                             "also the database connections per worker")
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

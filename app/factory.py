@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from app import i18n
+from app.admission import AdmissionLimit
 from app.config import Settings
 from app.csrf import CsrfRejected, csrf_protect
 from app.db import make_engine
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.settings = settings
     app.state.catalogue = instrument
     app.state.scorer = Scorer(instrument)
-    app.state.engine = make_engine(settings.resolved_database_url)
+    app.state.engine = make_engine(settings.resolved_database_url, connections=settings.active_requests)
     app.state.evidence = EvidenceStore(settings.evidence_dir, settings.max_upload_bytes)
 
     # Templates are read once; only development picks up edits without a restart.
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.add_middleware(UploadSizeLimit, max_bytes=settings.max_upload_bytes)
     app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
     app.add_middleware(RequestLog)
+    app.add_middleware(AdmissionLimit, limit=settings.active_requests)  # outermost: waiting costs nothing
     _add_error_pages(app)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

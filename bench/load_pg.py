@@ -1,7 +1,7 @@
 """The busiest day of a cycle on PostgreSQL: 200 people at once, saves, uploads, DP3A pages.
 
     .venv/bin/python bench/load_pg.py [--requests 4000] [--think-ms 0] [--workers 2] [--regencies 50]
-                                      [--gate 0] [--max-seconds 300] [--keep]
+                                      [--active-requests 0] [--max-seconds 300] [--keep]
 
 Set-up (not measured):
 
@@ -51,14 +51,10 @@ write); the audit log holds one `answer.save` entry per 200 save and one
 upload that got a 200 has its Evidence row on the right answer and its file in
 the store, whose SHA-256 still matches (`EvidenceStore.verify`).
 
---gate N serves the unchanged app behind a bench-side wrapper (written to the
-temporary folder, like the bare app of the other HTTP benchmarks) that lets at
-most N requests per worker into the app at once; the others wait on the event
-loop. It tries out the fix suggested for the pool exhaustion that plain `kla
-serve` runs into when more requests are in flight per worker than the
-database pool holds (pool_size 10 + max_overflow 20): threads blocked waiting
-for a connection while the requests that hold the connections wait for a
-thread, until the pool's 30 s timeout answers 500.
+Each worker admits at most KLA_ACTIVE_REQUESTS requests into the app at once
+(app/admission.py; the others wait on the event loop) and keeps as many
+database connections: --active-requests sets it for the server (0: the app's
+default).
 
 Clean-up: the server is stopped, kla_load dropped (unless --keep) and the
 temporary folder removed (unless --keep). Everything stays on the loopback
@@ -123,32 +119,6 @@ DP3A_SHARE = 0.20  # of all measured requests: DP3A page views (half dashboard, 
 UPLOAD_SHARE = 0.10  # of all measured requests: evidence uploads by the OPD people
 SAVE_TARGET_MS = 100
 ACTIONS = ("save", "upload", "dashboard", "workspace")
-
-# --gate: a bench-side wrapper around the unchanged app, to try a per-worker limit on requests in flight.
-GATE_APP = '''"""The KLA app behind a concurrency gate (written by bench/load_pg.py --gate).
-
-At most KLA_BENCH_GATE requests per worker are inside the app at once; the others wait
-on the event loop, where waiting holds neither a thread nor a database connection.
-"""
-import asyncio
-import os
-
-from app.main import app as kla_app
-
-LIMIT = int(os.environ["KLA_BENCH_GATE"])
-_gate = None
-
-
-async def app(scope, receive, send):
-    global _gate
-    if scope["type"] != "http" or scope["path"].startswith(("/static/", "/health")):
-        await kla_app(scope, receive, send)
-        return
-    if _gate is None:
-        _gate = asyncio.Semaphore(LIMIT)
-    async with _gate:
-        await kla_app(scope, receive, send)
-'''
 
 PAGE_CSRF_RE = re.compile(r'"X-CSRF-Token":\s*"([^"]+)"')
 VERSION_RE = re.compile(r'id="version-([^"]+)" value="(\d+)"')
@@ -727,11 +697,12 @@ def print_report(args, world: World, counts: dict, figures: dict, check: dict, t
     print()
     print(f"machine: {machine_info()}")
     print(f"         {figures['load_before']} before measuring; {figures['load_after']} after")
-    served = (f"uvicorn --workers {args.workers} --no-access-log, the app behind a gate of {args.gate} requests "
-              "in flight per worker (bench-side wrapper)" if args.gate
-              else f"kla serve --workers {args.workers} --no-access-log (uvicorn)")
-    print(f"server:  {served}, KLA_ENVIRONMENT=test")
-    print(f"db:      PostgreSQL {DB_NAME} on {make_url(args.pg).host}; app pool per worker: 10 + 20 overflow; "
+    from app.config import Settings
+
+    active = args.active_requests or Settings.model_fields["active_requests"].default
+    print(f"server:  kla serve --workers {args.workers} --no-access-log (uvicorn), KLA_ENVIRONMENT=test, "
+          f"KLA_ACTIVE_REQUESTS={active} (requests inside the app at once per worker; the rest queue)")
+    print(f"db:      PostgreSQL {DB_NAME} on {make_url(args.pg).host}; app pool per worker: {active} + 5 overflow; "
           f"peak backends on {DB_NAME}: {figures['watch'].peak if figures['watch'].peak >= 0 else 'not known'} "
           "(pg_stat_activity ten times a second; overflow connections are opened and closed all the time)")
     print(f"data:    {world.regencies} kab/kota with assessments for {world.year}; {len(world.people)} accounts "
@@ -809,18 +780,17 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=300.0, help="abort the whole run after this (300)")
     parser.add_argument("--pg", default=DEFAULT_PG,
                         help=f"the PostgreSQL server, loopback only ({DEFAULT_PG}); the database is always {DB_NAME}")
-    parser.add_argument("--gate", type=int, default=0,
-                        help="serve the app behind a bench-side gate of N requests in flight per worker "
-                             "(0: plain kla serve, the default)")
+    parser.add_argument("--active-requests", type=int, default=0,
+                        help="KLA_ACTIVE_REQUESTS for the server (0: the app's default)")
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--keep", action="store_true",
                         help=f"keep the database {DB_NAME} and the temporary folder (data, server log)")
     args = parser.parse_args()
     if not (1 <= args.requests <= 100_000 and 0 <= args.think_ms <= 10_000 and 1 <= args.workers <= 8
             and 1 <= args.regencies <= 100 and 1 <= args.per_person <= 50 and 1 <= args.login_concurrency <= 50
-            and 1 <= args.timeout <= 120 and 10 <= args.max_seconds <= 3600 and 0 <= args.gate <= 200):
+            and 1 <= args.timeout <= 120 and 10 <= args.max_seconds <= 3600 and 0 <= args.active_requests <= 200):
         parser.error("out of bounds: --requests 1..100000, --think-ms 0..10000, --workers 1..8, --regencies 1..100, "
-                     "--per-person 1..50, --login-concurrency 1..50, --timeout 1..120, --max-seconds 10..3600, --gate 0..200")
+                     "--per-person 1..50, --login-concurrency 1..50, --timeout 1..120, --max-seconds 10..3600, --active-requests 0..200")
     target_url, admin = pg_urls(args.pg)
     # A plain `kill` ends the run through the same clean-up as an abort (server stopped, kla_load dropped).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -845,12 +815,8 @@ def main() -> None:
         counts = deal_plans(world.people, args.requests, args.seed)
         port = free_port()
         command = kla_command() + ["serve", "--port", str(port), "--workers", str(args.workers), "--no-access-log"]
-        if args.gate:  # the same uvicorn settings as kla serve, the app wrapped in the gate
-            (workdir / "bench_gate_app.py").write_text(GATE_APP, encoding="utf-8")
-            env["KLA_BENCH_GATE"] = str(args.gate)
-            command = [sys.executable, "-m", "uvicorn", "bench_gate_app:app", "--app-dir", str(workdir),
-                       "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-                       "--proxy-headers", "--no-access-log"]
+        if args.active_requests:
+            env["KLA_ACTIVE_REQUESTS"] = str(args.active_requests)
         server = start_server("kla serve", command, port, workdir / "kla-server.log", cwd=ROOT, env=env)
         started.append(server)
         waited = wait_ready(server, "/ready", budget, limit=60.0)
