@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from urllib.parse import urljoin
 
 import pytest
 from playwright.sync_api import expect
@@ -110,7 +111,7 @@ def test_opd_answers_uploads_and_submits(width, request, live_server, artifacts,
     expect(card.locator(f"#upload-msg-{first.dom}")).to_contain_text("1 berkas diunggah")
     link = card.locator(f"#evidence-{first.dom} a", has_text=pdf.name)
     expect(link).to_be_visible()
-    download = page.request.get(link.get_attribute("href"))
+    download = page.request.get(urljoin(page.url, link.get_attribute("href")))  # links are root-relative
     assert download.ok, f"the uploaded file cannot be downloaded: {download.status}"
     assert download.body() == pdf.read_bytes(), "the downloaded evidence differs from the uploaded PDF"
     snap(4, "uploaded", page.locator(first.row))
