@@ -28,7 +28,7 @@ from app.exports.common import (
     workbook_bytes,
 )
 from app.models import Province
-from app.services.overview import RegionRow, region_rows
+from app.services.overview import region_rows, scores_shown, verified_categories
 from indicators import Catalogue
 from scoring import Scorer, provila_status
 from scoring.provila import MINIMUM_CATEGORY
@@ -49,11 +49,6 @@ FIXED_COLUMNS = (
 HEADER_ROW = 8
 
 
-def visible(row: RegionRow) -> bool:
-    """Scores may be shown once the kab/kota has submitted them (as on the province page)."""
-    return row.scores is not None and row.scores.stage != "self"
-
-
 def build_province_workbook(
     session: Session,
     catalogue: Catalogue,
@@ -67,7 +62,7 @@ def build_province_workbook(
     province = session.get(Province, province_code)
     rows = region_rows(session, scorer, year, province_code)
     provila = provila_status(
-        catalogue, {r.regency.code: (r.scores.categories["province"] if visible(r) else None) for r in rows}
+        catalogue, verified_categories(rows)
     )
     names = {r.regency.code: r.regency.name for r in rows}
     parts = catalogue.data.parts
@@ -108,7 +103,7 @@ def build_province_workbook(
         if scores is not None:
             cell = sheet.cell(row=r, column=col["Terjawab"], value=scores.answered / total_questions)
             cell.number_format = "0.0%"
-        if not visible(region):
+        if not scores_shown(region):
             continue
         for offset, part in enumerate(parts):
             cell = sheet.cell(row=r, column=first_part + offset, value=points(scores.parts["self"][part.code]))

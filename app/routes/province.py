@@ -18,7 +18,7 @@ from app.cache import RevisionCache
 from app.deps import CatalogueDep, CurrentUser, ScorerDep, SessionDep
 from app.i18n import current_language
 from app.models import Province
-from app.services.overview import RegionRow, category_counts, region_rows
+from app.services.overview import RegionRow, category_counts, region_rows, scores_shown, verified_categories
 from app.templating import is_partial, render, render_fragment
 from scoring import provila_status
 
@@ -34,11 +34,6 @@ _pages = RevisionCache(size=64)
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
 
-def _visible(row: RegionRow) -> bool:
-    """Scores may be shown once the kab/kota has submitted them."""
-    return row.scores is not None and row.scores.stage != "self"
-
-
 def _sort_key(sort: str, total_questions: int):
     def key(row: RegionRow):
         scores = row.scores
@@ -47,7 +42,7 @@ def _sort_key(sort: str, total_questions: int):
         if sort == "progress":
             return scores.answered / total_questions if scores else -1
         if sort in ("self", "verified", "drop"):
-            if not _visible(row):
+            if not scores_shown(row):
                 return -10**9
             return {"self": scores.totals["self"], "verified": scores.totals["province"], "drop": scores.drop}[sort]
         return row.regency.code
@@ -78,12 +73,10 @@ def province_dashboard(
 
     def context() -> dict:
         rows.sort(key=_sort_key(sort, len(catalogue.questions)), reverse=bool(desc))
-        provila = provila_status(
-            catalogue, {r.regency.code: (r.scores.categories["province"] if _visible(r) else None) for r in rows}
-        )
+        provila = provila_status(catalogue, verified_categories(rows))
         return {
             "province": province, "year": year, "rows": rows, "sort": sort, "desc": desc,
-            "visible": _visible, "provila": provila, "names": {r.regency.code: r.regency.name for r in rows},
+            "visible": scores_shown, "provila": provila, "names": {r.regency.code: r.regency.name for r in rows},
             "catalogue": catalogue, "bands": {b.code: b for b in catalogue.bands},
             "part_max": {p.code: int(p.max * 100) for p in catalogue.data.parts},
             "total_questions": len(catalogue.questions), "days_left": days_left,
@@ -134,21 +127,21 @@ def _national_context(session, catalogue, year, rows, provinsi, kategori) -> dic
     for province in provinces:
         members = by_province[province.code]
         status = provila_status(
-            catalogue, {r.regency.code: (r.scores.categories["province"] if _visible(r) else None) for r in members}
+            catalogue, verified_categories(members)
         )
         summaries.append({
             "province": province, "regions": len(members),
             "taking_part": sum(1 for r in members if r.assessment is not None),
-            "submitted": sum(1 for r in members if _visible(r)),
+            "submitted": sum(1 for r in members if scores_shown(r)),
             "counts": category_counts(members, catalogue, "province"),
             "provila": status,
         })
     shown = [r for r in rows if (not provinsi or r.province.code == provinsi)
-             and (not kategori or (_visible(r) and r.scores.categories["province"] == kategori))]
+             and (not kategori or (scores_shown(r) and r.scores.categories["province"] == kategori))]
     return {
-        "year": year, "catalogue": catalogue, "summaries": summaries, "rows": shown, "visible": _visible,
+        "year": year, "catalogue": catalogue, "summaries": summaries, "rows": shown, "visible": scores_shown,
         "national": category_counts(rows, catalogue, "province"),
-        "national_self": category_counts([r for r in rows if _visible(r)], catalogue, "self"),
+        "national_self": category_counts([r for r in rows if scores_shown(r)], catalogue, "self"),
         "published": PUBLISHED, "provinces": provinces, "filters": {"provinsi": provinsi, "kategori": kategori},
         "bands": {b.code: b for b in catalogue.bands},
         "provila_count": sum(1 for s in summaries if s["provila"].qualifies),

@@ -191,9 +191,7 @@ def _notices(session: Session, place, codes: list[str], answers: dict[str, Answe
 def card_context(session: Session, place, user: User, catalogue, scorer, code: str, *, max_upload_mb: int,
                  **extra) -> dict:
     ref = catalogue.questions[code]
-    answer = session.exec(
-        select(Answer).where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
-    ).first()
+    answer = answer_service.answer_at(session, place.assessment.id, code)
     points = 0
     if answer is not None and (value := answer_service.scored(answer)) is not None:
         points = scorer.question_points(code, value)
@@ -253,9 +251,7 @@ def answer_save(
     catalogue: CatalogueDep, scorer: ScorerDep, code: str, raw_form: FormDep,
 ):
     ref = check_question(session, place, user, catalogue, code)
-    current = session.exec(
-        select(Answer).where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
-    ).first()
+    current = answer_service.answer_at(session, place.assessment.id, code)
     reopened = is_reopened(session, current) is not None
     if not may_edit(place, user, current, reopened):
         if current is not None and current.status not in answer_service.EDITABLE:
@@ -345,9 +341,7 @@ def answer_submit(
     catalogue: CatalogueDep, scorer: ScorerDep, code: str,
 ):
     ref = check_question(session, place, user, catalogue, code)
-    answer = session.exec(
-        select(Answer).where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
-    ).first()
+    answer = answer_service.answer_at(session, place.assessment.id, code)
     message = None
     if not answer_service.is_answered(answer):
         message = _("Answer the question before submitting it.")
@@ -400,9 +394,7 @@ def answers_submit_all(
 
 def _answer_for_evidence(session, place, user, code: str) -> Answer:
     """Evidence hangs on an answer; attaching to an unanswered question starts an empty one."""
-    answer = session.exec(
-        select(Answer).where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
-    ).first()
+    answer = answer_service.answer_at(session, place.assessment.id, code)
     if answer is None:
         answer = Answer(assessment_id=place.assessment.id, question_code=code, updated_by=user.id)
         session.add(answer)
@@ -418,9 +410,7 @@ async def evidence_upload(
     check_question(session, place, user, catalogue, code)
     form = await request.form()
     uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
-    existing = session.exec(
-        select(Answer).where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
-    ).first()
+    existing = answer_service.answer_at(session, place.assessment.id, code)
     if not may_edit(place, user, existing, is_reopened(session, existing) is not None):
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("This answer is read-only: files cannot be added now.")], status=409)
@@ -468,9 +458,7 @@ def evidence_reuse(
     if source is None or source_answer is None or source_answer.assessment_id != place.assessment.id:
         raise HTTPException(404)
     check_question(session, place, user, catalogue, source_answer.question_code)
-    existing = session.exec(
-        select(Answer).where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
-    ).first()
+    existing = answer_service.answer_at(session, place.assessment.id, code)
     if not may_edit(place, user, existing, is_reopened(session, existing) is not None):
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("This answer is read-only: files cannot be added now.")], status=409)

@@ -53,6 +53,12 @@ def is_answered(answer: Answer | None) -> bool:
     return answer is not None and (answer.not_applicable or answer.option is not None or answer.value is not None)
 
 
+def answer_at(session: Session, assessment_id: int, code: str) -> Answer | None:
+    return session.exec(
+        select(Answer).where(Answer.assessment_id == assessment_id, Answer.question_code == code)
+    ).first()
+
+
 def answers_of(session: Session, assessment_id: int, codes: list[str] | None = None) -> dict[str, Answer]:
     query = select(Answer).where(Answer.assessment_id == assessment_id)
     if codes is not None:
@@ -94,9 +100,7 @@ def save_answer(
         except AnswerError as exc:
             return SaveOutcome(None, problem=exc.problem)
     if current is False:
-        current = session.exec(
-            select(Answer).where(Answer.assessment_id == assessment.id, Answer.question_code == code)
-        ).first()
+        current = answer_at(session, assessment.id, code)
     if current is None:
         return _insert(session, assessment, code, given, expected_version, user, points)
     if current.status not in EDITABLE and not reopened:
@@ -150,9 +154,7 @@ def _insert(session, assessment, code, given, expected_version, user, points) ->
         session.flush()
     except IntegrityError:  # created by someone else a moment ago
         session.rollback()
-        existing = session.exec(
-            select(Answer).where(Answer.assessment_id == assessment.id, Answer.question_code == code)
-        ).one()
+        existing = answer_at(session, assessment.id, code)
         return SaveOutcome(existing, conflict=existing)
     audit.record(session, user, "answer.save", "answer", answer.id, regency_code=assessment.regency_code,
                  before=None, after=_snapshot(answer))

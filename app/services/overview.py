@@ -169,6 +169,16 @@ def _given(option, value, not_applicable) -> ScoredAnswer | None:
     return None
 
 
+def scores_shown(row: RegionRow) -> bool:
+    """A kab/kota's scores are its own until its DP3A submits them; only then may others see them."""
+    return row.scores is not None and row.scores.stage != "self"
+
+
+def verified_categories(rows: list[RegionRow]) -> dict[str, str | None]:
+    """Each kab/kota's category as verified by the province (None while unsubmitted): Provila's input."""
+    return {r.regency.code: (r.scores.categories["province"] if scores_shown(r) else None) for r in rows}
+
+
 def category_counts(rows: list[RegionRow], catalogue: Catalogue, stage: str) -> dict[str, int]:
     """How many kab/kota stand in each category at `stage`; verified stages count submitted ones only."""
     counts = dict.fromkeys((b.code for b in catalogue.bands), 0)

@@ -108,6 +108,7 @@ class ReviewState:
 
 
 _states = RevisionCache(size=64)
+AgencyRow = namedtuple("AgencyRow", [c.name for c in Agency.__table__.columns])
 
 
 def load_state(session: Session, assessment: Assessment, user: User | None = None) -> ReviewState:
@@ -130,24 +131,23 @@ def load_state(session: Session, assessment: Assessment, user: User | None = Non
 
 
 def _read_state(session: Session, assessment_id: int) -> ReviewState:
-    def rows(model, *, order=None, via_answer=True):
-        query = sa_select(*model.__table__.columns)
-        if via_answer:
-            query = query.join(Answer, Answer.id == model.answer_id).where(Answer.assessment_id == assessment_id)
-        if order is not None:
-            query = query.order_by(order)
-        return session.execute(query).all()
+    def rows(model):
+        """Every row of `model` on this assessment's answers, oldest first."""
+        return session.execute(
+            sa_select(*model.__table__.columns).join(Answer, Answer.id == model.answer_id)
+            .where(Answer.assessment_id == assessment_id).order_by(model.id)
+        ).all()
 
     answers = {a.question_code: a for a in session.execute(
         sa_select(*Answer.__table__.columns).where(Answer.assessment_id == assessment_id)).all()}
     events: dict[int, list[Row]] = defaultdict(list)
-    for event in rows(ReviewEvent, order=ReviewEvent.id):
+    for event in rows(ReviewEvent):
         events[event.answer_id].append(event)
     evidence: dict[int, list[Row]] = defaultdict(list)
-    for item in rows(Evidence, order=Evidence.id):
+    for item in rows(Evidence):
         evidence[item.answer_id].append(item)
     reopenings: dict[int, list[Row]] = defaultdict(list)
-    for reopening in rows(Reopening, order=Reopening.id):
+    for reopening in rows(Reopening):
         reopenings[reopening.answer_id].append(reopening)
     agencies_by_question: dict[str, list[Row]] = defaultdict(list)
     agencies: dict[int, Row] = {}
@@ -162,9 +162,6 @@ def _read_state(session: Session, assessment_id: int) -> ReviewState:
             agencies[agency_id] = AgencyRow(*agency)
         agencies_by_question[question_code].append(agencies[agency_id])
     return ReviewState(answers, dict(events), dict(evidence), dict(agencies_by_question), dict(reopenings))
-
-
-AgencyRow = namedtuple("AgencyRow", [c.name for c in Agency.__table__.columns])
 
 
 @dataclass

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.helpers import watch_errors
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 TESTS = REPO / "tests"
@@ -184,17 +186,8 @@ def _page(browser, request, artifacts, viewport: dict):
                                   locale="id-ID", timezone_id="Asia/Jakarta", bypass_csp=bypass_csp)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
-    page = context.new_page()
     # Uncaught script errors and failed console errors are app bugs: tests may assert on them.
-    page.js_errors = []
-
-    def console(message) -> None:
-        if message.type == "error":
-            where = f"{message.location.get('url')}:{message.location.get('lineNumber')}"
-            page.js_errors.append(f"console.error at {page.url} ({where}): {message.text}")
-
-    page.on("pageerror", lambda error: page.js_errors.append(f"pageerror at {page.url}: {error}"))
-    page.on("console", console)
+    page = watch_errors(context.new_page())
     yield page
     failed = getattr(request.node, "report_call", None)
     if failed is not None and failed.failed:
