@@ -2,8 +2,9 @@
 
 Entries are keyed by the engine (weakly: a test's or a restored database's
 entries go with its engine) and by a key that contains `Assessment.revision`,
-which every audited change bumps. So an entry is never invalidated: a change
-makes a new key, and the old entry ages out of the least-recently-used order.
+which every audited change bumps, or else everything the entry was made from.
+So an entry is never invalidated: a change makes a new key, and the old entry
+ages out of the least-recently-used order.
 Each worker process has its own caches; they hold derived data only.
 """
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -217,7 +217,14 @@ class Seen(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """Append-only log; each entry carries the hash of the one before it."""
+    """Append-only log; each entry carries the hash of the one before it in its chain.
+
+    `chain` is the kab/kota code ("" for national actions): each kab/kota has its own chain, so
+    that writes in different regions do not queue for one lock. NULL: an entry written before
+    chains were split (migration 0005), a link of the single chain of those days.
+    """
+
+    __table_args__ = (Index("ix_auditentry_chain_id", "chain", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow, index=True)
@@ -230,3 +237,4 @@ class AuditEntry(SQLModel, table=True):
     after: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(default="", max_length=64)
+    chain: str | None = Field(default=None, max_length=5)

@@ -313,7 +313,7 @@ def deal_plans(people: list[Person], total: int, seed: int) -> dict[str, int]:
 def server_env(database_url: str, data_dir: Path) -> dict:
     env = dict(os.environ)
     env.update(KLA_DATABASE_URL=database_url, KLA_DATA_DIR=str(data_dir), KLA_ENVIRONMENT="test",
-               KLA_SECRET_KEY=secrets.token_urlsafe(32), KLA_LOG_LEVEL="WARNING")
+               KLA_SECRET_KEY=secrets.token_urlsafe(32), KLA_LOG_LEVEL=os.environ.get("BENCH_LOG", "WARNING"))
     return env
 
 

@@ -8,11 +8,16 @@ checked against the agency's assignments (the DP3A may answer any question).
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
+from markupsafe import Markup
+from sqlalchemy import exists
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app import access
@@ -29,6 +34,7 @@ from app.services import audit
 from app.services import evidence as evidence_service
 from app.services import review as review_service
 from app.templating import dom_id, render, render_fragment, templates
+from app.templating import env as templating_env
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["workspace"])
 
@@ -112,7 +118,39 @@ def is_reopened(session: Session, answer: Answer | None) -> Reopening | None:
     ).first()
 
 
+@dataclass
+class QuestionAt:
+    """A question of this assessment as a change to it needs it."""
+
+    ref: object  # the catalogue's QuestionRef
+    answer: Answer | None
+    reopened: bool  # a verifier reopened it and the deadline has not passed
+
+
+def open_question(session: Session, place, user: User, catalogue, code: str) -> QuestionAt:
+    """`check_question`, the stored answer and whether it is reopened, in one query (an agency's
+    first answer to a question needs a second): every save starts here."""
+    ref = catalogue.questions.get(code)
+    if ref is None:
+        raise HTTPException(404)
+    reopened = exists().where(Reopening.answer_id == Answer.id, Reopening.until > utcnow())
+    assigned = exists().where(Assignment.assessment_id == place.assessment.id, Assignment.question_code == code,
+                              Assignment.agency_id == user.agency_id)
+    row = session.execute(
+        sa_select(Answer, reopened, assigned)
+        .where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
+    ).first()
+    answer, is_reopened_now, is_assigned = row if row is not None else (None, False, None)
+    if user.role == Role.OPD:
+        if is_assigned is None:
+            is_assigned = code in assigned_codes(session, place.assessment.id, user.agency_id)
+        if not is_assigned:
+            raise HTTPException(403)
+    return QuestionAt(ref, answer, bool(is_reopened_now))
+
+
 _question_lists = RevisionCache(size=128)
+_question_rows = RevisionCache(size=20_000)  # ~1 KB each: a province's kab/kota, the busy part of a nation
 
 
 # -- pages ----------------------------------------------------------------------------
@@ -157,12 +195,33 @@ def workspace(
         "max_points": sum(scorer.questions[c].max_cents for c in codes),
         "catalogue": catalogue,
     }
-    # The rows cost more to render than the rest of the page; they change only with the assessment.
+    # The rows cost more to render than the rest of the page; they change only with the assessment,
+    # and a save changes one of them.
     key = (place.assessment.id, place.assessment.revision, tuple(codes), current_language.get(),
            request.scope.get("root_path"), id(catalogue))
+    context["row"] = question_row(request, session.get_bind(), context)
     context["questions_html"] = _question_lists.get(
         session.get_bind(), key, lambda: render_fragment(request, "workspace/_questions.html", context))
     return render(request, "workspace/index.html", context)
+
+
+def question_row(request: Request, engine, page: dict):
+    """`row(question)` for the list template: its HTML from the row cache, rendered on a miss."""
+    template = templating_env.get_template("workspace/_question_row.html")
+    answers, evidence, sheet, card_base = page["answers"], page["evidence"], page["sheet"], page["card_base"]
+    language, root, catalogue_id = current_language.get(), request.scope.get("root_path"), id(page["catalogue"])
+
+    def row(q) -> Markup:
+        a = answers.get(q.code)
+        files = evidence.get(a.id, 0) if a else 0
+        points = sheet.questions.get(q.code, 0)
+        # Everything the row shows, so that the key alone decides whether the cached HTML is right.
+        shown = (a.status, a.option, a.value, a.not_applicable) if a else None
+        key = (catalogue_id, language, root, card_base, q.code, shown, files, points)
+        return _question_rows.get(engine, key, lambda: Markup(template.render(
+            {"request": request, "q": q, "a": a, "files": files, "points": points, "card_base": card_base})))
+
+    return row
 
 
 def _notices(session: Session, place, codes: list[str], answers: dict[str, Answer]) -> dict:
@@ -202,6 +261,7 @@ def card_context(session: Session, place, user: User, catalogue, scorer, code: s
         returned_event = session.exec(select(ReviewEvent).where(
             ReviewEvent.answer_id == answer.id, ReviewEvent.action == "returned").order_by(ReviewEvent.id.desc())).first()
     files = evidence_service.attached(session, answer.id) if answer else []
+    attached_here = {f.sha256 for f in files if f.removed_at is None}
     context = {
         "place": place,
         "code": code,
@@ -214,7 +274,7 @@ def card_context(session: Session, place, user: User, catalogue, scorer, code: s
         # Files of sensitive questions are never offered for reuse: they could name child victims.
         "reusable": [e for e in evidence_service.reusable(session, place.assessment.id, mine,
                                                           exclude=sensitive_codes(catalogue))
-                     if e.sha256 not in {f.sha256 for f in files if f.removed_at is None}],
+                     if e.sha256 not in attached_here],
         "sensitive": ref.question.sensitive,
         "sees_sensitive": sees_sensitive(place, user),
         "editable": may_edit(place, user, answer, reopening is not None),
@@ -250,9 +310,8 @@ def answer_save(
     request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str, raw_form: FormDep,
 ):
-    ref = check_question(session, place, user, catalogue, code)
-    current = answer_service.answer_at(session, place.assessment.id, code)
-    reopened = is_reopened(session, current) is not None
+    question = open_question(session, place, user, catalogue, code)
+    ref, current, reopened = question.ref, question.answer, question.reopened
     if not may_edit(place, user, current, reopened):
         if current is not None and current.status not in answer_service.EDITABLE:
             return _state(request, code, "error",
@@ -340,8 +399,8 @@ def answer_submit(
     request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str,
 ):
-    ref = check_question(session, place, user, catalogue, code)
-    answer = answer_service.answer_at(session, place.assessment.id, code)
+    question = open_question(session, place, user, catalogue, code)
+    ref, answer = question.ref, question.answer
     message = None
     if not answer_service.is_answered(answer):
         message = _("Answer the question before submitting it.")
@@ -349,7 +408,7 @@ def answer_submit(
         message = _("This answer has already been submitted.")
     elif ref.question.evidence.required and not answer_service.evidence_counts(session, [answer.id]):
         message = _("This question requires evidence: upload at least one file before submitting.")
-    elif not may_edit(place, user, answer, is_reopened(session, answer) is not None):
+    elif not may_edit(place, user, answer, question.reopened):
         message = _("The answering window is closed. Ask your DP3A to reopen it.")
     else:
         answer_service.submit(session, place.assessment, [answer], user)
@@ -407,19 +466,16 @@ async def evidence_upload(
     request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str,
 ):
-    check_question(session, place, user, catalogue, code)
+    # Async only to stream the files into the store; every database query and the rendering run in
+    # the thread pool, as in the plain handlers: on the event loop they would stall the whole worker.
+    question = await run_in_threadpool(open_question, session, place, user, catalogue, code)
     form = await request.form()
     uploads = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
-    existing = answer_service.answer_at(session, place.assessment.id, code)
-    if not may_edit(place, user, existing, is_reopened(session, existing) is not None):
-        return _evidence_response(request, session, place, user, catalogue, scorer, code,
-                                  [_("This answer is read-only: files cannot be added now.")], status=409)
-    if not uploads:
-        return _evidence_response(request, session, place, user, catalogue, scorer, code,
-                                  [_("Choose at least one file.")], status=422)
-    if len(uploads) > MAX_FILES_PER_UPLOAD:
-        return _evidence_response(request, session, place, user, catalogue, scorer, code,
-                                  [_("At most %(n)s files at once.") % {"n": MAX_FILES_PER_UPLOAD}], status=422)
+    refusal = _upload_refusal(place, user, question, len(uploads))
+    if refusal is not None:
+        message, status = refusal
+        return await run_in_threadpool(_evidence_response, request, session, place, user, catalogue, scorer, code,
+                                       [message], status=status)
     store = request.app.state.evidence
     messages, accepted = [], []
     for upload in uploads:
@@ -430,6 +486,22 @@ async def evidence_upload(
             limit = request.app.state.settings.max_upload_mb
             text = refusal_message(refused.code, current_language.get(), limit_mb=limit, size_mb=f">{limit}")
             messages.append(f"{name}: {text}")
+    return await run_in_threadpool(_attach_uploads, request, session, place, user, catalogue, scorer, code,
+                                   accepted, messages)
+
+
+def _upload_refusal(place, user, question: QuestionAt, count: int) -> tuple[str, int] | None:
+    """Why nothing of this upload can be taken (message, status), or None."""
+    if not may_edit(place, user, question.answer, question.reopened):
+        return _("This answer is read-only: files cannot be added now."), 409
+    if not count:
+        return _("Choose at least one file."), 422
+    if count > MAX_FILES_PER_UPLOAD:
+        return _("At most %(n)s files at once.") % {"n": MAX_FILES_PER_UPLOAD}, 422
+    return None
+
+
+def _attach_uploads(request, session, place, user, catalogue, scorer, code: str, accepted, messages):
     if accepted:  # an unanswered question gets its (empty) answer only once a file is really attached
         answer = _answer_for_evidence(session, place, user, code)
         was_returned = answer.status == answer_service.AnswerStatus.RETURNED
@@ -449,7 +521,7 @@ def evidence_reuse(
     request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str, form: FormDep,
 ):
-    check_question(session, place, user, catalogue, code)
+    target = open_question(session, place, user, catalogue, code)
     try:
         source = session.get(Evidence, int(str(form.get("evidence_id", ""))))
     except ValueError:
@@ -458,8 +530,7 @@ def evidence_reuse(
     if source is None or source_answer is None or source_answer.assessment_id != place.assessment.id:
         raise HTTPException(404)
     check_question(session, place, user, catalogue, source_answer.question_code)
-    existing = answer_service.answer_at(session, place.assessment.id, code)
-    if not may_edit(place, user, existing, is_reopened(session, existing) is not None):
+    if not may_edit(place, user, target.answer, target.reopened):
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("This answer is read-only: files cannot be added now.")], status=409)
     answer = _answer_for_evidence(session, place, user, code)

@@ -1,13 +1,15 @@
 """The append-only audit log: who changed what, when, before and after.
 
-Each entry's hash covers its content and the previous entry's hash, so a row
-changed afterwards breaks the chain from that row on (`kla audit verify`).
+Each entry's hash covers its content and the previous entry's hash in its chain
+(one chain per kab/kota, one for national actions), so a row changed afterwards
+breaks its chain from that row on (`kla audit verify`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,7 +22,8 @@ from app.models import Assessment, AuditEntry, User, utcnow
 UNCHANGING = frozenset({"user.login", "user.password", "user.create", "user.password_reset", "user.activate",
                         "evidence.download"})
 
-# Any constant: serialises appends on PostgreSQL so that two workers never fork the chain.
+# Any constant, with a number per chain: serialises appends to one chain on PostgreSQL so that
+# two workers never fork it, while appends to other chains go ahead.
 _CHAIN_LOCK = 7_254_001
 
 
@@ -43,10 +46,14 @@ def record(
     """
     if regency_code is not None and action not in UNCHANGING:
         bump_revision(session, regency_code)
+    chain = regency_code or ""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK})
-    last = session.exec(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+        session.execute(text("SELECT pg_advisory_xact_lock(:key, :chain)"),
+                        {"key": _CHAIN_LOCK, "chain": zlib.crc32(chain.encode()) & 0x7FFF_FFFF})
+    last = session.exec(select(AuditEntry.hash).where(AuditEntry.chain == chain)
+                        .order_by(AuditEntry.id.desc()).limit(1)).first()
     entry = AuditEntry(
+        chain=chain,
         at=utcnow(),
         user_id=user.id if user else None,
         action=action,
@@ -102,21 +109,25 @@ class ChainReport:
 
 
 def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
-    """Walk the log in order; name the first entry whose hash or link does not hold."""
-    previous = ""
+    """Walk the log in order; name the first entry whose hash or link does not hold.
+
+    Entries of one chain link to each other; those from before the split into chains (chain
+    NULL) form one chain of their own, as they were written."""
+    previous: dict[str | None, str] = {}
     checked = 0
     last_id = 0
     while True:
         rows = session.exec(
             select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+            .execution_options(populate_existing=True)  # what the database holds, not the session's copies
         ).all()
         if not rows:
             return ChainReport(checked)
         for entry in rows:
-            if entry.prev_hash != previous:
+            if entry.prev_hash != previous.get(entry.chain, ""):
                 return ChainReport(checked, entry.id, "link")
             if entry_hash(entry) != entry.hash:
                 return ChainReport(checked, entry.id, "hash")
-            previous = entry.hash
+            previous[entry.chain] = entry.hash
             checked += 1
             last_id = entry.id

@@ -149,17 +149,16 @@ def _read_state(session: Session, assessment_id: int) -> ReviewState:
     reopenings: dict[int, list[Row]] = defaultdict(list)
     for reopening in rows(Reopening):
         reopenings[reopening.answer_id].append(reopening)
+    # Two narrow reads instead of a join: a few hundred assignments would repeat each agency's columns.
+    agencies = {row[0]: AgencyRow(*row) for row in session.execute(
+        sa_select(*Agency.__table__.columns).where(
+            Agency.id.in_(sa_select(Assignment.agency_id).where(Assignment.assessment_id == assessment_id)))
+    ).all()}
     agencies_by_question: dict[str, list[Row]] = defaultdict(list)
-    agencies: dict[int, Row] = {}
-    for question_code, *agency in session.execute(
-        sa_select(Assignment.question_code, *Agency.__table__.columns)
-        .join(Agency, Agency.id == Assignment.agency_id)
-        .where(Assignment.assessment_id == assessment_id)
-        .order_by(Assignment.id)
+    for question_code, agency_id in session.execute(
+        sa_select(Assignment.question_code, Assignment.agency_id)
+        .where(Assignment.assessment_id == assessment_id).order_by(Assignment.id)
     ).all():
-        agency_id = agency[0]
-        if agency_id not in agencies:
-            agencies[agency_id] = AgencyRow(*agency)
         agencies_by_question[question_code].append(agencies[agency_id])
     return ReviewState(answers, dict(events), dict(evidence), dict(agencies_by_question), dict(reopenings))
 
