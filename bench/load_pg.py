@@ -310,10 +310,10 @@ def deal_plans(people: list[Person], total: int, seed: int) -> dict[str, int]:
 # -- servers, processes ---------------------------------------------------------------------
 
 
-def server_env(database_url: str, data_dir: Path) -> dict:
+def server_env(database_url: str, data_dir: Path, request_log: bool = False) -> dict:
     env = dict(os.environ)
     env.update(KLA_DATABASE_URL=database_url, KLA_DATA_DIR=str(data_dir), KLA_ENVIRONMENT="test",
-               KLA_SECRET_KEY=secrets.token_urlsafe(32), KLA_LOG_LEVEL=os.environ.get("BENCH_LOG", "WARNING"))
+               KLA_SECRET_KEY=secrets.token_urlsafe(32), KLA_LOG_LEVEL="INFO" if request_log else "WARNING")
     return env
 
 
@@ -783,6 +783,9 @@ def main() -> None:
     parser.add_argument("--active-requests", type=int, default=0,
                         help="KLA_ACTIVE_REQUESTS for the server (0: the app's default)")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--request-log", action="store_true",
+                        help="the server logs one JSON line per request with its duration (kla-server.log; "
+                             "with --keep, to compare server and client times)")
     parser.add_argument("--keep", action="store_true",
                         help=f"keep the database {DB_NAME} and the temporary folder (data, server log)")
     args = parser.parse_args()
@@ -808,7 +811,7 @@ def main() -> None:
         print(f"set-up: database {DB_NAME} (drop, create, kla db upgrade) ...", flush=True)
         recreate_database(admin)
         created = True
-        env = server_env(database_url, data_dir)
+        env = server_env(database_url, data_dir, args.request_log)
         run_kla(["db", "upgrade"], env, budget, cwd=ROOT)
         print(f"set-up: regions, {args.regencies} kab/kota with agencies, assessments and accounts ...", flush=True)
         world = build_world(database_url, args.regencies, args.per_person, budget)
