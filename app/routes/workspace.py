@@ -579,10 +579,12 @@ def _card_response(request, session, place, user, catalogue, scorer, code, notic
 
 def _evidence_response(request, session, place, user, catalogue, scorer, code, messages, status=200, ok=False):
     context = card_context(session, place, user, catalogue, scorer, code,
-                           max_upload_mb=request.app.state.settings.max_upload_mb)
-    context.update(_counters(session, place, user, catalogue, scorer))
+                           max_upload_mb=request.app.state.settings.max_upload_mb, oob=True)
     context.update({"upload_messages": messages, "upload_ok": ok})
-    return templates.TemplateResponse(request, "workspace/_evidence_result.html", context, status_code=status)
+    response = templates.TemplateResponse(request, "workspace/_evidence_result.html", context, status_code=status)
+    if ok:  # the progress card recounts in its own debounced request, as after a save
+        response.headers["HX-Trigger"] = "progress-changed"
+    return response
 
 
 @router.get("/bukti/{evidence_id}", name="evidence_download")
