@@ -401,7 +401,7 @@ def audit() -> None:
 @audit.command("verify")
 @lang_option
 def audit_verify(lang: str) -> None:
-    """Check the hash chain of the audit log; name the first broken entry (exit 1)."""
+    """Check the hash chains of the audit log (one per kab/kota); name the first broken entry (exit 1)."""
     from sqlmodel import Session
 
     from app.config import Settings
