@@ -1,7 +1,7 @@
 """The busiest day of a cycle on PostgreSQL: 200 people at once, saves, uploads, DP3A pages.
 
     .venv/bin/python bench/load_pg.py [--requests 4000] [--think-ms 0] [--workers 2] [--regencies 50]
-                                      [--active-requests 0] [--max-seconds 300] [--keep]
+                                      [--active-requests 0] [--max-seconds 300] [--request-log] [--keep]
 
 Set-up (not measured):
 
