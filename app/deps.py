@@ -137,6 +137,11 @@ ReviewPlace = Annotated[Place, Depends(get_review_place)]
 HistoryPlace = Annotated[Place, Depends(get_history_place)]
 
 
+def agency_filter(opd: str | None) -> int | None:
+    """The `?opd=` filter of a list page as an agency id; anything but digits means no filter."""
+    return int(opd) if opd and opd.isdigit() else None
+
+
 def agency_in(session: Session, place: Place, agency_id: int) -> Agency:
     agency = session.get(Agency, agency_id)
     if agency is None or agency.regency_code != place.regency.code:

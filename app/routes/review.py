@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlmodel import select
 
 from app.cache import RevisionCache
-from app.deps import CatalogueDep, CurrentUser, FormDep, ReviewPlace, ScorerDep, SessionDep
+from app.deps import CatalogueDep, CurrentUser, FormDep, ReviewPlace, ScorerDep, SessionDep, agency_filter
 from app.i18n import current_language
 from app.i18n import gettext as _
 from app.models import Agency, Answer, Evidence, Role, User, utcnow
@@ -58,7 +58,7 @@ def review_queue(
     stage = _stage(user)
     status = status if status in STATUSES else "waiting"
     state = review_service.load_state(session, place.assessment, user)
-    agency_id = int(opd) if opd and opd.isdigit() else None
+    agency_id = agency_filter(opd)
     items = review_service.queue(state, catalogue, stage, part=part or None, indicator=indicator or None,
                                  agency_id=agency_id, status=status)
     agencies = session.exec(select(Agency).where(Agency.regency_code == place.regency.code)

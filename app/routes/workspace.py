@@ -22,7 +22,16 @@ from starlette.datastructures import UploadFile
 
 from app import access
 from app.cache import RevisionCache
-from app.deps import CatalogueDep, CurrentUser, FormDep, ScorerDep, SessionDep, WorkPlace, agency_in
+from app.deps import (
+    CatalogueDep,
+    CurrentUser,
+    FormDep,
+    ScorerDep,
+    SessionDep,
+    WorkPlace,
+    agency_filter,
+    agency_in,
+)
 from app.evidence import RefusedFile, refusal_message
 from app.forms import parse_answer_form
 from app.i18n import current_language
@@ -166,7 +175,7 @@ def workspace(
     scorer: ScorerDep,
     opd: str | None = None,
 ):
-    agency = chosen_agency(session, place, user, int(opd) if opd and opd.isdigit() else None)
+    agency = chosen_agency(session, place, user, agency_filter(opd))
     codes = question_codes_for(session, place, user, catalogue, agency)
     answers = answer_service.answers_of(session, place.assessment.id, None if agency is None else codes)
     evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
@@ -366,27 +375,20 @@ def workspace_progress(
     catalogue: CatalogueDep, scorer: ScorerDep, opd: str | None = None,
 ):
     """The progress card alone, for the agency shown (the focal point's own; any for the DP3A)."""
-    agency = chosen_agency(session, place, user, int(opd) if opd and opd.isdigit() else None)
-    codes = question_codes_for(session, place, user, catalogue, agency)
-    answers = answer_service.answers_of(session, place.assessment.id, None if agency is None else codes)
-    evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
-    sheet = scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
-    context = {
-        "place": place, "agency": agency,
-        "progress": answer_service.progress(codes, answers, evidence), "sheet": sheet,
-        "max_points": sum(scorer.questions[c].max_cents for c in codes),
-    }
+    context = {"place": place, **_counters(session, place, user, catalogue, scorer, agency_filter(opd)), "oob": False}
     return templates.TemplateResponse(request, "workspace/_progress.html", context)
 
 
-def _counters(session, place, user, catalogue, scorer) -> dict:
-    """Progress and score of the agency (or the whole region for the DP3A) for out-of-band updates."""
-    agency = session.get(Agency, user.agency_id) if user.role == Role.OPD else None
+def _counters(session, place, user, catalogue, scorer, opd: int | None = None) -> dict:
+    """Progress and score of the agency shown (the focal point's own; for the DP3A the one it
+    chose, or the whole region), for out-of-band updates."""
+    agency = chosen_agency(session, place, user, opd)
     codes = question_codes_for(session, place, user, catalogue, agency)
     answers = answer_service.answers_of(session, place.assessment.id, None if agency is None else codes)
     evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
     sheet = scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
     return {
+        "agency": agency,
         "progress": answer_service.progress(codes, answers, evidence),
         "sheet": sheet,
         "max_points": sum(scorer.questions[c].max_cents for c in codes),
