@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session, select
 from starlette.datastructures import FormData
 
@@ -43,16 +44,26 @@ async def read_form(request: Request) -> FormData:
 FormDep = Annotated[FormData, Depends(read_form)]
 
 
-def get_optional_user(request: Request, session: SessionDep) -> User | None:
+def _load_user(request: Request, session: Session) -> User | None:
+    """The signed-in user, checked against the database on every request (a deactivated
+    account or a changed password ends its sessions at once); kept on request.state."""
+    user = None
     user_id = request.session.get("uid")
-    if user_id is None:
-        return None
-    user = session.get(User, user_id)
-    if user is None or not user.active or user.session_version != request.session.get("sv"):
-        request.session.pop("uid", None)
-        return None
+    if user_id is not None:
+        user = session.get(User, user_id)
+        if user is None or not user.active or user.session_version != request.session.get("sv"):
+            request.session.pop("uid", None)
+            user = None
     request.state.user = user
     return user
+
+
+async def get_optional_user(request: Request, session: SessionDep) -> User | None:
+    # get_place loads the user in the same thread-pool hop as the place: under load every
+    # hop is one more wait for the interpreter lock.
+    if hasattr(request.state, "user"):
+        return request.state.user
+    return await run_in_threadpool(_load_user, request, session)
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
@@ -89,11 +100,18 @@ class Place:
 
 
 def get_place(
+    request: Request,
     session: SessionDep,
-    user: CurrentUser,
     regency_code: Annotated[str, Path(max_length=5)],
     year: Annotated[int, Path(ge=2000, le=2100)],
 ) -> Place:
+    user = request.state.user if hasattr(request.state, "user") else _load_user(request, session)
+    if user is None:
+        raise LoginRequired()
+    return find_place(session, regency_code, year)
+
+
+def find_place(session: Session, regency_code: str, year: int) -> Place:
     row = session.exec(
         select(Regency, Cycle, Assessment)
         .join(Assessment, Assessment.regency_code == Regency.code)

@@ -29,7 +29,7 @@ which is then restarted for the first national request (all 514 regions).
 After that, warm: the province dashboard (/provinsi/62/YEAR) as prov.kalteng
 with --clients users, and the national view (/nasional/YEAR) as
 admin.kemenpppa one request at a time, with --low-clients and with --clients
-users. Each user is an httpx.AsyncClient with its own cookie jar that logs
+users. Each user is an aiohttp client with its own cookie jar that logs
 itself in; closed loop (--think-ms: a pause between two requests), a few
 unmeasured warm-up requests per user first. Prints requests, errors,
 throughput and p50/p95/p99/max in ms with PASS/FAIL against the targets; exits
@@ -52,8 +52,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -62,6 +60,7 @@ from bench._http import (  # noqa: E402
     DEMO_PASSWORD,
     BenchAborted,
     Budget,
+    Client,
     NoProcess,
     Result,
     Server,
@@ -217,7 +216,7 @@ def paths(args) -> tuple[str, str]:
 
 async def first_request(app_url: str, username: str, password: str, path: str) -> tuple[float, int]:
     """Log in and time the first GET of `path` (ms, bytes)."""
-    async with httpx.AsyncClient(base_url=app_url, timeout=httpx.Timeout(120.0)) as client:
+    async with Client(app_url, 120.0) as client:
         await login_client(client, username, password, path)
         seconds, status, size = await timed_get(client, path)
     if status != 200:
@@ -253,11 +252,10 @@ def cold_requests(args, workdir: Path, env: dict | None, budget: Budget, started
 
 async def measure(args, app_url: str, bare_url: str, budget: Budget) -> list[Result]:
     province, national = paths(args)
-    timeout = httpx.Timeout(60.0)
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)  # one browser tab: one connection
+    timeout = 60.0
 
-    def clients(url: str) -> list[httpx.AsyncClient]:
-        return [httpx.AsyncClient(base_url=url, timeout=timeout, limits=limits) for _ in range(args.clients)]
+    def clients(url: str) -> list[Client]:
+        return [Client(url, timeout) for _ in range(args.clients)]
 
     verifiers, ministry, bare = clients(app_url), clients(app_url), clients(bare_url)
     try:

@@ -6,7 +6,7 @@
 Builds a fresh demo world in a temporary data folder (`kla demo`, SQLite, the
 default), starts `kla serve` (1 worker) on a free loopback port and, next to it,
 a bare FastAPI app under the same uvicorn settings as the floor to compare with.
-Each simulated user is an httpx.AsyncClient with its own cookie jar, logged in
+Each simulated user is an aiohttp client with its own cookie jar, logged in
 as one of the demo OPD accounts of Kota Palangka Raya (round-robin: several
 users share an account). The draft and empty questions of their agencies are
 split among the users, so no two users ever save the same question and no
@@ -42,8 +42,6 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import unquote
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -51,6 +49,7 @@ from bench._http import (  # noqa: E402
     BARE_PATH,
     BenchAborted,
     Budget,
+    Client,
     Result,
     Server,
     closed_loop,
@@ -98,7 +97,7 @@ class User:
     """One simulated person: a client with its own cookies, logged in as `username`."""
 
     username: str
-    client: httpx.AsyncClient
+    client: Client
     csrf: str = ""
     candidates: list[str] = field(default_factory=list)  # editable codes of its agency, page order
     questions: list[Question] = field(default_factory=list)
@@ -243,12 +242,11 @@ def save_request(user: User, workspace: str):
 
 async def measure(args, app_url: str, bare_url: str, budget: Budget) -> list[Result]:
     workspace = f"/r/{args.regency}/{args.year}/isian"
-    timeout = httpx.Timeout(10.0)
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)  # one browser tab: one connection
+    timeout = 10.0
     accounts = itertools.cycle(args.accounts)
-    users = [User(next(accounts), httpx.AsyncClient(base_url=app_url, timeout=timeout, limits=limits))
+    users = [User(next(accounts), Client(app_url, timeout))
              for _ in range(args.clients)]
-    bare = [httpx.AsyncClient(base_url=bare_url, timeout=timeout, limits=limits) for _ in range(args.clients)]
+    bare = [Client(bare_url, timeout) for _ in range(args.clients)]
     try:
         await gather_within(budget, "login", lambda u: login(u, args.password, workspace), users)
         await gather_within(budget, "reading the workspace pages", lambda u: read_workspace(u, workspace), users)
@@ -262,7 +260,7 @@ async def measure(args, app_url: str, bare_url: str, budget: Budget) -> list[Res
         print(f"users: {len(users)} logged in as {len(set(u.username for u in users))} OPD accounts; "
               f"{shared} draft/empty questions split among them, {shared / len(users):.1f} each", flush=True)
 
-        async def bare_ping(client: httpx.AsyncClient):
+        async def bare_ping(client: Client):
             response = await client.get(BARE_PATH)
             ok = response.status_code == 200
             return ok, len(response.content), "" if ok else f"GET {BARE_PATH}: {response.status_code}"

@@ -15,7 +15,7 @@ serve` starts (1 worker; --workers passes through) on a free loopback port
 and, next to it, a bare FastAPI app under the same uvicorn settings as the
 floor to compare with.
 
-Each simulated user is an httpx.AsyncClient with its own cookie jar that logs
+Each simulated user is an aiohttp client with its own cookie jar that logs
 itself in as the DP3A of Kota Palangka Raya (many sessions of one account).
 Scenarios: GET the dashboard (/r/62.71/2024/dasbor) and GET the review queue
 with every answer (/r/62.71/2024/verifikasi?status=all). Per scenario: a few
@@ -41,8 +41,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -51,6 +49,7 @@ from bench._http import (  # noqa: E402
     DEMO_PASSWORD,
     BenchAborted,
     Budget,
+    Client,
     NoProcess,
     Result,
     Server,
@@ -225,10 +224,9 @@ def set_up(args, workdir: Path, budget: Budget, started: list[Server]) -> tuple[
 async def measure(args, app_url: str, bare_url: str, budget: Budget) -> list[Result]:
     dashboard = f"/r/{args.regency}/{args.year}/dasbor"
     queue = f"/r/{args.regency}/{args.year}/verifikasi?status=all"
-    timeout = httpx.Timeout(30.0)
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)  # one browser tab: one connection
-    users = [httpx.AsyncClient(base_url=app_url, timeout=timeout, limits=limits) for _ in range(args.clients)]
-    bare = [httpx.AsyncClient(base_url=bare_url, timeout=timeout, limits=limits) for _ in range(args.clients)]
+    timeout = 30.0
+    users = [Client(app_url, timeout) for _ in range(args.clients)]
+    bare = [Client(bare_url, timeout) for _ in range(args.clients)]
     try:
         await gather_within(budget, "login", lambda c: login_client(c, args.username, args.password, dashboard),
                             users)

@@ -19,7 +19,7 @@ Set-up (not measured):
   pointing at kla_load, KLA_ENVIRONMENT=test, KLA_DATA_DIR in a temporary folder
   (the evidence store); the run starts once /ready answers 200.
 
-Each simulated person is an httpx.AsyncClient with its own cookie jar (one
+Each simulated person is an aiohttp client with its own cookie jar (one
 connection, like one browser tab). They all log in through the login form at
 the start, at most --login-concurrency (20) at a time because argon2 is slow on
 purpose; an OPD person then opens its workspace once to pick up the CSRF token.
@@ -84,7 +84,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import psycopg
 from sqlalchemy.engine import URL, make_url
 
@@ -94,6 +93,9 @@ sys.path.insert(0, str(ROOT))
 from bench._http import (  # noqa: E402
     BenchAborted,
     Budget,
+    Client,
+    HTTPError,
+    Response,
     Result,
     Server,
     descendants,
@@ -156,7 +158,7 @@ class Person:
     assessment_id: int
     questions: list[Question] = field(default_factory=list)
     plan: list[str] = field(default_factory=list)
-    client: httpx.AsyncClient | None = None
+    client: Client | None = None
     csrf: str = ""
     turn: int = 0
     uploads: list[tuple[str, str, str]] = field(default_factory=list)  # code, sha256, filename (200s)
@@ -406,7 +408,7 @@ def version_in(text: str, question: Question) -> int | None:
     return next((int(v) for d, v in VERSION_RE.findall(text) if d == question.dom_id), None)
 
 
-def short(response: httpx.Response) -> str:
+def short(response: Response) -> str:
     return f"{response.status_code}: {TAGS_RE.sub(' ', response.text)[:160].strip()}"
 
 
@@ -438,7 +440,7 @@ class Load:
         try:
             card = await person.client.get(f"{self.workspace(person)}/{question.code}", headers={"HX-Request": "true"})
             version = version_in(card.text, question) if card.status_code == 200 else None
-        except httpx.HTTPError:
+        except HTTPError:
             version = None
         if version is None:
             self.reread_failures += 1
@@ -463,7 +465,7 @@ class Load:
             question.unknown += 1
             question.unsure = question.unsure_after_last_ok = True
             raise
-        except httpx.HTTPError as exc:
+        except HTTPError as exc:
             self.note("save", time.perf_counter() - start, False, 0, f"POST {question.code}: {type(exc).__name__}")
             question.unknown += 1
             question.unsure = question.unsure_after_last_ok = True
@@ -508,7 +510,7 @@ class Load:
         try:
             response = await person.client.post(f"{self.workspace(person)}/{question.code}/bukti",
                                                  files={"files": (name, content, "application/pdf")}, headers=headers)
-        except httpx.HTTPError as exc:
+        except HTTPError as exc:
             self.note("upload", time.perf_counter() - start, False, 0, f"upload {question.code}: {type(exc).__name__}")
             return
         elapsed = time.perf_counter() - start
@@ -522,7 +524,7 @@ class Load:
         start = time.perf_counter()
         try:
             response = await person.client.get(path)
-        except httpx.HTTPError as exc:
+        except HTTPError as exc:
             self.note(kind, time.perf_counter() - start, False, 0, f"GET {path}: {type(exc).__name__}")
             return
         ok = response.status_code == 200
@@ -564,10 +566,9 @@ async def log_in(person: Person, password: str, year: int, gate: asyncio.Semapho
 
 
 async def measure(args, world: World, app_url: str, server: Server, admin: str, budget: Budget) -> dict:
-    timeout = httpx.Timeout(args.timeout)
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)  # one browser tab: one connection
+    timeout = args.timeout
     for person in world.people:
-        person.client = httpx.AsyncClient(base_url=app_url, timeout=timeout, limits=limits)
+        person.client = Client(app_url, timeout)
     load = Load(world.year, args.think_ms / 1000, args.seed)
     login = Result("login (set-up)")
     stop = asyncio.Event()

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from sqlmodel import select
 
 from app import access
-from app.deps import CatalogueDep, CurrentUser, LoginRequired, ScorerDep, SessionDep, get_place
+from app.deps import CatalogueDep, CurrentUser, LoginRequired, ScorerDep, SessionDep, find_place
 from app.models import Province
 from app.services import review as review_service
 from app.services.overview import RegionScores, region_rows
@@ -154,7 +154,7 @@ def build_api() -> FastAPI:
     @api.get("/regions/{regency_code}/{year}/scores", response_model=RegionScoresOut, name="api_region_scores")
     def region_scores(request: Request, session: SessionDep, user: CurrentUser, scorer: ScorerDep,
                       regency_code: RegencyCode, year: Year):
-        place = get_place(session, user, regency_code, year)
+        place = find_place(session, regency_code, year)
         regency = place.regency
         if not access.may_review(user, regency.code, regency.province_code, place.assessment.stage):
             raise HTTPException(403, "no access to this region")
