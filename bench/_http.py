@@ -84,8 +84,12 @@ class Response:
         return self.content.decode("utf-8", "replace")
 
 
+class RequestTimeout(aiohttp.ClientError):
+    """One request took longer than its client's timeout (not the run's time budget running out)."""
+
+
 # A request that could not be sent or answered in time.
-HTTPError = (aiohttp.ClientError, asyncio.TimeoutError)
+HTTPError = aiohttp.ClientError
 
 
 class Client:
@@ -104,7 +108,9 @@ class Client:
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:  # created inside the running event loop, on first use
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=1),
+                # One connection, dropped after 5 s idle as httpx did (so a person pausing
+                # longer reconnects and may land on the other worker).
+                connector=aiohttp.TCPConnector(limit=1, keepalive_timeout=5.0),
                 cookie_jar=aiohttp.CookieJar(unsafe=True),  # keep cookies set by 127.0.0.1 too
                 timeout=self.timeout,
             )
@@ -127,8 +133,11 @@ class Client:
 
     async def _request(self, method: str, path: str, **options) -> Response:
         url = path if path.startswith("http") else self.base_url + path
-        async with self._open().request(method, url, allow_redirects=False, **options) as response:
-            return Response(response.status, await response.read(), response.headers)
+        try:
+            async with self._open().request(method, url, allow_redirects=False, **options) as response:
+                return Response(response.status, await response.read(), response.headers)
+        except TimeoutError as exc:  # aiohttp's own timeout is the built-in one
+            raise RequestTimeout(f"{method} {path}: no answer within {self.timeout.total:.0f} s") from exc
 
     async def aclose(self) -> None:
         if self._session is not None:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import text, update
 from sqlmodel import Session, select
 
+from app import sqlite_writer
 from app.models import Assessment, AuditEntry, User, utcnow
 
 # Audited actions that change nothing an assessment shows.
@@ -50,6 +51,8 @@ def record(
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key, :chain)"),
                         {"key": _CHAIN_LOCK, "chain": zlib.crc32(chain.encode()) & 0x7FFF_FFFF})
+    else:  # SQLite: no other writer of this worker between reading the chain's head and appending
+        sqlite_writer.reserve(session.connection().connection.dbapi_connection)
     last = session.exec(select(AuditEntry.hash).where(AuditEntry.chain == chain)
                         .order_by(AuditEntry.id.desc()).limit(1)).first()
     entry = AuditEntry(
