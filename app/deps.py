@@ -58,12 +58,16 @@ def _load_user(request: Request, session: Session) -> User | None:
     return user
 
 
+def _loaded_user(request: Request) -> User | None | bool:
+    """The user this request has already loaded (None: nobody signed in), or False: not yet."""
+    return getattr(request.state, "user", False)
+
+
 async def get_optional_user(request: Request, session: SessionDep) -> User | None:
     # get_place loads the user in the same thread-pool hop as the place: under load every
     # hop is one more wait for the interpreter lock.
-    if hasattr(request.state, "user"):
-        return request.state.user
-    return await run_in_threadpool(_load_user, request, session)
+    user = _loaded_user(request)
+    return await run_in_threadpool(_load_user, request, session) if user is False else user
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
@@ -105,7 +109,9 @@ def get_place(
     regency_code: Annotated[str, Path(max_length=5)],
     year: Annotated[int, Path(ge=2000, le=2100)],
 ) -> Place:
-    user = request.state.user if hasattr(request.state, "user") else _load_user(request, session)
+    user = _loaded_user(request)
+    if user is False:
+        user = _load_user(request, session)
     if user is None:
         raise LoginRequired()
     return find_place(session, regency_code, year)

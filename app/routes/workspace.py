@@ -453,9 +453,12 @@ def answers_submit_all(
 # -- evidence ---------------------------------------------------------------------------
 
 
-def _answer_for_evidence(session, place, user, code: str) -> Answer:
-    """Evidence hangs on an answer; attaching to an unanswered question starts an empty one."""
-    answer = answer_service.answer_at(session, place.assessment.id, code)
+def _answer_for_evidence(session, place, user, code: str, known: Answer | None) -> Answer:
+    """Evidence hangs on an answer; attaching to an unanswered question starts an empty one.
+
+    `known`: the answer `open_question` found (answers are never deleted); when there was none,
+    look again, as someone may have started it since."""
+    answer = known or answer_service.answer_at(session, place.assessment.id, code)
     if answer is None:
         answer = Answer(assessment_id=place.assessment.id, question_code=code, updated_by=user.id)
         session.add(answer)
@@ -489,7 +492,7 @@ async def evidence_upload(
             text = refusal_message(refused.code, current_language.get(), limit_mb=limit, size_mb=f">{limit}")
             messages.append(f"{name}: {text}")
     return await run_in_threadpool(_attach_uploads, request, session, place, user, catalogue, scorer, code,
-                                   accepted, messages)
+                                   question.answer, accepted, messages)
 
 
 def _upload_refusal(place, user, question: QuestionAt, count: int) -> tuple[str, int] | None:
@@ -503,9 +506,9 @@ def _upload_refusal(place, user, question: QuestionAt, count: int) -> tuple[str,
     return None
 
 
-def _attach_uploads(request, session, place, user, catalogue, scorer, code: str, accepted, messages):
+def _attach_uploads(request, session, place, user, catalogue, scorer, code: str, known, accepted, messages):
     if accepted:  # an unanswered question gets its (empty) answer only once a file is really attached
-        answer = _answer_for_evidence(session, place, user, code)
+        answer = _answer_for_evidence(session, place, user, code, known)
         was_returned = answer.status == answer_service.AnswerStatus.RETURNED
         for stored, name in accepted:
             evidence_service.attach(session, place.assessment, answer, stored, name, user)
@@ -535,7 +538,7 @@ def evidence_reuse(
     if not may_edit(place, user, target.answer, target.reopened):
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("This answer is read-only: files cannot be added now.")], status=409)
-    answer = _answer_for_evidence(session, place, user, code)
+    answer = _answer_for_evidence(session, place, user, code, target.answer)
     was_returned = answer.status == answer_service.AnswerStatus.RETURNED
     evidence_service.reuse(session, place.assessment, answer, source, user)
     review_service.resubmit_after_change(session, place.assessment, answer, user)
