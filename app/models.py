@@ -203,6 +203,14 @@ class Reopening(SQLModel, table=True):
     note: str = Field(default="", max_length=4000)
     opened_by: int = Field(foreign_key="user.id")
     opened_at: datetime = Field(default_factory=utcnow)
+    # Set when the verifier decides on the answer again: the fix has been looked at, so the window
+    # ends before its deadline (the kab/kota must not change what was just approved).
+    closed_at: datetime | None = None
+
+    @classmethod
+    def open_at(cls, now: datetime):
+        """SQL: the reopenings whose window is open at `now`."""
+        return (cls.until > now) & (cls.closed_at.is_(None))  # type: ignore[union-attr]
 
 
 class Seen(SQLModel, table=True):

@@ -122,7 +122,7 @@ def is_reopened(session: Session, answer: Answer | None) -> Reopening | None:
     if answer is None:
         return None
     return session.exec(
-        select(Reopening).where(Reopening.answer_id == answer.id, Reopening.until > utcnow())
+        select(Reopening).where(Reopening.answer_id == answer.id, Reopening.open_at(utcnow()))
         .order_by(Reopening.until.desc())
     ).first()
 
@@ -142,7 +142,7 @@ def open_question(session: Session, place, user: User, catalogue, code: str) -> 
     ref = catalogue.questions.get(code)
     if ref is None:
         raise HTTPException(404)
-    reopened = exists().where(Reopening.answer_id == Answer.id, Reopening.until > utcnow())
+    reopened = exists().where(Reopening.answer_id == Answer.id, Reopening.open_at(utcnow()))
     assigned = exists().where(Assignment.assessment_id == place.assessment.id, Assignment.question_code == code,
                               Assignment.agency_id == user.agency_id)
     row = session.execute(
@@ -177,7 +177,7 @@ def workspace(
 ):
     agency = chosen_agency(session, place, user, agency_filter(opd))
     codes = question_codes_for(session, place, user, catalogue, agency)
-    answers = answer_service.answers_of(session, place.assessment.id, None if agency is None else codes)
+    answers = answer_service.answer_rows(session, place.assessment.id, None if agency is None else codes)
     evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
     progress = answer_service.progress(codes, answers, evidence)
     sheet = scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
@@ -233,7 +233,7 @@ def question_row(request: Request, engine, page: dict):
     return row
 
 
-def _notices(session: Session, place, codes: list[str], answers: dict[str, Answer]) -> dict:
+def _notices(session: Session, place, codes: list[str], answers: dict) -> dict:
     """What was returned to these questions and why, and what a verifier reopened (with its deadline)."""
     wanted = set(codes)
     returned = {a.id: a for c, a in answers.items() if c in wanted and a.status == answer_service.AnswerStatus.RETURNED}
@@ -246,7 +246,7 @@ def _notices(session: Session, place, codes: list[str], answers: dict[str, Answe
         (answer, reopening)
         for reopening, answer in session.exec(
             select(Reopening, Answer).join(Answer, Answer.id == Reopening.answer_id)
-            .where(Answer.assessment_id == place.assessment.id, Reopening.until > utcnow())
+            .where(Answer.assessment_id == place.assessment.id, Reopening.open_at(utcnow()))
         )
         if answer.question_code in wanted
     ]
@@ -384,7 +384,7 @@ def _counters(session, place, user, catalogue, scorer, opd: int | None = None) -
     chose, or the whole region), for out-of-band updates."""
     agency = chosen_agency(session, place, user, opd)
     codes = question_codes_for(session, place, user, catalogue, agency)
-    answers = answer_service.answers_of(session, place.assessment.id, None if agency is None else codes)
+    answers = answer_service.answer_rows(session, place.assessment.id, None if agency is None else codes)
     evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
     sheet = scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
     return {

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import func, update
+from sqlalchemy import Row, func, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
@@ -64,6 +65,18 @@ def answers_of(session: Session, assessment_id: int, codes: list[str] | None = N
     if codes is not None:
         query = query.where(Answer.question_code.in_(codes))
     return {a.question_code: a for a in session.exec(query)}
+
+
+def answer_rows(session: Session, assessment_id: int, codes: list[str] | None = None) -> dict[str, Row]:
+    """`answers_of` as read-only rows (same attribute names) for pages that only show answers.
+
+    A page of 274 answers spends most of its time building ORM objects (and feeding the cyclic
+    garbage collector); plain rows cost a fraction. They read what is committed or flushed.
+    """
+    query = sa_select(*Answer.__table__.columns).where(Answer.assessment_id == assessment_id)
+    if codes is not None:
+        query = query.where(Answer.question_code.in_(codes))
+    return {row.question_code: row for row in session.execute(query)}
 
 
 def scored_answers(answers: dict[str, Answer]) -> dict[str, ScoredAnswer]:

@@ -118,7 +118,7 @@ def load_state(session: Session, assessment: Assessment, user: User | None = Non
     now = utcnow()
     open_now = {}
     for answer_id, reopenings in state.all_reopenings.items():
-        still_open = [r for r in reopenings if r.until > now]
+        still_open = [r for r in reopenings if r.until > now and r.closed_at is None]
         if still_open:
             open_now[answer_id] = still_open[-1]
     seen = {}
@@ -278,6 +278,7 @@ def decide(
     event = ReviewEvent(answer_id=answer.id, stage=stage, action=action, reasons=reasons, note=note.strip(),
                         score=score if action == "approved" else None, user_id=user.id)
     session.add(event)
+    closed = _close_reopenings(session, answer, stage)
     before = answer.status
     if stage == DP3A:
         answer.status = AnswerStatus(action)
@@ -286,8 +287,20 @@ def decide(
     audit.record(session, user, f"review.{action}", "answer", answer.id, regency_code=assessment.regency_code,
                  before={"status": before, "stage": stage},
                  after={"status": action, "stage": stage, "reasons": reasons, "note": note.strip(),
-                        "score": str(score) if score is not None else None})
+                        "score": str(score) if score is not None else None,
+                        **({"reopening_closed": True} if closed else {})})
     return event
+
+
+def _close_reopenings(session: Session, answer: Answer, stage: str) -> bool:
+    """End the open windows of this stage on `answer`: the verifier has looked at the fix. Says whether any was."""
+    now = utcnow()
+    open_ones = session.exec(select(Reopening).where(
+        Reopening.answer_id == answer.id, Reopening.stage == stage, Reopening.open_at(now))).all()
+    for reopening in open_ones:
+        reopening.closed_at = now
+        session.add(reopening)
+    return bool(open_ones)
 
 
 def resubmit_after_change(session: Session, assessment: Assessment, answer: Answer, user: User) -> None:

@@ -185,6 +185,19 @@ def test_province_verifies_returns_reopens_and_the_kabkota_fixes_in_time(
     assert scores.by_stage["province"].total == expected
     assert answer.id
 
+    # The decision ends the window before its deadline: what was just approved stays as approved.
+    workspace = opd.get(f"{base}/isian")
+    assert "dibuka kembali oleh verifikator" not in workspace.text
+    db.expire_all()
+    version = db.get(Answer, answer.id).version
+    late = opd.post(f"{base}/isian/{codes[2]}", data={"version": str(version), "note": "ubah lagi"},
+                    headers={"X-CSRF-Token": opd_token, "HX-Request": "true"})
+    assert late.status_code == 409
+    closing = db.exec(select(AuditEntry).where(AuditEntry.action == "review.approved",
+                                               AuditEntry.entity_id == str(answer.id))).all()[-1]
+    assert closing.after["reopening_closed"] is True
+    assert "Dibuka kembali" not in province.get(f"{base}/verifikasi/{codes[2]}").text
+
 
 def test_province_of_another_region_and_before_submission_sees_nothing(make_client, world, auth):
     province = make_client()
@@ -233,3 +246,26 @@ def test_audit_verify_names_a_changed_row(world, db, scorer, catalogue, monkeypa
     broken = CliRunner().invoke(cli, ["audit", "verify"])
     assert broken.exit_code == 1
     assert f"#{victim.id}" in broken.output and "diubah" in broken.output
+
+
+def test_the_history_reads_in_the_users_words(make_client, world, auth, db, scorer, catalogue, app):
+    code = _dinkes_codes(catalogue, 1)[0]
+    _answer_as(db, world, scorer, catalogue, "opd_a", [code], files=True, app=app)
+    dp3a = make_client()
+    token = auth.login(dp3a, "dp3a_a")
+    base = world.base()
+    assert dp3a.post(f"{base}/verifikasi/{code}", data={
+        "action": "returned", "reasons": ["belum_ditandatangani"], "note": "SK belum ditandatangani",
+        "csrf_token": token}, follow_redirects=False).status_code == 303
+    history = dp3a.get(f"{base}/riwayat/{code}").text
+    for words in ("Jawaban disimpan", "Bukti dukung diunggah", "Dikirim untuk diverifikasi", "Dikembalikan",
+                  "Alasan", "SK belum ditandatangani"):
+        assert words in history, words
+    reason = next(r for r in catalogue.review_reasons if r.code == "belum_ditandatangani")
+    assert reason.name in history and "belum_ditandatangani" not in history
+    scale = catalogue.scales[catalogue.questions[code].question.scale]
+    best = best_answer(scorer, code)
+    if best.option is not None:
+        label = next(o.label for o in scale.options if o.code == best.option)
+        assert label in history
+    assert "review.returned" not in history and "answer.save" not in history
