@@ -54,6 +54,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+def N_(message: str) -> str:  # noqa: N802 (the name Babel's extractor looks for)
+    """Mark a message for the catalogue without translating it yet (tables built at import)."""
+    return message
+
+
 def pick(indonesian: str, english: str) -> str:
     """Choose between the two language versions the catalogue carries."""
     return english if current_language.get() == "en" and english else indonesian

@@ -2,17 +2,61 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy import and_, or_
 from sqlmodel import select
 
 from app import access
 from app.deps import CatalogueDep, CurrentUser, HistoryPlace, SessionDep
+from app.i18n import N_, pick
+from app.i18n import gettext as _
 from app.models import Answer, AuditEntry, Evidence, Role, User
 from app.routes.workspace import assigned_codes
-from app.templating import render
+from app.templating import local_time, render
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["history"])
+
+# What the audit log calls an action, in the words of the people who read the history.
+ACTIONS = {
+    "answer.save": N_("Answer saved"),
+    "answer.submit": N_("Submitted for review"),
+    "answer.resubmit": N_("Back in the review queue after a new upload"),
+    "evidence.upload": N_("Evidence uploaded"),
+    "evidence.reuse": N_("Evidence reused from another question"),
+    "evidence.remove": N_("Evidence removed"),
+    "evidence.download": N_("Sensitive evidence opened"),
+    "review.approved": N_("Approved"),
+    "review.returned": N_("Returned"),
+    "review.reopen": N_("Reopened for a short window"),
+    "carryover.accepted": N_("Carried over from the previous cycle"),
+    "carryover.rejected": N_("Carry-over declined"),
+}
+FIELDS = {
+    "option": N_("Answer"),
+    "value": N_("Value"),
+    "note": N_("Note"),
+    "not_applicable": N_("Not applicable"),
+    "version": N_("Version"),
+    "status": N_("Status"),
+    "stage": N_("Stage"),
+    "reasons": N_("Reasons"),
+    "score": N_("Score"),
+    "until": N_("Until"),
+    "file": N_("File"),
+    "sha256": "SHA-256",
+    "sensitive": N_("Sensitive"),
+    "size": N_("Size (bytes)"),
+    "question": N_("Question"),
+    "from": N_("Copied from file no."),
+    "reopening_closed": N_("Reopening window closed"),
+}
+WORDS = {  # statuses and stages as stored
+    "draft": N_("draft"), "submitted": N_("submitted"), "approved": N_("approved"), "returned": N_("returned"),
+    "self": N_("self-assessment"), "dp3a": "DP3A", "province": N_("province verification"),
+    "ministry": N_("ministry review"),
+}
 
 
 @router.get("/riwayat/{code}", name="question_history")
@@ -41,6 +85,43 @@ def question_history(
     # File names of sensitive questions can name child victims: hidden from whoever may not open them.
     mask_files = ref.question.sensitive and not access.may_open_sensitive(
         user, regency.code, regency.province_code, place.assessment.stage)
+    shown = Shown(catalogue.scales[ref.question.scale], {r.code: r for r in catalogue.review_reasons}, mask_files)
+    rows = [(entry, _(ACTIONS[entry.action]) if entry.action in ACTIONS else entry.action,
+             shown.fields(entry.before), shown.fields(entry.after)) for entry in entries]
     return render(request, "history/question.html",
-                  {"place": place, "ref": ref, "q": ref.question, "answer": answer, "entries": entries, "users": users,
-                   "mask_files": mask_files})
+                  {"place": place, "ref": ref, "q": ref.question, "answer": answer, "rows": rows, "users": users})
+
+
+class Shown:
+    """An audit entry's before/after values as the history page prints them: labels, option names, dates."""
+
+    def __init__(self, scale, reasons: dict, mask_files: bool) -> None:
+        self.options = {o.code: o for o in getattr(scale, "options", ())}
+        self.reasons = reasons
+        self.mask_files = mask_files
+
+    def fields(self, values: dict | None) -> list[tuple[str, str]]:
+        if not values:
+            return []
+        return [(_(FIELDS[key]) if key in FIELDS else key, self.value(key, value))
+                for key, value in values.items() if value not in (None, "", [])]
+
+    def value(self, key: str, value) -> str:
+        if self.mask_files and key in ("file", "sha256"):
+            return _("(hidden: sensitive)")
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        if key == "option" and value in self.options:
+            option = self.options[value]
+            return pick(option.label, option.label_en)
+        if key == "reasons" and isinstance(value, list):
+            return "; ".join(pick(self.reasons[r].name, self.reasons[r].name_en) if r in self.reasons else str(r)
+                             for r in value)
+        if key in ("status", "stage") and value in WORDS:
+            return _(WORDS[value])
+        if key == "until":
+            try:
+                return local_time(datetime.fromisoformat(value))
+            except (TypeError, ValueError):
+                return str(value)
+        return str(value)
