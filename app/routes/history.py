@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy import and_, or_
@@ -10,7 +11,7 @@ from sqlmodel import select
 
 from app import access
 from app.deps import CatalogueDep, CurrentUser, HistoryPlace, SessionDep
-from app.i18n import N_, pick
+from app.i18n import N_, decimal_mark, pick
 from app.i18n import gettext as _
 from app.models import Answer, AuditEntry, Evidence, Role, User
 from app.routes.workspace import assigned_codes
@@ -56,6 +57,7 @@ WORDS = {  # statuses and stages as stored
     "draft": N_("draft"), "submitted": N_("submitted"), "approved": N_("approved"), "returned": N_("returned"),
     "self": N_("self-assessment"), "dp3a": "DP3A", "province": N_("province verification"),
     "ministry": N_("ministry review"),
+    "accepted": N_("accepted"), "rejected": N_("declined"),
 }
 
 
@@ -117,6 +119,8 @@ class Shown:
         if key == "reasons" and isinstance(value, list):
             return "; ".join(pick(self.reasons[r].name, self.reasons[r].name_en) if r in self.reasons else str(r)
                              for r in value)
+        if key == "value":
+            return _number(value)
         if key in ("status", "stage") and value in WORDS:
             return _(WORDS[value])
         if key == "until":
@@ -125,3 +129,14 @@ class Shown:
             except (TypeError, ValueError):
                 return str(value)
         return str(value)
+
+
+def _number(value) -> str:
+    """A stored number as the user writes it: 12,5 in Indonesian (stored as "12.5000")."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    return format(number.normalize(), "f").replace(".", decimal_mark())

@@ -278,7 +278,9 @@ def decide(
     event = ReviewEvent(answer_id=answer.id, stage=stage, action=action, reasons=reasons, note=note.strip(),
                         score=score if action == "approved" else None, user_id=user.id)
     session.add(event)
-    closed = _close_reopenings(session, answer, stage)
+    # An approval ends any window still open on the answer: what was approved must stay as it was. A return
+    # leaves it open: the kab/kota still has until the deadline to fix what was returned.
+    closed = _close_reopenings(session, answer) if action == "approved" else False
     before = answer.status
     if stage == DP3A:
         answer.status = AnswerStatus(action)
@@ -292,11 +294,10 @@ def decide(
     return event
 
 
-def _close_reopenings(session: Session, answer: Answer, stage: str) -> bool:
-    """End the open windows of this stage on `answer`: the verifier has looked at the fix. Says whether any was."""
+def _close_reopenings(session: Session, answer: Answer) -> bool:
+    """End the open windows on `answer` (the verifier approved the fix). Says whether there was one."""
     now = utcnow()
-    open_ones = session.exec(select(Reopening).where(
-        Reopening.answer_id == answer.id, Reopening.stage == stage, Reopening.open_at(now))).all()
+    open_ones = session.exec(select(Reopening).where(Reopening.answer_id == answer.id, Reopening.open_at(now))).all()
     for reopening in open_ones:
         reopening.closed_at = now
         session.add(reopening)

@@ -47,3 +47,46 @@ def test_upgrade_from_the_first_schema_keeps_existing_rows(tmp_path):
         assert connection.execute(text("SELECT stage FROM assessment WHERE id = 1")).scalar() == "self"
         assert connection.execute(text("PRAGMA foreign_key_check")).fetchall() == []
     engine.dispose()
+
+
+def test_0006_closes_the_windows_an_approval_already_followed(tmp_path):
+    """Before 0006 an approval left the reopening open until its deadline; the upgrade closes those."""
+    from sqlalchemy import text
+
+    from app.db import make_engine
+    from app.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    upgrade(url, "0005")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO province (code, name) VALUES ('62', 'Kalimantan Tengah')",
+            "INSERT INTO regency (code, province_code, name) VALUES ('62.71', '62', 'Kota')",
+            "INSERT INTO cycle (id, year, instrument_code, instrument_version) VALUES (1, 2024, 'kla-2024', '2024.1')",
+            "INSERT INTO assessment (id, cycle_id, regency_code, window_open, stage, revision) "
+            "VALUES (1, 1, '62.71', 0, 'province', 1)",
+            "INSERT INTO user (id, username, full_name, password_hash, role, active, session_version, created_at) "
+            "VALUES (1, 'prov', 'Prov', 'x', 'PROVINCE', 1, 1, '2024-05-01 00:00:00')",
+        ):
+            connection.execute(text(statement))
+        for answer_id in (1, 2):
+            connection.execute(text(
+                "INSERT INTO answer (id, assessment_id, question_code, note, not_applicable, status, version, "
+                f"updated_at) VALUES ({answer_id}, 1, '1.{answer_id}', '', 0, 'APPROVED', 3, '2024-05-01 10:00:00')"))
+            connection.execute(text(
+                "INSERT INTO reopening (answer_id, stage, until, note, opened_by, opened_at) "
+                f"VALUES ({answer_id}, 'province', '2099-01-01 00:00:00.000000', '', 1, '2024-05-02 10:00:00.000000')"))
+        # Answer 1 was approved after its window opened; answer 2 only before.
+        connection.execute(text(
+            "INSERT INTO reviewevent (answer_id, stage, action, reasons, note, user_id, at) VALUES "
+            "(1, 'province', 'approved', '[]', '', 1, '2024-05-03 09:00:00.000000'), "
+            "(2, 'province', 'approved', '[]', '', 1, '2024-05-01 09:00:00.000000')"))
+    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        closed = dict(connection.execute(text("SELECT answer_id, closed_at FROM reopening")).all())
+    engine.dispose()
+    assert closed[1] is not None and str(closed[1]).startswith("2024-05-03 09:00")
+    assert closed[2] is None

@@ -177,6 +177,16 @@ def test_province_verifies_returns_reopens_and_the_kabkota_fixes_in_time(
     assert other.status_code == 409
     queue = province.get(f"{base}/verifikasi")
     assert codes[2] in queue.text and "berubah sejak diputuskan" in queue.text
+    # Returned again (still incomplete): the window stays open until its deadline.
+    assert province.post(f"{base}/verifikasi/{codes[2]}", data={
+        "action": "returned", "reasons": ["tidak_lengkap"], "note": "DPA belum lengkap", "csrf_token": province_token,
+    }, follow_redirects=False).status_code == 303
+    db.expire_all()
+    still_open = opd.post(f"{base}/isian/{codes[2]}",
+                          data={"version": str(db.get(Answer, answer.id).version), "note": "DPA lengkap terlampir",
+                                "option": answer.option or "", "value": "" if answer.value is None else str(answer.value)},
+                          headers={"X-CSRF-Token": opd_token, "HX-Request": "true"})
+    assert still_open.status_code == 200, still_open.text
     assert province.post(f"{base}/verifikasi/{codes[2]}", data={
         "action": "approved", "score": "0,5", "csrf_token": province_token}, follow_redirects=False).status_code == 303
     db.expire_all()
