@@ -1,6 +1,6 @@
 """DP3A review over HTTP at 20 concurrent users, fully answered kab/kota: dashboard and queue p95 <= 100 ms.
 
-    .venv/bin/python bench/http_review.py [--requests 400] [--clients 20] [--think-ms 0] [--workers 1]
+    .venv/bin/python bench/http_review.py [--requests 400] [--clients 20] [--think-ms 1000] [--workers 1]
                                           [--url http://127.0.0.1:8000] [--keep] [--max-seconds 300]
 
 Set-up (not measured): a fresh demo world in a temporary data folder (`kla
@@ -20,10 +20,11 @@ itself in as the DP3A of Kota Palangka Raya (many sessions of one account).
 Scenarios: GET the dashboard (/r/62.71/2024/dasbor) and GET the review queue
 with every answer (/r/62.71/2024/verifikasi?status=all). Per scenario: a few
 unmeasured warm-up requests per user, then --requests measured ones, each
-user sending one request at a time (closed loop; --think-ms: a pause between
-two requests). Prints requests, errors, throughput and p50/p95/p99/max latency
-in ms, with PASS/FAIL against the targets; exits 0 either way (a benchmark,
-not a test). The whole run is bounded (--max-seconds): past it the run aborts
+user sending one request at a time (closed loop), pausing about --think-ms
+between two (1 s by default, people at work; 0 is the saturation test, whose
+p95 is about 20 service times: see bench/http_opd.py). Prints requests, errors,
+throughput and p50/p95/p99/max latency in ms, with PASS/FAIL against the
+targets; exits 0 either way (a benchmark, not a test). The whole run is bounded (--max-seconds): past it the run aborts
 with a message and exit status 1.
 
 --url points at a server that is already running (loopback only; the set-up
@@ -256,8 +257,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400, help="measured requests per scenario (400)")
     parser.add_argument("--clients", type=int, default=20, help="concurrent simulated users (20)")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured requests per user and scenario (3)")
-    parser.add_argument("--think-ms", type=float, default=0.0,
-                        help="mean pause of a user between two measured requests, in ms (0: back to back)")
+    parser.add_argument("--think-ms", type=float, default=1000.0,
+                        help="mean pause of a user between two measured requests, in ms (1000: people at work; "
+                             "0: back to back, the saturation test)")
     parser.add_argument("--workers", type=int, default=1, help="kla serve --workers (1)")
     parser.add_argument("--url", help="an already running server (loopback only); skips the setup")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (data and server logs)")
