@@ -324,6 +324,16 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     snap("dp3a-queue-changed", row)
     row.get_by_role("link", name=code, exact=True).click()
     expect(dp3a.locator(".review-evidence")).to_contain_text(fixed_pdf.name)
+    # The PDF is shown in the page, not a broken-file icon: Chromium's viewer (an extension frame
+    # inside the preview) refuses to run in a sandboxed iframe.
+    preview = dp3a.locator("iframe.pdf-preview").last
+    preview.scroll_into_view_if_needed()
+    for _ in range(100):
+        if any(frame.url.startswith("chrome-extension://") for frame in dp3a.frames):
+            break
+        dp3a.wait_for_timeout(100)
+    assert any(frame.url.startswith("chrome-extension://") for frame in dp3a.frames), [f.url for f in dp3a.frames]
+    snap("dp3a-pdf-preview", preview)
     expect(dp3a.locator("#decision")).to_contain_text("dikembalikan")  # the last decision so far
     _decide(dp3a, "Setujui")
     expect(_flash(dp3a)).to_have_text(f"Disetujui: {code}")
