@@ -186,6 +186,16 @@ class Scorer:
             parts[self.indicator_part[slot]] += cents
         return ScoreSheet(points, indicators, parts, sum(parts.values()))
 
+    def max_of(self, codes) -> int:
+        """The most these questions can earn together, in cents: a capped indicator gives no more than
+        its maximum however many of its questions are listed (the instrument's 1000 for all of them)."""
+        per_indicator: dict[int, int] = {}
+        for code in codes:
+            q = self.questions[code]
+            per_indicator[q.indicator] = per_indicator.get(q.indicator, 0) + q.max_cents
+        return sum(min(cents, self.indicator_max[slot]) if self.indicator_capped[slot] else cents
+                   for slot, cents in per_indicator.items())
+
     # -- what is left ---------------------------------------------------------
 
     def headroom(self, sheet: ScoreSheet) -> dict[str, int]:

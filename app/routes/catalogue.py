@@ -2,13 +2,15 @@
 
 from fastapi import APIRouter, Request
 
+from app.deps import OptionalUser
 from app.templating import render
 
 router = APIRouter(prefix="/instrumen", tags=["catalogue"])
 
 
 @router.get("", name="catalogue")
-def catalogue_page(request: Request, part: str | None = None):
+def catalogue_page(request: Request, user: OptionalUser, part: str | None = None):
+    """Open to anyone; a signed-in user keeps the page header with their name and the way home."""
     catalogue = request.app.state.catalogue
     parts = catalogue.data.parts
     chosen = next((p for p in parts if p.code == part), None)
@@ -20,6 +22,7 @@ def catalogue_page(request: Request, part: str | None = None):
             "parts": parts,
             "shown": [chosen] if chosen else parts,
             "chosen": chosen,
+            "user": user,
         },
         block="part_list",
     )

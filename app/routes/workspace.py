@@ -201,7 +201,7 @@ def workspace(
         "evidence": evidence,
         "progress": progress,
         "sheet": sheet,
-        "max_points": sum(scorer.questions[c].max_cents for c in codes),
+        "max_points": scorer.max_of(codes),
         "catalogue": catalogue,
     }
     # The rows cost more to render than the rest of the page; they change only with the assessment,
@@ -391,7 +391,7 @@ def _counters(session, place, user, catalogue, scorer, opd: int | None = None) -
         "agency": agency,
         "progress": answer_service.progress(codes, answers, evidence),
         "sheet": sheet,
-        "max_points": sum(scorer.questions[c].max_cents for c in codes),
+        "max_points": scorer.max_of(codes),
         "oob": True,
     }
 

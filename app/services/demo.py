@@ -51,7 +51,7 @@ TARGETS = {
 BAND_MIDDLE = {"pratama": 560, "madya": 650}
 # Local names of the women's and children's agency differ in every region (KLA.md).
 LOCAL_DP3A = {"62.71": ("DPPKBPA3PM", "Dinas Pengendalian Penduduk, Keluarga Berencana, Pemberdayaan "
-                        "Perempuan dan Perlindungan Anak dan Pemberdayaan Masyarakat Kota Palangka Raya")}
+                        "Perempuan dan Perlindungan Anak dan Pemberdayaan Masyarakat Kota Palangkaraya")}
 FOCUS_AGENCIES = ("DINKES", "DISDIK", "DUKCAPIL", "DINSOS", "BAPPEDA", "KEMENAG", "POLRES")
 
 

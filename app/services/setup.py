@@ -34,11 +34,18 @@ def default_agencies(session: Session, regency: Regency, catalogue: Catalogue) -
             continue
         short = role.aliases[0] if role.aliases else role.code
         agency = Agency(regency_code=regency.code, role_code=role.code, short_name=short[:40],
-                        name=f"{role.name} {regency.name}"[:200])
+                        name=agency_name(role.name, regency.name))
         session.add(agency)
         created.append(agency)
     session.flush()
     return created
+
+
+def agency_name(role_name: str, regency_name: str) -> str:
+    """"Kantor Kementerian Agama Kabupaten/Kota" in Kota Palangkaraya is "... Kota Palangkaraya"."""
+    generic = " Kabupaten/Kota"
+    base = role_name[: -len(generic)] if role_name.endswith(generic) else role_name
+    return f"{base} {regency_name}"[:200]
 
 
 def open_assessment(session: Session, regency: Regency, cycle: Cycle, catalogue: Catalogue) -> Assessment:

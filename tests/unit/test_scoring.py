@@ -231,3 +231,14 @@ def test_answers_file_values_are_parsed_and_checked(scorer):
     assert answers[code_option].option == scale.options[-1].code
     assert answers[code_percent].value == Decimal("87.5")
     assert {p.code for p in problems} == {"unknown_question", "not_a_number"}
+
+
+def test_the_most_a_set_of_questions_can_earn_respects_capped_indicators(scorer):
+    everything = list(scorer.questions)
+    assert scorer.max_of(everything) == 100_000  # the instrument's 1000 points, not the questions' raw sum
+    assert sum(q.max_cents for q in scorer.questions.values()) > 100_000  # the caps do matter
+    capped = next(slot for slot, capped in enumerate(scorer.indicator_capped) if capped)
+    inside = [q.code for q in scorer.questions.values() if q.indicator == capped]
+    assert scorer.max_of(inside) == min(sum(scorer.questions[c].max_cents for c in inside), scorer.indicator_max[capped])
+    assert scorer.max_of(inside[:1]) == scorer.questions[inside[0]].max_cents
+    assert scorer.max_of([]) == 0

@@ -472,3 +472,11 @@ def test_anonymous_visitors_are_sent_to_the_login(client, app, world):
         if method == "GET":
             response = client.get(path, follow_redirects=False)
             assert response.status_code == 303 and response.headers["location"].startswith("/masuk"), path
+
+
+def test_default_agency_names_fill_the_catalogues_kabupaten_kota_with_the_region():
+    from app.services.setup import agency_name
+
+    assert agency_name("Kantor Kementerian Agama Kabupaten/Kota", "Kota Palangkaraya") == \
+        "Kantor Kementerian Agama Kota Palangkaraya"
+    assert agency_name("Dinas Kesehatan", "Kabupaten Kapuas") == "Dinas Kesehatan Kabupaten Kapuas"

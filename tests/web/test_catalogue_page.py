@@ -85,3 +85,10 @@ def test_broken_catalogue_stops_the_start(tmp_path):
 
     with pytest.raises(CatalogueError):
         create_app(Settings(data_dir=tmp_path, catalogue_file=broken))
+
+
+def test_a_signed_in_user_keeps_the_header(client, world, auth):
+    assert 'class="who"' not in client.get("/instrumen").text
+    auth.login(client, "opd_a")
+    page = client.get("/instrumen").text
+    assert 'class="who"' in page and ">Beranda</a>" in page
