@@ -39,7 +39,6 @@ FIELDS = {
     "value": N_("Value"),
     "note": N_("Note"),
     "not_applicable": N_("Not applicable"),
-    "version": N_("Version"),
     "status": N_("Status"),
     "stage": N_("Stage"),
     "reasons": N_("Reasons"),
@@ -49,10 +48,10 @@ FIELDS = {
     "sha256": "SHA-256",
     "sensitive": N_("Sensitive"),
     "size": N_("Size (bytes)"),
-    "question": N_("Question"),
     "from": N_("Copied from file no."),
     "reopening_closed": N_("Reopening window closed"),
 }
+HIDDEN = ("version", "question")  # in every answer snapshot, meaningless on the question's own page
 WORDS = {  # statuses and stages as stored
     "draft": N_("draft"), "submitted": N_("submitted"), "approved": N_("approved"), "returned": N_("returned"),
     "self": N_("self-assessment"), "dp3a": "DP3A", "province": N_("province verification"),
@@ -89,7 +88,7 @@ def question_history(
         user, regency.code, regency.province_code, place.assessment.stage)
     shown = Shown(catalogue.scales[ref.question.scale], {r.code: r for r in catalogue.review_reasons}, mask_files)
     rows = [(entry, _(ACTIONS[entry.action]) if entry.action in ACTIONS else entry.action,
-             shown.fields(entry.before), shown.fields(entry.after)) for entry in entries]
+             *shown.change(entry.before, entry.after)) for entry in entries]
     return render(request, "history/question.html",
                   {"place": place, "ref": ref, "q": ref.question, "answer": answer, "rows": rows, "users": users})
 
@@ -102,9 +101,21 @@ class Shown:
         self.reasons = reasons
         self.mask_files = mask_files
 
-    def fields(self, values: dict | None) -> list[tuple[str, str]]:
-        if not values:
-            return []
+    def change(self, before: dict | None, after: dict | None) -> tuple[list, list]:
+        """The fields that changed, before and after: a save lists its whole answer both times, and a
+        person reading the history wants what moved (the version counter and the page's own question
+        code say nothing to them)."""
+        before, after = dict(before or {}), dict(after or {})
+        for key in HIDDEN:
+            before.pop(key, None)
+            after.pop(key, None)
+        if before and after:
+            moved = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+            before = {k: v for k, v in before.items() if k in moved}
+            after = {k: v for k, v in after.items() if k in moved}
+        return self.fields(before), self.fields(after)
+
+    def fields(self, values: dict) -> list[tuple[str, str]]:
         return [(_(FIELDS[key]) if key in FIELDS else key, self.value(key, value))
                 for key, value in values.items() if value not in (None, "", [])]
 

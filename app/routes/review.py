@@ -166,6 +166,12 @@ def review_batch_approve(
 ):
     stage = _stage(user)
     codes = [str(c) for c in form.getlist("codes")][:400]
+    if not codes:
+        request.session["flash"] = _("Tick the answers to approve first: nothing was approved.")
+        return RedirectResponse(
+            str(request.url_for("review_queue", regency_code=place.regency.code, year=place.cycle.year)),
+            status_code=303,
+        )
     done, skipped = 0, 0
     for code in codes:
         answer = session.exec(select(Answer).where(Answer.assessment_id == place.assessment.id,

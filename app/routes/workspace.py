@@ -527,8 +527,12 @@ def evidence_reuse(
     catalogue: CatalogueDep, scorer: ScorerDep, code: str, form: FormDep,
 ):
     target = open_question(session, place, user, catalogue, code)
+    chosen = str(form.get("evidence_id", "")).strip()
+    if not chosen:
+        return _evidence_response(request, session, place, user, catalogue, scorer, code,
+                                  [_("Choose a file to attach first.")], status=422)
     try:
-        source = session.get(Evidence, int(str(form.get("evidence_id", ""))))
+        source = session.get(Evidence, int(chosen))
     except ValueError:
         source = None
     source_answer = session.get(Answer, source.answer_id) if source else None

@@ -113,6 +113,8 @@ def test_batch_approval(client, world, auth, db, scorer, catalogue):
     codes = _dinkes_codes(catalogue, 4)
     _answer_as(db, world, scorer, catalogue, "opd_a", codes)
     token = auth.login(client, "dp3a_a")
+    nothing = client.post(f"{world.base()}/verifikasi-massal", data={"csrf_token": token})
+    assert nothing.status_code == 200 and "Centang dulu jawaban" in nothing.text
     response = client.post(f"{world.base()}/verifikasi-massal", data={"codes": codes, "csrf_token": token})
     assert response.status_code == 200 and "4 jawaban disetujui" in response.text
     statuses = {a.status for a in db.exec(select(Answer))}

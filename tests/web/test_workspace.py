@@ -112,6 +112,10 @@ def test_upload_pdf_then_reuse_it_without_a_second_copy(client, world, auth, cat
     assert "1 berkas diunggah" in response.text
     evidence = db.exec(select(Evidence)).one()
     assert evidence.filename == "laporan gizi.pdf"
+    unchosen = client.post(f"{world.base()}/isian/{second}/bukti-pakai", data={"evidence_id": ""},
+                           headers=_headers(token))
+    assert unchosen.status_code == 422 and "Pilih dulu berkas" in unchosen.text
+    assert len(db.exec(select(Evidence)).all()) == 1
     reuse = client.post(f"{world.base()}/isian/{second}/bukti-pakai", data={"evidence_id": str(evidence.id)},
                         headers=_headers(token))
     assert reuse.status_code == 200, reuse.text
