@@ -35,6 +35,45 @@
       }
     }
   });
+
+  // Autosave waits a second after typing: until the save answers, say the text is not saved yet, and
+  // ask before the page is left (a closed tab or the Back button would otherwise lose it quietly).
+  var unsaved = {};  // form id -> time of the last edit not yet sent
+  document.addEventListener("input", function (event) {
+    var form = event.target.closest && event.target.closest("form.answer");
+    if (!form) return;
+    unsaved[form.id] = Date.now();
+    var state = document.querySelector(form.getAttribute("hx-target"));
+    if (state && form.dataset.unsaved) state.textContent = form.dataset.unsaved;
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.target;
+    if (form.matches && form.matches("form.answer")) form.dataset.sentAt = String(Date.now());
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form.answer") || !(form.id in unsaved)) return;
+    // Only a save that left with the latest edit clears it; a conflict or a refusal keeps it.
+    if (event.detail.xhr && event.detail.xhr.status === 200 && unsaved[form.id] <= Number(form.dataset.sentAt)) {
+      delete unsaved[form.id];
+    }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (Object.keys(unsaved).length) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  // A link to a question (the "needs your attention" list) opens it, not just scrolls to it.
+  function openLinkedQuestion() {
+    if (!location.hash) return;
+    var target = document.getElementById(location.hash.slice(1));
+    if (target && target.tagName === "DETAILS" && !target.open) target.open = true;
+  }
+  window.addEventListener("hashchange", openLinkedQuestion);
+  document.addEventListener("DOMContentLoaded", openLinkedQuestion);
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[href^='#']");
+    if (link && link.getAttribute("href") === location.hash) openLinkedQuestion();  // the same link again
+  });
 })();
 
 // A print button (no inline handlers: the Content-Security-Policy forbids them).

@@ -89,6 +89,11 @@ def test_opd_answers_uploads_and_submits(width, request, live_server, artifacts,
             card.locator("input[name=value]").fill(given)
 
         expect(card.locator(".save-state")).to_have_text(SAVED)
+        if question is chosen[0]:
+            # Typing says "not saved yet" until the autosave a second later has answered.
+            card.locator("textarea[name=note]").type("Data dari Dinkes")
+            expect(card.locator(".save-state")).to_have_text("Belum tersimpan…")
+            expect(card.locator(".save-state")).to_have_text(SAVED)
         expected_points = points_text(scorer, question.code, scored)
         expect(points).to_have_text(expected_points)
         assert expected_points != points_before, f"{question.code}: the chosen answer should earn points"

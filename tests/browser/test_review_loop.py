@@ -301,7 +301,10 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     expect(notice).to_contain_text(return_note)
     snap("opd-sees-return", notices)
     expect(opd.locator(f"#badge-{question.dom}")).to_have_text("dikembalikan")
-    card = open_card(opd, question)
+    # Its link opens the question, card and all (a jump to a closed row would leave the OPD searching).
+    notice.get_by_role("link", name=code, exact=True).click()
+    card = opd.locator(f"#card-{question.dom}")
+    expect(card).to_be_visible()
     expect(card.locator(".returned-note")).to_contain_text(reason.name)
     expect(card.locator(".returned-note")).to_contain_text(return_note)
     fixed_pdf = pdf(f"bukti-{question.dom}-ditandatangani.pdf", f"Bukti dukung {code} (ditandatangani)")
