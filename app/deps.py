@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from starlette.datastructures import FormData
 
 from app import access
+from app.i18n import gettext as _
 from app.models import Agency, Assessment, Cycle, Regency, Role, User
 from indicators import Catalogue
 from scoring import Scorer
@@ -143,7 +144,7 @@ async def get_admin_place(place: Annotated[Place, Depends(get_place)], user: Cur
 
 async def get_review_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
     if not access.may_review(user, place.regency.code, place.regency.province_code, place.assessment.stage):
-        raise HTTPException(403)
+        _refuse_review(place, user)
     return place
 
 
@@ -151,8 +152,18 @@ async def get_history_place(place: Annotated[Place, Depends(get_place)], user: C
     regency = place.regency
     if not (access.may_work_in(user, regency.code)
             or access.may_review(user, regency.code, regency.province_code, place.assessment.stage)):
-        raise HTTPException(403)
+        _refuse_review(place, user)
     return place
+
+
+def _refuse_review(place: Place, user: User):
+    """403; a verifier of the region learns why: the kab/kota has not handed its work over yet."""
+    regency = place.regency
+    if (user.role in (Role.PROVINCE, Role.ADMIN) and place.assessment.stage == "self"
+            and access.may_oversee(user, regency.code, regency.province_code)):
+        raise HTTPException(403, _("%(name)s has not submitted its self-assessment yet: its answers and scores "
+                                   "stay with the kab/kota until its DP3A submits them.") % {"name": regency.name})
+    raise HTTPException(403)
 
 
 WorkPlace = Annotated[Place, Depends(get_work_place)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -165,7 +166,12 @@ def _add_error_pages(app: FastAPI) -> None:
             405: _("This address does not accept that kind of request."),
             413: _("The file is too large."),
         }
-        message = exc.detail if isinstance(exc.detail, str) and exc.status_code not in messages else None
+        # A route's own explanation wins; Starlette's default detail is the bare HTTP phrase ("Forbidden").
+        try:
+            default = HTTPStatus(exc.status_code).phrase
+        except ValueError:
+            default = None
+        message = exc.detail if isinstance(exc.detail, str) and exc.detail != default else None
         return _error(request, exc.status_code, message or messages.get(exc.status_code, _("Something went wrong.")))
 
 

@@ -66,7 +66,7 @@ def test_dp3a_returns_agency_fixes_dp3a_approves_and_verified_score_rises(
     assert queue.status_code == 200
     for code in codes:
         assert f">{code}</a>" in queue.text
-    assert "baru" in queue.text  # unread
+    assert "belum dibuka" in queue.text  # unread
 
     detail = dp3a.get(f"{base}/verifikasi/{codes[0]}")
     assert detail.status_code == 200 and f"{codes[0]}.pdf" in detail.text
@@ -215,7 +215,8 @@ def test_province_of_another_region_and_before_submission_sees_nothing(make_clie
     province = make_client()
     auth.login(province, "province")
     assert province.get(f"{world.base()}/verifikasi").status_code == 403
-    assert province.get(f"{world.base()}/dasbor").status_code == 403
+    refused = province.get(f"{world.base()}/dasbor")
+    assert refused.status_code == 403 and "belum mengirim penilaian mandirinya" in refused.text
 
 
 def _count_queries(engine):

@@ -46,7 +46,8 @@ def test_the_agency_sees_a_count_and_the_reason_not_the_file(client, world, auth
     card = client.get(f"{world.base()}/isian/{code}", headers={"HX-Request": "true"})
     assert "visum-anak-budi" not in card.text
     assert "1 berkas tersimpan" in card.text and "hanya DP3A dan verifikator" in card.text
-    assert client.get(f"{world.base()}/bukti/{evidence.id}").status_code == 403
+    refused = client.get(f"{world.base()}/bukti/{evidence.id}")
+    assert refused.status_code == 403 and "hanya DP3A dan verifikator" in refused.text
     history = client.get(f"{world.base()}/riwayat/{code}")
     assert "visum-anak-budi" not in history.text
 
