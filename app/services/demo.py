@@ -4,7 +4,10 @@ Kota Palangka Raya, Pulang Pisau and Kotawaringin Barat stand as Madya,
 Kapuas, Katingan, Kotawaringin Timur and Sukamara as Pratama (the seven the
 demo names as awarded); the others are part-way. Kota Palangka Raya is the
 one to click through: agencies with accounts, answers in every state, small
-evidence files, one answer returned with a reason.
+evidence files, one answer returned with a reason. The six other awarded ones
+have handed their self-assessment to the province, which has decided on every
+answer of most of them and on part of the others, so the province has
+something to compare and drill into.
 """
 
 from __future__ import annotations
@@ -71,8 +74,8 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
     scorer = Scorer(catalogue)
     rng = random.Random(seed)
     _account(session, report, "admin.kemenpppa", "Admin Kementerian PPPA", Role.ADMIN, "Nasional")
-    _account(session, report, "prov.kalteng", "Verifikator Provinsi Kalimantan Tengah", Role.PROVINCE,
-             "Kalimantan Tengah", province_code=PROVINCE)
+    verifier = _account(session, report, "prov.kalteng", "Verifikator Provinsi Kalimantan Tengah", Role.PROVINCE,
+                        "Kalimantan Tengah", province_code=PROVINCE)
     regencies = session.exec(select(Regency).where(Regency.province_code == PROVINCE).order_by(Regency.code)).all()
     for regency in regencies:
         default_agencies(session, regency, catalogue)
@@ -89,6 +92,8 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
                          regency.name, regency_code=regency.code, agency_id=agencies[role].id)
         if fresh:
             _answer_region(session, catalogue, scorer, store, assessment, regency.code, dp3a, rng)
+            if regency.code in TARGETS and regency.code != FOCUS:
+                _hand_to_province(session, catalogue, assessment, dp3a, verifier, rng)
         session.commit()
         answers = {
             a.question_code: a for a in session.exec(select(Answer).where(Answer.assessment_id == assessment.id))
@@ -204,6 +209,30 @@ def _answer_region(session, catalogue, scorer, store, assessment, regency_code, 
                                     note="Lampirkan dokumen tahun berjalan yang sudah ditandatangani."))
     audit.record(session, dp3a, "demo.answers", "assessment", assessment.id, regency_code=regency_code,
                  after={"answers": len(chosen)})
+
+
+def _hand_to_province(session, catalogue, assessment, dp3a, verifier, rng) -> None:
+    """Submitted to the province, which decided on every answer of some regions and a few of the others."""
+    assessment.stage = "province"
+    assessment.submitted_at = utcnow()
+    assessment.submitted_by = dp3a.id
+    assessment.window_open = False
+    session.add(assessment)
+    audit.record(session, dp3a, "assessment.submit", "assessment", assessment.id,
+                 regency_code=assessment.regency_code, before={"stage": "self"}, after={"stage": "province"})
+    answers = session.exec(select(Answer).where(Answer.assessment_id == assessment.id)
+                           .order_by(Answer.question_code)).all()
+    share = 1.0 if rng.random() < 0.67 else 0.6
+    reasons = [r.code for r in catalogue.review_reasons]
+    for answer in answers:
+        if rng.random() >= share:
+            continue
+        if rng.random() < 0.1:
+            session.add(ReviewEvent(answer_id=answer.id, stage="province", action="returned", user_id=verifier.id,
+                                    reasons=[rng.choice(reasons)],
+                                    note="Bukti dukung tidak sesuai dengan tahun penilaian."))
+        else:
+            session.add(ReviewEvent(answer_id=answer.id, stage="province", action="approved", user_id=verifier.id))
 
 
 def _demo_status(index: int, focus: bool, rng: random.Random) -> AnswerStatus:
