@@ -476,7 +476,7 @@ def start_kla_serve(workdir: Path, env: dict, budget: Budget, started: list[Serv
     command = kla_command() + ["serve", "--port", str(port), "--workers", str(workers)]
     server = start_server("kla serve", command, port, workdir / log_name, cwd=cwd, env=env)
     started.append(server)
-    wait_ready(server, "/health", budget, limit=60.0)
+    wait_ready(server, "/ready", budget, limit=60.0)  # ready: database checked and the scores cached
     return server
 
 

@@ -23,9 +23,11 @@ event for every answer and a DP3A approval for every approved one (about
 Then `kla serve` starts (1 worker; --workers passes through) on a free
 loopback port, next to a bare FastAPI app under the same uvicorn settings as
 the floor to compare with. The app keeps the scores of each region per worker
-(app/services/overview.py), so the first request after a start computes
-them: the first province request (its 14 regions) is timed on a fresh server,
-which is then restarted for the first national request (all 514 regions).
+(app/services/overview.py); each worker computes them as it starts and
+answers /ready with 503 until it has (app/main.py). The first province request
+(its 14 regions) is timed on a fresh server once /ready says 200, which is then
+restarted for the first national request (all 514 regions): the first page a
+user opens after a start, whose templates and row fragments are still cold.
 After that, warm: the province dashboard (/provinsi/62/YEAR) as prov.kalteng
 with --clients users, and the national view (/nasional/YEAR) as
 admin.kemenpppa one request at a time, with --low-clients and with --clients
@@ -374,7 +376,8 @@ def main() -> None:
     print(f"time:    measuring {measure_took:.1f} s, whole run {time.monotonic() - run_start:.1f} s")
     print()
     fresh = "each on a freshly started server" if not args.url else "in this order, on the server given by --url"
-    print(f"first request (cold: the worker computes and caches the scores; {fresh}; no target):")
+    print(f"first request after the server is ready (scores computed at start, pages not yet rendered; "
+          f"{fresh}; no target):")
     print(f"  province GET /provinsi/{PROVINCE_CODE}/{args.year}: {cold['province'][0]:8.1f} ms, "
           f"{cold['province'][1] / 1024:.1f} KiB")
     print(f"  national GET /nasional/{args.year}:   {cold['national'][0]:8.1f} ms, "

@@ -135,7 +135,7 @@ def start_app(workdir: Path, budget: Budget, started: list[Server]) -> Server:
     server = start_server("kla serve", kla_command() + ["serve", "--port", str(port)], port,
                           workdir / "kla-server.log", cwd=ROOT, env=env)
     started.append(server)  # stopped by the caller, even if it never answers
-    waited = wait_ready(server, "/health", budget)
+    waited = wait_ready(server, "/ready", budget)
     print(f"setup: kla serve ready on {server.url} after {waited:.1f} s", flush=True)
     return server
 

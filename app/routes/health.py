@@ -1,4 +1,5 @@
-"""Liveness (/health: the process answers) and readiness (/ready: database, schema, evidence store)."""
+"""Liveness (/health: the process answers) and readiness (/ready: database, schema, evidence store,
+the worker's score cache)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def health(request: Request) -> dict:
 
 @router.get("/ready", name="ready")
 def ready(request: Request):
-    """Ready to serve: the database answers at the newest schema and the evidence store is writable."""
+    """Ready to serve: the database answers at the newest schema, the evidence store is writable and
+    (in a worker started from app.main) the scores are cached."""
     settings = request.app.state.settings
     checks: dict[str, str] = {}
     try:
@@ -41,6 +43,9 @@ def ready(request: Request):
         checks["evidence"] = "ok" if os.access(store, os.W_OK) else "not writable"
     except OSError as exc:
         checks["evidence"] = f"unavailable: {exc.strerror}"
+    warmed = getattr(request.app.state, "warmed", None)  # set by app.main once the scores are cached
+    if warmed is not None:
+        checks["scores"] = "ok" if warmed.is_set() else "warming up"
     healthy = all(value == "ok" for value in checks.values())
     return JSONResponse({"status": "ok" if healthy else "not ready", "checks": checks},
                         status_code=200 if healthy else 503)

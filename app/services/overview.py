@@ -191,3 +191,14 @@ def category_counts(rows: list[RegionRow], catalogue: Catalogue, stage: str) -> 
 
 def clear_cache() -> None:
     _scores.clear()
+
+
+def warm_up(engine, scorer: Scorer) -> int:
+    """Score every assessment of every cycle into this worker's cache; returns how many.
+
+    Run once when a worker starts (app.main), before it reports ready: otherwise the first
+    national view after a start reads and scores all 514 kab/kota while its user waits."""
+    with Session(engine) as session:
+        years = session.exec(select(Cycle.year).where(Cycle.id.in_(select(Assessment.cycle_id)))).all()
+        return sum(sum(1 for row in region_rows(session, scorer, year) if row.scores is not None)
+                   for year in sorted(set(years)))

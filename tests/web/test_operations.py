@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from click.testing import CliRunner
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from app.cli import main as cli
 from app.models import Answer, User
@@ -18,6 +18,28 @@ def test_ready_when_database_schema_and_store_are_fine(client):
     response = client.get("/ready")
     assert response.status_code == 200, response.json()
     assert response.json()["checks"] == {"database": "ok", "schema": "ok", "evidence": "ok"}
+
+
+def test_a_worker_is_not_ready_until_its_scores_are_warm(client, app, world, db, scorer, monkeypatch):
+    import threading
+
+    from app.services import overview
+
+    monkeypatch.setattr(app.state, "warmed", threading.Event(), raising=False)
+    waiting = client.get("/ready")
+    assert waiting.status_code == 503 and waiting.json()["checks"]["scores"] == "warming up"
+    overview.clear_cache()
+    assert overview.warm_up(app.state.engine, scorer) == len(world.assessments)
+    app.state.warmed.set()
+    assert client.get("/ready").status_code == 200
+
+    def no_scoring(*_args, **_kwargs):
+        raise AssertionError("scored again although warmed up")
+
+    monkeypatch.setattr(overview, "_compute", no_scoring)
+    with Session(app.state.engine) as session:  # the cache is the app engine's
+        rows = overview.region_rows(session, scorer, world.year)
+    assert sum(1 for row in rows if row.scores is not None) == len(world.assessments)
 
 
 def test_evidence_verify_finds_missing_and_altered_files(world, db, scorer, catalogue, app, monkeypatch, migrated):
