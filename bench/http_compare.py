@@ -2,7 +2,7 @@
 (20 users), national view p95 <= 500 ms; the first (cold) request of each reported apart.
 
     .venv/bin/python bench/http_compare.py [--requests 400] [--national-requests 100] [--single-requests 20]
-                                           [--clients 20] [--low-clients 5] [--think-ms 0] [--workers 1]
+                                           [--clients 20] [--low-clients 5] [--think-ms 1000] [--workers 1]
                                            [--decided-share 0.5] [--history]
                                            [--url http://127.0.0.1:8000] [--keep] [--max-seconds 300]
 
@@ -32,7 +32,8 @@ After that, warm: the province dashboard (/provinsi/62/YEAR) as prov.kalteng
 with --clients users, and the national view (/nasional/YEAR) as
 admin.kemenpppa one request at a time, with --low-clients and with --clients
 users. Each user is an aiohttp client with its own cookie jar that logs
-itself in; closed loop (--think-ms: a pause between two requests), a few
+itself in; closed loop (--think-ms: a pause between two requests, 1 s by
+default as people work; 0 is the saturation test, see bench/http_opd.py), a few
 unmeasured warm-up requests per user first. Prints requests, errors,
 throughput and p50/p95/p99/max in ms with PASS/FAIL against the targets; exits
 0 either way (a benchmark, not a test). The whole run is bounded
@@ -300,8 +301,9 @@ def main() -> None:
     parser.add_argument("--low-clients", type=int, default=5, help="the lower concurrency for the national view (5)")
     parser.add_argument("--warmup", type=int, default=3, help="unmeasured requests per user, province and bare (3)")
     parser.add_argument("--national-warmup", type=int, default=1, help="unmeasured national requests per user (1)")
-    parser.add_argument("--think-ms", type=float, default=0.0,
-                        help="mean pause of a user between two measured requests, in ms (0: back to back)")
+    parser.add_argument("--think-ms", type=float, default=1000.0,
+                        help="mean pause of a user between two measured requests, in ms (1000: people at work; "
+                             "0: back to back, the saturation test)")
     parser.add_argument("--workers", type=int, default=1, help="kla serve --workers (1)")
     parser.add_argument("--decided-share", type=float, default=0.5,
                         help="share of the regions the province has decided every answer of (0.5)")
