@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
@@ -156,7 +156,7 @@ async def get_history_place(place: Annotated[Place, Depends(get_place)], user: C
     return place
 
 
-def _refuse_review(place: Place, user: User):
+def _refuse_review(place: Place, user: User) -> NoReturn:
     """403; a verifier of the region learns why: the kab/kota has not handed its work over yet."""
     regency = place.regency
     if (user.role in (Role.PROVINCE, Role.ADMIN) and place.assessment.stage == "self"

@@ -203,8 +203,8 @@ class Reopening(SQLModel, table=True):
     note: str = Field(default="", max_length=4000)
     opened_by: int = Field(foreign_key="user.id")
     opened_at: datetime = Field(default_factory=utcnow)
-    # Set when the verifier decides on the answer again: the fix has been looked at, so the window
-    # ends before its deadline (the kab/kota must not change what was just approved).
+    # Set when a verifier approves the answer before the deadline: the kab/kota must not change what
+    # was just approved (a return leaves the window open until its deadline).
     closed_at: datetime | None = None
 
     @classmethod

@@ -10,7 +10,7 @@ router = APIRouter(prefix="/instrumen", tags=["catalogue"])
 
 @router.get("", name="catalogue")
 def catalogue_page(request: Request, user: OptionalUser, part: str | None = None):
-    """Open to anyone; a signed-in user keeps the page header with their name and the way home."""
+    """Open to anyone; `user` is loaded so that a signed-in user keeps the page header (name, way home)."""
     catalogue = request.app.state.catalogue
     parts = catalogue.data.parts
     chosen = next((p for p in parts if p.code == part), None)
@@ -22,7 +22,6 @@ def catalogue_page(request: Request, user: OptionalUser, part: str | None = None
             "parts": parts,
             "shown": [chosen] if chosen else parts,
             "chosen": chosen,
-            "user": user,
         },
         block="part_list",
     )

@@ -34,6 +34,7 @@ from app.models import (
 )
 from app.passwords import hash_password
 from app.services import audit
+from app.services import review as review_service
 from app.services.evidence import register
 from app.services.regions import load_regions
 from app.services.setup import default_agencies, ensure_cycle, open_assessment
@@ -213,13 +214,9 @@ def _answer_region(session, catalogue, scorer, store, assessment, regency_code, 
 
 def _hand_to_province(session, catalogue, assessment, dp3a, verifier, rng) -> None:
     """Submitted to the province, which decided on every answer of some regions and a few of the others."""
-    assessment.stage = "province"
-    assessment.submitted_at = utcnow()
-    assessment.submitted_by = dp3a.id
-    assessment.window_open = False
-    session.add(assessment)
-    audit.record(session, dp3a, "assessment.submit", "assessment", assessment.id,
-                 regency_code=assessment.regency_code, before={"stage": "self"}, after={"stage": "province"})
+    session.flush()
+    state = review_service.load_state(session, assessment)
+    review_service.submit_assessment(session, assessment, review_service.check_submission(state, catalogue), dp3a)
     answers = session.exec(select(Answer).where(Answer.assessment_id == assessment.id)
                            .order_by(Answer.question_code)).all()
     share = 1.0 if rng.random() < 0.67 else 0.6

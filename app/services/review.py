@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Row, func
+from sqlalchemy import Row, func, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -33,7 +33,7 @@ from app.models import (
     utcnow,
 )
 from app.services import audit
-from app.services.answers import is_answered, scored_answers
+from app.services.answers import answer_rows, is_answered, scored_answers
 from indicators import Catalogue
 from scoring import ReviewStatus, Scorer, Verdict
 
@@ -138,8 +138,7 @@ def _read_state(session: Session, assessment_id: int) -> ReviewState:
             .where(Answer.assessment_id == assessment_id).order_by(model.id)
         ).all()
 
-    answers = {a.question_code: a for a in session.execute(
-        sa_select(*Answer.__table__.columns).where(Answer.assessment_id == assessment_id)).all()}
+    answers = answer_rows(session, assessment_id)
     events: dict[int, list[Row]] = defaultdict(list)
     for event in rows(ReviewEvent):
         events[event.answer_id].append(event)
@@ -297,11 +296,9 @@ def decide(
 def _close_reopenings(session: Session, answer: Answer) -> bool:
     """End the open windows on `answer` (the verifier approved the fix). Says whether there was one."""
     now = utcnow()
-    open_ones = session.exec(select(Reopening).where(Reopening.answer_id == answer.id, Reopening.open_at(now))).all()
-    for reopening in open_ones:
-        reopening.closed_at = now
-        session.add(reopening)
-    return bool(open_ones)
+    closed = session.execute(update(Reopening).where(Reopening.answer_id == answer.id, Reopening.open_at(now))
+                             .values(closed_at=now).execution_options(synchronize_session=False))
+    return closed.rowcount > 0
 
 
 def resubmit_after_change(session: Session, assessment: Assessment, answer: Answer, user: User) -> None:
