@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine, Result, make_url
 from sqlmodel import Session, create_engine
 
 from app.sqlite_writer import WAIT_SECONDS, OneWriterConnection
@@ -39,3 +39,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def session_scope(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def read_rows(session: Session, statement, params: dict | None = None) -> Result:
+    """A read for display, on the session's connection but outside the ORM: its rows cost less to
+    build and, unlike the ORM's, do not keep the session and everything it loaded alive while a
+    cache holds them. Like any read on the connection, it sees what is committed or flushed."""
+    return session.connection().execute(statement, params or {})

@@ -14,7 +14,7 @@ from datetime import UTC
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from markupsafe import Markup
-from sqlalchemy import exists
+from sqlalchemy import bindparam, exists
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
@@ -136,19 +136,23 @@ class QuestionAt:
     reopened: bool  # a verifier reopened it and the deadline has not passed
 
 
+# Every save starts with this read: built once (see open_question).
+_QUESTION_AT = sa_select(
+    Answer,
+    exists().where(Reopening.answer_id == Answer.id, Reopening.open_at(bindparam("now"))),
+    exists().where(Assignment.assessment_id == bindparam("assessment_id"),
+                   Assignment.question_code == bindparam("code"), Assignment.agency_id == bindparam("agency_id")),
+).where(Answer.assessment_id == bindparam("assessment_id"), Answer.question_code == bindparam("code"))
+
+
 def open_question(session: Session, place, user: User, catalogue, code: str) -> QuestionAt:
     """`check_question`, the stored answer and whether it is reopened, in one query (an agency's
     first answer to a question needs a second): every save starts here."""
     ref = catalogue.questions.get(code)
     if ref is None:
         raise HTTPException(404)
-    reopened = exists().where(Reopening.answer_id == Answer.id, Reopening.open_at(utcnow()))
-    assigned = exists().where(Assignment.assessment_id == place.assessment.id, Assignment.question_code == code,
-                              Assignment.agency_id == user.agency_id)
-    row = session.execute(
-        sa_select(Answer, reopened, assigned)
-        .where(Answer.assessment_id == place.assessment.id, Answer.question_code == code)
-    ).first()
+    row = session.execute(_QUESTION_AT, {"now": utcnow(), "assessment_id": place.assessment.id, "code": code,
+                                         "agency_id": user.agency_id}).first()
     answer, is_reopened_now, is_assigned = row if row is not None else (None, False, None)
     if user.role == Role.OPD:
         if is_assigned is None:

@@ -5,18 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Row, func, update
+from sqlalchemy import Row, bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
+from app.db import read_rows
 from app.models import Answer, AnswerStatus, Assessment, Evidence, ReviewEvent, User, utcnow
 from app.services import audit
 from scoring import Answer as ScoredAnswer
 from scoring import AnswerError, AnswerProblem, Scorer
 
 EDITABLE = (AnswerStatus.DRAFT, AnswerStatus.RETURNED)
+
+_answers = Answer.__table__
+# An agency's save, the busiest statement of a cycle: built once, on the table (the ORM's bulk
+# update would also look for the row among the session's objects).
+_SAVE = (update(_answers)
+         .where(_answers.c.id == bindparam("answer_id"), _answers.c.version == bindparam("expected"))
+         .values({name: bindparam("new_" + name) for name in ("option", "value", "note", "not_applicable",
+                                                              "version", "updated_by", "updated_at")}))
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,7 @@ def answer_rows(session: Session, assessment_id: int, codes: list[str] | None = 
     query = sa_select(*Answer.__table__.columns).where(Answer.assessment_id == assessment_id)
     if codes is not None:
         query = query.where(Answer.question_code.in_(codes))
-    return {row.question_code: row for row in session.execute(query)}
+    return {row.question_code: row for row in read_rows(session, query)}
 
 
 def scored_answers(answers: dict[str, Answer]) -> dict[str, ScoredAnswer]:
@@ -130,11 +139,8 @@ def save_answer(
         "updated_by": user.id,
         "updated_at": utcnow(),
     }
-    result = session.execute(
-        update(Answer)
-        .where(Answer.id == current.id, Answer.version == expected_version)
-        .values(**changes)
-    )
+    result = session.execute(_SAVE, {"answer_id": current.id, "expected": expected_version,
+                                     **{"new_" + name: value for name, value in changes.items()}})
     if result.rowcount != 1:  # someone saved between our read and our write
         session.rollback()
         fresh = session.get(Answer, current.id)

@@ -13,7 +13,8 @@ import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import text, update
+from sqlalchemy import bindparam, insert, text, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from app import sqlite_writer
@@ -27,6 +28,17 @@ UNCHANGING = frozenset({"user.login", "user.password", "user.create", "user.pass
 # two workers never fork it, while appends to other chains go ahead.
 _CHAIN_LOCK = 7_254_001
 
+# Every audited change runs these: built once, as Core statements on the tables. Building the
+# expressions and going through the ORM's unit of work cost more CPU than the round trips.
+_entries = AuditEntry.__table__
+_assessments = Assessment.__table__
+_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:key, :chain)")
+_CHAIN_HEAD = (sa_select(_entries.c.hash).where(_entries.c.chain == bindparam("chain"))
+               .order_by(_entries.c.id.desc()).limit(1))
+_APPEND = insert(_entries)
+_BUMP = (update(_assessments).where(_assessments.c.regency_code == bindparam("regency"))
+         .values(revision=_assessments.c.revision + 1))
+
 
 def record(
     session: Session,
@@ -38,8 +50,8 @@ def record(
     regency_code: str | None = None,
     before: dict | None = None,
     after: dict | None = None,
-) -> AuditEntry:
-    """Add an entry to the session's transaction (the caller commits with its change).
+) -> None:
+    """Append an entry in the session's transaction (the caller commits with its change).
 
     Also bumps the revision of the kab/kota's assessments, so that caches keyed by it
     see the change. The bump comes before the chain lock: a transaction holding the
@@ -49,12 +61,10 @@ def record(
         bump_revision(session, regency_code)
     chain = regency_code or ""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key, :chain)"),
-                        {"key": _CHAIN_LOCK, "chain": zlib.crc32(chain.encode()) & 0x7FFF_FFFF})
+        session.execute(_LOCK_CHAIN, {"key": _CHAIN_LOCK, "chain": zlib.crc32(chain.encode()) & 0x7FFF_FFFF})
     else:  # SQLite: no other writer of this worker between reading the chain's head and appending
         sqlite_writer.reserve(session.connection().connection.dbapi_connection)
-    last = session.exec(select(AuditEntry.hash).where(AuditEntry.chain == chain)
-                        .order_by(AuditEntry.id.desc()).limit(1)).first()
+    last = session.execute(_CHAIN_HEAD, {"chain": chain}).scalar()
     entry = AuditEntry(
         chain=chain,
         at=utcnow(),
@@ -68,15 +78,14 @@ def record(
         prev_hash=last or "",
     )
     entry.hash = entry_hash(entry)
-    session.add(entry)
-    return entry
+    session.execute(_APPEND, {column: getattr(entry, column) for column in _COLUMNS})
+
+
+_COLUMNS = [c.name for c in _entries.columns if c.name != "id"]
 
 
 def bump_revision(session: Session, regency_code: str) -> None:
-    session.execute(
-        update(Assessment).where(Assessment.regency_code == regency_code)
-        .values(revision=Assessment.revision + 1).execution_options(synchronize_session=False)
-    )
+    session.execute(_BUMP, {"regency": regency_code})
     # Objects already loaded would keep the old number: read it again when next asked.
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Assessment) and obj.regency_code == regency_code:

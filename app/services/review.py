@@ -18,6 +18,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from app.cache import RevisionCache
+from app.db import read_rows
 from app.models import (
     Agency,
     Answer,
@@ -133,10 +134,8 @@ def load_state(session: Session, assessment: Assessment, user: User | None = Non
 def _read_state(session: Session, assessment_id: int) -> ReviewState:
     def rows(model):
         """Every row of `model` on this assessment's answers, oldest first."""
-        return session.execute(
-            sa_select(*model.__table__.columns).join(Answer, Answer.id == model.answer_id)
-            .where(Answer.assessment_id == assessment_id).order_by(model.id)
-        ).all()
+        return read_rows(session, sa_select(*model.__table__.columns).join(Answer, Answer.id == model.answer_id)
+                         .where(Answer.assessment_id == assessment_id).order_by(model.id)).all()
 
     answers = answer_rows(session, assessment_id)
     events: dict[int, list[Row]] = defaultdict(list)
@@ -149,15 +148,12 @@ def _read_state(session: Session, assessment_id: int) -> ReviewState:
     for reopening in rows(Reopening):
         reopenings[reopening.answer_id].append(reopening)
     # Two narrow reads instead of a join: a few hundred assignments would repeat each agency's columns.
-    agencies = {row[0]: AgencyRow(*row) for row in session.execute(
-        sa_select(*Agency.__table__.columns).where(
-            Agency.id.in_(sa_select(Assignment.agency_id).where(Assignment.assessment_id == assessment_id)))
-    ).all()}
+    agencies = {row[0]: AgencyRow(*row) for row in read_rows(session, sa_select(*Agency.__table__.columns).where(
+        Agency.id.in_(sa_select(Assignment.agency_id).where(Assignment.assessment_id == assessment_id))))}
     agencies_by_question: dict[str, list[Row]] = defaultdict(list)
-    for question_code, agency_id in session.execute(
-        sa_select(Assignment.question_code, Assignment.agency_id)
-        .where(Assignment.assessment_id == assessment_id).order_by(Assignment.id)
-    ).all():
+    for question_code, agency_id in read_rows(session, sa_select(Assignment.question_code, Assignment.agency_id)
+                                              .where(Assignment.assessment_id == assessment_id)
+                                              .order_by(Assignment.id)):
         agencies_by_question[question_code].append(agencies[agency_id])
     return ReviewState(answers, dict(events), dict(evidence), dict(agencies_by_question), dict(reopenings))
 
