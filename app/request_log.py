@@ -1,4 +1,4 @@
-"""One JSON line per request (method, path, status, duration, client), for log shippers.
+"""One JSON line per request (time, method, path, status, duration, client, worker), for log shippers.
 
 The user id is added when the session names one, so a support question
 ("my save failed at 10:42") can be traced without logging any content.
@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
+from datetime import UTC, datetime
 
 logger = logging.getLogger("kla.requests")
 
@@ -35,12 +37,14 @@ class RequestLog:
             session = scope.get("session") or {}
             client = scope.get("client")
             logger.info(json.dumps({
+                "at": datetime.now(UTC).isoformat(timespec="milliseconds"),  # when the answer was sent
                 "method": scope["method"],
                 "path": scope["path"],
                 "status": status["code"],
                 "ms": round((time.perf_counter() - start) * 1000, 1),
                 "user": session.get("uid"),
                 "client": client[0] if client else None,
+                "pid": os.getpid(),  # which worker: with several, a slow request is read beside its neighbours
             }, separators=(",", ":")))
 
 

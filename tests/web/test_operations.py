@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
 from sqlmodel import Session, select
@@ -74,3 +76,5 @@ def test_requests_are_logged_as_json_lines(client, world, auth, caplog):
     lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "kla.requests"]
     line = next(item for item in lines if item["path"] == "/akun/sandi")
     assert line["method"] == "GET" and line["status"] == 200 and line["user"] is not None and line["ms"] >= 0
+    assert abs(datetime.fromisoformat(line["at"]) - datetime.now(UTC)) < timedelta(minutes=1)
+    assert line["pid"] == os.getpid()
