@@ -4,10 +4,11 @@ import gc
 import logging
 import threading
 
-from app.factory import create_app
+from app.factory import create_app, prepare_worker
 from app.services import overview
 
 app = create_app()
+prepare_worker(app)  # templates compiled, route table built: not inside the first requests
 
 # Everything loaded at start-up (the instrument, templates, modules) lives as long as the process:
 # keep it out of the collector's way so that full collections stay short under load.

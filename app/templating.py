@@ -94,6 +94,14 @@ def is_partial(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
+def compile_all() -> int:
+    """Load every template into the environment's cache; returns how many."""
+    names = env.list_templates(filter_func=lambda name: name.endswith(".html"))
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
 def render(request: Request, name: str, context: dict | None = None, *, block: str | None = None, status_code: int = 200):
     """Render a page, or only `block` of it for an HTMX request."""
     context = dict(context or {})

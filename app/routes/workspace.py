@@ -220,7 +220,7 @@ def workspace(
 
 def question_row(request: Request, engine, page: dict):
     """`row(question)` for the list template: its HTML from the row cache, rendered on a miss."""
-    template = templating_env.get_template("workspace/_question_row.html")
+    render_row = templating_env.get_template("workspace/_question_row.html").module.row
     answers, evidence, sheet, card_base = page["answers"], page["evidence"], page["sheet"], page["card_base"]
     language, root, catalogue_id = current_language.get(), request.scope.get("root_path"), id(page["catalogue"])
 
@@ -231,8 +231,7 @@ def question_row(request: Request, engine, page: dict):
         # Everything the row shows, so that the key alone decides whether the cached HTML is right.
         shown = (a.status, a.option, a.value, a.not_applicable) if a else None
         key = (catalogue_id, language, root, card_base, q.code, shown, files, points)
-        return _question_rows.get(engine, key, lambda: Markup(template.render(
-            {"request": request, "q": q, "a": a, "files": files, "points": points, "card_base": card_base})))
+        return _question_rows.get(engine, key, lambda: Markup(render_row(q, a, files, points, card_base)))
 
     return row
 

@@ -78,3 +78,23 @@ def test_requests_are_logged_as_json_lines(client, world, auth, caplog):
     assert line["method"] == "GET" and line["status"] == 200 and line["user"] is not None and line["ms"] >= 0
     assert abs(datetime.fromisoformat(line["at"]) - datetime.now(UTC)) < timedelta(minutes=1)
     assert line["pid"] == os.getpid()
+
+
+def test_a_worker_compiles_its_templates_and_route_table_before_its_first_request(app, monkeypatch):
+    import fastapi.routing
+
+    from app.factory import prepare_worker
+    from app.templating import TEMPLATES_DIR, env
+
+    prepare_worker(app)
+    names = {str(p.relative_to(TEMPLATES_DIR)) for p in TEMPLATES_DIR.rglob("*.html")}
+    cached = {key[1] for key in env.cache}  # (weakref to the loader, name)
+    assert names <= cached
+    # FastAPI builds each router's part of the table on the first lookup of a name in it: none is left.
+    built = []
+    original = fastapi.routing._IncludedRouter._build_effective_context
+    monkeypatch.setattr(fastapi.routing._IncludedRouter, "_build_effective_context",
+                        lambda self, route: built.append(route) or original(self, route))
+    for name, params in (("workspace", {"regency_code": "62.71", "year": 2024}), ("review_queue", {"regency_code": "62.71", "year": 2024})):
+        app.url_path_for(name, **params)
+    assert built == []
