@@ -11,7 +11,7 @@ from typing import Annotated, NoReturn
 
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import bindparam
+from sqlalchemy import and_, bindparam, join
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 from starlette.datastructures import FormData
@@ -47,24 +47,31 @@ async def read_form(request: Request) -> FormData:
 FormDep = Annotated[FormData, Depends(read_form)]
 
 
-# Every request runs these two: built once (building a statement costs more CPU than running it).
+# Every request runs these: built once (building a statement costs more CPU than running it).
 _USER = sa_select(User).where(User.id == bindparam("user_id"))
-_PLACE = (sa_select(Regency, Cycle, Assessment)
-          .join(Assessment, Assessment.regency_code == Regency.code)
-          .join(Cycle, Cycle.id == Assessment.cycle_id)
-          .where(Regency.code == bindparam("regency_code"), Cycle.year == bindparam("year")))
+_regencies, _cycles, _assessments = Regency.__table__, Cycle.__table__, Assessment.__table__
+# Joined on the tables: an ORM join here would not stay in parentheses inside the outer join.
+_PLACE = (join(_regencies, _assessments, _assessments.c.regency_code == _regencies.c.code)
+          .join(_cycles, _cycles.c.id == _assessments.c.cycle_id))
+_IS_PLACE = and_(_regencies.c.code == bindparam("regency_code"), _cycles.c.year == bindparam("year"))
+_USER_AND_PLACE = (sa_select(User, Regency, Cycle, Assessment).select_from(User).outerjoin(_PLACE, _IS_PLACE)
+                   .where(User.id == bindparam("user_id")))
+_PLACE_ALONE = sa_select(Regency, Cycle, Assessment).select_from(_PLACE).where(_IS_PLACE)
 
 
 def _load_user(request: Request, session: Session) -> User | None:
     """The signed-in user, checked against the database on every request (a deactivated
     account or a changed password ends its sessions at once); kept on request.state."""
-    user = None
     user_id = request.session.get("uid")
-    if user_id is not None:
-        user = session.execute(_USER, {"user_id": user_id}).scalar()
-        if user is None or not user.active or user.session_version != request.session.get("sv"):
-            request.session.pop("uid", None)
-            user = None
+    user = session.execute(_USER, {"user_id": user_id}).scalar() if user_id is not None else None
+    return _check_user(request, user)
+
+
+def _check_user(request: Request, user: User | None) -> User | None:
+    if user is not None and (not user.active or user.session_version != request.session.get("sv")):
+        user = None
+    if user is None:
+        request.session.pop("uid", None)
     request.state.user = user
     return user
 
@@ -121,6 +128,15 @@ def get_place(
     year: Annotated[int, Path(ge=2000, le=2100)],
 ) -> Place:
     user = _loaded_user(request)
+    if user is False and request.session.get("uid") is not None:
+        # The user and the place in one round trip: every page and save of a kab/kota starts here.
+        row = session.execute(_USER_AND_PLACE, {"user_id": request.session["uid"], "regency_code": regency_code,
+                                                "year": year}).first()
+        if _check_user(request, row[0] if row else None) is None:
+            raise LoginRequired()
+        if row[1] is None:
+            raise HTTPException(404)
+        return Place(*row[1:])
     if user is False:
         user = _load_user(request, session)
     if user is None:
@@ -129,7 +145,7 @@ def get_place(
 
 
 def find_place(session: Session, regency_code: str, year: int) -> Place:
-    row = session.execute(_PLACE, {"regency_code": regency_code, "year": year}).first()
+    row = session.execute(_PLACE_ALONE, {"regency_code": regency_code, "year": year}).first()
     if row is None:
         raise HTTPException(404)
     return Place(*row)

@@ -33,6 +33,12 @@ _CHAIN_LOCK = 7_254_001
 _entries = AuditEntry.__table__
 _assessments = Assessment.__table__
 _LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:key, :chain)")
+# PostgreSQL: the revision bump, then the chain lock, in one round trip. The lock is taken in the
+# main query, over the count of the rows the UPDATE returned: only once the UPDATE has finished.
+_BUMP_THEN_LOCK_CHAIN = text(
+    "WITH bumped AS (UPDATE assessment SET revision = revision + 1 WHERE regency_code = :regency RETURNING 1) "
+    "SELECT pg_advisory_xact_lock(:key, :chain) FROM (SELECT count(*) FROM bumped) AS done"
+)
 _CHAIN_HEAD = (sa_select(_entries.c.hash).where(_entries.c.chain == bindparam("chain"))
                .order_by(_entries.c.id.desc()).limit(1))
 _APPEND = insert(_entries)
@@ -57,12 +63,18 @@ def record(
     see the change. The bump comes before the chain lock: a transaction holding the
     chain lock must not wait for a row another one holds while waiting for that lock.
     """
-    if regency_code is not None and action not in UNCHANGING:
-        bump_revision(session, regency_code)
+    bump = regency_code is not None and action not in UNCHANGING
     chain = regency_code or ""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(_LOCK_CHAIN, {"key": _CHAIN_LOCK, "chain": zlib.crc32(chain.encode()) & 0x7FFF_FFFF})
+        lock = {"key": _CHAIN_LOCK, "chain": zlib.crc32(chain.encode()) & 0x7FFF_FFFF}
+        if bump:
+            session.execute(_BUMP_THEN_LOCK_CHAIN, {"regency": regency_code, **lock})
+            _expire_revision(session, regency_code)
+        else:
+            session.execute(_LOCK_CHAIN, lock)
     else:  # SQLite: no other writer of this worker between reading the chain's head and appending
+        if bump:
+            bump_revision(session, regency_code)
         sqlite_writer.reserve(session.connection().connection.dbapi_connection)
     last = session.execute(_CHAIN_HEAD, {"chain": chain}).scalar()
     entry = AuditEntry(
@@ -86,7 +98,11 @@ _COLUMNS = [c.name for c in _entries.columns if c.name != "id"]
 
 def bump_revision(session: Session, regency_code: str) -> None:
     session.execute(_BUMP, {"regency": regency_code})
-    # Objects already loaded would keep the old number: read it again when next asked.
+    _expire_revision(session, regency_code)
+
+
+def _expire_revision(session: Session, regency_code: str) -> None:
+    """Objects already loaded would keep the old number: read it again when next asked."""
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Assessment) and obj.regency_code == regency_code:
             session.expire(obj, ["revision"])
