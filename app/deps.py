@@ -128,20 +128,21 @@ def get_place(
     year: Annotated[int, Path(ge=2000, le=2100)],
 ) -> Place:
     user = _loaded_user(request)
-    if user is False and request.session.get("uid") is not None:
-        # The user and the place in one round trip: every page and save of a kab/kota starts here.
-        row = session.execute(_USER_AND_PLACE, {"user_id": request.session["uid"], "regency_code": regency_code,
-                                                "year": year}).first()
-        if _check_user(request, row[0] if row else None) is None:
+    if user is not False:  # a dependency before this one has checked the user already
+        if user is None:
             raise LoginRequired()
-        if row[1] is None:
-            raise HTTPException(404)
-        return Place(*row[1:])
-    if user is False:
-        user = _load_user(request, session)
-    if user is None:
+        return find_place(session, regency_code, year)
+    # The user and the place in one round trip: every page and save of a kab/kota starts here.
+    user_id = request.session.get("uid")
+    row = None
+    if user_id is not None:
+        row = session.execute(_USER_AND_PLACE, {"user_id": user_id, "regency_code": regency_code,
+                                                "year": year}).first()
+    if _check_user(request, row[0] if row else None) is None:
         raise LoginRequired()
-    return find_place(session, regency_code, year)
+    if row[1] is None:
+        raise HTTPException(404)
+    return Place(*row[1:])
 
 
 def find_place(session: Session, regency_code: str, year: int) -> Place:

@@ -42,6 +42,7 @@ _BUMP_THEN_LOCK_CHAIN = text(
 _CHAIN_HEAD = (sa_select(_entries.c.hash).where(_entries.c.chain == bindparam("chain"))
                .order_by(_entries.c.id.desc()).limit(1))
 _APPEND = insert(_entries)
+_COLUMNS = [c.name for c in _entries.columns if c.name != "id"]  # what _APPEND writes
 _BUMP = (update(_assessments).where(_assessments.c.regency_code == bindparam("regency"))
          .values(revision=_assessments.c.revision + 1))
 
@@ -91,9 +92,6 @@ def record(
     )
     entry.hash = entry_hash(entry)
     session.execute(_APPEND, {column: getattr(entry, column) for column in _COLUMNS})
-
-
-_COLUMNS = [c.name for c in _entries.columns if c.name != "id"]
 
 
 def bump_revision(session: Session, regency_code: str) -> None:
