@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC
+from types import SimpleNamespace
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import bindparam, exists
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
@@ -34,7 +35,7 @@ from app.deps import (
 )
 from app.evidence import RefusedFile, refusal_message
 from app.forms import parse_answer_form
-from app.i18n import current_language
+from app.i18n import LANGUAGES, current_language
 from app.i18n import gettext as _
 from app.models import Agency, Answer, Assignment, Evidence, Reopening, ReviewEvent, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
@@ -163,7 +164,10 @@ def open_question(session: Session, place, user: User, catalogue, code: str) -> 
 
 
 _question_lists = RevisionCache(size=128)
-_question_rows = RevisionCache(size=20_000)  # ~1 KB each: a province's kab/kota, the busy part of a nation
+# Rows are the same in every kab/kota but for the link to their card, which the list puts in once
+# (CARD_BASE): a row is rendered once per worker for the whole nation, not once per kab/kota.
+_question_rows = RevisionCache(size=20_000)  # ~1 KB each
+CARD_BASE = "\x00card-base\x00"  # no catalogue text or translation holds a NUL
 
 
 # -- pages ----------------------------------------------------------------------------
@@ -194,7 +198,7 @@ def workspace(
     notices = _notices(session, place, codes, answers)
     context = {
         # One URL built here instead of one url_for per question row (the page lists up to 274).
-        "card_base": str(request.url_for("workspace", regency_code=place.regency.code, year=place.cycle.year)),
+        "card_base": request.url_for("workspace", regency_code=place.regency.code, year=place.cycle.year).path,
         "notices": notices,
         "reasons": {r.code: r for r in catalogue.review_reasons},
         "place": place,
@@ -212,17 +216,17 @@ def workspace(
     # and a save changes one of them.
     key = (place.assessment.id, place.assessment.revision, tuple(codes), current_language.get(),
            request.scope.get("root_path"), id(catalogue))
-    context["row"] = question_row(request, session.get_bind(), context)
-    context["questions_html"] = _question_lists.get(
-        session.get_bind(), key, lambda: render_fragment(request, "workspace/_questions.html", context))
+    context["row"] = question_row(session.get_bind(), context)
+    context["questions_html"] = _question_lists.get(session.get_bind(), key, lambda: Markup(
+        render_fragment(request, "workspace/_questions.html", context).replace(CARD_BASE, escape(context["card_base"]))))
     return render(request, "workspace/index.html", context)
 
 
-def question_row(request: Request, engine, page: dict):
-    """`row(question)` for the list template: its HTML from the row cache, rendered on a miss."""
-    render_row = templating_env.get_template("workspace/_question_row.html").module.row
-    answers, evidence, sheet, card_base = page["answers"], page["evidence"], page["sheet"], page["card_base"]
-    language, root, catalogue_id = current_language.get(), request.scope.get("root_path"), id(page["catalogue"])
+def question_row(engine, page: dict):
+    """`row(question)` for the list template: its HTML from the row cache, rendered on a miss,
+    with CARD_BASE where the link to its card goes."""
+    answers, evidence, sheet = page["answers"], page["evidence"], page["sheet"]
+    render_row, catalogue_id, language = _row_macro(), id(page["catalogue"]), current_language.get()
 
     def row(q) -> Markup:
         a = answers.get(q.code)
@@ -230,10 +234,31 @@ def question_row(request: Request, engine, page: dict):
         points = sheet.questions.get(q.code, 0)
         # Everything the row shows, so that the key alone decides whether the cached HTML is right.
         shown = (a.status, a.option, a.value, a.not_applicable) if a else None
-        key = (catalogue_id, language, root, card_base, q.code, shown, files, points)
-        return _question_rows.get(engine, key, lambda: Markup(render_row(q, a, files, points, card_base)))
+        key = (catalogue_id, language, q.code, shown, files, points)
+        return _question_rows.get(engine, key, lambda: Markup(render_row(q, a, files, points, CARD_BASE)))
 
     return row
+
+
+def _row_macro():
+    return templating_env.get_template("workspace/_question_row.html").module.row
+
+
+def warm_question_rows(engine, catalogue) -> int:
+    """Render every question's row as it stands before anyone answers, in every language: the
+    rows most of a list shows, so that no kab/kota's first list pays for them. Returns how many."""
+    page = {"answers": {}, "evidence": {}, "sheet": SimpleNamespace(questions={}), "catalogue": catalogue}
+    count = 0
+    for language in LANGUAGES:
+        token = current_language.set(language)
+        try:
+            row = question_row(engine, page)
+            for ref in catalogue.questions.values():
+                row(ref.question)
+                count += 1
+        finally:
+            current_language.reset(token)
+    return count
 
 
 def _notices(session: Session, place, codes: list[str], answers: dict) -> dict:

@@ -224,3 +224,26 @@ def test_png_upload_is_accepted(client, world, auth, catalogue):
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+
+def test_rows_rendered_for_one_kab_kota_link_to_the_cards_of_another(client, world, auth, catalogue, app):
+    """Rows are cached once for the nation (the card link is put in per list): kab/kota B's list,
+    made of rows first rendered for A and at the worker's start, links to B's cards only."""
+    import re
+
+    from app.routes.workspace import _question_rows, warm_question_rows
+
+    warm_question_rows(app.state.engine, catalogue)
+    warmed = len(_question_rows._by_engine[app.state.engine])
+    auth.login(client, "dp3a_a")
+    page_a = client.get(f"{world.base('a')}/isian")
+    assert len(_question_rows._by_engine[app.state.engine]) == warmed  # every row came from the warm-up
+    client.cookies.clear()
+    auth.login(client, "dp3a_b")
+    page_b = client.get(f"{world.base('b')}/isian")
+    links_a = re.findall(r'hx-get="([^"]+)"\s+hx-trigger="toggle once"', page_a.text)
+    links_b = re.findall(r'hx-get="([^"]+)"\s+hx-trigger="toggle once"', page_b.text)
+    assert len(links_b) == len(catalogue.questions) == len(links_a)
+    assert all(link.startswith(f"{world.base('b')}/isian/") for link in links_b)
+    assert all(link.startswith(f"{world.base('a')}/isian/") for link in links_a)
+    assert "\x00" not in page_b.text
