@@ -529,6 +529,30 @@ def load_average() -> str:
     return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min) on {os.cpu_count()} CPUs"
 
 
+def cpu_times() -> tuple[float, float] | None:
+    """Seconds of CPU time the whole machine has counted so far (all cores): (total, stolen).
+    Stolen time is time a virtual machine's cores were runnable but the hypervisor ran someone
+    else (Linux /proc/stat; None elsewhere)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            fields = handle.readline().split()
+    except OSError:
+        return None
+    if not fields or fields[0] != "cpu" or len(fields) < 9:
+        return None
+    ticks = [int(v) for v in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    hz = os.sysconf("SC_CLK_TCK")
+    return sum(ticks) / hz, ticks[7] / hz
+
+
+def stolen_share(before: tuple[float, float] | None, after: tuple[float, float] | None) -> str:
+    """The share of the machine's CPU time the hypervisor took between two `cpu_times()`: the
+    figures of a run in which it took much are the machine's, not the app's."""
+    if before is None or after is None or after[0] <= before[0]:
+        return "CPU time stolen by the hypervisor: not known"
+    return f"CPU time stolen by the hypervisor: {100 * (after[1] - before[1]) / (after[0] - before[0]):.1f} %"
+
+
 class NoProcess:
     """Stands in for a process handle when the server was started by someone else (--url)."""
 
