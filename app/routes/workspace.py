@@ -168,6 +168,8 @@ _question_lists = RevisionCache(size=128)
 # (CARD_BASE): a row is rendered once per worker for the whole nation, not once per kab/kota.
 _question_rows = RevisionCache(size=20_000)  # ~1 KB each
 CARD_BASE = "\x00card-base\x00"  # no catalogue text or translation holds a NUL
+_question_skeletons = RevisionCache(size=256)  # per list of codes (an agency's, all) and language
+ROW_MARK = "\x01"  # where a row goes in a skeleton
 
 
 # -- pages ----------------------------------------------------------------------------
@@ -189,12 +191,6 @@ def workspace(
     evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
     progress = answer_service.progress(codes, answers, evidence)
     sheet = scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
-    grouped: OrderedDict = OrderedDict()
-    for code in codes:
-        ref = catalogue.questions[code]
-        grouped.setdefault(ref.part.code, (ref.part, OrderedDict()))[1].setdefault(
-            ref.indicator.code, (ref.indicator, [])
-        )[1].append(ref.question)
     notices = _notices(session, place, codes, answers)
     context = {
         # One URL built here instead of one url_for per question row (the page lists up to 274).
@@ -204,7 +200,6 @@ def workspace(
         "place": place,
         "agency": agency,
         "agencies": agencies_of(session, place.regency.code) if user.role == Role.DP3A else [],
-        "grouped": grouped,
         "answers": answers,
         "evidence": evidence,
         "progress": progress,
@@ -212,14 +207,38 @@ def workspace(
         "max_points": scorer.max_of(codes),
         "catalogue": catalogue,
     }
-    # The rows cost more to render than the rest of the page; they change only with the assessment,
-    # and a save changes one of them.
+    # The list costs more than the rest of the page; it changes only with the assessment, and a save
+    # changes one of its rows.
+    engine = session.get_bind()
     key = (place.assessment.id, place.assessment.revision, tuple(codes), current_language.get(),
            request.scope.get("root_path"), id(catalogue))
-    context["row"] = question_row(session.get_bind(), context)
-    context["questions_html"] = _question_lists.get(session.get_bind(), key, lambda: Markup(
-        render_fragment(request, "workspace/_questions.html", context).replace(CARD_BASE, escape(context["card_base"]))))
+    context["questions_html"] = _question_lists.get(engine, key, lambda: question_list(request, engine, codes, context))
     return render(request, "workspace/index.html", context)
+
+
+def question_list(request: Request, engine, codes: list[str], page: dict) -> Markup:
+    """The rows of `codes` under their part and indicator headings: the headings of a list of codes
+    are rendered once (its skeleton) and the rows come from the row cache, so a list after a save
+    is one join, not a template run over 274 questions."""
+    catalogue = page["catalogue"]
+    key = (id(catalogue), current_language.get(), tuple(codes))
+    skeleton = _question_skeletons.get(engine, key, lambda: _skeleton(request, catalogue, codes))
+    row = question_row(engine, page)
+    pieces = [piece if i % 2 == 0 else row(catalogue.questions[piece].question) for i, piece in enumerate(skeleton)]
+    return Markup("".join(pieces).replace(CARD_BASE, escape(page["card_base"])))
+
+
+def _skeleton(request: Request, catalogue, codes: list[str]) -> list[str]:
+    """The list's HTML split around its rows: [html, code, html, code, ..., html]."""
+    grouped: OrderedDict = OrderedDict()
+    for code in codes:
+        ref = catalogue.questions[code]
+        grouped.setdefault(ref.part.code, (ref.part, OrderedDict()))[1].setdefault(
+            ref.indicator.code, (ref.indicator, [])
+        )[1].append(ref.question)
+    html = render_fragment(request, "workspace/_questions.html", {
+        "grouped": grouped, "row": lambda q: Markup(f"{ROW_MARK}{q.code}{ROW_MARK}")})
+    return str(html).split(ROW_MARK)
 
 
 def question_row(engine, page: dict):

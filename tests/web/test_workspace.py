@@ -227,11 +227,12 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 
 
 def test_rows_rendered_for_one_kab_kota_link_to_the_cards_of_another(client, world, auth, catalogue, app):
-    """Rows are cached once for the nation (the card link is put in per list): kab/kota B's list,
-    made of rows first rendered for A and at the worker's start, links to B's cards only."""
+    """Rows and the headings around them are cached once for the nation (the card link is put in
+    per list): kab/kota B's list, made of what was rendered for A and at the worker's start, links
+    to B's cards only."""
     import re
 
-    from app.routes.workspace import _question_rows, warm_question_rows
+    from app.routes.workspace import _question_rows, _question_skeletons, warm_question_rows
 
     warm_question_rows(app.state.engine, catalogue)
     warmed = len(_question_rows._by_engine[app.state.engine])
@@ -240,7 +241,9 @@ def test_rows_rendered_for_one_kab_kota_link_to_the_cards_of_another(client, wor
     assert len(_question_rows._by_engine[app.state.engine]) == warmed  # every row came from the warm-up
     client.cookies.clear()
     auth.login(client, "dp3a_b")
+    skeletons = len(_question_skeletons._by_engine[app.state.engine])
     page_b = client.get(f"{world.base('b')}/isian")
+    assert len(_question_skeletons._by_engine[app.state.engine]) == skeletons  # the same headings: reused
     links_a = re.findall(r'hx-get="([^"]+)"\s+hx-trigger="toggle once"', page_a.text)
     links_b = re.findall(r'hx-get="([^"]+)"\s+hx-trigger="toggle once"', page_b.text)
     assert len(links_b) == len(catalogue.questions) == len(links_a)
