@@ -40,9 +40,9 @@ two requests (uniform 0.5x..1.5x; 0: back to back, the saturation test).
 
 Reported: throughput, p50/p95/p99/max latency per action and overall, errors
 (any non-2xx, a 409 included, and any request that raised), CPU time of the
-server processes per request, the peak number of connections to kla_load, and the share of the machine's CPU time
-the hypervisor took during the measured part (stolen time: on a shared virtual machine the
-same code's figures move with it).
+server processes per request, the peak number of connections to kla_load, and
+the share of the machine's CPU time the hypervisor took during the measured part
+(stolen time: on a shared virtual machine the same code's figures move with it).
 Target: answer save p95 <= 100 ms, 0 errors, 0 lost writes.
 
 Afterwards, with the server stopped (after an abort too), straight from the database and the disk:
