@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import re
 from datetime import UTC
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -92,6 +94,22 @@ env.filters["domid"] = dom_id
 def is_partial(request: Request) -> bool:
     """HTMX swaps a fragment, except when restoring history (then it needs the page)."""
     return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+QUESTION_PAGE = re.compile(r"/isian/[^/?#]+/?$")
+
+
+@pass_context
+def list_on_page(context) -> bool:
+    """Whether the page an HTMX request came from shows the workspace list: a question also has a
+    page of its own (linked from the history, the notices and the review), where the list's row
+    badges, file counts and progress card are absent and htmx would log each out-of-band update
+    of them as an error."""
+    current = context["request"].headers.get("HX-Current-URL", "")
+    return not QUESTION_PAGE.search(urlsplit(current).path)
+
+
+env.globals["list_on_page"] = list_on_page
 
 
 def compile_all() -> int:
