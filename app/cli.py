@@ -231,10 +231,9 @@ def db() -> None:
 def db_upgrade() -> None:
     """Apply every pending schema migration (Alembic)."""
     from app.config import Settings
-    from app.migrate import upgrade
 
     settings = Settings()
-    upgrade(settings.resolved_database_url)
+    _upgrade_or_exit(settings.resolved_database_url)
     click.echo(f"OK: {_redacted(settings.resolved_database_url)}")
 
 
@@ -250,11 +249,10 @@ def regions_load() -> None:
 
     from app.config import Settings
     from app.db import make_engine
-    from app.migrate import upgrade
     from app.services.regions import load_regions
 
     settings = Settings()
-    upgrade(settings.resolved_database_url)
+    _upgrade_or_exit(settings.resolved_database_url)
     with Session(make_engine(settings.resolved_database_url)) as session:
         provinces, regencies = load_regions(session)
     click.echo(f"{provinces} provinsi, {regencies} kabupaten/kota")
@@ -271,11 +269,10 @@ def demo() -> None:
     from app.config import Settings
     from app.db import make_engine
     from app.evidence import EvidenceStore
-    from app.migrate import upgrade
     from app.services.demo import DEMO_PASSWORD, build_demo
 
     settings = Settings()
-    upgrade(settings.resolved_database_url)
+    _upgrade_or_exit(settings.resolved_database_url)
     catalogue = load_catalogue(settings.catalogue_file)
     store = EvidenceStore(settings.evidence_dir, settings.max_upload_bytes)
     with Session(make_engine(settings.resolved_database_url), expire_on_commit=False) as session:
@@ -308,11 +305,10 @@ def cycle_open(year: int, from_year: int | None, mapping: Path | None, province_
 
     from app.config import Settings
     from app.db import make_engine
-    from app.migrate import upgrade
     from app.services.cycles import MappingError, load_mapping, open_cycle
 
     settings = Settings()
-    upgrade(settings.resolved_database_url)
+    _upgrade_or_exit(settings.resolved_database_url)
     catalogue = load_catalogue(settings.catalogue_file)
     try:
         codes = load_mapping(mapping, catalogue) if mapping else None
@@ -334,6 +330,7 @@ def backup_command(out: Path) -> None:
     from app.config import Settings
 
     settings = Settings()
+    _open_database(settings.resolved_database_url).dispose()  # not an empty copy of a missing database
     try:
         manifest = backup(settings.resolved_database_url, settings.evidence_dir, out)
     except BackupError as exc:
@@ -370,14 +367,13 @@ def evidence_verify() -> None:
     from sqlmodel import Session, select
 
     from app.config import Settings
-    from app.db import make_engine
     from app.evidence import EvidenceStore
     from app.models import StoredFile
 
     settings = Settings()
     store = EvidenceStore(settings.evidence_dir, settings.max_upload_bytes)
     missing, altered, checked = [], [], 0
-    with Session(make_engine(settings.resolved_database_url)) as session:
+    with Session(_open_database(settings.resolved_database_url)) as session:
         for sha256 in session.exec(select(StoredFile.sha256).order_by(StoredFile.sha256)):
             checked += 1
             if not store.exists(sha256):
@@ -405,11 +401,10 @@ def audit_verify(lang: str) -> None:
     from sqlmodel import Session
 
     from app.config import Settings
-    from app.db import make_engine
     from app.services.audit import verify_chain
 
     settings = Settings()
-    with Session(make_engine(settings.resolved_database_url)) as session:
+    with Session(_open_database(settings.resolved_database_url, lang)) as session:
         report = verify_chain(session)
     if report.broken_id is None:
         click.echo(("Rantai audit utuh: {n} entri diperiksa." if lang == "id" else
@@ -456,15 +451,14 @@ def export_group() -> None:
     """Excel workbooks: a kab/kota rekap, a province comparison, the national table."""
 
 
-def _export_context():
+def _export_context(lang: str):
     from sqlmodel import Session
 
     from app.config import Settings
-    from app.db import make_engine
 
     settings = Settings()
     catalogue_ = load_catalogue(settings.catalogue_file)
-    session = Session(make_engine(settings.resolved_database_url), expire_on_commit=False)
+    session = Session(_open_database(settings.resolved_database_url, lang), expire_on_commit=False)
     return session, catalogue_, Scorer(catalogue_)
 
 
@@ -483,7 +477,7 @@ def export_regency(regency_code: str, year: int | None, out: Path | None, base_u
     from app.models import Assessment, Cycle, Regency
 
     t = EXPORT_TEXT[lang]
-    session, cat, scorer = _export_context()
+    session, cat, scorer = _export_context(lang)
     with session:
         year = year or cat.year
         regency = session.get(Regency, regency_code)
@@ -511,7 +505,7 @@ def export_province(province_code: str, year: int | None, out: Path | None, lang
     from app.models import Province
 
     t = EXPORT_TEXT[lang]
-    session, cat, scorer = _export_context()
+    session, cat, scorer = _export_context(lang)
     with session:
         year = year or cat.year
         if session.get(Province, province_code) is None:
@@ -533,7 +527,7 @@ def export_national(year: int | None, out: Path | None, submitted_only: bool, la
     from app.exports.national import count_assessments, write_national_workbook
 
     t = EXPORT_TEXT[lang]
-    session, cat, scorer = _export_context()
+    session, cat, scorer = _export_context(lang)
     with session:
         year = year or cat.year
         out = out or Path(f"rekap-nasional-{year}.xlsx")
@@ -551,6 +545,69 @@ def _redacted(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+DATABASE_TEXT = {
+    "id": {
+        "missing": "Basis data {url} belum ada: jalankan `kla db upgrade` (atau `kla demo` untuk data contoh).",
+        "unreachable": "Basis data {url} tidak dapat dihubungi: {problem}",
+        "outdated": "Skema basis data {url} belum mutakhir ({current}, seharusnya {head}): jalankan `kla db upgrade`.",
+        "empty": "kosong",
+    },
+    "en": {
+        "missing": "The database {url} does not exist yet: run `kla db upgrade` (or `kla demo` for sample data).",
+        "unreachable": "The database {url} cannot be reached: {problem}",
+        "outdated": "The database {url} is not at the newest schema ({current}, expected {head}): run `kla db upgrade`.",
+        "empty": "none",
+    },
+}
+
+
+def _open_database(url: str, lang: str = "id"):
+    """An engine on a database that answers at the newest schema; otherwise a message and exit 2.
+    Commands that only read or copy must not create an empty SQLite file or crash on a missing table."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db import make_engine
+    from app.migrate import revisions
+
+    t = DATABASE_TEXT[lang]
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") \
+            and not Path(parsed.database).exists():
+        _fail(t["missing"].format(url=_redacted(url)))
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            current, head = revisions(connection, url)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        _fail(t["unreachable"].format(url=_redacted(url), problem=_first_line(exc)))
+    if current != head:
+        engine.dispose()
+        _fail(t["outdated"].format(url=_redacted(url), current=current or t["empty"], head=head))
+    return engine
+
+
+def _upgrade_or_exit(url: str) -> None:
+    """`kla db upgrade` and the commands that run it first: an unreachable server is a message, not a traceback."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.migrate import upgrade
+
+    try:
+        upgrade(url)
+    except SQLAlchemyError as exc:
+        _fail(DATABASE_TEXT["id"]["unreachable"].format(url=_redacted(url), problem=_first_line(exc)))
+
+
+def _first_line(exc: Exception) -> str:
+    """The driver's own message (\"connection refused\", \"password authentication failed\"), without
+    SQLAlchemy's statement dump and link."""
+    original = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(original).splitlines() if line.strip()]
+    return lines[0] if lines else type(original).__name__
 
 
 def _parse_verdicts(raw: dict) -> dict[str, Verdict]:

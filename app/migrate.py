@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,3 +22,10 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
+
+
+def revisions(connection: Connection, database_url: str) -> tuple[str | None, str]:
+    """The schema revision the database is at (None: no schema yet) and the newest one."""
+    current = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    return current, head

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import os
 
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.migrate import alembic_config
+from app.migrate import revisions
 
 router = APIRouter(tags=["health"])
 
@@ -31,8 +29,7 @@ def ready(request: Request):
     try:
         with request.app.state.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-            current = MigrationContext.configure(connection).get_current_revision()
-        head = ScriptDirectory.from_config(alembic_config(settings.resolved_database_url)).get_current_head()
+            current, head = revisions(connection, settings.resolved_database_url)
         checks["database"] = "ok"
         checks["schema"] = "ok" if current == head else f"at {current}, expected {head}: run kla db upgrade"
     except Exception as exc:  # readiness reports, it does not crash
