@@ -330,7 +330,8 @@ def backup_command(out: Path) -> None:
     from app.config import Settings
 
     settings = Settings()
-    _open_database(settings.resolved_database_url).dispose()  # not an empty copy of a missing database
+    # not an empty copy of a missing database; any schema, so one can back up before `kla db upgrade`
+    _open_database(settings.resolved_database_url, require_head=False).dispose()
     try:
         manifest = backup(settings.resolved_database_url, settings.evidence_dir, out)
     except BackupError as exc:
@@ -552,25 +553,30 @@ DATABASE_TEXT = {
         "missing": "Basis data {url} belum ada: jalankan `kla db upgrade` (atau `kla demo` untuk data contoh).",
         "unreachable": "Basis data {url} tidak dapat dihubungi: {problem}",
         "outdated": "Skema basis data {url} belum mutakhir ({current}, seharusnya {head}): jalankan `kla db upgrade`.",
+        "newer": "Skema basis data {url} ({current}) lebih baru daripada versi aplikasi ini (terbaru {head}): "
+                 "pasang versi aplikasi yang memperbaruinya; `kla db upgrade` tidak menurunkan skema.",
+        "migration_failed": "Migrasi skema basis data {url} gagal ({current} → {head}): {problem}",
         "empty": "kosong",
     },
     "en": {
         "missing": "The database {url} does not exist yet: run `kla db upgrade` (or `kla demo` for sample data).",
         "unreachable": "The database {url} cannot be reached: {problem}",
         "outdated": "The database {url} is not at the newest schema ({current}, expected {head}): run `kla db upgrade`.",
+        "newer": "The database {url} has a newer schema ({current}) than this version of the app knows (newest "
+                 "{head}): install the version that upgraded it; `kla db upgrade` does not downgrade.",
+        "migration_failed": "Migrating the database {url} failed ({current} → {head}): {problem}",
         "empty": "none",
     },
 }
 
 
-def _open_database(url: str, lang: str = "id"):
+def _open_database(url: str, lang: str = "id", require_head: bool = True):
     """An engine on a database that answers at the newest schema; otherwise a message and exit 2.
-    Commands that only read or copy must not create an empty SQLite file or crash on a missing table."""
+    Commands that only read or copy must not create an empty SQLite file or crash on a missing table.
+    `require_head=False` (backup) accepts any schema: backing up before an upgrade is the point."""
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import SQLAlchemyError
 
     from app.db import make_engine
-    from app.migrate import revisions
 
     t = DATABASE_TEXT[lang]
     parsed = make_url(url)
@@ -578,28 +584,54 @@ def _open_database(url: str, lang: str = "id"):
             and not Path(parsed.database).exists():
         _fail(t["missing"].format(url=_redacted(url)))
     engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            current, head = revisions(connection, url)
-    except SQLAlchemyError as exc:
+    current, head = _schema_revisions(engine, url, t)
+    if require_head and current != head:
         engine.dispose()
-        _fail(t["unreachable"].format(url=_redacted(url), problem=_first_line(exc)))
-    if current != head:
-        engine.dispose()
-        _fail(t["outdated"].format(url=_redacted(url), current=current or t["empty"], head=head))
+        _refuse_revision(url, current, head, t)
     return engine
 
 
-def _upgrade_or_exit(url: str) -> None:
-    """`kla db upgrade` and the commands that run it first: an unreachable server is a message, not a traceback."""
+def _upgrade_or_exit(url: str, lang: str = "id") -> None:
+    """`kla db upgrade` and the commands that run it first: an unreachable server, a schema newer than
+    this code and a failing migration are each a message of their own, not a traceback."""
+    from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
-    from app.migrate import upgrade
+    from app.db import make_engine
+    from app.migrate import is_known, upgrade
 
+    t = DATABASE_TEXT[lang]
+    engine = make_engine(url)
+    current, head = _schema_revisions(engine, url, t)
+    engine.dispose()
+    if current is not None and not is_known(url, current):
+        _refuse_revision(url, current, head, t)
     try:
         upgrade(url)
+    except (SQLAlchemyError, CommandError) as exc:
+        _fail(t["migration_failed"].format(url=_redacted(url), current=current or t["empty"], head=head,
+                                           problem=_first_line(exc)))
+
+
+def _schema_revisions(engine, url: str, t: dict) -> tuple[str | None, str]:
+    """(the database's revision, this code's head); a database that cannot be reached is a message."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.migrate import revisions
+
+    try:
+        with engine.connect() as connection:
+            return revisions(connection, url)
     except SQLAlchemyError as exc:
-        _fail(DATABASE_TEXT["id"]["unreachable"].format(url=_redacted(url), problem=_first_line(exc)))
+        engine.dispose()
+        _fail(t["unreachable"].format(url=_redacted(url), problem=_first_line(exc)))
+
+
+def _refuse_revision(url: str, current: str | None, head: str, t: dict) -> None:
+    from app.migrate import is_known
+
+    key = "newer" if current is not None and not is_known(url, current) else "outdated"
+    _fail(t[key].format(url=_redacted(url), current=current or t["empty"], head=head))
 
 
 def _first_line(exc: Exception) -> str:

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,3 +30,12 @@ def revisions(connection: Connection, database_url: str) -> tuple[str | None, st
     current = MigrationContext.configure(connection).get_current_revision()
     head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
     return current, head
+
+
+def is_known(database_url: str, revision: str) -> bool:
+    """Whether this version of the app has the migration `revision` (False: the database was
+    upgraded by a newer version, which this one cannot downgrade from)."""
+    try:
+        return ScriptDirectory.from_config(alembic_config(database_url)).get_revision(revision) is not None
+    except CommandError:
+        return False

@@ -7,6 +7,7 @@ import socket
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
 
 from app.cli import main as cli
 from app.migrate import upgrade
@@ -66,4 +67,50 @@ def test_an_unreachable_server_is_a_message(monkeypatch, tmp_path, command):
     assert result.exit_code == 2
     assert "tidak dapat dihubungi" in result.output and "Connection refused" in result.output
     assert "rahasia" not in result.output  # the password stays out of the message
+    assert "Traceback" not in result.output
+
+
+def test_a_database_at_an_older_schema_can_be_backed_up_before_the_upgrade(data_dir):
+    upgrade(f"sqlite:///{data_dir / 'kla.sqlite3'}", revision="0001")
+    result = CliRunner().invoke(cli, ["backup", "sebelum-upgrade.tar.gz"])
+    assert result.exit_code == 0, result.output
+    assert (data_dir / "sebelum-upgrade.tar.gz").exists()
+
+
+def _from_a_newer_version(data_dir) -> None:
+    url = f"sqlite:///{data_dir / 'kla.sqlite3'}"
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["audit", "verify"]], ids=" ".join)
+def test_a_database_from_a_newer_version_of_the_app_says_so(data_dir, command):
+    _from_a_newer_version(data_dir)
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 2
+    assert "(0099_future) lebih baru daripada versi aplikasi ini" in result.output
+    assert "jalankan `kla db upgrade`" not in result.output  # it would not help
+    assert "Traceback" not in result.output
+
+
+def test_a_database_from_a_newer_version_can_still_be_backed_up(data_dir):
+    _from_a_newer_version(data_dir)
+    assert CliRunner().invoke(cli, ["backup", "cadangan.tar.gz"]).exit_code == 0
+
+
+def test_a_failing_migration_is_named_as_such_not_as_an_unreachable_server(data_dir):
+    url = f"sqlite:///{data_dir / 'kla.sqlite3'}"
+    upgrade(url, revision="0005")
+    engine = create_engine(url)
+    with engine.begin() as connection:  # what 0006 adds, already there: the migration fails
+        connection.execute(text("ALTER TABLE reopening ADD COLUMN closed_at DATETIME"))
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 2
+    assert "Migrasi skema basis data" in result.output and "gagal (0005 → 0006" in result.output
+    assert "closed_at" in result.output
+    assert "tidak dapat dihubungi" not in result.output
     assert "Traceback" not in result.output
