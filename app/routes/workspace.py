@@ -11,6 +11,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC
 from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
@@ -426,6 +427,17 @@ def workspace_progress(
     return templates.TemplateResponse(request, "workspace/_progress.html", context)
 
 
+def _list_filter(request: Request, session: Session, place) -> int | None:
+    """The `?opd=` filter of the list a save or upload came from (htmx sends its URL), so the
+    out-of-band progress card keeps counting the agency the DP3A chose. The header is the
+    client's word: an agency of another region counts as no filter, never as an error after the
+    change was saved."""
+    query = parse_qs(urlsplit(request.headers.get("HX-Current-URL", "")).query)
+    agency_id = agency_filter((query.get("opd") or [None])[0])
+    agency = session.get(Agency, agency_id) if agency_id else None
+    return agency.id if agency is not None and agency.regency_code == place.regency.code else None
+
+
 def _counters(session, place, user, catalogue, scorer, opd: int | None = None) -> dict:
     """Progress and score of the agency shown (the focal point's own; for the DP3A the one it
     chose, or the whole region), for out-of-band updates."""
@@ -463,7 +475,7 @@ def answer_submit(
         answer_service.submit(session, place.assessment, [answer], user)
     context = card_context(session, place, user, catalogue, scorer, code, message=message,
                            max_upload_mb=request.app.state.settings.max_upload_mb)
-    context.update(_counters(session, place, user, catalogue, scorer))
+    context.update(_counters(session, place, user, catalogue, scorer, _list_filter(request, session, place)))
     return render(request, "workspace/question.html", context, block="card", status_code=422 if message else 200)
 
 
@@ -626,7 +638,7 @@ def _card_response(request, session, place, user, catalogue, scorer, code, notic
     """The whole card, swapped in place of the old one (its state changed, not only its files)."""
     context = card_context(session, place, user, catalogue, scorer, code,
                            max_upload_mb=request.app.state.settings.max_upload_mb, notice=notice)
-    context.update(_counters(session, place, user, catalogue, scorer))
+    context.update(_counters(session, place, user, catalogue, scorer, _list_filter(request, session, place)))
     response = render(request, "workspace/question.html", context, block="card")
     response.headers["HX-Retarget"] = f"#card-{dom_id(code)}"
     response.headers["HX-Reswap"] = "outerHTML"

@@ -250,3 +250,29 @@ def test_rows_rendered_for_one_kab_kota_link_to_the_cards_of_another(client, wor
     assert all(link.startswith(f"{world.base('b')}/isian/") for link in links_b)
     assert all(link.startswith(f"{world.base('a')}/isian/") for link in links_a)
     assert "\x00" not in page_b.text
+
+
+def test_the_dp3a_filtered_to_one_agency_keeps_its_progress_card_after_a_submission(client, world, auth, catalogue):
+    """The card that comes back out of band counts the agency of the list the DP3A is looking at
+    (and asks for it again on the next refresh), not the whole region."""
+    token = auth.login(client, "dp3a_a")
+    dinkes = world.agencies["dinkes_a"]
+    question = next(
+        r.question for r in catalogue.iter_questions()
+        if "DINKES" in r.question.agencies and not r.question.evidence.required
+        and catalogue.scales[r.question.scale].kind == "options"
+    )
+    option = catalogue.scales[question.scale].options[-1].code
+    url = f"{world.base()}/isian/{question.code}"
+    listing = f"http://testserver{world.base()}/isian?opd={dinkes.id}"
+    headers = {**_headers(token), "HX-Current-URL": listing}
+    assert client.post(url, data={"version": "0", "option": option}, headers=headers).status_code == 200
+    submitted = client.post(f"{url}/kirim", headers=headers)
+    assert submitted.status_code == 200, submitted.text
+    dinkes_total = sum(1 for r in catalogue.iter_questions() if "DINKES" in r.question.agencies)
+    assert f"/kemajuan?opd={dinkes.id}" in submitted.text
+    assert f"/ {dinkes_total}</dd>" in submitted.text
+    # A header naming another region's agency is no filter, not an error after the submission.
+    other = {**_headers(token), "HX-Current-URL": f"http://testserver{world.base()}/isian?opd={world.agencies['dinkes_b'].id}"}
+    again = client.post(f"{url}/kirim", headers=other)
+    assert again.status_code == 422 and "/kemajuan?opd=" not in again.text
