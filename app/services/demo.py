@@ -7,7 +7,8 @@ one to click through: agencies with accounts, answers in every state, small
 evidence files, one answer returned with a reason. The six other awarded ones
 have handed their self-assessment to the province, which has decided on every
 answer of most of them and on part of the others, so the province has
-something to compare and drill into.
+something to compare and drill into. In every region each answer past draft
+whose question requires evidence has its file, as submission demands.
 """
 
 from __future__ import annotations
@@ -198,7 +199,10 @@ def _answer_region(session, catalogue, scorer, store, assessment, regency_code, 
             answer.submitted_at = utcnow()
         session.add(answer)
         session.flush()
-        if focus and rng.random() < 0.45:
+        roll = rng.random() if focus else 1.0  # drawn as before, so the rest of the demo stays as it was
+        # Submission needs the evidence a question requires: no submitted answer may lack it.
+        needs_file = status != AnswerStatus.DRAFT and catalogue.questions[code].question.evidence.required
+        if needs_file or (focus and roll < 0.45):
             _attach_pdf(session, store, answer, catalogue, regency_code, dp3a)
         if status != AnswerStatus.DRAFT:
             session.add(ReviewEvent(answer_id=answer.id, stage="self", action="submitted", user_id=dp3a.id))
