@@ -467,7 +467,10 @@ def answer_submit(
         message = _("Answer the question before submitting it.")
     elif answer.status not in answer_service.EDITABLE:
         message = _("This answer has already been submitted.")
-    elif ref.question.evidence.required and not answer_service.evidence_counts(session, [answer.id]):
+    elif answer.not_applicable and not answer.note.strip():
+        message = _("Explain in the note why this question does not apply to your region before submitting it.")
+    elif ref.question.evidence.required and not answer.not_applicable \
+            and not answer_service.evidence_counts(session, [answer.id]):
         message = _("This question requires evidence: upload at least one file before submitting.")
     elif not may_edit(place, user, answer, question.reopened):
         message = _("The answering window is closed. Ask your DP3A to reopen it.")
@@ -488,11 +491,17 @@ def answers_submit_all(
     codes = question_codes_for(session, place, user, catalogue, agency)
     answers = answer_service.answers_of(session, place.assessment.id, codes)
     evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
-    ready, missing_evidence = [], 0
+    # The same rules as one answer's submission and the DP3A's check of the whole region: a
+    # "not applicable" needs its reason in the note, any other answer the evidence it requires.
+    ready, missing_evidence, missing_reason = [], 0, 0
     for code, answer in answers.items():
         if answer.status not in answer_service.EDITABLE or not answer_service.is_answered(answer):
             continue
-        if catalogue.questions[code].question.evidence.required and not evidence.get(answer.id):
+        if answer.not_applicable and not answer.note.strip():
+            missing_reason += 1
+            continue
+        if catalogue.questions[code].question.evidence.required and not answer.not_applicable \
+                and not evidence.get(answer.id):
             missing_evidence += 1
             continue
         ready.append(answer)
@@ -503,6 +512,9 @@ def answers_submit_all(
     if missing_evidence:
         parts.append(_("%(n)s answers were not submitted because their required evidence is missing.")
                      % {"n": missing_evidence})
+    if missing_reason:
+        parts.append(_("%(n)s answers were not submitted because they are marked not applicable without a reason "
+                       "in the note.") % {"n": missing_reason})
     response = HTMLResponse(f'<p class="ok" role="status">{" ".join(parts)}</p>')
     response.headers["HX-Refresh"] = "true"
     request.session["flash"] = " ".join(parts)

@@ -276,3 +276,46 @@ def test_the_dp3a_filtered_to_one_agency_keeps_its_progress_card_after_a_submiss
     other = {**_headers(token), "HX-Current-URL": f"http://testserver{world.base()}/isian?opd={world.agencies['dinkes_b'].id}"}
     again = client.post(f"{url}/kirim", headers=other)
     assert again.status_code == 422 and "/kemajuan?opd=" not in again.text
+
+
+def _dinkes_question_requiring_evidence(catalogue):
+    return next(r.question for r in catalogue.iter_questions()
+                if "DINKES" in r.question.agencies and r.question.evidence.required)
+
+
+def test_not_applicable_needs_its_reason_not_evidence_to_be_submitted(client, world, auth, catalogue, db):
+    """The rules of the DP3A's check of the whole region, already at one answer's submission: a
+    "not applicable" is sent with its reason in the note, and needs no file."""
+    token = auth.login(client, "opd_a")
+    question = _dinkes_question_requiring_evidence(catalogue)
+    url = f"{world.base()}/isian/{question.code}"
+    saved = client.post(url, data={"version": "0", "not_applicable": "1", "note": ""}, headers=_headers(token))
+    assert saved.status_code == 200, saved.text
+    assert "Tuliskan di catatan mengapa pertanyaan ini tidak berlaku" in saved.text  # said at once, not at the deadline
+    refused = client.post(f"{url}/kirim", headers=_headers(token))
+    assert refused.status_code == 422
+    assert "Jelaskan di catatan mengapa pertanyaan ini tidak berlaku" in refused.text
+    answer = db.exec(select(Answer).where(Answer.question_code == question.code)).one()
+    assert answer.status == AnswerStatus.DRAFT
+    saved = client.post(url, data={"version": str(answer.version), "not_applicable": "1",
+                                   "note": "Tidak ada rumah sakit di wilayah kami."}, headers=_headers(token))
+    assert saved.status_code == 200 and "Tuliskan di catatan" not in saved.text
+    submitted = client.post(f"{url}/kirim", headers=_headers(token))
+    assert submitted.status_code == 200, submitted.text
+    db.refresh(answer)
+    assert answer.status == AnswerStatus.SUBMITTED
+
+
+def test_submit_all_leaves_out_not_applicable_answers_without_a_reason(client, world, auth, catalogue, db):
+    token = auth.login(client, "opd_a")
+    questions = [r.question for r in catalogue.iter_questions()
+                 if "DINKES" in r.question.agencies and r.question.evidence.required][:2]
+    for question, note in zip(questions, ["", "Tidak ada fasilitas ini."], strict=True):
+        response = client.post(f"{world.base()}/isian/{question.code}",
+                               data={"version": "0", "not_applicable": "1", "note": note}, headers=_headers(token))
+        assert response.status_code == 200, response.text
+    response = client.post(f"{world.base()}/kirim-semua", headers=_headers(token))
+    assert "1 jawaban dikirim" in response.text
+    assert "1 jawaban tidak dikirim karena ditandai tidak berlaku tanpa alasan" in response.text
+    statuses = {a.question_code: a.status for a in db.exec(select(Answer)).all()}
+    assert statuses == {questions[0].code: AnswerStatus.DRAFT, questions[1].code: AnswerStatus.SUBMITTED}
