@@ -129,6 +129,9 @@ def save_answer(
         return SaveOutcome(current, locked=True)
     if current.version != expected_version:
         return SaveOutcome(current, conflict=current)
+    if _unchanged(current, given):
+        # Nothing to write: a new version would only make a colleague's open form stale for nothing.
+        return SaveOutcome(current, saved=True, points=points)
     before = _snapshot(current)
     changes = {
         "option": given.option,
@@ -154,6 +157,12 @@ def save_answer(
     for name, value in changes.items():
         set_committed_value(current, name, value)
     return SaveOutcome(current, saved=True, points=points)
+
+
+def _unchanged(current: Answer, given: AnswerInput) -> bool:
+    value = None if current.value is None else Decimal(current.value)
+    return (current.option, value, current.note, bool(current.not_applicable)) == \
+        (given.option, given.value, given.note, given.not_applicable)
 
 
 def _insert(session, assessment, code, given, expected_version, user, points) -> SaveOutcome:

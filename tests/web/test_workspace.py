@@ -319,3 +319,22 @@ def test_submit_all_leaves_out_not_applicable_answers_without_a_reason(client, w
     assert "1 jawaban tidak dikirim karena ditandai tidak berlaku tanpa alasan" in response.text
     statuses = {a.question_code: a.status for a in db.exec(select(Answer)).all()}
     assert statuses == {questions[0].code: AnswerStatus.DRAFT, questions[1].code: AnswerStatus.SUBMITTED}
+
+
+def test_saving_the_same_answer_again_writes_nothing_and_keeps_a_colleagues_form_current(
+        client, world, auth, catalogue, db):
+    token = auth.login(client, "opd_a")
+    question, best = _dinkes_option_question(catalogue)
+    url = f"{world.base()}/isian/{question.code}"
+    form = {"option": best.code, "note": "Perbup 12/2023"}
+    assert client.post(url, data={"version": "0", **form}, headers=_headers(token)).status_code == 200
+    again = client.post(url, data={"version": "1", **form}, headers=_headers(token))
+    assert again.status_code == 200 and "Tersimpan" in again.text
+    assert f'id="version-{dom_id(question.code)}" value="1"' in again.text
+    answer = db.exec(select(Answer).where(Answer.question_code == question.code)).one()
+    assert answer.version == 1
+    saves = db.exec(select(AuditEntry).where(AuditEntry.action == "answer.save")).all()
+    assert len(saves) == 1
+    changed = client.post(url, data={"version": "1", **form, "note": "Perbup 12/2023 dan SK Bupati"},
+                          headers=_headers(token))  # the colleague's form, still at version 1
+    assert changed.status_code == 200 and 'value="2"' in changed.text
