@@ -194,9 +194,15 @@ ReviewPlace = Annotated[Place, Depends(get_review_place)]
 HistoryPlace = Annotated[Place, Depends(get_history_place)]
 
 
+MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id is no row, not an error
+
+
 def agency_filter(opd: str | None) -> int | None:
-    """The `?opd=` filter of a list page as an agency id; anything but digits means no filter."""
-    return int(opd) if opd and opd.isdigit() else None
+    """The `?opd=` filter of a list page as an agency id; anything but a plain id means no filter.
+    ASCII digits only: str.isdigit() also accepts "²", which int() refuses."""
+    if not opd or len(opd) > 10 or not (opd.isascii() and opd.isdigit()):
+        return None
+    return int(opd) if 0 < int(opd) <= MAX_ID else None
 
 
 def agency_in(session: Session, place: Place, agency_id: int) -> Agency:

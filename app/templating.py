@@ -106,7 +106,11 @@ def list_on_page(context) -> bool:
     badges, file counts and progress card are absent and htmx would log each out-of-band update
     of them as an error."""
     current = context["request"].headers.get("HX-Current-URL", "")
-    return not QUESTION_PAGE.search(urlsplit(current).path)
+    try:
+        path = urlsplit(current).path
+    except ValueError:  # a broken header: assume the list, the common case
+        return True
+    return not QUESTION_PAGE.search(path)
 
 
 env.globals["list_on_page"] = list_on_page

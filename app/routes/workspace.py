@@ -432,7 +432,10 @@ def _list_filter(request: Request, session: Session, place) -> int | None:
     out-of-band progress card keeps counting the agency the DP3A chose. The header is the
     client's word: an agency of another region counts as no filter, never as an error after the
     change was saved."""
-    query = parse_qs(urlsplit(request.headers.get("HX-Current-URL", "")).query)
+    try:
+        query = parse_qs(urlsplit(request.headers.get("HX-Current-URL", "")).query)
+    except ValueError:  # e.g. "http://[oops": a broken header is no filter
+        return None
     agency_id = agency_filter((query.get("opd") or [None])[0])
     agency = session.get(Agency, agency_id) if agency_id else None
     return agency.id if agency is not None and agency.regency_code == place.regency.code else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zlib
 
+import pytest
 from sqlmodel import select
 
 from app.models import Answer, AnswerStatus, AuditEntry, Evidence, StoredFile
@@ -338,3 +339,50 @@ def test_saving_the_same_answer_again_writes_nothing_and_keeps_a_colleagues_form
     changed = client.post(url, data={"version": "1", **form, "note": "Perbup 12/2023 dan SK Bupati"},
                           headers=_headers(token))  # the colleague's form, still at version 1
     assert changed.status_code == 200 and 'value="2"' in changed.text
+
+
+def test_a_returned_answer_given_a_file_by_the_filtered_dp3a_keeps_the_filter_in_its_card(
+        client, world, auth, catalogue, db):
+    """The other out-of-band progress card: a file on a returned answer sends it back for review
+    and the whole card is swapped."""
+    token = auth.login(client, "dp3a_a")
+    dinkes = world.agencies["dinkes_a"]
+    code = next(r.question.code for r in catalogue.iter_questions() if "DINKES" in r.question.agencies)
+    option = catalogue.scales[catalogue.questions[code].question.scale]
+    given = {"option": option.options[-1].code} if option.kind == "options" else {"value": "1"}
+    headers = {**_headers(token), "HX-Current-URL": f"http://testserver{world.base()}/isian?opd={dinkes.id}"}
+    assert client.post(f"{world.base()}/isian/{code}", data={"version": "0", **given},
+                       headers=headers).status_code == 200
+    answer = db.exec(select(Answer).where(Answer.question_code == code)).one()
+    answer.status = AnswerStatus.RETURNED
+    db.add(answer)
+    db.commit()
+    response = client.post(f"{world.base()}/isian/{code}/bukti",
+                           files={"files": ("perbaikan.pdf", io.BytesIO(PDF), "application/pdf")}, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.headers["HX-Retarget"] == f"#card-{dom_id(code)}"
+    assert f"/kemajuan?opd={dinkes.id}" in response.text
+
+
+@pytest.mark.parametrize("current_url", [
+    "http://[oops/isian?opd=1",             # urlsplit refuses it
+    "http://testserver/isian?opd=%C2%B2",   # "²" is a digit to str.isdigit(), not to int()
+    "http://testserver/isian?opd=99999999999999999999999",
+    "http://testserver/isian?opd=2147483648",  # beyond PostgreSQL's integer
+    "http://testserver/isian?opd=" + "9" * 5000,
+    "not a url at all",
+])
+def test_a_broken_current_url_header_is_no_filter_not_an_error(client, world, auth, catalogue, current_url):
+    token = auth.login(client, "dp3a_a")
+    code = next(iter(catalogue.questions))  # unanswered: the submission is refused, the card still comes back
+    response = client.post(f"{world.base()}/isian/{code}/kirim",
+                           headers={**_headers(token), "HX-Current-URL": current_url})
+    assert response.status_code == 422, response.text
+    assert "/kemajuan?opd=" not in response.text
+
+
+@pytest.mark.parametrize("opd", ["%C2%B2", "99999999999999999999999", "2147483648", "-1", "0"])
+def test_a_strange_agency_filter_in_the_address_is_no_filter(client, world, auth, opd):
+    auth.login(client, "dp3a_a")
+    assert client.get(f"{world.base()}/kemajuan?opd={opd}").status_code == 200
+    assert client.get(f"{world.base()}/isian?opd={opd}").status_code == 200
