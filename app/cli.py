@@ -556,6 +556,10 @@ DATABASE_TEXT = {
         "newer": "Skema basis data {url} ({current}) lebih baru daripada versi aplikasi ini (terbaru {head}): "
                  "pasang versi aplikasi yang memperbaruinya; `kla db upgrade` tidak menurunkan skema.",
         "migration_failed": "Migrasi skema basis data {url} gagal ({current} → {head}): {problem}",
+        "broken_references": "Skema basis data {url} sudah diperbarui ke {head}, tetapi pemeriksaan sesudahnya "
+                             "menemukan baris yang menunjuk ke baris yang tidak ada: {problem}. Pulihkan cadangan "
+                             "yang diambil sebelum pembaruan, atau perbaiki baris itu.",
+        "unreadable_revision": "Versi skema basis data {url} tidak dapat dibaca: {problem}",
         "empty": "kosong",
     },
     "en": {
@@ -565,6 +569,10 @@ DATABASE_TEXT = {
         "newer": "The database {url} has a newer schema ({current}) than this version of the app knows (newest "
                  "{head}): install the version that upgraded it; `kla db upgrade` does not downgrade.",
         "migration_failed": "Migrating the database {url} failed ({current} → {head}): {problem}",
+        "broken_references": "The database {url} was upgraded to {head}, but the check afterwards found rows "
+                             "pointing at rows that do not exist: {problem}. Restore the backup taken before the "
+                             "upgrade, or repair those rows.",
+        "unreadable_revision": "The schema version of the database {url} cannot be read: {problem}",
         "empty": "none",
     },
 }
@@ -585,22 +593,25 @@ def _open_database(url: str, lang: str = "id", require_head: bool = True):
         _fail(t["missing"].format(url=_redacted(url)))
     engine = make_engine(url)
     current, head = _schema_revisions(engine, url, t)
+    if current is None:  # an empty file or server database: nothing to read, nothing worth a backup
+        engine.dispose()
+        _fail(t["missing"].format(url=_redacted(url)))
     if require_head and current != head:
         engine.dispose()
         _refuse_revision(url, current, head, t)
     return engine
 
 
-def _upgrade_or_exit(url: str, lang: str = "id") -> None:
+def _upgrade_or_exit(url: str) -> None:
     """`kla db upgrade` and the commands that run it first: an unreachable server, a schema newer than
     this code and a failing migration are each a message of their own, not a traceback."""
     from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
     from app.db import make_engine
-    from app.migrate import is_known, upgrade
+    from app.migrate import BrokenReferences, is_known, upgrade
 
-    t = DATABASE_TEXT[lang]
+    t = DATABASE_TEXT["id"]  # these commands have no --lang: the operator's language
     engine = make_engine(url)
     current, head = _schema_revisions(engine, url, t)
     engine.dispose()
@@ -608,6 +619,8 @@ def _upgrade_or_exit(url: str, lang: str = "id") -> None:
         _refuse_revision(url, current, head, t)
     try:
         upgrade(url)
+    except BrokenReferences as exc:
+        _fail(t["broken_references"].format(url=_redacted(url), head=head, problem=exc))
     except (SQLAlchemyError, CommandError) as exc:
         _fail(t["migration_failed"].format(url=_redacted(url), current=current or t["empty"], head=head,
                                            problem=_first_line(exc)))
@@ -615,6 +628,7 @@ def _upgrade_or_exit(url: str, lang: str = "id") -> None:
 
 def _schema_revisions(engine, url: str, t: dict) -> tuple[str | None, str]:
     """(the database's revision, this code's head); a database that cannot be reached is a message."""
+    from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
     from app.migrate import revisions
@@ -625,6 +639,9 @@ def _schema_revisions(engine, url: str, t: dict) -> tuple[str | None, str]:
     except SQLAlchemyError as exc:
         engine.dispose()
         _fail(t["unreachable"].format(url=_redacted(url), problem=_first_line(exc)))
+    except CommandError as exc:  # e.g. two rows in alembic_version
+        engine.dispose()
+        _fail(t["unreadable_revision"].format(url=_redacted(url), problem=_first_line(exc)))
 
 
 def _refuse_revision(url: str, current: str | None, head: str, t: dict) -> None:

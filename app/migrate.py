@@ -14,6 +14,10 @@ from sqlalchemy.engine import Connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class BrokenReferences(RuntimeError):
+    """SQLite's foreign key check after a migration found dangling rows (the migration itself is committed)."""
+
+
 def alembic_config(database_url: str) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))

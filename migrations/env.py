@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401  (every table must be imported for autogenerate)
 from app.config import Settings
 from app.db import make_engine
+from app.migrate import BrokenReferences
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -49,7 +50,7 @@ def _run(connection) -> None:
         problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
         connection.exec_driver_sql("PRAGMA foreign_keys=ON")
         if problems:
-            raise RuntimeError(f"foreign keys broken after migration: {problems[:5]}")
+            raise BrokenReferences(f"{len(problems)} (table, rowid, parent): {problems[:5]}")
 
 
 if context.is_offline_mode():

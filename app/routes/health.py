@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.migrate import revisions
+from app.migrate import is_known, revisions
 
 router = APIRouter(tags=["health"])
 
@@ -31,7 +31,7 @@ def ready(request: Request):
             connection.execute(text("SELECT 1"))
             current, head = revisions(connection, settings.resolved_database_url)
         checks["database"] = "ok"
-        checks["schema"] = "ok" if current == head else f"at {current}, expected {head}: run kla db upgrade"
+        checks["schema"] = _schema_check(settings.resolved_database_url, current, head)
     except Exception as exc:  # readiness reports, it does not crash
         checks["database"] = f"unreachable: {type(exc).__name__}"
     store = settings.evidence_dir
@@ -46,3 +46,11 @@ def ready(request: Request):
     healthy = all(value == "ok" for value in checks.values())
     return JSONResponse({"status": "ok" if healthy else "not ready", "checks": checks},
                         status_code=200 if healthy else 503)
+
+
+def _schema_check(url: str, current: str | None, head: str) -> str:
+    if current == head:
+        return "ok"
+    if current is not None and not is_known(url, current):
+        return f"at {current}, newer than this version of the app ({head}): run the version that upgraded it"
+    return f"at {current}, expected {head}: run kla db upgrade"

@@ -22,6 +22,22 @@ def test_ready_when_database_schema_and_store_are_fine(client):
     assert response.json()["checks"] == {"database": "ok", "schema": "ok", "evidence": "ok"}
 
 
+def test_not_ready_on_a_schema_from_a_newer_version_and_says_which_way(client, db):
+    from sqlalchemy import text
+
+    head = db.exec(text("SELECT version_num FROM alembic_version")).one()[0]
+    db.exec(text("UPDATE alembic_version SET version_num = '0099_future'"))
+    db.commit()
+    try:
+        response = client.get("/ready")
+    finally:
+        db.exec(text("UPDATE alembic_version SET version_num = :head").bindparams(head=head))
+        db.commit()
+    assert response.status_code == 503
+    assert "newer than this version of the app" in response.json()["checks"]["schema"]
+    assert "kla db upgrade" not in response.json()["checks"]["schema"]  # it would not help
+
+
 def test_a_worker_is_not_ready_until_its_scores_are_warm(client, app, world, db, scorer, monkeypatch):
     import threading
 
