@@ -423,7 +423,8 @@ def workspace_progress(
     catalogue: CatalogueDep, scorer: ScorerDep, opd: str | None = None,
 ):
     """The progress card alone, for the agency shown (the focal point's own; any for the DP3A)."""
-    context = {"place": place, **_counters(session, place, user, catalogue, scorer, agency_filter(opd)), "oob": False}
+    context = {"place": place, "user": user,  # the user: the card asks again with the DP3A's filter
+               **_counters(session, place, user, catalogue, scorer, agency_filter(opd)), "oob": False}
     return templates.TemplateResponse(request, "workspace/_progress.html", context)
 
 

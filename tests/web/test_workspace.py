@@ -386,3 +386,41 @@ def test_a_strange_agency_filter_in_the_address_is_no_filter(client, world, auth
     auth.login(client, "dp3a_a")
     assert client.get(f"{world.base()}/kemajuan?opd={opd}").status_code == 200
     assert client.get(f"{world.base()}/isian?opd={opd}").status_code == 200
+
+
+def test_the_progress_card_refreshed_for_a_filtered_dp3a_asks_again_with_the_filter(client, world, auth):
+    auth.login(client, "dp3a_a")
+    dinkes = world.agencies["dinkes_a"]
+    card = client.get(f"{world.base()}/kemajuan?opd={dinkes.id}", headers={"HX-Request": "true"})
+    assert card.status_code == 200
+    assert f"/kemajuan?opd={dinkes.id}" in card.text  # its next refresh counts the same agency
+    assert 'hx-swap-oob' not in card.text
+
+
+def test_switching_language_keeps_the_pages_filter(client, world, auth):
+    auth.login(client, "dp3a_a")
+    dinkes = world.agencies["dinkes_a"]
+    page = client.get(f"{world.base()}/isian?opd={dinkes.id}")
+    assert f'href="?opd={dinkes.id}&amp;lang=en"' in page.text
+    english = client.get(f"{world.base()}/isian?opd={dinkes.id}&lang=en")
+    assert f'href="?opd={dinkes.id}&amp;lang=id"' in english.text
+
+
+def test_a_number_answer_is_shown_as_written_not_as_stored(client, world, auth, catalogue):
+    token = auth.login(client, "opd_a")
+    question = next(r.question for r in catalogue.iter_questions()
+                    if "DINKES" in r.question.agencies and not r.question.evidence.required
+                    and catalogue.scales[r.question.scale].kind != "options")
+    url = f"{world.base()}/isian/{question.code}"
+    assert client.post(url, data={"version": "0", "value": "87,5"}, headers=_headers(token)).status_code == 200
+    submitted = client.post(f"{url}/kirim", headers=_headers(token))  # read-only: the value is printed
+    assert submitted.status_code == 200, submitted.text
+    assert "<dd>87,5</dd>" in submitted.text and "87.5000" not in submitted.text
+
+
+def test_answer_values_lose_the_columns_trailing_zeros_only():
+    from app.templating import answer_value
+
+    assert answer_value("50.0000") == "50"
+    assert answer_value("100.0000") == "100"  # not 1E+2
+    assert answer_value("0.0000") == "0"
