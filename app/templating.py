@@ -5,8 +5,9 @@ from __future__ import annotations
 import gzip
 import re
 from datetime import UTC
+from decimal import Decimal
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
@@ -60,6 +61,28 @@ def decimal_points(value) -> str:
 
 
 env.filters["maxpoints"] = decimal_points
+
+
+def answer_value(value) -> str:
+    """A number answer as a person writes it ("50", "87,5"), not as the column stores it ("50.0000")."""
+    if value is None:
+        return ""
+    text = format(Decimal(value).normalize(), "f")
+    return text.replace(".", i18n.decimal_mark())
+
+
+env.filters["answervalue"] = answer_value
+
+
+@pass_context
+def language_link(context, language: str) -> str:
+    """The same page in another language: its other query parameters (a filter, a page) kept."""
+    request = context.get("request")
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] if request is not None else []
+    return "?" + urlencode([*kept, ("lang", language)])
+
+
+env.globals["language_link"] = language_link
 
 LOCAL_TIME = ZoneInfo("Asia/Jakarta")  # WIB; the UI says so next to every time
 
