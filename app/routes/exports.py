@@ -19,7 +19,8 @@ from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, Response
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -35,6 +36,7 @@ from app.exports.importer import (
     stage_closed_message,
     too_large_message,
 )
+from app.exports.national import write_national_workbook
 from app.exports.province import province_workbook_bytes
 from app.exports.rekap import regency_workbook_bytes
 from app.i18n import gettext as _
@@ -76,6 +78,28 @@ def export_province(
         raise HTTPException(404)
     data = province_workbook_bytes(session, catalogue, scorer, province_code, year)
     return _xlsx(data, f"rekap-{province_code}-{year}.xlsx")
+
+
+@router.get("/nasional/{year}/ekspor.xlsx", name="export_national")
+def export_national(
+    session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
+    year: Annotated[int, Path(ge=2000, le=2100)],
+):
+    """The national workbook (a row per kab/kota and question) for the ministry. Only kab/kota that
+    have submitted: in-progress work stays the kab/kota's own, as on every page. Written to a
+    temporary file in streaming mode (514 x 274 rows would not fit a response built in memory)."""
+    if not access.may_see_nation(user):
+        raise HTTPException(403)
+    handle, name = tempfile.mkstemp(prefix="kla-nasional-", suffix=".xlsx")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            write_national_workbook(session, catalogue, scorer, year, out, submitted_only=True)
+    except BaseException:
+        os.unlink(name)
+        raise
+    return FileResponse(name, media_type=XLSX_MEDIA_TYPE, filename=f"rekap-nasional-{year}.xlsx",
+                        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+                        background=BackgroundTask(os.unlink, name))
 
 
 # -- import -------------------------------------------------------------------------------------

@@ -283,6 +283,35 @@ def _cents(text: str) -> int:
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: "
                                             "apt-get install -y libreoffice-calc-nogui")
+def test_the_ministry_downloads_the_national_workbook_of_submitted_kab_kota(client, world, auth, db, scorer,
+                                                                           monkeypatch, tmp_path):
+    import tempfile
+
+    _fill(db, world.assessments["a"], scorer, 5, _user(db, "dp3a_a"), share=0.9)
+    _fill(db, world.assessments["b"], scorer, 6, _user(db, "dp3a_b"), share=0.5)
+    assessment = world.assessments["a"]
+    assessment.stage = "province"  # A has submitted; B is still answering
+    db.add(assessment)
+    db.commit()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # to see that the file is gone afterwards
+    auth.login(client, "admin")
+    page = client.get(f"/nasional/{world.year}")
+    assert f'href="/nasional/{world.year}/ekspor.xlsx"' in page.text
+    response = client.get(f"/nasional/{world.year}/ekspor.xlsx")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == XLSX
+    assert f'filename="rekap-nasional-{world.year}.xlsx"' in response.headers["content-disposition"]
+    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    regions = {row[1] for row in workbook["Nasional"].iter_rows(min_row=2, values_only=True)}
+    notes = {row[0]: row[1] for row in workbook["Keterangan"].iter_rows(values_only=True)}
+    workbook.close()
+    assert regions == {"62.71"}  # B's work in progress stays B's own
+    assert notes["Kab/kota belum mengirim (tidak ditulis)"] == 2
+    assert not list(tmp_path.glob("kla-nasional-*"))
+    auth.login(client, "province")
+    assert client.get(f"/nasional/{world.year}/ekspor.xlsx").status_code == 403
+
+
 def test_libreoffice_converts_and_recomputes_the_app_totals(world, db, catalogue, scorer, tmp_path):
     for key, seed, who in (("a", 5, "dp3a_a"), ("b", 6, "dp3a_b")):
         _fill(db, world.assessments[key], scorer, seed, _user(db, who))
