@@ -14,13 +14,13 @@ from app.migrate import is_known, revisions
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", name="health")
+@router.api_route("/health", methods=["GET", "HEAD"], name="health")  # HEAD: what uptime monitors send
 def health(request: Request) -> dict:
     catalogue = request.app.state.catalogue
     return {"status": "ok", "instrument": catalogue.data.instrument.code, "questions": len(catalogue.questions)}
 
 
-@router.get("/ready", name="ready")
+@router.api_route("/ready", methods=["GET", "HEAD"], name="ready")
 def ready(request: Request):
     """Ready to serve: the database answers at the newest schema, the evidence store is writable and
     (in a worker started from app.main) the scores are cached."""

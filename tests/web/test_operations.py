@@ -114,3 +114,10 @@ def test_a_worker_compiles_its_templates_and_route_table_before_its_first_reques
     for name, params in (("workspace", {"regency_code": "62.71", "year": 2024}), ("review_queue", {"regency_code": "62.71", "year": 2024})):
         app.url_path_for(name, **params)
     assert built == []
+
+
+def test_monitors_may_ask_with_head(client):
+    for path in ("/health", "/ready"):
+        response = client.head(path)
+        assert response.status_code == 200, path
+        assert response.content == b""
