@@ -77,13 +77,20 @@ def test_a_database_at_an_older_schema_can_be_backed_up_before_the_upgrade(data_
     assert (data_dir / "sebelum-upgrade.tar.gz").exists()
 
 
-def _from_a_newer_version(data_dir) -> None:
+def _database_at(data_dir, revision: str, statement: str | None = None) -> None:
+    """The data folder's SQLite database at `revision`, then `statement` run on a plain connection
+    (foreign keys off, as SQLite has them by default)."""
     url = f"sqlite:///{data_dir / 'kla.sqlite3'}"
-    upgrade(url)
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
-    engine.dispose()
+    upgrade(url, revision=revision)
+    if statement:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text(statement))
+        engine.dispose()
+
+
+def _from_a_newer_version(data_dir) -> None:
+    _database_at(data_dir, "head", "UPDATE alembic_version SET version_num = '0099_future'")
 
 
 @pytest.mark.parametrize("command", [["db", "upgrade"], ["audit", "verify"]], ids=" ".join)
@@ -114,37 +121,23 @@ def test_an_empty_database_file_is_not_backed_up_as_if_it_were_data(data_dir):
 @pytest.mark.parametrize("command", [["db", "upgrade"], ["backup", "cadangan.tar.gz"], ["audit", "verify"]],
                          ids=" ".join)
 def test_two_schema_versions_recorded_at_once_is_a_message(data_dir, command):
-    url = f"sqlite:///{data_dir / 'kla.sqlite3'}"
-    upgrade(url)
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("INSERT INTO alembic_version (version_num) VALUES ('0003')"))
-    engine.dispose()
+    _database_at(data_dir, "head", "INSERT INTO alembic_version (version_num) VALUES ('0003')")
     result = CliRunner().invoke(cli, command)
     assert result.exit_code == 2 and _no_crash(result)
     assert "Versi skema basis data" in result.output and "tidak dapat dibaca" in result.output
 
 
 def test_rows_left_dangling_by_a_migration_are_reported_after_it(data_dir):
-    url = f"sqlite:///{data_dir / 'kla.sqlite3'}"
-    upgrade(url, revision="0005")
-    engine = create_engine(url)
-    with engine.begin() as connection:  # foreign keys are off on a plain connection: a review of no answer
-        connection.execute(text("INSERT INTO reviewevent (answer_id, stage, action, reasons, note, user_id, at) "
-                                "VALUES (999, 'dp3a', 'approved', '[]', '', 999, '2026-01-01 00:00:00')"))
-    engine.dispose()
+    _database_at(data_dir, "0005", "INSERT INTO reviewevent (answer_id, stage, action, reasons, note, user_id, at) "
+                 "VALUES (999, 'dp3a', 'approved', '[]', '', 999, '2026-01-01 00:00:00')")  # a review of no answer
     result = CliRunner().invoke(cli, ["db", "upgrade"])
     assert result.exit_code == 2 and _no_crash(result)
     assert "sudah diperbarui ke 0006" in result.output and "reviewevent" in result.output
 
 
 def test_a_failing_migration_is_named_as_such_not_as_an_unreachable_server(data_dir):
-    url = f"sqlite:///{data_dir / 'kla.sqlite3'}"
-    upgrade(url, revision="0005")
-    engine = create_engine(url)
-    with engine.begin() as connection:  # what 0006 adds, already there: the migration fails
-        connection.execute(text("ALTER TABLE reopening ADD COLUMN closed_at DATETIME"))
-    engine.dispose()
+    # what 0006 adds, already there: the migration fails
+    _database_at(data_dir, "0005", "ALTER TABLE reopening ADD COLUMN closed_at DATETIME")
     result = CliRunner().invoke(cli, ["db", "upgrade"])
     assert result.exit_code == 2
     assert "Migrasi skema basis data" in result.output and "gagal (0005 → 0006" in result.output

@@ -27,6 +27,16 @@ def _dinkes_option_question(catalogue):
     raise AssertionError("no Dinkes question")
 
 
+def _dinkes_question_without_required_evidence(catalogue):
+    """A Dinkes question with an options scale that can be submitted without a file, and its best option."""
+    question = next(
+        r.question for r in catalogue.iter_questions()
+        if "DINKES" in r.question.agencies and not r.question.evidence.required
+        and catalogue.scales[r.question.scale].kind == "options"
+    )
+    return question, catalogue.scales[question.scale].options[-1].code
+
+
 def _headers(token: str) -> dict:
     return {"X-CSRF-Token": token, "HX-Request": "true"}
 
@@ -149,12 +159,7 @@ def test_executable_renamed_pdf_is_refused_and_nothing_is_stored(client, world, 
 
 def test_submit_makes_the_answer_read_only(client, world, auth, catalogue, db):
     token = auth.login(client, "opd_a")
-    question = next(
-        r.question for r in catalogue.iter_questions()
-        if "DINKES" in r.question.agencies and not r.question.evidence.required
-        and catalogue.scales[r.question.scale].kind == "options"
-    )
-    option = catalogue.scales[question.scale].options[-1].code
+    question, option = _dinkes_question_without_required_evidence(catalogue)
     url = f"{world.base()}/isian/{question.code}"
     client.post(url, data={"version": "0", "option": option}, headers=_headers(token))
     submitted = client.post(f"{url}/kirim", headers=_headers(token))
@@ -258,12 +263,7 @@ def test_the_dp3a_filtered_to_one_agency_keeps_its_progress_card_after_a_submiss
     (and asks for it again on the next refresh), not the whole region."""
     token = auth.login(client, "dp3a_a")
     dinkes = world.agencies["dinkes_a"]
-    question = next(
-        r.question for r in catalogue.iter_questions()
-        if "DINKES" in r.question.agencies and not r.question.evidence.required
-        and catalogue.scales[r.question.scale].kind == "options"
-    )
-    option = catalogue.scales[question.scale].options[-1].code
+    question, option = _dinkes_question_without_required_evidence(catalogue)
     url = f"{world.base()}/isian/{question.code}"
     listing = f"http://testserver{world.base()}/isian?opd={dinkes.id}"
     headers = {**_headers(token), "HX-Current-URL": listing}
