@@ -44,7 +44,7 @@ def parse_answer_form(form: FormData, scale) -> AnswerForm:
     value = to_decimal(raw)
     if value is None:
         return AnswerForm(AnswerInput(note=note), version,
-                          _("'%(value)s' is not a number. Write digits, e.g. 87,5.") % {"value": raw[:40]})
+                          _("'%(value)s' is not a number. Write digits, e.g. 87.5.") % {"value": raw[:40]})
     if value < 0 or (scale.kind == "percent" and value > 100):
         limit = _("between 0 and 100") if scale.kind == "percent" else _("0 or more")
         return AnswerForm(AnswerInput(note=note), version,

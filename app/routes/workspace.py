@@ -319,6 +319,11 @@ def card_context(session: Session, place, user: User, catalogue, scorer, code: s
             ReviewEvent.answer_id == answer.id, ReviewEvent.action == "returned").order_by(ReviewEvent.id.desc())).first()
     files = evidence_service.attached(session, answer.id) if answer else []
     attached_here = {f.sha256 for f in files if f.removed_at is None}
+    # Who answers here: this kab/kota's OPD by their local names, as its DP3A assigned them.
+    answered_by = session.exec(
+        select(Agency.short_name, Agency.name).join(Assignment, Assignment.agency_id == Agency.id)
+        .where(Assignment.assessment_id == place.assessment.id, Assignment.question_code == code)
+        .order_by(Agency.short_name)).all()
     context = {
         "place": place,
         "code": code,
@@ -328,6 +333,7 @@ def card_context(session: Session, place, user: User, catalogue, scorer, code: s
         "answer": answer,
         "points": points,
         "files": files,
+        "answered_by": answered_by,
         # Files of sensitive questions are never offered for reuse: they could name child victims.
         "reusable": [e for e in evidence_service.reusable(session, place.assessment.id, mine,
                                                           exclude=sensitive_codes(catalogue))

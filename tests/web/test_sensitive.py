@@ -92,3 +92,11 @@ def test_who_can_open_sensitive_evidence(make_client, world, auth, db, scorer, c
         user = db.exec(select(User).where(User.username == username)).one()
         assert {entry.user_id for entry in logged} == {user.id}
     assert Evidence
+
+
+def test_the_agency_is_told_a_sensitive_question_still_needs_its_file(client, world, auth, catalogue):
+    code = next(c for c, ref in catalogue.questions.items()
+                if ref.question.sensitive and ref.question.evidence.required and "DINKES" in ref.question.agencies)
+    auth.login(client, "opd_a")
+    card = client.get(f"{world.base()}/isian/{code}", headers={"HX-Request": "true"})
+    assert "0 berkas tersimpan. <strong>Pertanyaan ini wajib disertai bukti dukung.</strong>" in card.text

@@ -424,3 +424,21 @@ def test_answer_values_lose_the_columns_trailing_zeros_only():
     assert answer_value("50.0000") == "50"
     assert answer_value("100.0000") == "100"  # not 1E+2
     assert answer_value("0.0000") == "0"
+
+
+def test_the_card_names_the_agencies_of_this_kab_kota_that_answer_it(client, world, auth, catalogue, db):
+    from app.models import Agency
+
+    dinkes = world.agencies["dinkes_a"]
+    dinkes.short_name, dinkes.name = "DINKESKOTA", "Dinas Kesehatan Kota Palangka Raya"
+    db.add(dinkes)
+    db.commit()
+    auth.login(client, "opd_a")
+    question, _option = _dinkes_question_without_required_evidence(catalogue)
+    card = client.get(f"{world.base()}/isian/{question.code}", headers={"HX-Request": "true"})
+    assert '<abbr title="Dinas Kesehatan Kota Palangka Raya">DINKESKOTA</abbr>' in card.text
+    others = [code for code in question.agencies if code != "DINKES"]
+    for code in others:  # the other agencies by this region's names too, not by catalogue codes
+        agency = db.exec(select(Agency).where(Agency.regency_code == world.regency_a.code,
+                                              Agency.role_code == code)).one()
+        assert f">{agency.short_name}</abbr>" in card.text
