@@ -281,8 +281,6 @@ def _cents(text: str) -> int:
     return to_cents(Decimal(text))
 
 
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: "
-                                            "apt-get install -y libreoffice-calc-nogui")
 def test_the_ministry_downloads_the_national_workbook_of_submitted_kab_kota(client, world, auth, db, scorer,
                                                                            monkeypatch, tmp_path):
     import tempfile
@@ -312,6 +310,8 @@ def test_the_ministry_downloads_the_national_workbook_of_submitted_kab_kota(clie
     assert client.get(f"/nasional/{world.year}/ekspor.xlsx").status_code == 403
 
 
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: "
+                                            "apt-get install -y libreoffice-calc-nogui")
 def test_libreoffice_converts_and_recomputes_the_app_totals(world, db, catalogue, scorer, tmp_path):
     for key, seed, who in (("a", 5, "dp3a_a"), ("b", 6, "dp3a_b")):
         _fill(db, world.assessments[key], scorer, seed, _user(db, who))
