@@ -58,6 +58,16 @@
       delete unsaved[form.id];
     }
   });
+  // "Submit this answer" waits in the answer form's queue (hx-sync). If the save ahead of it failed
+  // (a colleague's conflict, a value refused), the edit is still unsaved: the submission must not go,
+  // as it would send the stored answer and wipe the save's message.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var submit = event.target;
+    if (!submit.matches || !submit.matches("form.submit-one")) return;
+    var card = submit.closest(".card");
+    var answer = card && card.querySelector("form.answer");
+    if (answer && answer.id in unsaved) event.preventDefault();
+  });
   window.addEventListener("beforeunload", function (event) {
     if (Object.keys(unsaved).length) { event.preventDefault(); event.returnValue = ""; }
   });

@@ -50,3 +50,29 @@ def test_a_note_typed_just_before_submitting_is_submitted(browser, live_server, 
     shot(page, artifacts, "submit-right-after-typing")
     assert page.js_errors == [], page.js_errors
     page.context.close()
+
+
+def test_a_submission_behind_a_refused_save_does_not_go(browser, live_server, artifacts, catalogue):
+    """The number typed just before the click is refused: the answer stays editable, with the reason."""
+    page = new_person(browser)
+    login_as(page, live_server, DP3A, LANDING)
+    workspace = page.url
+    question = next(q for q in unanswered(page)
+                    if not catalogue.questions[q.code].question.evidence.required
+                    and catalogue.scales[catalogue.questions[q.code].question.scale].kind != "options")
+    page.goto(f"{workspace}/{question.code}")
+    value = page.locator(f"#value-{question.dom}")
+    value.fill("12")
+    value.blur()
+    expect(page.locator(f"#state-{question.dom}")).to_have_text(SAVED)
+    value.fill("12 orang")  # not a number
+    page.locator(f"#card-{question.dom} form.submit-one button").click()
+    expect(page.locator(f"#state-{question.dom}")).to_contain_text("bukan angka")
+    page.wait_for_timeout(1000)  # time for a queued submission to land, if it went
+    card = page.locator(f"#card-{question.dom}")
+    expect(card.locator("form.answer")).to_have_count(1)  # still editable: not submitted
+    expect(page.locator(f"#state-{question.dom}")).to_contain_text("bukan angka")
+    shot(page, artifacts, "submit-behind-refused-save")
+    unexpected = [e for e in page.js_errors if "status of 422" not in e]  # the refused save itself
+    assert unexpected == [], unexpected
+    page.context.close()
