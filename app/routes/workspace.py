@@ -397,7 +397,7 @@ def answer_save(
              "scale": catalogue.scales[ref.question.scale]},
             status_code=409,
         )
-    return _saved(request, session, place, user, catalogue, scorer, code, outcome.answer)
+    return _saved(request, session, place, user, catalogue, scorer, code, outcome.answer, outcome.written)
 
 
 def _state(request: Request, code: str, kind: str, message: str, status: int):
@@ -406,7 +406,7 @@ def _state(request: Request, code: str, kind: str, message: str, status: int):
     )
 
 
-def _saved(request, session, place, user, catalogue, scorer, code: str, answer: Answer):
+def _saved(request, session, place, user, catalogue, scorer, code: str, answer: Answer, written: bool = True):
     points = scorer.question_points(code, value) if (value := answer_service.scored(answer)) else 0
     context = {
         "code": code,
@@ -418,8 +418,9 @@ def _saved(request, session, place, user, catalogue, scorer, code: str, answer: 
     }
     response = templates.TemplateResponse(request, "workspace/_saved.html", context)
     # Progress and totals refresh in a separate, debounced request (see _progress.html): a burst of
-    # autosaves then costs one recount instead of one per keystroke pause.
-    response.headers["HX-Trigger"] = "progress-changed"
+    # autosaves then costs one recount instead of one per keystroke pause; none when nothing changed.
+    if written:
+        response.headers["HX-Trigger"] = "progress-changed"
     return response
 
 
@@ -515,10 +516,15 @@ def answers_submit_all(
             missing_evidence += 1
             continue
         ready.append(answer)
-    if not place.assessment.window_open and user.role != Role.DP3A:
+    closed = None
+    if place.assessment.stage != "self":
+        closed = _("The self-assessment has been submitted to the province: answers can no longer be submitted here.")
+    elif not place.assessment.window_open and user.role != Role.DP3A:
+        closed = _("The answering window is closed. Ask your DP3A to reopen it.")
+    if closed:
         ready = []
     sent = answer_service.submit(session, place.assessment, ready, user)
-    parts = [_("%(n)s answers submitted for review.") % {"n": sent}]
+    parts = [closed] if closed else [_("%(n)s answers submitted for review.") % {"n": sent}]
     if missing_evidence:
         parts.append(_("%(n)s answers were not submitted because their required evidence is missing.")
                      % {"n": missing_evidence})

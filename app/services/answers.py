@@ -46,6 +46,7 @@ class SaveOutcome:
     locked: bool = False  # submitted or approved: read-only until returned
     problem: AnswerProblem | None = None
     points: int = 0
+    written: bool = True  # False: the same as stored, nothing written (no new version)
 
 
 def scored(answer: Answer) -> ScoredAnswer | None:
@@ -131,7 +132,7 @@ def save_answer(
         return SaveOutcome(current, conflict=current)
     if _unchanged(current, given):
         # Nothing to write: a new version would only make a colleague's open form stale for nothing.
-        return SaveOutcome(current, saved=True, points=points)
+        return SaveOutcome(current, saved=True, points=points, written=False)
     before = _snapshot(current)
     changes = {
         "option": given.option,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zlib
 
 import pytest
@@ -442,3 +443,43 @@ def test_the_card_names_the_agencies_of_this_kab_kota_that_answer_it(client, wor
         agency = db.exec(select(Agency).where(Agency.regency_code == world.regency_a.code,
                                               Agency.role_code == code)).one()
         assert f">{agency.short_name}</abbr>" in card.text
+
+
+def test_a_file_first_then_the_answer_is_no_conflict(client, world, auth, catalogue, db):
+    """The first file starts an empty answer (version 1); the upload reply gives the form that version."""
+    token = auth.login(client, "opd_a")
+    question, option = _dinkes_question_without_required_evidence(catalogue)
+    url = f"{world.base()}/isian/{question.code}"
+    uploaded = client.post(f"{url}/bukti", files={"files": ("sk.pdf", io.BytesIO(PDF), "application/pdf")},
+                           headers=_headers(token))
+    assert uploaded.status_code == 200, uploaded.text
+    version = re.search(rf'id="version-{dom_id(question.code)}" value="(\d+)" hx-swap-oob="true"', uploaded.text)
+    assert version is not None, uploaded.text
+    saved = client.post(url, data={"version": version.group(1), "option": option}, headers=_headers(token))
+    assert saved.status_code == 200, saved.text
+
+
+def test_an_unchanged_save_asks_for_no_recount(client, world, auth, catalogue):
+    token = auth.login(client, "opd_a")
+    question, option = _dinkes_question_without_required_evidence(catalogue)
+    url = f"{world.base()}/isian/{question.code}"
+    first = client.post(url, data={"version": "0", "option": option}, headers=_headers(token))
+    assert first.headers.get("HX-Trigger") == "progress-changed"
+    again = client.post(url, data={"version": "1", "option": option}, headers=_headers(token))
+    assert again.status_code == 200 and "HX-Trigger" not in again.headers
+
+
+def test_submit_all_sends_nothing_once_the_region_went_to_the_province(client, world, auth, catalogue, db):
+    token = auth.login(client, "dp3a_a")
+    question, option = _dinkes_question_without_required_evidence(catalogue)
+    assert client.post(f"{world.base()}/isian/{question.code}", data={"version": "0", "option": option},
+                       headers=_headers(token)).status_code == 200
+    assessment = world.assessments["a"]
+    assessment.stage = "province"
+    db.add(assessment)
+    db.commit()
+    response = client.post(f"{world.base()}/kirim-semua", headers=_headers(token))
+    assert "sudah dikirim ke provinsi" in response.text
+    answer = db.exec(select(Answer).where(Answer.question_code == question.code)).one()
+    db.refresh(answer)
+    assert answer.status == AnswerStatus.DRAFT
