@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import tempfile
+import threading
 import time
 from pathlib import Path as FilePath
 from typing import Annotated
@@ -49,6 +50,7 @@ SESSION_KEY = "import_preview"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 CHUNK = 256 * 1024
 KEEP_SECONDS = 3600  # a preview can be confirmed for an hour
+_NATIONAL_EXPORT = threading.Lock()  # one national workbook at a time per worker
 
 
 def _xlsx(data: bytes, filename: str) -> Response:
@@ -90,13 +92,20 @@ def export_national(
     temporary file in streaming mode (514 x 274 rows would not fit a response built in memory)."""
     if not access.may_see_nation(user):
         raise HTTPException(403)
-    handle, name = tempfile.mkstemp(prefix="kla-nasional-", suffix=".xlsx")
+    # ~20 s of CPU each: a second click (or a colleague's) while one is written would only slow
+    # every save in this worker down for the same file.
+    if not _NATIONAL_EXPORT.acquire(blocking=False):
+        raise HTTPException(429, _("The national workbook is being prepared already. Try again in a minute."))
     try:
-        with os.fdopen(handle, "wb") as out:
-            write_national_workbook(session, catalogue, scorer, year, out, submitted_only=True)
-    except BaseException:
-        os.unlink(name)
-        raise
+        handle, name = tempfile.mkstemp(prefix="kla-nasional-", suffix=".xlsx")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                write_national_workbook(session, catalogue, scorer, year, out, submitted_only=True)
+        except BaseException:
+            os.unlink(name)
+            raise
+    finally:
+        _NATIONAL_EXPORT.release()
     return FileResponse(name, media_type=XLSX_MEDIA_TYPE, filename=f"rekap-nasional-{year}.xlsx",
                         headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
                         background=BackgroundTask(os.unlink, name))

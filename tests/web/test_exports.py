@@ -310,6 +310,16 @@ def test_the_ministry_downloads_the_national_workbook_of_submitted_kab_kota(clie
     assert client.get(f"/nasional/{world.year}/ekspor.xlsx").status_code == 403
 
 
+def test_a_second_national_workbook_waits_for_the_first(client, world, auth):
+    from app.routes import exports
+
+    auth.login(client, "admin")
+    with exports._NATIONAL_EXPORT:  # one is being written in this worker
+        busy = client.get(f"/nasional/{world.year}/ekspor.xlsx")
+    assert busy.status_code == 429 and "sedang disiapkan" in busy.text
+    assert client.get(f"/nasional/{world.year}/ekspor.xlsx").status_code == 200
+
+
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: "
                                             "apt-get install -y libreoffice-calc-nogui")
 def test_libreoffice_converts_and_recomputes_the_app_totals(world, db, catalogue, scorer, tmp_path):
