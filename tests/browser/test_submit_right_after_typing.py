@@ -18,14 +18,20 @@ LANDING = re.compile(r"/r/62\.09/\d{4}/isian$")
 NOTE = "Perbup 7/2024, ditandatangani 3 Mei."
 
 
-def test_a_note_typed_just_before_submitting_is_submitted(browser, live_server, artifacts, catalogue):
+def _open_unanswered(browser, live_server, catalogue, *, options: bool):
+    """The DP3A on the page of an unanswered question that needs no file, on an options scale or not."""
     page = new_person(browser)
     login_as(page, live_server, DP3A, LANDING)
     workspace = page.url
     question = next(q for q in unanswered(page)
                     if not catalogue.questions[q.code].question.evidence.required
-                    and catalogue.scales[catalogue.questions[q.code].question.scale].kind == "options")
+                    and (catalogue.scales[catalogue.questions[q.code].question.scale].kind == "options") == options)
     page.goto(f"{workspace}/{question.code}")
+    return page, question
+
+
+def test_a_note_typed_just_before_submitting_is_submitted(browser, live_server, artifacts, catalogue):
+    page, question = _open_unanswered(browser, live_server, catalogue, options=True)
     page.locator(f"#form-{question.dom} input[type=radio]").last.check()
     expect(page.locator(f"#state-{question.dom}")).to_have_text(SAVED)
 
@@ -54,13 +60,7 @@ def test_a_note_typed_just_before_submitting_is_submitted(browser, live_server, 
 
 def test_a_submission_behind_a_refused_save_does_not_go(browser, live_server, artifacts, catalogue):
     """The number typed just before the click is refused: the answer stays editable, with the reason."""
-    page = new_person(browser)
-    login_as(page, live_server, DP3A, LANDING)
-    workspace = page.url
-    question = next(q for q in unanswered(page)
-                    if not catalogue.questions[q.code].question.evidence.required
-                    and catalogue.scales[catalogue.questions[q.code].question.scale].kind != "options")
-    page.goto(f"{workspace}/{question.code}")
+    page, question = _open_unanswered(browser, live_server, catalogue, options=False)
     value = page.locator(f"#value-{question.dom}")
     value.fill("12")
     value.blur()
