@@ -478,10 +478,10 @@ def answer_submit(
         message = _("Answer the question before submitting it.")
     elif answer.status not in answer_service.EDITABLE:
         message = _("This answer has already been submitted.")
-    elif answer.not_applicable and not answer.note.strip():
+    elif answer_service.lacks_reason(answer):
         message = _("Explain in the note why this question does not apply to your region before submitting it.")
-    elif ref.question.evidence.required and not answer.not_applicable \
-            and not answer_service.evidence_counts(session, [answer.id]):
+    elif answer_service.lacks_required_evidence(answer, ref.question.evidence.required,
+                                                answer_service.evidence_counts(session, [answer.id]).get(answer.id, 0)):
         message = _("This question requires evidence: upload at least one file before submitting.")
     elif not may_edit(place, user, answer, question.reopened):
         message = _("The answering window is closed. Ask your DP3A to reopen it.")
@@ -508,11 +508,11 @@ def answers_submit_all(
     for code, answer in answers.items():
         if answer.status not in answer_service.EDITABLE or not answer_service.is_answered(answer):
             continue
-        if answer.not_applicable and not answer.note.strip():
+        if answer_service.lacks_reason(answer):
             missing_reason += 1
             continue
-        if catalogue.questions[code].question.evidence.required and not answer.not_applicable \
-                and not evidence.get(answer.id):
+        if answer_service.lacks_required_evidence(answer, catalogue.questions[code].question.evidence.required,
+                                                  evidence.get(answer.id, 0)):
             missing_evidence += 1
             continue
         ready.append(answer)

@@ -64,6 +64,16 @@ def is_answered(answer: Answer | None) -> bool:
     return answer is not None and (answer.not_applicable or answer.option is not None or answer.value is not None)
 
 
+def lacks_reason(answer: Answer) -> bool:
+    """Marked not applicable without saying why in the note: not ready to be submitted."""
+    return answer.not_applicable and not answer.note.strip()
+
+
+def lacks_required_evidence(answer: Answer, evidence_required: bool, files: int) -> bool:
+    """A question that asks for a file, answered (not as "not applicable") without one."""
+    return evidence_required and not answer.not_applicable and not files
+
+
 def answer_at(session: Session, assessment_id: int, code: str) -> Answer | None:
     return session.exec(
         select(Answer).where(Answer.assessment_id == assessment_id, Answer.question_code == code)

@@ -34,7 +34,7 @@ from app.models import (
     utcnow,
 )
 from app.services import audit
-from app.services.answers import answer_rows, is_answered, scored_answers
+from app.services.answers import answer_rows, is_answered, lacks_reason, scored_answers
 from indicators import Catalogue
 from scoring import ReviewStatus, Scorer, Verdict
 
@@ -353,7 +353,7 @@ def check_submission(state: ReviewState, catalogue: Catalogue) -> SubmissionChec
         if not is_answered(answer):
             unanswered.append(code)
             continue
-        if answer.not_applicable and not answer.note.strip():
+        if lacks_reason(answer):
             na_without_reason.append(code)
         if not answer.not_applicable and not state.current_files(answer.id):
             without_evidence.append(code)
