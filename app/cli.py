@@ -609,13 +609,13 @@ def _upgrade_or_exit(url: str) -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from app.db import make_engine
-    from app.migrate import BrokenReferences, is_known, upgrade
+    from app.migrate import BrokenReferences, schema_state, upgrade
 
     t = DATABASE_TEXT["id"]  # these commands have no --lang: the operator's language
     engine = make_engine(url)
     current, head = _schema_revisions(engine, url, t)
     engine.dispose()
-    if current is not None and not is_known(url, current):
+    if schema_state(url, current, head) == "newer":
         _refuse_revision(url, current, head, t)
     try:
         upgrade(url)
@@ -645,10 +645,9 @@ def _schema_revisions(engine, url: str, t: dict) -> tuple[str | None, str]:
 
 
 def _refuse_revision(url: str, current: str | None, head: str, t: dict) -> None:
-    from app.migrate import is_known
+    from app.migrate import schema_state
 
-    key = "newer" if current is not None and not is_known(url, current) else "outdated"
-    _fail(t[key].format(url=_redacted(url), current=current or t["empty"], head=head))
+    _fail(t[schema_state(url, current, head)].format(url=_redacted(url), current=current or t["empty"], head=head))
 
 
 def _first_line(exc: Exception) -> str:

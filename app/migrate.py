@@ -43,3 +43,10 @@ def is_known(database_url: str, revision: str) -> bool:
         return ScriptDirectory.from_config(alembic_config(database_url)).get_revision(revision) is not None
     except CommandError:
         return False
+
+
+def schema_state(database_url: str, current: str | None, head: str) -> str:
+    """"ok", "outdated" (run `kla db upgrade`) or "newer" (upgraded by a later version of the app)."""
+    if current == head:
+        return "ok"
+    return "newer" if current is not None and not is_known(database_url, current) else "outdated"

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from app.migrate import is_known, revisions
+from app.migrate import revisions, schema_state
 
 router = APIRouter(tags=["health"])
 
@@ -49,8 +49,7 @@ def ready(request: Request):
 
 
 def _schema_check(url: str, current: str | None, head: str) -> str:
-    if current == head:
-        return "ok"
-    if current is not None and not is_known(url, current):
+    state = schema_state(url, current, head)
+    if state == "newer":
         return f"at {current}, newer than this version of the app ({head}): run the version that upgraded it"
-    return f"at {current}, expected {head}: run kla db upgrade"
+    return "ok" if state == "ok" else f"at {current}, expected {head}: run kla db upgrade"
