@@ -214,12 +214,70 @@ def score_report(scorer: Scorer, answers, verdicts, lang: str) -> str:
 @click.option("--keep-alive", default=75, show_default=True, type=int,
               help="Seconds an idle connection stays open (a slow network pays for every new one).")
 def serve(host: str, port: int, workers: int, reload: bool, access_log: bool, keep_alive: int) -> None:
-    """Run the web app with uvicorn (settings from KLA_* environment variables)."""
+    """Run the web app with uvicorn (settings from KLA_* environment variables).
+
+    Refuses to start (exit 2, a message, no traceback) on settings the app would refuse, and with
+    the public development secret on any address but loopback: only this command knows the address.
+    """
     import uvicorn
 
+    refusal = serve_refusal(host)
+    if refusal:
+        _fail(refusal)
     click.echo(f"KLA: http://{host}:{port}/")
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, reload=reload, proxy_headers=True,
                 access_log=access_log, timeout_keep_alive=keep_alive)
+
+
+SERVE_TEXT = {  # the operator's language, like the database messages
+    "settings": "Pengaturan tidak sah, aplikasi tidak dijalankan:",
+    "environment": "KLA_ENVIRONMENT={value!r} tidak dikenal: pilih development, test, staging atau production.",
+    "secret": "KLA_SECRET_KEY harus diisi nilai acak yang panjang (minimal {n} karakter) bila "
+              "KLA_ENVIRONMENT={environment}: kunci pengembangan bersifat publik. Buat satu dengan "
+              "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'.",
+    "public_host": "Dengan kunci pengembangan (KLA_SECRET_KEY belum diisi) aplikasi hanya boleh melayani alamat "
+                   "loopback (127.0.0.1, ::1, localhost), bukan {host}: siapa pun dapat memalsukan sesi dengan "
+                   "kunci itu. Isi KLA_SECRET_KEY dan KLA_ENVIRONMENT=production untuk melayani jaringan.",
+}
+
+
+def serve_refusal(host: str) -> str | None:
+    """Why `kla serve` must not start with the KLA_* settings of the environment on `host`, or None."""
+    from pydantic import ValidationError
+
+    from app.config import MIN_SECRET_LENGTH, Settings
+
+    t = SERVE_TEXT
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        lines = [t["settings"]]
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"])
+            if field == "environment":
+                lines.append("  " + t["environment"].format(value=error.get("input")))
+            elif "KLA_SECRET_KEY" in error["msg"]:
+                given = error.get("input")
+                environment = given.get("environment", "") if isinstance(given, dict) else ""
+                lines.append("  " + t["secret"].format(n=MIN_SECRET_LENGTH, environment=environment))
+            else:
+                lines.append(f"  KLA_{field.upper()}: {error['msg']}")
+        return "\n".join(lines)
+    if settings.uses_development_secret and not is_loopback(host):
+        return t["public_host"].format(host=host)
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 or localhost: reachable from this machine only."""
+    import ipaddress
+
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
 
 
 @main.group()

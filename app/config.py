@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indicators import DEFAULT_CATALOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-change-me"
+# The environments the app knows. Any other value (a typo, "prod") stops the start: an unknown name
+# used to mean "not production", which let the public development secret sign sessions.
+# staging is a deployed server like production (Secure cookies, HSTS, its own secret).
+Environment = Literal["development", "test", "staging", "production"]
+DEPLOYED = ("staging", "production")
+LOCAL = ("development", "test")
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="KLA_", env_file=".env", extra="ignore")
 
-    environment: str = Field("development", description="development, test or production")
+    environment: Environment = Field("development", description="development, test, staging or production")
     data_dir: Path = Field(ROOT / "var", description="Local data folder: SQLite file and evidence store")
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir")
     catalogue_file: Path = DEFAULT_CATALOGUE
@@ -29,11 +37,29 @@ class Settings(BaseSettings):
                                  description="Requests per worker inside the app at once (the rest queue); "
                                              "also the database connections per worker")
 
+    @field_validator("environment", mode="before")
+    @classmethod
+    def _plain_environment_name(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
     @model_validator(mode="after")
-    def _refuse_default_secret_in_production(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
-            raise ValueError("KLA_SECRET_KEY must be set to a long random value in production")
+    def _refuse_weak_secret_when_deployed(self) -> Settings:
+        # Development and test may use the development secret, and only on the loopback interface:
+        # `kla serve` checks the address it binds to (app.cli.serve), the one place that knows it.
+        if self.deployed and (self.uses_development_secret or len(self.secret_key) < MIN_SECRET_LENGTH):
+            raise ValueError(f"KLA_SECRET_KEY must be set to a long random value (at least {MIN_SECRET_LENGTH} "
+                             f"characters) when KLA_ENVIRONMENT is {self.environment}; the development "
+                             f"secret is public")
         return self
+
+    @property
+    def deployed(self) -> bool:
+        """Staging or production: Secure cookies, HSTS, a real secret."""
+        return self.environment in DEPLOYED
+
+    @property
+    def uses_development_secret(self) -> bool:
+        return self.secret_key == DEV_SECRET
 
     @property
     def resolved_database_url(self) -> str:

@@ -92,10 +92,10 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         session_cookie="kla_session",
         max_age=settings.session_hours * 3600,
         same_site="lax",
-        https_only=settings.environment == "production",
+        https_only=settings.deployed,
     )
     app.add_middleware(UploadSizeLimit, max_bytes=settings.max_upload_bytes)
-    app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
+    app.add_middleware(SecurityHeaders, hsts=settings.deployed)
     app.add_middleware(RequestLog)
     app.add_middleware(AdmissionLimit, limit=settings.active_requests)  # outermost: waiting costs nothing
     _add_error_pages(app)
