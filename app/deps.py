@@ -11,14 +11,15 @@ from typing import Annotated, NoReturn
 
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import and_, bindparam, join
+from sqlalchemy import and_, bindparam, join, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app import access
 from app.i18n import gettext as _
-from app.models import Agency, Assessment, Cycle, Regency, Role, User
+from app.models import Agency, Assessment, Cycle, Regency, Role, User, UserSession, utcnow
+from app.services.sessions import COOKIE_KEY, token_key
 from indicators import Catalogue
 from scoring import Scorer
 
@@ -48,30 +49,43 @@ FormDep = Annotated[FormData, Depends(read_form)]
 
 
 # Every request runs these: built once (building a statement costs more CPU than running it).
-_USER = sa_select(User).where(User.id == bindparam("user_id"))
+# The user comes with the session that names it (app.services.sessions): a logged-out, expired or
+# ended session, an inactive account or an account of an inactive agency finds no row.
+_sessions, _agencies = UserSession.__table__, Agency.__table__
+_SIGNED_IN = and_(_sessions.c.id == bindparam("sid"), _sessions.c.expires_at > bindparam("now"), User.active,
+                  or_(User.agency_id.is_(None), _agencies.c.active))
+_USER = (sa_select(User).select_from(User).join(_sessions, _sessions.c.user_id == User.id)
+         .outerjoin(_agencies, _agencies.c.id == User.agency_id).where(_SIGNED_IN))
 _regencies, _cycles, _assessments = Regency.__table__, Cycle.__table__, Assessment.__table__
 # Joined on the tables: an ORM join here would not stay in parentheses inside the outer join.
 _PLACE = (join(_regencies, _assessments, _assessments.c.regency_code == _regencies.c.code)
           .join(_cycles, _cycles.c.id == _assessments.c.cycle_id))
 _IS_PLACE = and_(_regencies.c.code == bindparam("regency_code"), _cycles.c.year == bindparam("year"))
-_USER_AND_PLACE = (sa_select(User, Regency, Cycle, Assessment).select_from(User).outerjoin(_PLACE, _IS_PLACE)
-                   .where(User.id == bindparam("user_id")))
+_USER_AND_PLACE = (sa_select(User, Regency, Cycle, Assessment).select_from(User)
+                   .join(_sessions, _sessions.c.user_id == User.id)
+                   .outerjoin(_agencies, _agencies.c.id == User.agency_id)
+                   .outerjoin(_PLACE, _IS_PLACE).where(_SIGNED_IN))
 _PLACE_ALONE = sa_select(Regency, Cycle, Assessment).select_from(_PLACE).where(_IS_PLACE)
 
 
+def _signed_in(request: Request) -> dict | None:
+    """The query parameters naming this request's session, or None: no session cookie."""
+    key = token_key(request.session.get(COOKIE_KEY))
+    return {"sid": key, "now": utcnow()} if key is not None else None
+
+
 def _load_user(request: Request, session: Session) -> User | None:
-    """The signed-in user, checked against the database on every request (a deactivated
-    account or a changed password ends its sessions at once); kept on request.state."""
-    user_id = request.session.get("uid")
-    user = session.execute(_USER, {"user_id": user_id}).scalar() if user_id is not None else None
+    """The signed-in user, checked against the database on every request (logout, a password
+    change, a deactivation end sessions at once); kept on request.state."""
+    params = _signed_in(request)
+    user = session.execute(_USER, params).scalar() if params is not None else None
     return _check_user(request, user)
 
 
 def _check_user(request: Request, user: User | None) -> User | None:
-    if user is not None and (not user.active or user.session_version != request.session.get("sv")):
-        user = None
     if user is None:
-        request.session.pop("uid", None)
+        for key in (COOKIE_KEY, "uid"):
+            request.session.pop(key, None)
     request.state.user = user
     return user
 
@@ -133,11 +147,10 @@ def get_place(
             raise LoginRequired()
         return find_place(session, regency_code, year)
     # The user and the place in one round trip: every page and save of a kab/kota starts here.
-    user_id = request.session.get("uid")
+    params = _signed_in(request)
     row = None
-    if user_id is not None:
-        row = session.execute(_USER_AND_PLACE, {"user_id": user_id, "regency_code": regency_code,
-                                                "year": year}).first()
+    if params is not None:
+        row = session.execute(_USER_AND_PLACE, {**params, "regency_code": regency_code, "year": year}).first()
     if _check_user(request, row[0] if row else None) is None:
         raise LoginRequired()
     if row[1] is None:

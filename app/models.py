@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -68,8 +68,6 @@ class User(SQLModel, table=True):
     regency_code: str | None = Field(default=None, foreign_key="regency.code", max_length=5)
     agency_id: int | None = Field(default=None, foreign_key="agency.id")
     active: bool = True
-    # Bumped on logout elsewhere and password change: old signed cookies stop working.
-    session_version: int = 1
     created_at: datetime = Field(default_factory=utcnow)
     last_login_at: datetime | None = None
     # Start of the current and of the previous visit to one's notifications: "new since last visit".
@@ -77,12 +75,28 @@ class User(SQLModel, table=True):
 
 
 class LoginAttempt(SQLModel, table=True):
-    """Failed logins, kept in the database so throttling holds across workers."""
+    """Logins, kept in the database so throttling holds across workers (`app.services.accounts`).
+
+    Failures (ok false) live for the throttling window; a success (ok true) marks the address as
+    one the account logs in from, which the limits per account and per address let through.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(index=True, max_length=80)
-    client: str = Field(max_length=64)
+    client: str = Field(index=True, max_length=64)
     at: datetime = Field(default_factory=utcnow, index=True)
+    ok: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser. Its cookie carries a random token; the row is keyed by the token's
+    SHA-256 (a copy of the table logs nobody in). Every request needs a live row: deleting it
+    (logout, password change or reset, deactivation) ends the session at once."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
 
 
 class Cycle(SQLModel, table=True):

@@ -7,8 +7,15 @@ from fastapi.responses import RedirectResponse
 
 from app.deps import CurrentUser, FormDep, OptionalUser, SessionDep
 from app.i18n import gettext as _
-from app.passwords import MIN_LENGTH, verify_password
-from app.services.accounts import authenticate, password_problem, set_password
+from app.passwords import MAX_LENGTH, MIN_LENGTH
+from app.services import sessions
+from app.services.accounts import (
+    LoginResult,
+    authenticate,
+    check_current_password,
+    password_problem,
+    set_password,
+)
 from app.templating import render
 
 router = APIRouter(tags=["accounts"])
@@ -21,43 +28,61 @@ def _safe_next(target: str | None) -> str:
     return "/"
 
 
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _throttled(result: LoginResult) -> str:
+    return _("Too many failed attempts. Wait %(n)s min and try again, or ask your DP3A administrator "
+             "to reset your password.") % {"n": result.wait_minutes}
+
+
 @router.get("/masuk", name="login")
 def login_page(request: Request, user: OptionalUser, next: str | None = None):
     if user is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
-    return render(request, "accounts/login.html", {"next": _safe_next(next), "error": None, "username": ""})
+    return render(request, "accounts/login.html", {"next": _safe_next(next), "error": None, "username": "",
+                                                   "max_length": MAX_LENGTH})
 
 
 @router.post("/masuk", name="login_submit")
 def login_submit(request: Request, session: SessionDep, form: FormDep):
     username = str(form.get("username", ""))[:80]
-    password = str(form.get("password", ""))[:200]
+    # Not cut short: a longer entry than any password may be fails as it is (app.passwords.MAX_LENGTH).
+    password = str(form.get("password", ""))
     target = _safe_next(str(form.get("next", "/")))
-    client = request.client.host if request.client else "?"
-    result = authenticate(session, username, password, client)
+    result = authenticate(session, username, password, _client(request))
     if result.user is None:
-        error = (
-            _("Too many failed attempts. Wait 15 minutes, or ask your DP3A administrator to reset your password.")
-            if result.refused == "throttled"
-            else _("Wrong username or password.")
-        )
-        context = {"next": target, "error": error, "username": username}
-        return render(request, "accounts/login.html", context, status_code=429 if result.refused == "throttled" else 401)
+        session.commit()  # the failure counts
+        throttled = result.refused == "throttled"
+        context = {"next": target, "error": _throttled(result) if throttled else _("Wrong username or password."),
+                   "username": username, "max_length": MAX_LENGTH}
+        return render(request, "accounts/login.html", context, status_code=429 if throttled else 401)
+    sessions.end(session, request.session.get(sessions.COOKIE_KEY))  # a login over another one replaces it
+    token = sessions.start(session, result.user, request.app.state.settings.session_hours)
+    session.commit()
     request.session.clear()  # a fresh session (and CSRF token) at every login
-    request.session["uid"] = result.user.id
-    request.session["sv"] = result.user.session_version
+    request.session[sessions.COOKIE_KEY] = token
+    request.session["uid"] = result.user.id  # for the request log only; `sid` is what is checked
     return RedirectResponse(target, status_code=303)
 
 
 @router.post("/keluar", name="logout")
-def logout(request: Request):
+def logout(request: Request, session: SessionDep):
+    sessions.end(session, request.session.get(sessions.COOKIE_KEY))
+    session.commit()
     request.session.clear()
     return RedirectResponse("/masuk", status_code=303)
 
 
+def _password_page(request: Request, *, error: str | None = None, done: bool = False, status_code: int = 200):
+    return render(request, "accounts/password.html", {"error": error, "done": done, "min_length": MIN_LENGTH,
+                                                      "max_length": MAX_LENGTH}, status_code=status_code)
+
+
 @router.get("/akun/sandi", name="password")
 def password_page(request: Request, user: CurrentUser):
-    return render(request, "accounts/password.html", {"error": None, "done": False, "min_length": MIN_LENGTH})
+    return _password_page(request)
 
 
 @router.post("/akun/sandi", name="password_submit")
@@ -67,18 +92,21 @@ def password_submit(request: Request, session: SessionDep, user: CurrentUser, fo
     confirm = str(form.get("confirm", ""))
     problems = {
         "too_short": _("The new password needs at least %(n)s characters.") % {"n": MIN_LENGTH},
+        "too_long": _("The new password is too long (at most %(n)s characters).") % {"n": MAX_LENGTH},
+        "common": _("This password is one of the most common ones and easy to guess. Choose another one, "
+                    "e.g. a few words of your own with a number."),
         "mismatch": _("The two new passwords are not the same."),
         "same_as_username": _("The new password must not be your username."),
     }
-    error = None
-    if not verify_password(current, user.password_hash):
-        error = _("Your current password is not correct.")
-    else:
-        code = password_problem(new, confirm, user.username)
-        error = problems[code] if code else None
-    if error:
-        return render(request, "accounts/password.html", {"error": error, "done": False, "min_length": MIN_LENGTH},
-                      status_code=400)
-    set_password(session, user, new, by=user)
-    request.session["sv"] = user.session_version  # this session stays; the others end
-    return render(request, "accounts/password.html", {"error": None, "done": True, "min_length": MIN_LENGTH})
+    checked = check_current_password(session, user, current, _client(request))
+    if checked.refused == "throttled":
+        return _password_page(request, error=_throttled(checked), status_code=429)
+    if checked.user is None:
+        session.commit()  # a wrong current password counts like a failed login
+        return _password_page(request, error=_("Your current password is not correct."), status_code=400)
+    code = password_problem(new, confirm, user.username)
+    if code:
+        return _password_page(request, error=problems[code], status_code=400)
+    set_password(session, user, new, by=user, keep_session=request.session.get(sessions.COOKIE_KEY))
+    session.commit()
+    return _password_page(request, done=True)

@@ -15,6 +15,7 @@ from app.deps import AdminPlace, CatalogueDep, CurrentUser, FormDep, SessionDep,
 from app.i18n import gettext as _
 from app.models import Agency, Role, User, utcnow
 from app.services import administration as admin
+from app.services.accounts import locked_minutes
 from app.templating import render, templates
 
 router = APIRouter(prefix="/r/{regency_code}/{year}/kelola", tags=["administration"])
@@ -154,6 +155,10 @@ def admin_agency_update(request: Request, place: AdminPlace, session: SessionDep
                                      values["role_code"], agency_id=agency.id)
     if problems:
         return _agency_edit(request, place, catalogue, agency, values=values, problems=problems, status_code=422)
+    if agency.id == user.agency_id and agency.active and not values["active"]:
+        # Its accounts can no longer log in: the DP3A would shut itself out.
+        problems.add("active", _("You cannot deactivate the agency of your own account."))
+        return _agency_edit(request, place, catalogue, agency, values=values, problems=problems, status_code=409)
     changed = admin.update_agency(session, user, agency, values["short_name"], values["name"], values["role_code"],
                                   values["active"])
     message = _("Agency %(name)s saved.") % {"name": agency.short_name} if changed else _("Nothing changed.")
@@ -165,10 +170,12 @@ def admin_agency_update(request: Request, place: AdminPlace, session: SessionDep
 
 def _users(request, session: Session, place, *, values: dict | None = None, problems=None, issued: dict | None = None,
            message: str | None = None, status_code: int = 200):
+    rows = admin.region_users(session, place.regency.code)
     response = render(request, "administration/users.html", {
         "place": place,
         "tab": "users",
-        "rows": admin.region_users(session, place.regency.code),
+        "rows": rows,
+        "locked": locked_minutes(session, [u.username for u, _agency in rows]),
         "agencies": admin.agencies_of(session, place.regency.code, active_only=True),
         "values": values or {"username": "", "full_name": "", "role": "opd", "agency_id": ""},
         "errors": problems.errors if problems else {},
@@ -248,6 +255,16 @@ def admin_user_status(request: Request, place: AdminPlace, session: SessionDep, 
         message = _("The account %(name)s is active again.") % {"name": target.username}
     else:
         message = _("The account %(name)s is deactivated: it can no longer log in.") % {"name": target.username}
+    return _back(request, "admin_users", place, message)
+
+
+@router.post("/akun/{user_id}/buka", name="admin_user_unlock")
+def admin_user_unlock(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser, user_id: int):
+    target = _target_user(session, place, user_id)
+    if admin.lift_lock(session, user, target):
+        message = _("The account %(name)s can log in again: its failed attempts are cleared.") % {"name": target.username}
+    else:
+        message = _("Nothing changed.")
     return _back(request, "admin_users", place, message)
 
 

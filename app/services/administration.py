@@ -7,7 +7,6 @@ Validation messages are in the request's language (gettext with English ids).
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -18,14 +17,13 @@ from sqlmodel import Session, select
 
 from app.i18n import gettext as _
 from app.models import Agency, Assessment, Assignment, Role, User, utcnow
-from app.passwords import hash_password
-from app.services import audit
+from app.passwords import hash_password, temporary_password
+from app.services import audit, sessions
+from app.services.accounts import clear_failures, locked_minutes
 from indicators import Catalogue
 
 WIB = ZoneInfo("Asia/Jakarta")
 USERNAME = re.compile(r"^[a-z0-9._-]{3,40}$")
-# Lowercase letters and digits without the look-alikes (0/o, 1/l/i): read out over the phone.
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 MAX_SHORT_NAME = 40
 MAX_AGENCY_NAME = 200
 MAX_FULL_NAME = 120
@@ -121,13 +119,16 @@ def create_agency(session: Session, by: User, regency_code: str, short_name: str
 
 def update_agency(session: Session, by: User, agency: Agency, short_name: str, name: str, role_code: str,
                   active: bool) -> bool:
-    """Change an agency; False when nothing changed (then nothing is written)."""
+    """Change an agency; False when nothing changed (then nothing is written). Deactivating it ends
+    the sessions of its accounts, which can no longer log in (app.deps, app.services.accounts)."""
     before = _agency_values(agency)
     agency.short_name, agency.name, agency.role_code, agency.active = short_name, name, role_code, active
     after = _agency_values(agency)
     if before == after:
         return False
     session.add(agency)
+    if before["active"] and not active:
+        sessions.end_agency(session, agency.id)
     audit.record(session, by, "agency.update", "agency", agency.id, regency_code=agency.regency_code,
                  before={k: v for k, v in before.items() if before[k] != after[k]},
                  after={k: v for k, v in after.items() if before[k] != after[k]})
@@ -152,11 +153,6 @@ def user_in(session: Session, regency_code: str, user_id: int) -> User | None:
     if user is None or user.regency_code != regency_code or user.role not in ACCOUNT_ROLES:
         return None
     return user
-
-
-def temporary_password() -> str:
-    """Three groups of four, e.g. k7mp-2xqa-9fjd: easy to pass on, about 59 bits of chance."""
-    return "-".join("".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(4)) for _ in range(3))
 
 
 def account_problems(session: Session, regency_code: str, username: str, full_name: str, role: str,
@@ -196,7 +192,7 @@ class UsernameTaken(Exception):
 def create_user(session: Session, by: User, regency_code: str, username: str, full_name: str, role: Role,
                 agency: Agency) -> tuple[User, str]:
     """A new account with a temporary password, returned once and stored only as a hash."""
-    password = temporary_password()
+    password = temporary_password()  # obeys the password policy (app.passwords)
     user = User(username=username, full_name=full_name, password_hash=hash_password(password), role=role,
                 regency_code=regency_code, agency_id=agency.id)
     session.add(user)
@@ -213,11 +209,13 @@ def create_user(session: Session, by: User, regency_code: str, username: str, fu
 
 
 def reset_password(session: Session, by: User, user: User) -> str:
-    """A new temporary password; every session of the user ends."""
+    """A new temporary password; every session of the user ends and the locks from failed logins
+    are lifted (the login page tells a locked-out person to ask for exactly this)."""
     password = temporary_password()
     user.password_hash = hash_password(password)
-    user.session_version += 1
     session.add(user)
+    sessions.end_all(session, user.id)
+    clear_failures(session, user.username)
     audit.record(session, by, "user.password_reset", "user", user.id, regency_code=user.regency_code)
     session.commit()
     return password
@@ -229,10 +227,20 @@ def set_user_active(session: Session, by: User, user: User, active: bool) -> boo
         return False
     user.active = active
     if not active:
-        user.session_version += 1
+        sessions.end_all(session, user.id)
     session.add(user)
     audit.record(session, by, "user.activate" if active else "user.deactivate", "user", user.id,
                  regency_code=user.regency_code, before={"active": not active}, after={"active": active})
+    session.commit()
+    return True
+
+
+def lift_lock(session: Session, by: User, user: User) -> bool:
+    """Clear the failed logins that lock the account. False when it was not locked."""
+    if not locked_minutes(session, [user.username]):
+        return False
+    clear_failures(session, user.username)
+    audit.record(session, by, "user.unlock", "user", user.id, regency_code=user.regency_code)
     session.commit()
     return True
 
