@@ -241,15 +241,16 @@ SERVE_TEXT = {  # the operator's language, like the database messages
 }
 
 
-def serve_refusal(host: str) -> str | None:
-    """Why `kla serve` must not start with the KLA_* settings of the environment on `host`, or None."""
+def settings_problem() -> tuple[object | None, str | None]:
+    """The KLA_* settings of the environment, or None and why they are refused (in the operator's
+    language): every command that reads them says this instead of printing pydantic's traceback."""
     from pydantic import ValidationError
 
     from app.config import MIN_SECRET_LENGTH, Settings
 
     t = SERVE_TEXT
     try:
-        settings = Settings()
+        return Settings(), None
     except ValidationError as exc:
         lines = [t["settings"]]
         for error in exc.errors():
@@ -262,9 +263,24 @@ def serve_refusal(host: str) -> str | None:
                 lines.append("  " + t["secret"].format(n=MIN_SECRET_LENGTH, environment=environment))
             else:
                 lines.append(f"  KLA_{field.upper()}: {error['msg']}")
-        return "\n".join(lines)
+        return None, "\n".join(lines)
+
+
+def _settings():
+    """The settings, or exit 2 with the reason they are refused."""
+    settings, problem = settings_problem()
+    if problem:
+        _fail(problem)
+    return settings
+
+
+def serve_refusal(host: str) -> str | None:
+    """Why `kla serve` must not start with the KLA_* settings of the environment on `host`, or None."""
+    settings, problem = settings_problem()
+    if problem:
+        return problem
     if settings.uses_development_secret and not is_loopback(host):
-        return t["public_host"].format(host=host)
+        return SERVE_TEXT["public_host"].format(host=host)
     return None
 
 
@@ -288,9 +304,8 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending schema migration (Alembic)."""
-    from app.config import Settings
 
-    settings = Settings()
+    settings = _settings()
     _upgrade_or_exit(settings.resolved_database_url)
     click.echo(f"OK: {_redacted(settings.resolved_database_url)}")
 
@@ -305,11 +320,10 @@ def regions_load() -> None:
     """Load all 38 provinces and 514 kabupaten/kota (missing ones only)."""
     from sqlmodel import Session
 
-    from app.config import Settings
     from app.db import make_engine
     from app.services.regions import load_regions
 
-    settings = Settings()
+    settings = _settings()
     _upgrade_or_exit(settings.resolved_database_url)
     with Session(make_engine(settings.resolved_database_url)) as session:
         provinces, regencies = load_regions(session)
@@ -324,12 +338,11 @@ def demo() -> None:
     """
     from sqlmodel import Session
 
-    from app.config import Settings
     from app.db import make_engine
     from app.evidence import EvidenceStore
     from app.services.demo import DEMO_PASSWORD, build_demo
 
-    settings = Settings()
+    settings = _settings()
     _upgrade_or_exit(settings.resolved_database_url)
     catalogue = load_catalogue(settings.catalogue_file)
     store = EvidenceStore(settings.evidence_dir, settings.max_upload_bytes)
@@ -361,11 +374,10 @@ def cycle_open(year: int, from_year: int | None, mapping: Path | None, province_
     """Open the cycle YEAR for the kab/kota of the previous one (or of a province)."""
     from sqlmodel import Session
 
-    from app.config import Settings
     from app.db import make_engine
     from app.services.cycles import MappingError, load_mapping, open_cycle
 
-    settings = Settings()
+    settings = _settings()
     _upgrade_or_exit(settings.resolved_database_url)
     catalogue = load_catalogue(settings.catalogue_file)
     try:
@@ -385,9 +397,8 @@ def backup_command(out: Path) -> None:
     Safe while the app runs.
     """
     from app.backup import BackupError, backup
-    from app.config import Settings
 
-    settings = Settings()
+    settings = _settings()
     # not an empty copy of a missing database; any schema, so one can back up before `kla db upgrade`
     _open_database(settings.resolved_database_url, require_head=False).dispose()
     try:
@@ -403,9 +414,8 @@ def backup_command(out: Path) -> None:
 def restore_command(archive: Path, yes: bool) -> None:
     """Replace the database with the backup ARCHIVE and add its evidence files. Stop the app first."""
     from app.backup import BackupError, restore
-    from app.config import Settings
 
-    settings = Settings()
+    settings = _settings()
     if not yes:
         click.confirm(f"Ganti basis data {_redacted(settings.resolved_database_url)} dengan isi cadangan?", abort=True)
     try:
@@ -425,11 +435,10 @@ def evidence_verify() -> None:
     """Re-hash every stored file; list those missing or altered (exit 1 if any)."""
     from sqlmodel import Session, select
 
-    from app.config import Settings
     from app.evidence import EvidenceStore
     from app.models import StoredFile
 
-    settings = Settings()
+    settings = _settings()
     store = EvidenceStore(settings.evidence_dir, settings.max_upload_bytes)
     missing, altered, checked = [], [], 0
     with Session(_open_database(settings.resolved_database_url)) as session:
@@ -459,10 +468,9 @@ def audit_verify(lang: str) -> None:
     """Check the hash chains of the audit log (one per kab/kota); name the first broken entry (exit 1)."""
     from sqlmodel import Session
 
-    from app.config import Settings
     from app.services.audit import verify_chain
 
-    settings = Settings()
+    settings = _settings()
     with Session(_open_database(settings.resolved_database_url, lang)) as session:
         report = verify_chain(session)
     if report.broken_id is None:
@@ -513,9 +521,8 @@ def export_group() -> None:
 def _export_context(lang: str):
     from sqlmodel import Session
 
-    from app.config import Settings
 
-    settings = Settings()
+    settings = _settings()
     catalogue_ = load_catalogue(settings.catalogue_file)
     session = Session(_open_database(settings.resolved_database_url, lang), expire_on_commit=False)
     return session, catalogue_, Scorer(catalogue_)

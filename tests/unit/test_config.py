@@ -93,3 +93,14 @@ def test_kla_serve_refuses_with_a_message_and_no_traceback(tmp_path, env, args, 
     assert result.returncode == 2
     assert says in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("audit", "verify"), ("evidence", "verify")])
+def test_every_kla_command_refuses_unknown_settings_with_a_message(tmp_path, command):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KLA_")}
+    result = subprocess.run([sys.executable, "-m", "app.cli", *command],
+                            env={**clean, "KLA_ENVIRONMENT": "prod", "KLA_DATA_DIR": str(tmp_path)},
+                            cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "KLA_ENVIRONMENT='prod' tidak dikenal" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
