@@ -23,6 +23,7 @@ import pytest
 from lxml import html
 from sqlmodel import select
 
+from app.factory import api_routes
 from app.models import Agency, Answer, AuditEntry, Evidence, Role, User
 from app.services import evidence as evidence_service
 from app.services.answers import AnswerInput, save_answer
@@ -64,13 +65,20 @@ EXPECTED = {
         "offered": table(("named", "unnamed", "unnamed") if stage == "self" else ("unnamed",) * 3,
                          ("named", "unnamed", "unnamed") if stage == "self" else ("unnamed",) * 3,
                          ("unnamed",) * 3),
+        # New bytes onto the user's own ordinary question: those of a sensitive file are refused
+        # (once submitted, nothing is taken at all).
+        "upload_to_plain": table(*(("ok", "refused", "refused") if stage == "self" else ("closed",) * 3,) * 3),
         "copy_to_plain": table(("ok", "refused", "refused"), ("ok", "hidden", "hidden"), HIDDEN),
         "copy_to_sensitive": table(ALL_OK, ("ok", "hidden", "hidden"), DENY),
         "remove": table(ALL_OK, ("ok", "hidden", "hidden"), DENY),
     }
     for stage in ("self", "province")
 }
-MUTATIONS = {"copy_to_plain", "copy_to_sensitive", "remove"}
+MUTATIONS = {"upload_to_plain", "copy_to_plain", "copy_to_sensitive", "remove"}
+# Every route that names, counts, opens, copies or removes a file, as the matrix exercises it;
+# carry-over (the DP3A's only) and the counts are in test_sensitive_copies.py and the route matrix.
+COVERED = {"evidence_download", "review_evidence", "question_card", "review_detail", "question_history",
+           "export_regency", "evidence_upload", "evidence_reuse", "evidence_remove"}
 
 
 @pytest.fixture
@@ -139,7 +147,7 @@ def opened_count(db, user_id, evidence_id) -> int:
 
 @pytest.mark.parametrize("stage", ["self", "province"])
 @pytest.mark.parametrize("role", ROLES)
-def test_evidence_access_matrix(make_client, auth, world, db, files, stage, role):
+def test_evidence_access_matrix(app, make_client, auth, world, db, files, stage, role):
     assessment = world.assessments["a"]
     assessment.stage = stage
     db.add(assessment)
@@ -150,6 +158,7 @@ def test_evidence_access_matrix(make_client, auth, world, db, files, stage, role
     base = world.base()
     headers = {"X-CSRF-Token": token, "HX-Request": "true"}
     target = TARGETS.get(role, DEFAULT_TARGET)
+    content = {kind: app.state.evidence.path_for(files[kind][0].sha256).read_bytes() for kind in KINDS}
     failures = []
 
     def check(action: str, kind: str, outcome: str) -> None:
@@ -193,6 +202,19 @@ def test_evidence_access_matrix(make_client, auth, world, db, files, stage, role
                 outcome = "named" if named else "unnamed"
             check(action, kind, outcome or str(response.status_code))
 
+    for kind in KINDS:  # the same bytes uploaded again onto the user's own ordinary question
+        evidence, _code = files[kind]
+        before = len(db.exec(select(Evidence)).all())
+        response = client.post(f"{base}/isian/{target}/bukti", headers=headers, follow_redirects=False,
+                               files={"files": ("lagi.pdf", io.BytesIO(content[kind]), "application/pdf")})
+        added = len(db.exec(select(Evidence)).all()) - before
+        outcome = basic(response) or {200: "ok", 409: "closed"}.get(response.status_code, str(response.status_code))
+        if response.status_code == 422:
+            outcome = "refused" if not names(response.text, NAMES[kind]) else "refused-with-name"
+        if added != (1 if outcome == "ok" else 0):
+            failures.append(f"upload_to_plain {kind} as {role}: {added} rows added with outcome {outcome}")
+        check("upload_to_plain", kind, outcome)
+
     for kind in KINDS:  # copying onto an ordinary and onto a sensitive question
         evidence, _code = files[kind]
         for action, onto in (("copy_to_plain", target), ("copy_to_sensitive", SENSITIVE_TARGET)):
@@ -224,6 +246,13 @@ def test_evidence_access_matrix(make_client, auth, world, db, files, stage, role
         check("remove", kind, outcome)
 
     assert not failures, "\n".join(failures)
+
+
+def test_every_route_that_names_an_evidence_id_is_in_the_matrix(app):
+    routes = {route.name for route in api_routes(app)}
+    assert routes >= COVERED, COVERED - routes
+    by_id = {route.name for route in api_routes(app) if "evidence_id" in route.param_convertors}
+    assert by_id <= COVERED, by_id - COVERED
 
 
 @pytest.mark.parametrize("role", ["dp3a_b", "opd_b"])
