@@ -50,6 +50,7 @@ from app.exports.common import (
     workbook_bytes,
 )
 from app.models import Assessment, Cycle, Province, Regency
+from app.services.evidence import EvidenceAccess
 from app.services.review import load_state, stage_scores
 from indicators import Catalogue
 from scoring import ReviewStatus, Scorer
@@ -85,8 +86,12 @@ def build_regency_workbook(
     base_url: str,
     *,
     now: datetime | None = None,
+    evidence_access: EvidenceAccess | None = None,
 ) -> Workbook:
-    """The rekap of one assessment; evidence links point at `base_url` (e.g. https://kla.example.go.id)."""
+    """The rekap of one assessment; evidence links point at `base_url` (e.g. https://kla.example.go.id).
+
+    `evidence_access`: the reader's rights on the files (`app.services.evidence`): a file it may not
+    see is counted, not named. None: the operator at the command line, who reads the database anyway."""
     now = now or datetime.now(UTC)
     regency = session.get(Regency, assessment.regency_code)
     province = session.get(Province, regency.province_code)
@@ -123,6 +128,9 @@ def build_regency_workbook(
                 agencies = state.agencies_by_question.get(code) or []
                 sources = ", ".join(a.short_name for a in agencies) or ", ".join(question.agencies)
                 files = state.current_files(answer.id) if answer is not None else []
+                hidden = 0
+                if evidence_access is not None:
+                    files, hidden = evidence_access.split(files, code)
                 note = clean_text(answer.note) if answer is not None else ""
                 values = {
                     "Klaster": part.name,
@@ -138,9 +146,13 @@ def build_regency_workbook(
                 sheet.cell(row=row, column=COL["Nilai Verifikasi"], value=points(verified))
                 set_text(sheet.cell(row=row, column=COL["Sumber Data"]), sources)
                 set_text(sheet.cell(row=row, column=COL["Catatan"]), note)
-                if files:
+                if files or hidden:
                     cell = sheet.cell(row=row, column=COL["Bukti Dukung"])
-                    set_text(cell, "\n".join(f.filename for f in files))
+                    names = [f.filename for f in files]
+                    if hidden:
+                        names.append(f"{hidden} berkas sensitif (hanya DP3A dan verifikator)")
+                    set_text(cell, "\n".join(names))
+                if files:
                     cell.hyperlink = f"{base}{files[0].id}?unduh=1"
                     cell.font = Font(color="0563C1", underline="single")
                 data_rows.append([
@@ -163,8 +175,10 @@ def build_regency_workbook(
     return workbook
 
 
-def regency_workbook_bytes(session, catalogue, scorer, assessment, base_url, *, now=None) -> bytes:
-    return workbook_bytes(build_regency_workbook(session, catalogue, scorer, assessment, base_url, now=now))
+def regency_workbook_bytes(session, catalogue, scorer, assessment, base_url, *, now=None,
+                           evidence_access: EvidenceAccess | None = None) -> bytes:
+    return workbook_bytes(build_regency_workbook(session, catalogue, scorer, assessment, base_url, now=now,
+                                                 evidence_access=evidence_access))
 
 
 def _subtotal_row(sheet, part, first: int, last: int, row: int) -> None:

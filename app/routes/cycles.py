@@ -77,13 +77,13 @@ def carry_over_decide(
         if carry is None or carry.assessment_id != place.assessment.id:
             raise HTTPException(404)
         chosen = [carry]
-    done, refused = 0, 0
+    done, refused, withheld = 0, 0, 0
     for carry in chosen:
         try:
             if decision == "reject":
                 cycle_service.reject(session, place.assessment, carry, user)
             else:
-                cycle_service.accept(session, scorer, place.assessment, carry, user)
+                withheld += cycle_service.accept(session, scorer, place.assessment, carry, user).withheld_files
             done += 1
         except cycle_service.CarryError:
             refused += 1
@@ -91,6 +91,9 @@ def carry_over_decide(
     message = _("%(n)s answers carried over.") % {"n": done} if decision != "reject" else _("Rejected.")
     if refused:
         message += " " + _("%(n)s could not be carried over (already answered, or no longer on the scale).") % {"n": refused}
+    if withheld:
+        message += " " + _("%(n)s files of sensitive questions were not copied onto questions that are not "
+                           "sensitive.") % {"n": withheld}
     request.session["flash"] = message
     return RedirectResponse(str(request.url_for("carry_over", regency_code=place.regency.code, year=place.cycle.year)),
                             status_code=303)

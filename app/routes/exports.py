@@ -42,6 +42,7 @@ from app.exports.province import province_workbook_bytes
 from app.exports.rekap import regency_workbook_bytes
 from app.i18n import gettext as _
 from app.models import Province
+from app.services.evidence import EvidenceAccess
 from app.templating import render
 
 router = APIRouter(tags=["exports"])
@@ -62,10 +63,13 @@ def _xlsx(data: bytes, filename: str) -> Response:
 
 
 @router.get("/r/{regency_code}/{year}/ekspor.xlsx", name="export_regency")
-def export_regency(request: Request, place: ReviewPlace, session: SessionDep, catalogue: CatalogueDep,
-                   scorer: ScorerDep):
+def export_regency(request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
+                   catalogue: CatalogueDep, scorer: ScorerDep):
     base_url = str(request.base_url).rstrip("/")
-    data = regency_workbook_bytes(session, catalogue, scorer, place.assessment, base_url)
+    # Names only the files this reader may see (today every reader of the rekap may: the DP3A, and the
+    # verifiers once the kab/kota has submitted; the rule decides, not this route).
+    data = regency_workbook_bytes(session, catalogue, scorer, place.assessment, base_url,
+                                  evidence_access=EvidenceAccess.of(session, catalogue, user, place))
     return _xlsx(data, f"rekap-{place.regency.code}-{place.cycle.year}.xlsx")
 
 

@@ -9,12 +9,12 @@ from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy import and_, or_
 from sqlmodel import select
 
-from app import access
 from app.deps import CatalogueDep, CurrentUser, HistoryPlace, SessionDep
 from app.i18n import N_, decimal_mark, pick
 from app.i18n import gettext as _
 from app.models import Answer, AuditEntry, Evidence, Role, User
 from app.routes.workspace import assigned_codes
+from app.services.evidence import EvidenceAccess
 from app.templating import local_time, render
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["history"])
@@ -72,23 +72,27 @@ def question_history(
     answer = session.exec(select(Answer).where(Answer.assessment_id == place.assessment.id,
                                                Answer.question_code == code)).first()
     entries: list[AuditEntry] = []
+    evidence_access = EvidenceAccess.of(session, catalogue, user, place)
+    hidden: set[str] = set()  # the files of this question this user may not name
     if answer is not None:
-        evidence_ids = [str(i) for i in session.exec(select(Evidence.id).where(Evidence.answer_id == answer.id))]
+        files = session.exec(select(Evidence).where(Evidence.answer_id == answer.id)).all()
+        hidden = {str(f.id) for f in files if not evidence_access.may_see(f, code)}
         entries = list(session.exec(
             select(AuditEntry).where(or_(
                 and_(AuditEntry.entity == "answer", AuditEntry.entity_id == str(answer.id)),
-                and_(AuditEntry.entity == "evidence", AuditEntry.entity_id.in_(evidence_ids)),
+                and_(AuditEntry.entity == "evidence", AuditEntry.entity_id.in_([str(f.id) for f in files])),
             )).order_by(AuditEntry.id)
         ))
     user_ids = {e.user_id for e in entries if e.user_id}
     users = {u.id: u for u in session.exec(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
-    regency = place.regency
-    # File names of sensitive questions can name child victims: hidden from whoever may not open them.
-    mask_files = ref.question.sensitive and not access.may_open_sensitive(
-        user, regency.code, regency.province_code, place.assessment.stage)
-    shown = Shown(catalogue.scales[ref.question.scale], {r.code: r for r in catalogue.review_reasons}, mask_files)
+    # Names of sensitive files can name child victims: hidden from whoever may not open them (every
+    # file of a sensitive question, and a copy of a sensitive file that sits on this one).
+    mask_all = ref.question.sensitive and not evidence_access.sees_sensitive
+    shown = Shown(catalogue.scales[ref.question.scale], {r.code: r for r in catalogue.review_reasons})
     rows = [(entry, _(ACTIONS[entry.action]) if entry.action in ACTIONS else entry.action,
-             *shown.change(entry.before, entry.after)) for entry in entries]
+             *shown.change(entry.before, entry.after,
+                           mask=mask_all or (entry.entity == "evidence" and entry.entity_id in hidden)))
+            for entry in entries]
     return render(request, "history/question.html",
                   {"place": place, "ref": ref, "q": ref.question, "answer": answer, "rows": rows, "users": users})
 
@@ -96,12 +100,13 @@ def question_history(
 class Shown:
     """An audit entry's before/after values as the history page prints them: labels, option names, dates."""
 
-    def __init__(self, scale, reasons: dict, mask_files: bool) -> None:
+    MASKED = ("file", "sha256", "from")  # what names or traces a file
+
+    def __init__(self, scale, reasons: dict) -> None:
         self.options = {o.code: o for o in getattr(scale, "options", ())}
         self.reasons = reasons
-        self.mask_files = mask_files
 
-    def change(self, before: dict | None, after: dict | None) -> tuple[list, list]:
+    def change(self, before: dict | None, after: dict | None, mask: bool = False) -> tuple[list, list]:
         """The fields that changed, before and after: a save lists its whole answer both times, and a
         person reading the history wants what moved (the version counter and the page's own question
         code say nothing to them)."""
@@ -113,15 +118,14 @@ class Shown:
             moved = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
             before = {k: v for k, v in before.items() if k in moved}
             after = {k: v for k, v in after.items() if k in moved}
-        return self.fields(before), self.fields(after)
+        return self.fields(before, mask), self.fields(after, mask)
 
-    def fields(self, values: dict) -> list[tuple[str, str]]:
-        return [(_(FIELDS[key]) if key in FIELDS else key, self.value(key, value))
+    def fields(self, values: dict, mask: bool = False) -> list[tuple[str, str]]:
+        return [(_(FIELDS[key]) if key in FIELDS else key,
+                 _("(hidden: sensitive)") if mask and key in self.MASKED else self.value(key, value))
                 for key, value in values.items() if value not in (None, "", [])]
 
     def value(self, key: str, value) -> str:
-        if self.mask_files and key in ("file", "sha256"):
-            return _("(hidden: sensitive)")
         if isinstance(value, bool):
             return _("yes") if value else _("no")
         if key == "option" and value in self.options:

@@ -6,18 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
 from app.cache import RevisionCache
 from app.deps import CatalogueDep, CurrentUser, FormDep, ReviewPlace, ScorerDep, SessionDep, agency_filter
 from app.i18n import current_language
 from app.i18n import gettext as _
-from app.models import Agency, Answer, Evidence, Role, User, utcnow
+from app.models import Agency, Answer, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
-from app.routes.workspace import open_sensitive_or_refuse
+from app.routes.workspace import serve_evidence, visible_evidence
 from app.services import review as review_service
 from app.services.answers import answers_of, scored
+from app.services.evidence import EvidenceAccess
 from app.templating import render, render_fragment
 from scoring.answers import to_decimal
 
@@ -112,17 +113,21 @@ def _detail(request, session, place, user, catalogue, scorer, code, stage, *, me
     if reviewer_ids:
         users.update({u.id: u for u in session.exec(select(User).where(User.id.in_(reviewer_ids)))})
     value = scored(answer)
+    evidence_access = EvidenceAccess.of(session, catalogue, user, place)
+    files, hidden_files = evidence_access.split(state.evidence.get(answer.id, []), code)
     context = {
         "place": place, "ref": ref, "q": ref.question, "scale": catalogue.scales[ref.question.scale],
         "answer": answer, "points": scorer.question_points(code, value) if value else 0,
-        "events": state.events.get(answer.id, []), "files": state.evidence.get(answer.id, []),
+        "events": state.events.get(answer.id, []), "files": files, "hidden_files": hidden_files,
+        # Opening these files is logged: the question's, or a copy of a sensitive question's file.
+        "sensitive": any(evidence_access.is_sensitive(f, code) for f in files) or ref.question.sensitive,
         "agencies": state.agencies_by_question.get(code, []), "users": users,
         "decision": state.last_decision(answer.id, stage), "stage": stage,
         "decidable": review_service.stage_open(place.assessment, stage),
         "reopening": state.reopenings.get(answer.id), "reasons": catalogue.review_reasons,
         "message": message or request.session.pop("flash", None), "form": form or {}, "inline_kinds": INLINE_KINDS,
         "stored": {s.sha256: s for s in session.exec(select(StoredFileRow).where(
-            StoredFileRow.sha256.in_([f.sha256 for f in state.evidence.get(answer.id, [])])))},
+            StoredFileRow.sha256.in_([f.sha256 for f in files])))},
     }
     return render(request, "review/detail.html", context, block="decision" if form is not None else None,
                   status_code=status_code)
@@ -225,25 +230,13 @@ def review_evidence(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
     evidence_id: int, unduh: int = 0,
 ):
-    evidence = session.get(Evidence, evidence_id)
-    answer = session.get(Answer, evidence.answer_id) if evidence else None
-    if evidence is None or answer is None or answer.assessment_id != place.assessment.id:
-        raise HTTPException(404)
-    ref = catalogue.questions.get(answer.question_code)
-    if ref is not None and ref.question.sensitive:
-        open_sensitive_or_refuse(session, place, user, evidence)
-    stored = session.get(StoredFileRow, evidence.sha256)
-    store = request.app.state.evidence
-    if stored is None or not store.exists(evidence.sha256):
-        raise HTTPException(404)
-    inline = stored.kind in INLINE_KINDS and not unduh
-    return FileResponse(
-        store.path_for(evidence.sha256), media_type=stored.media_type, filename=evidence.filename,
-        content_disposition_type="inline" if inline else "attachment",
-        # Shown inside the app's page: no scripts, no forms, no plugins, whatever the file holds.
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
-                 "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"},
-    )
+    evidence_access = EvidenceAccess.of(session, catalogue, user, place)
+    evidence, answer = visible_evidence(session, place, evidence_access, evidence_id)
+    # Shown inside the app's page: no scripts, no forms, no plugins, whatever the file holds.
+    return serve_evidence(session, evidence_access, request.app.state.evidence, evidence, answer,
+                          inline_kinds=frozenset() if unduh else INLINE_KINDS,
+                          headers={"Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; "
+                                                              "object-src 'self'"})
 
 
 def _own_submission_check(session, place, user, catalogue) -> review_service.SubmissionCheck:

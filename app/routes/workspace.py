@@ -22,9 +22,9 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from app import access
 from app.cache import RevisionCache
 from app.deps import (
+    MAX_ID,
     CatalogueDep,
     CurrentUser,
     FormDep,
@@ -41,9 +41,9 @@ from app.i18n import gettext as _
 from app.models import Agency, Answer, Assignment, Evidence, Reopening, ReviewEvent, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.services import answers as answer_service
-from app.services import audit
 from app.services import evidence as evidence_service
 from app.services import review as review_service
+from app.services.evidence import EvidenceAccess, sensitive_codes
 from app.templating import dom_id, render, render_fragment, templates
 from app.templating import env as templating_env
 
@@ -80,10 +80,6 @@ def question_codes_for(session: Session, place, user: User, catalogue, agency: A
     return [code for code in catalogue.questions if code in codes]
 
 
-def sensitive_codes(catalogue) -> list[str]:
-    return [code for code, ref in catalogue.questions.items() if ref.question.sensitive]
-
-
 def check_question(session: Session, place, user: User, catalogue, code: str):
     ref = catalogue.questions.get(code)
     if ref is None:
@@ -93,19 +89,43 @@ def check_question(session: Session, place, user: User, catalogue, code: str):
     return ref
 
 
-def sees_sensitive(place, user: User) -> bool:
-    regency = place.regency
-    return access.may_open_sensitive(user, regency.code, regency.province_code, place.assessment.stage)
+def no_such_file() -> HTTPException:
+    """A file that does not exist and one this user may not see answer alike: a guessed id learns nothing."""
+    return HTTPException(404, _("There is no such evidence file here."))
 
 
-def open_sensitive_or_refuse(session: Session, place, user: User, evidence: Evidence) -> None:
-    """Sensitive evidence opens for the DP3A and verifiers only, and every opening is logged."""
-    if not sees_sensitive(place, user):
-        raise HTTPException(403, _("This file belongs to a sensitive question: only the DP3A and the verifiers "
-                                   "may open it."))
-    audit.record(session, user, "evidence.download", "evidence", evidence.id, regency_code=place.regency.code,
-                 after={"file": evidence.filename, "sensitive": True})
+def visible_evidence(session: Session, place, evidence_access: EvidenceAccess, evidence_id: int,
+                     code: str | None = None) -> tuple[Evidence, Answer]:
+    """The evidence row `evidence_id` of this assessment (attached to question `code` when given),
+    if this user may see it (`EvidenceAccess.may_see`); otherwise `no_such_file`."""
+    evidence = session.get(Evidence, evidence_id) if 0 < evidence_id <= MAX_ID else None
+    answer = session.get(Answer, evidence.answer_id) if evidence else None
+    if (evidence is None or answer is None or answer.assessment_id != place.assessment.id
+            or (code is not None and answer.question_code != code)
+            or not evidence_access.may_see(evidence, answer.question_code)):
+        raise no_such_file()
+    return evidence, answer
+
+
+def serve_evidence(session: Session, evidence_access: EvidenceAccess, store, evidence: Evidence, answer: Answer,
+                   *, inline_kinds: frozenset = frozenset(), headers: dict | None = None) -> FileResponse:
+    """The file of a visible evidence row (shown in the page when its kind is in `inline_kinds`, else
+    downloaded); the opening of a sensitive one is logged, and committed, first."""
+    stored = session.get(StoredFileRow, evidence.sha256)
+    if stored is None or not store.exists(evidence.sha256):
+        raise HTTPException(404)
+    evidence_access.record_opening(evidence, answer.question_code)
     session.commit()
+    return FileResponse(
+        store.path_for(evidence.sha256), media_type=stored.media_type, filename=evidence.filename,
+        content_disposition_type="inline" if stored.kind in inline_kinds else "attachment",
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store", **(headers or {})},
+    )
+
+
+def sensitive_refusal() -> str:
+    return _("A file of a sensitive question cannot be attached to a question that is not sensitive: "
+             "it can name child victims.")
 
 
 def may_edit(place, user: User, answer: Answer | None, reopened: bool = False) -> bool:
@@ -317,8 +337,11 @@ def card_context(session: Session, place, user: User, catalogue, scorer, code: s
     if answer is not None and answer.status == answer_service.AnswerStatus.RETURNED:
         returned_event = session.exec(select(ReviewEvent).where(
             ReviewEvent.answer_id == answer.id, ReviewEvent.action == "returned").order_by(ReviewEvent.id.desc())).first()
-    files = evidence_service.attached(session, answer.id) if answer else []
-    attached_here = {f.sha256 for f in files if f.removed_at is None}
+    evidence_access = EvidenceAccess.of(session, catalogue, user, place)
+    every_file = evidence_service.attached(session, answer.id) if answer else []
+    attached_here = {f.sha256 for f in every_file if f.removed_at is None}
+    # Files this user may not see are counted, never named (sensitive ones, for an agency).
+    files, hidden_files = evidence_access.split(every_file, code)
     # Who answers here: this kab/kota's OPD by their local names, as its DP3A assigned them.
     answered_by = session.exec(
         select(Agency.short_name, Agency.name).join(Assignment, Assignment.agency_id == Agency.id)
@@ -333,13 +356,15 @@ def card_context(session: Session, place, user: User, catalogue, scorer, code: s
         "answer": answer,
         "points": points,
         "files": files,
+        "hidden_files": hidden_files,
+        "stored_count": hidden_files + sum(1 for f in files if f.removed_at is None),
         "answered_by": answered_by,
-        # Files of sensitive questions are never offered for reuse: they could name child victims.
-        "reusable": [e for e in evidence_service.reusable(session, place.assessment.id, mine,
-                                                          exclude=sensitive_codes(catalogue))
+        # Sensitive files are never offered for reuse: they could name child victims.
+        "reusable": [e for e in evidence_access.offerable(evidence_service.reusable(
+                         session, place.assessment.id, mine, exclude=sensitive_codes(catalogue)))
                      if e.sha256 not in attached_here],
         "sensitive": ref.question.sensitive,
-        "sees_sensitive": sees_sensitive(place, user),
+        "sees_sensitive": evidence_access.sees_sensitive,
         "editable": may_edit(place, user, answer, reopening is not None),
         "reopening": reopening,
         "returned_event": returned_event,
@@ -594,6 +619,11 @@ def _upload_refusal(place, user, question: QuestionAt, count: int) -> tuple[str,
 
 
 def _attach_uploads(request, session, place, user, catalogue, scorer, code: str, known, accepted, messages):
+    # Bytes already stored as a sensitive file of this kab/kota stay off ordinary questions.
+    evidence_access = EvidenceAccess.of(session, catalogue, user, place)
+    refused = [(stored, name) for stored, name in accepted if not evidence_access.may_attach(stored.sha256, code)]
+    messages.extend(f"{name}: {sensitive_refusal()}" for _stored, name in refused)
+    accepted = [item for item in accepted if item not in refused]
     if accepted:  # an unanswered question gets its (empty) answer only once a file is really attached
         answer = _answer_for_evidence(session, place, user, code, known)
         was_returned = answer.status == answer_service.AnswerStatus.RETURNED
@@ -618,14 +648,15 @@ def evidence_reuse(
     if not chosen:
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("Choose a file to attach first.")], status=422)
-    try:
-        source = session.get(Evidence, int(chosen))
-    except ValueError:
-        source = None
-    source_answer = session.get(Answer, source.answer_id) if source else None
-    if source is None or source_answer is None or source_answer.assessment_id != place.assessment.id:
-        raise HTTPException(404)
-    check_question(session, place, user, catalogue, source_answer.question_code)
+    if not (chosen.isascii() and chosen.isdigit() and len(chosen) <= 10):
+        raise no_such_file()
+    evidence_access = EvidenceAccess.of(session, catalogue, user, place)
+    # The source must be a file this user may see (for an agency: on one of its questions, not
+    # sensitive); any other id, existing or not, gets the same answer.
+    source, _source_answer = visible_evidence(session, place, evidence_access, int(chosen))
+    if not evidence_access.may_attach(source.sha256, code):
+        return _evidence_response(request, session, place, user, catalogue, scorer, code,
+                                  [sensitive_refusal()], status=422)
     if not may_edit(place, user, target.answer, target.reopened):
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("This answer is read-only: files cannot be added now.")], status=409)
@@ -647,10 +678,9 @@ def evidence_remove(
     catalogue: CatalogueDep, scorer: ScorerDep, code: str, evidence_id: int,
 ):
     check_question(session, place, user, catalogue, code)
-    evidence = session.get(Evidence, evidence_id)
-    answer = session.get(Answer, evidence.answer_id) if evidence else None
-    if evidence is None or answer is None or answer.assessment_id != place.assessment.id or answer.question_code != code:
-        raise HTTPException(404)
+    # Only a file this user may see: a guessed id of a sensitive one is "no such file", without its name.
+    evidence, answer = visible_evidence(session, place, EvidenceAccess.of(session, catalogue, user, place),
+                                        evidence_id, code)
     if not may_edit(place, user, answer, is_reopened(session, answer) is not None):
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("This answer is read-only: files cannot be removed now.")], status=409)
@@ -688,22 +718,6 @@ def evidence_download(
     request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, evidence_id: int,
 ):
-    evidence = session.get(Evidence, evidence_id)
-    answer = session.get(Answer, evidence.answer_id) if evidence else None
-    if evidence is None or answer is None or answer.assessment_id != place.assessment.id:
-        raise HTTPException(404)
-    ref = check_question(session, place, user, catalogue, answer.question_code)
-    if ref.question.sensitive:
-        open_sensitive_or_refuse(session, place, user, evidence)
-    stored = session.get(StoredFileRow, evidence.sha256)
-    store = request.app.state.evidence
-    if stored is None or not store.exists(evidence.sha256):
-        raise HTTPException(404)
-    return FileResponse(
-        store.path_for(evidence.sha256),
-        media_type=stored.media_type,
-        filename=evidence.filename,
-        content_disposition_type="attachment",
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
-    )
-
+    evidence_access = EvidenceAccess.of(session, catalogue, user, place)
+    evidence, answer = visible_evidence(session, place, evidence_access, evidence_id)
+    return serve_evidence(session, evidence_access, request.app.state.evidence, evidence, answer)

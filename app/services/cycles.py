@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from app.models import Answer, Assessment, CarryOver, Cycle, Evidence, Regency, User, utcnow
 from app.services import audit
 from app.services.answers import is_answered, scored
+from app.services.evidence import EvidenceAccess
 from app.services.setup import open_assessment
 from indicators import Catalogue
 from scoring import AnswerError, Scorer
@@ -116,8 +117,17 @@ class CarryError(ValueError):
         super().__init__(code)
 
 
-def accept(session: Session, scorer: Scorer, assessment: Assessment, carry: CarryOver, user: User) -> Answer:
-    """Copy the old answer (and its current evidence, without copying files) into this cycle as a draft."""
+@dataclass
+class Carried:
+    answer: Answer
+    withheld_files: int  # sensitive files not copied onto a question that is not sensitive
+
+
+def accept(session: Session, scorer: Scorer, assessment: Assessment, carry: CarryOver, user: User) -> Carried:
+    """Copy the old answer (and its current evidence, without copying files) into this cycle as a draft.
+
+    A file goes along only where `EvidenceAccess` allows it: one the user may see, and a sensitive file
+    only onto a sensitive question (an instrument change may map a sensitive question onto another)."""
     if carry.status != "proposed":
         raise CarryError("already_decided")
     source = session.get(Answer, carry.source_answer_id)
@@ -137,11 +147,20 @@ def accept(session: Session, scorer: Scorer, assessment: Assessment, carry: Carr
     answer.updated_by, answer.updated_at = user.id, utcnow()
     session.add(answer)
     session.flush()
+    regency = session.get(Regency, assessment.regency_code)
+    evidence_access = EvidenceAccess(session, scorer.catalogue, user, regency_code=regency.code,
+                                     province_code=regency.province_code, assessment_id=assessment.id,
+                                     stage=assessment.stage)
+    withheld = 0
     for evidence in session.exec(select(Evidence).where(Evidence.answer_id == source.id, Evidence.removed_at.is_(None))):
+        if not (evidence_access.may_see(evidence, source.question_code)
+                and evidence_access.may_attach(evidence.sha256, carry.question_code)):
+            withheld += 1
+            continue
         session.add(Evidence(answer_id=answer.id, sha256=evidence.sha256, filename=evidence.filename,
                              uploaded_by=user.id))
     _decide(session, assessment, carry, "accepted", user)
-    return answer
+    return Carried(answer, withheld)
 
 
 def reject(session: Session, assessment: Assessment, carry: CarryOver, user: User) -> None:

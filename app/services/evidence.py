@@ -1,19 +1,24 @@
-"""Attaching, reusing and removing evidence files on answers.
+"""Attaching, reusing and removing evidence files on answers, and who may see which file.
 
 The bytes live in the content-addressed store (app.evidence); the database
 keeps one `StoredFile` per content and one `Evidence` row per attachment, so a
 file reused on another question costs no second copy. Removing an attachment
 keeps its row (removed_at): earlier versions stay visible to reviewers.
+
+Sensitive files (`EvidenceAccess`) are the one rule every path that names, counts, opens,
+copies, removes, carries over or exports evidence goes through.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from app import access
 from app.evidence import EvidenceStore, RefusedFile, StoredFile, safe_filename
-from app.models import Answer, Assessment, Evidence, User, utcnow
+from app.models import Answer, Assessment, Assignment, Evidence, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.services import audit
 
@@ -105,3 +110,129 @@ def reusable(session: Session, assessment_id: int, question_codes: list[str] | N
             seen.add(evidence.sha256)
             result.append(evidence)
     return result
+
+
+# -- sensitive files -------------------------------------------------------------------------
+
+
+def sensitive_codes(catalogue) -> list[str]:
+    return [code for code, ref in catalogue.questions.items() if ref.question.sensitive]
+
+
+def sensitive_contents(session: Session, catalogue, regency_code: str) -> set[str]:
+    """The SHA-256 of every file whose content entered this kab/kota on a sensitive question: its
+    first attachment here (the lowest `Evidence` id with that content, in any cycle, removed or not)
+    is on a sensitive question. One read, of the rows sharing content with a sensitive question's files."""
+    codes = sensitive_codes(catalogue)
+    if not codes:
+        return set()
+    in_region = (select(Evidence.sha256, Evidence.id, Answer.question_code)
+                 .join(Answer, Answer.id == Evidence.answer_id)
+                 .join(Assessment, Assessment.id == Answer.assessment_id)
+                 .where(Assessment.regency_code == regency_code))
+    on_sensitive = (select(Evidence.sha256).join(Answer, Answer.id == Evidence.answer_id)
+                    .join(Assessment, Assessment.id == Answer.assessment_id)
+                    .where(Assessment.regency_code == regency_code, Answer.question_code.in_(codes)))
+    first: dict[str, tuple[int, str]] = {}
+    for sha256, evidence_id, code in session.exec(in_region.where(Evidence.sha256.in_(on_sensitive))):
+        if sha256 not in first or evidence_id < first[sha256][0]:
+            first[sha256] = (evidence_id, code)
+    wanted = set(codes)
+    return {sha256 for sha256, (_id, code) in first.items() if code in wanted}
+
+
+class EvidenceAccess:
+    """What one user may do with the evidence files of one kab/kota's assessment: the one place
+    for the rule on sensitive files (they can name child victims).
+
+    A file (an `Evidence` row) is *sensitive* when
+    - the question it is attached to is sensitive, or
+    - its content (SHA-256) entered this kab/kota on a sensitive question: the first attachment of
+      those bytes here, in any cycle, removed or not, is on a sensitive question
+      (`sensitive_contents`).
+    The second half matters because attachments share their bytes: a reused, carried-over or
+    re-uploaded copy serves the same file, so a copy on an ordinary question (such as those the
+    old reuse let through) must not open what the sensitive original keeps closed.
+    Content that entered on an ordinary question stays ordinary when it is also attached to a
+    sensitive one (an SK or a Perda used as evidence there too): the agencies had it already, and
+    hiding it then would make their own files vanish from their questions. Its copy on the
+    sensitive question is closed to them like any file of that question.
+
+    Who may see a file (name it, open it, copy it, remove it): the DP3A of the kab/kota every file;
+    a focal point the files of the questions assigned to its agency, except sensitive ones; the
+    province's verifiers and the ministry every file once the assessment is submitted (the guards
+    of their routes admit them only then). Counts are not names: a focal point may learn how many
+    files a question of its own holds (a sensitive question needs its file like any other).
+
+    A sensitive file is never attached to a question that is not sensitive (`may_attach`), and
+    every opening of a sensitive file is written to the audit log (`record_opening`).
+
+    A question code today's instrument does not know (an older instrument's) counts as not sensitive.
+    """
+
+    def __init__(self, session: Session, catalogue, user: User, *, regency_code: str, province_code: str,
+                 assessment_id: int, stage: str) -> None:
+        self.session, self.catalogue, self.user = session, catalogue, user
+        self.regency_code, self.assessment_id = regency_code, assessment_id
+        self.sees_sensitive = access.may_open_sensitive(user, regency_code, province_code, stage)
+        self._contents: set[str] | None = None
+        self._own_codes: set[str] | None = None
+
+    @classmethod
+    def of(cls, session: Session, catalogue, user: User, place) -> EvidenceAccess:
+        """For the assessment a route's guard resolved (`app.deps.Place`) and has admitted the user to."""
+        return cls(session, catalogue, user, regency_code=place.regency.code,
+                   province_code=place.regency.province_code, assessment_id=place.assessment.id,
+                   stage=place.assessment.stage)
+
+    def question_sensitive(self, code: str) -> bool:
+        ref = self.catalogue.questions.get(code)
+        return ref is not None and ref.question.sensitive
+
+    def content_sensitive(self, sha256: str) -> bool:
+        if self._contents is None:
+            self._contents = sensitive_contents(self.session, self.catalogue, self.regency_code)
+        return sha256 in self._contents
+
+    def is_sensitive(self, evidence, question_code: str) -> bool:
+        """`evidence`: an Evidence row (or a plain row with its columns) attached to `question_code`."""
+        return self.question_sensitive(question_code) or self.content_sensitive(evidence.sha256)
+
+    def _on_own_question(self, question_code: str) -> bool:
+        if self.user.role != Role.OPD:
+            return True
+        if self._own_codes is None:
+            self._own_codes = set(self.session.exec(select(Assignment.question_code).where(
+                Assignment.assessment_id == self.assessment_id, Assignment.agency_id == self.user.agency_id)))
+        return question_code in self._own_codes
+
+    def may_see(self, evidence, question_code: str) -> bool:
+        """Name, open, copy or remove this file (attached to `question_code` of this assessment)."""
+        if not self._on_own_question(question_code):
+            return False
+        return self.sees_sensitive or not self.is_sensitive(evidence, question_code)
+
+    def split(self, rows: Iterable, question_code: str) -> tuple[list, int]:
+        """The rows of one question this user may see (current and removed), and how many current
+        ones it may not (counted, never named)."""
+        shown, hidden = [], 0
+        for row in rows:
+            if self.may_see(row, question_code):
+                shown.append(row)
+            elif row.removed_at is None:
+                hidden += 1
+        return shown, hidden
+
+    def may_attach(self, sha256: str, target_code: str) -> bool:
+        """A sensitive file goes onto sensitive questions only."""
+        return self.question_sensitive(target_code) or not self.content_sensitive(sha256)
+
+    def offerable(self, rows: Iterable) -> list:
+        """Of files on ordinary questions (offered for reuse), those that are not sensitive."""
+        return [row for row in rows if not self.content_sensitive(row.sha256)]
+
+    def record_opening(self, evidence, question_code: str) -> None:
+        """Served a file: a sensitive one leaves an "opened" entry in the audit log (the route commits)."""
+        if self.is_sensitive(evidence, question_code):
+            audit.record(self.session, self.user, "evidence.download", "evidence", evidence.id,
+                         regency_code=self.regency_code, after={"file": evidence.filename, "sensitive": True})

@@ -68,9 +68,9 @@ def test_sensitive_files_on_a_question_page(browser, live_server, artifacts, cat
     address = live_server + link.get_attribute("href")
     history = workspace.removesuffix("/isian") + f"/riwayat/{code}"
 
-    refused = opd.request.get(address)
-    assert refused.status == 403
-    assert "hanya DP3A dan verifikator" in refused.text()
+    refused = opd.request.get(address)  # answered like a file that does not exist, without its name
+    assert refused.status == 404
+    assert "Berkas bukti tidak ditemukan" in refused.text() and "laporan-korban.pdf" not in refused.text()
 
     opened = dp3a.request.get(address)
     assert opened.status == 200

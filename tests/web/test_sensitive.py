@@ -46,8 +46,11 @@ def test_the_agency_sees_a_count_and_the_reason_not_the_file(client, world, auth
     card = client.get(f"{world.base()}/isian/{code}", headers={"HX-Request": "true"})
     assert "visum-anak-budi" not in card.text
     assert "1 berkas tersimpan" in card.text and "hanya DP3A dan verifikator" in card.text
+    # A file the agency may not open answers like one that does not exist (a guessed id learns nothing).
     refused = client.get(f"{world.base()}/bukti/{evidence.id}")
-    assert refused.status_code == 403 and "hanya DP3A dan verifikator" in refused.text
+    missing = client.get(f"{world.base()}/bukti/{evidence.id + 1000}")
+    assert refused.status_code == missing.status_code == 404 and refused.text == missing.text
+    assert "visum-anak-budi" not in refused.text
     history = client.get(f"{world.base()}/riwayat/{code}")
     assert "visum-anak-budi" not in history.text
 
@@ -80,7 +83,9 @@ def test_who_can_open_sensitive_evidence(make_client, world, auth, db, scorer, c
     if username in ("dp3a_a", "opd_a"):
         urls.append(f"{world.base()}/bukti/{evidence.id}")
     for url in urls:
-        assert client.get(url).status_code == before, (url, "before submission")
+        # The agency's own workspace answers "no such file" (404) rather than "not yours" (403).
+        expected = 404 if username == "opd_a" and "/bukti/" in url else before
+        assert client.get(url).status_code == expected, (url, "before submission")
     _submit(db, world, catalogue, scorer)
     got = client.get(urls[0])
     assert got.status_code == after, (urls[0], "after submission")
