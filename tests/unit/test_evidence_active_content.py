@@ -99,6 +99,12 @@ def test_run_length_bomb(tmp_path):
     assert refusal(tmp_path, data, max_unzipped_bytes=1_000_000) == "zip_bomb"
 
 
+def test_more_slow_filter_data_than_any_real_file_is_refused_unread(tmp_path):
+    """LZW, ASCII85 and RunLength decode in pure Python: past 1 MiB of input, refuse rather than spin."""
+    body = samples.ascii85(random.Random(11).randbytes(1_200_000))
+    assert refusal(tmp_path, samples.pdf_with_object_stream(b"", ["ASCII85Decode"], data=body)) == "zip_bomb"
+
+
 def test_object_stream_pdf_that_cannot_be_parsed_is_refused_as_damaged(tmp_path):
     data = samples.pdf_with_object_stream(OPEN_ACTION_JS, ["ASCIIHexDecode"])
     cut = data[: data.index(b"6 0 obj")]  # the cross-reference stream is gone
