@@ -29,11 +29,11 @@ from app.evidence.refused import RefusedFile
 
 _PIECE = 1024 * 1024
 _OVERLAP = 4096
-_SMALL_PART = 1024 * 1024  # [Content_Types].xml and manifest.xml are a few KB
 
 # --- OOXML ---------------------------------------------------------------------------------
 
 _MACRO_CONTENT_TYPES = (b"macroenabled", b"vbaproject", b"macrosheet")
+_MACRO_RELATIONSHIPS = {"vbaProject", "vbaProjectSignature", "wordVbaData", "xlMacrosheet", "xlIntlMacrosheet"}
 # External targets allowed when they stay on the reader's own disk; any other external
 # relationship type except a hyperlink is refused wherever it points.
 _LOCAL_ONLY_TYPES = {
@@ -48,9 +48,7 @@ def check_ooxml(archive: zipfile.ZipFile, names: list[str]) -> None:
     lowered = [name.lower() for name in names]
     if any(name.endswith("vbaproject.bin") or name.startswith("xl/macrosheets/") for name in lowered):
         raise RefusedFile("office_macros", "macro project or macro sheet")
-    with archive.open("[Content_Types].xml") as part:
-        types = part.read(_SMALL_PART).lower()
-    if any(token in types for token in _MACRO_CONTENT_TYPES):
+    if _contains_any(archive, "[Content_Types].xml", _MACRO_CONTENT_TYPES):
         raise RefusedFile("office_macros", "macro-enabled content type")
     if "xl/connections.xml" in lowered:
         raise RefusedFile("office_external", "external data connections")
@@ -68,9 +66,26 @@ def _check_relationships(archive: zipfile.ZipFile, name: str) -> None:
             target = element.get("Target") or ""
             external = (element.get("TargetMode") or "").lower() == "external" or _is_remote(target)
             element.clear()
+            if kind in _MACRO_RELATIONSHIPS:  # a macro project is found by this link, whatever its part's name
+                raise RefusedFile("office_macros", f"{kind} relationship in {name}")
             if not external or kind == "hyperlink" or (kind in _LOCAL_ONLY_TYPES and not _is_remote(target)):
                 continue
             raise RefusedFile("office_external", f"{kind} -> {target[:200]!r} in {name}")
+
+
+def _windows(archive: zipfile.ZipFile, name: str):
+    """The part in 1 MiB pieces, lower-cased and without NULs (so UTF-16 XML reads like UTF-8),
+    each piece preceded by the end of the one before, so that no token is cut in two."""
+    tail = b""
+    with archive.open(name) as part:
+        while piece := part.read(_PIECE):
+            window = tail + piece.replace(b"\x00", b"").lower()
+            yield window
+            tail = window[-_OVERLAP:]
+
+
+def _contains_any(archive: zipfile.ZipFile, name: str, tokens: tuple[bytes, ...]) -> bool:
+    return any(token in window for window in _windows(archive, name) for token in tokens)
 
 
 def _is_remote(target: str) -> bool:
@@ -103,11 +118,9 @@ def check_opendocument(archive: zipfile.ZipFile, names: list[str]) -> None:
     if any(name.lower().startswith(_ODF_MACRO_FOLDERS) for name in names):
         raise RefusedFile("office_macros", "Basic/ or Scripts/ folder")
     if _ODF_MANIFEST in names:
-        with archive.open(_ODF_MANIFEST) as part:
-            manifest = part.read(_SMALL_PART).replace(b"\x00", b"").lower()
-        if b"encryption-data" in manifest:
+        if _contains_any(archive, _ODF_MANIFEST, (b"encryption-data",)):
             raise RefusedFile("encrypted", "encrypted OpenDocument package")
-        if _ODF_MANIFEST_SCRIPT.search(manifest):
+        if any(_ODF_MANIFEST_SCRIPT.search(window) for window in _windows(archive, _ODF_MANIFEST)):
             raise RefusedFile("office_macros", "script entry in the manifest")
     for name in names:
         if name.lower().endswith(".xml"):
@@ -115,15 +128,11 @@ def check_opendocument(archive: zipfile.ZipFile, names: list[str]) -> None:
 
 
 def _scan_odf_part(archive: zipfile.ZipFile, name: str) -> None:
-    tail = b""
-    with archive.open(name) as part:
-        while piece := part.read(_PIECE):
-            window = tail + piece.replace(b"\x00", b"").lower()
-            found = next((token for token in _ODF_ANYWHERE if token in window), None)
-            found = found or next((token for token in _ODF_ELEMENTS if _has_element(window, token)), None)
-            if found or any(_ODF_HREF.match(window, start) for start in _finds(window, b"href")):
-                raise RefusedFile("office_macros", f"{(found or b'href').decode()} in {name}")
-            tail = window[-_OVERLAP:]
+    for window in _windows(archive, name):
+        found = next((token for token in _ODF_ANYWHERE if token in window), None)
+        found = found or next((token for token in _ODF_ELEMENTS if _has_element(window, token)), None)
+        if found or any(_ODF_HREF.match(window, start) for start in _finds(window, b"href")):
+            raise RefusedFile("office_macros", f"{(found or b'href').decode()} in {name}")
 
 
 def _has_element(window: bytes, name: bytes) -> bool:

@@ -228,6 +228,8 @@ def test_xlsx_with_data_connections(tmp_path):
             b"/>", b'><Override PartName="/word/document.xml" '
                    b'ContentType="application/vnd.ms-word.document.macroEnabled.main+xml"/></Types>')},
                      id="macro-enabled content type"),
+        pytest.param({DOCUMENT_RELS: samples.relationships(("vbaProject", "media/logo.bin", None)),
+                      "word/media/logo.bin": b"\xcc"}, id="macro project under another name"),
     ],
 )
 def test_docx_with_macros(tmp_path, extra):
