@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from string import Formatter
 
-from app.evidence.sniff import REFUSAL_CODES
+from app.evidence.refused import REFUSAL_CODES
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
@@ -76,6 +76,52 @@ _MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
             "This PDF contains scripts, program launch actions or hidden attachments, and was refused "
             'for safety. Open it, print it again with "Microsoft Print to PDF" (or "Save as PDF"), '
             "and upload the result.",
+        ),
+    },
+    "pdf_form_script": {
+        "id": (
+            "PDF ini berupa formulir interaktif (XFA) yang berisi skrip, sehingga ditolak demi keamanan. "
+            'Buka formulir yang sudah diisi, cetak ulang dengan "Microsoft Print to PDF" '
+            '(atau "Simpan sebagai PDF"), lalu unggah hasilnya.',
+        ),
+        "en": (
+            "This PDF is an interactive (XFA) form with scripts, and was refused for safety. Open the "
+            'filled-in form, print it again with "Microsoft Print to PDF" (or "Save as PDF"), '
+            "and upload the result.",
+        ),
+    },
+    "office_macros": {
+        "id": (
+            "Dokumen ini berisi makro atau skrip (program kecil yang dapat berjalan saat dokumen dibuka), "
+            "sehingga ditolak demi keamanan. Simpan sebagai PDF, atau simpan ulang sebagai dokumen biasa "
+            "tanpa makro (DOCX, XLSX, ODT, ODS), lalu unggah kembali.",
+        ),
+        "en": (
+            "This document contains macros or scripts (small programs that can run when it is opened), "
+            "and was refused for safety. Save it as PDF, or again as a plain document without macros "
+            "(DOCX, XLSX, ODT, ODS), and upload it again.",
+        ),
+    },
+    "office_external": {
+        "id": (
+            "Dokumen ini mengambil templat, objek, bingkai, atau data dari luar berkas (dari internet atau "
+            "jaringan) saat dibuka, sehingga ditolak demi keamanan. Tautan (hyperlink) biasa tetap boleh. "
+            "Simpan dokumen sebagai PDF, lalu unggah hasilnya.",
+        ),
+        "en": (
+            "This document fetches a template, object, frame or data from outside the file (from the "
+            "internet or a network) when it is opened, and was refused for safety. Ordinary hyperlinks are "
+            "fine. Save the document as PDF and upload the result.",
+        ),
+    },
+    "encrypted": {
+        "id": (
+            "Berkas ini dilindungi kata sandi, sehingga isinya tidak dapat diperiksa dan penilai tidak dapat "
+            "membukanya. Simpan salinan tanpa kata sandi, lalu unggah kembali.",
+        ),
+        "en": (
+            "This file is protected with a password, so its content cannot be checked and reviewers could "
+            "not open it. Save a copy without the password and upload it again.",
         ),
     },
     "too_large": {

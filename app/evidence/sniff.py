@@ -9,10 +9,12 @@ The rules are an allow-list: a file is accepted only when it positively matches 
 document or image formats civil servants actually upload. Everything else is refused with
 a short code (see `REFUSAL_CODES`) that `messages.refusal_message` turns into words.
 
-Checks are cheap and never extract anything: ZIP-based Office files are judged from the
-central directory (`infolist()`), and PDFs are scanned through a read-only memory map.
-The PDF check is a screen for the common ways to carry active content, not a proof that a
-PDF is harmless; downloads should still be served as attachments with `nosniff`.
+Checks are bounded and never extract anything to disk: ZIP-based Office files are judged
+from the central directory (`infolist()`) and then read part by part for macros and remote
+content (`office_checks`); PDFs are scanned through a read-only memory map and their object
+streams decoded within a budget (`pdf_checks`). These are screens for the common ways to
+carry active content, not proofs that a file is harmless; downloads are still served as
+attachments with `nosniff`.
 """
 
 from __future__ import annotations
@@ -21,42 +23,15 @@ import codecs
 import mmap
 import re
 import zipfile
-import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-REFUSAL_CODES: tuple[str, ...] = (
-    "empty",
-    "executable",
-    "html",
-    "zip_bomb",
-    "corrupt",
-    "unknown_type",
-    "pdf_active_content",
-    "too_large",
-)
+from app.evidence.office_checks import check_ooxml, check_opendocument
+from app.evidence.pdf_checks import check_pdf
+from app.evidence.refused import REFUSAL_CODES, RefusedFile
 
-
-class RefusedFile(Exception):
-    """The upload is not accepted; `code` is one of `REFUSAL_CODES`.
-
-    `detail` is for logs (it may be technical); `params` feed the user-facing message,
-    e.g. `limit_mb` for `too_large`.
-    """
-
-    def __init__(self, code: str, detail: str = "", **params: object) -> None:
-        if code not in REFUSAL_CODES:
-            raise ValueError(f"unknown refusal code {code!r}")
-        super().__init__(code, detail)
-        self.code = code
-        self.detail = detail
-        self.params = params
-
-    def __str__(self) -> str:
-        return f"{self.code}: {self.detail}" if self.detail else self.code
-
+__all__ = ["ALLOWED_EXTENSIONS", "MEDIA_TYPES", "REFUSAL_CODES", "RefusedFile", "Sniffed", "sniff"]
 
 @dataclass(frozen=True, slots=True)
 class Sniffed:
@@ -140,7 +115,7 @@ def sniff(path: Path, *, max_unzipped_bytes: int = 200 * 1024 * 1024, max_ratio:
     elif kind == "ole":
         kind = _ole_kind(path, head)
     elif kind == "pdf":
-        _check_pdf(path, max_unzipped_bytes)
+        check_pdf(path, max_unzipped_bytes)
     return Sniffed(kind, MEDIA_TYPES[kind], ALLOWED_EXTENSIONS[kind])
 
 
@@ -193,7 +168,7 @@ def _zip_kind(path: Path, max_unzipped_bytes: int, max_ratio: int) -> str:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             _check_zip_bomb(infos, max_unzipped_bytes, max_ratio)
-            kind = _office_kind(archive, {info.filename for info in infos})
+            kind = _office_kind(archive, [info.filename for info in infos])
     except RefusedFile:
         raise
     except Exception as exc:  # hostile input: any failure to read the archive means "corrupt"
@@ -214,18 +189,21 @@ def _check_zip_bomb(infos: list[zipfile.ZipInfo], max_unzipped_bytes: int, max_r
         raise RefusedFile("zip_bomb", f"ratio {unpacked / max(packed, 1):.0f}:1")
 
 
-def _office_kind(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+def _office_kind(archive: zipfile.ZipFile, names: list[str]) -> str | None:
+    """The kind, once the file's active content (`office_checks`) has been ruled out."""
     if "mimetype" in names:
         with archive.open("mimetype") as entry:
-            return _ODF_KINDS.get(entry.read(256).strip())
+            kind = _ODF_KINDS.get(entry.read(256).strip())
+        if kind:
+            check_opendocument(archive, names)
+        return kind
     if "[Content_Types].xml" not in names:
         return None
-    if any(name.endswith("vbaProject.bin") for name in names):
-        return None  # macro-enabled (docm/xlsm): stored as .docx/.xlsx it would not even open
     word, excel = "word/document.xml" in names, "xl/workbook.xml" in names
-    if word != excel:
-        return "docx" if word else "xlsx"
-    return None  # pptx, or ambiguous
+    if word == excel:
+        return None  # pptx, or ambiguous
+    check_ooxml(archive, names)
+    return "docx" if word else "xlsx"
 
 
 # --- OLE2 compound files: legacy .doc and .xls ---------------------------------------------
@@ -258,73 +236,3 @@ def _is_stream_entry(data: mmap.mmap, offset: int, name: str) -> bool:
         return False
     name_length = int.from_bytes(data[offset + 64 : offset + 66], "little")
     return name_length == 2 * (len(name) + 1) and data[offset + 66] == 2
-
-
-# --- PDF -----------------------------------------------------------------------------------
-
-_PDF_REGULAR = rb"[^\s\x00()<>\[\]{}/%]"
-
-
-def _pdf_names(words: Iterable[str]) -> re.Pattern[bytes]:
-    """Match PDF names exactly, including `#xx` escapes (`/J#61vaScript` is `/JavaScript`)."""
-
-    def letter(char: str) -> bytes:
-        return b"(?:%s|#(?i:%02x))" % (re.escape(char.encode()), ord(char))
-
-    alternatives = b"|".join(b"".join(letter(char) for char in word) for word in words)
-    return re.compile(rb"/(?:" + alternatives + rb")(?!" + _PDF_REGULAR + rb")")
-
-
-# Long names are matched anywhere: eight or more exact bytes never occur by chance. The short
-# `/JS` would, in megabytes of compressed image data, so it is only looked for outside
-# stream bodies (where dictionaries live) and inside inflated object streams.
-_PDF_ACTIVE_LONG = _pdf_names(("JavaScript", "Launch", "EmbeddedFile", "EmbeddedFiles"))
-_PDF_ACTIVE = _pdf_names(("JavaScript", "JS", "Launch", "EmbeddedFile", "EmbeddedFiles"))
-_PDF_OBJSTM = _pdf_names(("ObjStm",))
-_PDF_STREAM = re.compile(rb">>[\s\x00]*stream\r?\n")
-_INFLATE_PIECE = 64 * 1024
-
-
-def _check_pdf(path: Path, max_inflated_bytes: int) -> None:
-    """Refuse scripts, launch actions and attachments, also inside compressed object streams.
-
-    Modern writers put most dictionaries into Flate-compressed object streams, so a raw
-    byte scan alone would miss `/OpenAction << /S /JavaScript ... >>` stored there.
-    """
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        _refuse_active(_PDF_ACTIVE_LONG.search(data), "in the file")
-        budget = max_inflated_bytes
-        position = 0
-        for match in _PDF_STREAM.finditer(data):
-            if match.start() < position:
-                continue  # the keyword sits inside the previous stream's body
-            _refuse_active(_PDF_ACTIVE.search(data, position, match.start()), "in a dictionary")
-            end = data.find(b"endstream", match.end())
-            end = len(data) if end == -1 else end
-            if _PDF_OBJSTM.search(data, position, match.start()):
-                inflated = _inflate(data[match.end() : end], budget)
-                budget -= len(inflated)
-                if budget < 0:
-                    raise RefusedFile("zip_bomb", "PDF object streams inflate beyond the limit")
-                _refuse_active(_PDF_ACTIVE.search(inflated), "in an object stream")
-            position = end
-        _refuse_active(_PDF_ACTIVE.search(data, position), "in a dictionary")
-
-
-def _refuse_active(match: re.Match[bytes] | None, where: str) -> None:
-    if match:
-        raise RefusedFile("pdf_active_content", f"{match.group()!r} {where}")
-
-
-def _inflate(raw: bytes, limit: int) -> bytes:
-    """Flate-decode at most `limit + 1` bytes; keep what decoded before any damage."""
-    inflater = zlib.decompressobj()
-    out = bytearray()
-    for start in range(0, len(raw), _INFLATE_PIECE):
-        try:
-            out += inflater.decompress(raw[start : start + _INFLATE_PIECE], limit + 1 - len(out))
-        except zlib.error:
-            break  # not Flate, or damaged
-        if len(out) > limit or inflater.eof:
-            break
-    return bytes(out)

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from sqlmodel import Session
 
 from app.evidence import RefusedFile, sniff
@@ -172,6 +173,8 @@ def check_file(path: Path) -> None:
     except RefusedFile as refused:
         if refused.code in ("zip_bomb", "corrupt") and zipfile.is_zipfile(path):
             raise ImportRefused(unreadable_message()) from None
+        if refused.code in ("office_macros", "office_external"):
+            raise ImportRefused(active_content_message()) from None
         raise ImportRefused(not_xlsx_message()) from None
     if kind != "xlsx":
         raise ImportRefused(not_xlsx_message())
@@ -186,6 +189,12 @@ def too_large_message(limit: int = MAX_IMPORT_BYTES) -> str:
 def not_xlsx_message() -> str:
     return _("The file is not an Excel workbook (.xlsx). Download the rekap from this page, fill it in and "
              "upload it as .xlsx.")
+
+
+def active_content_message() -> str:
+    return _("The workbook contains macros, or fetches data from outside the file (a link to a workbook on "
+             "another computer, a data connection), and was refused for safety. Download the rekap again from "
+             "this page and type or paste your changes into it as values.")
 
 
 def unreadable_message() -> str:
@@ -388,9 +397,12 @@ def _value(cell):
 
 
 def _is_formula(cell) -> bool:
+    """A formula cell (`<f>` in the file, whatever its text, also with a tab or space before "="):
+    refused. A text cell is text, also when it begins with "=": the export writes such notes as text,
+    so they come back as text (the cell's type decides, never its first character)."""
     if cell is None or cell.value is None:
         return False
-    return getattr(cell, "data_type", None) == "f" or (isinstance(cell.value, str) and cell.value.startswith("="))
+    return getattr(cell, "data_type", None) == "f" or isinstance(cell.value, ArrayFormula | DataTableFormula)
 
 
 def _read_points(cell, row, column, code, catalogue, where):

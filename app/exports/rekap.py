@@ -145,7 +145,10 @@ def build_regency_workbook(
                 sheet.cell(row=row, column=COL["Nilai EM"], value=points(em))
                 sheet.cell(row=row, column=COL["Nilai Verifikasi"], value=points(verified))
                 set_text(sheet.cell(row=row, column=COL["Sumber Data"]), sources)
-                set_text(sheet.cell(row=row, column=COL["Catatan"]), note)
+                note_cell = sheet.cell(row=row, column=COL["Catatan"])
+                set_text(note_cell, note)
+                if note.startswith(("=", "+", "-", "@")):  # text already; Excel keeps it text when edited too
+                    note_cell.quotePrefix = True
                 if files or hidden:
                     cell = sheet.cell(row=row, column=COL["Bukti Dukung"])
                     names = [f.filename for f in files]

@@ -138,10 +138,6 @@ def test_refuses_ole_name_that_is_not_a_directory_entry(tmp_path):
             {"[Content_Types].xml": b"", "word/document.xml": b"", "xl/workbook.xml": b""}, id="both"
         ),
         pytest.param({"word/document.xml": b"<w:document/>"}, id="no content types"),
-        pytest.param(
-            {"[Content_Types].xml": b"", "xl/workbook.xml": b"", "xl/vbaProject.bin": b"\xcc"},
-            id="xlsm with macros",
-        ),
     ],
 )
 def test_zips_that_are_not_accepted_documents(tmp_path, entries):

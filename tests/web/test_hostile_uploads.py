@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from lxml import html
 from sqlmodel import select
 
 from app.models import Answer, Evidence, StoredFile
+from tests.unit import test_evidence_samples as samples
 from tests.unit.test_evidence_samples import docx, pdf, write_zip_bomb, xlsx
 
 SVG_WITH_SCRIPT = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
@@ -20,8 +22,8 @@ def upload(client, world, auth, catalogue):
     code = next(r.question.code for r in catalogue.iter_questions() if "DINKES" in r.question.agencies)
     url = f"{world.base()}/isian/{code}/bukti"
 
-    def send(name: str, content: bytes, media_type: str = "application/pdf"):
-        return client.post(url, files={"files": (name, io.BytesIO(content), media_type)},
+    def send(name: str, content: bytes, media_type: str = "application/pdf", query: str = ""):
+        return client.post(url + query, files={"files": (name, io.BytesIO(content), media_type)},
                            headers={"X-CSRF-Token": token, "HX-Request": "true"})
 
     return send
@@ -104,3 +106,48 @@ def test_office_files_are_accepted(upload, db):
 def test_refused_upload_does_not_create_an_answer(upload, db):
     upload("x.pdf", b"")
     assert db.exec(select(Answer)).all() == []
+
+
+
+# One sample per class of hidden active content (issue 19, item 11); sniff's unit tests cover the variants.
+HIDDEN_ACTIVE_CONTENT = {
+    "hex object stream": ("laporan.pdf", samples.pdf_with_object_stream(
+        b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>", ["ASCIIHexDecode"]),
+        "PDF ini berisi skrip", "This PDF contains scripts"),
+    "xfa script": ("formulir.pdf", samples.pdf_with_xfa(b"<template><script>app.alert(1)</script></template>"),
+                   "formulir interaktif (XFA) yang berisi skrip", "interactive (XFA) form with scripts"),
+    "odt macros": ("notulen.odt", samples.opendocument(
+        "application/vnd.oasis.opendocument.text", {"Basic/Standard/Module1.xml": b"<script:module/>"}),
+        "berisi makro atau skrip", "contains macros or scripts"),
+    "remote template": ("surat.docx", samples.docx({"word/_rels/settings.xml.rels": samples.relationships(
+        ("attachedTemplate", "https://evil.example/t.dotm", "External"))}),
+        "mengambil templat, objek, bingkai, atau data dari luar berkas", "fetches a template, object, frame or data"),
+    "password": ("rahasia.pdf", samples.encrypted_pdf("buka", "AES-256"),
+                 "dilindungi kata sandi", "protected with a password"),
+}
+
+
+def _messages(response) -> list[str]:
+    return [" ".join(p.text_content().split()) for p in html.fromstring(response.text).xpath("//p[@class='error']")]
+
+
+@pytest.mark.parametrize("sample", sorted(HIDDEN_ACTIVE_CONTENT))
+def test_hidden_active_content_is_refused_in_the_users_language(upload, db, app, sample):
+    name, content, indonesian, english = HIDDEN_ACTIVE_CONTENT[sample]
+    refused = upload(name, content)
+    assert refused.status_code == 422
+    [message] = _messages(refused)
+    assert message.startswith(f"{name}: ") and indonesian in message
+    [message] = _messages(upload(name, content, query="?lang=en"))
+    assert message.startswith(f"{name}: ") and english in message
+    _nothing_stored(db, app)
+
+
+def test_benign_look_alikes_are_accepted(upload, db):
+    hyperlink = samples.relationships(("hyperlink", "https://www.kemenpppa.go.id/", "External"))
+    plain_objects = samples.pdf_with_object_stream(b"<< /S /URI /URI (https://kla.go.id) >>", ["ASCIIHexDecode"])
+    for name, content in [("tautan.docx", docx({"word/_rels/document.xml.rels": hyperlink})),
+                          ("catatan.odt", samples.opendocument("application/vnd.oasis.opendocument.text")),
+                          ("laporan.pdf", plain_objects)]:
+        assert upload(name, content).status_code == 200, name
+    assert sorted(e.filename for e in db.exec(select(Evidence))) == ["catatan.odt", "laporan.pdf", "tautan.docx"]

@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 from fastapi.testclient import TestClient
+from lxml import html as lxml_html
 from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
@@ -19,6 +20,8 @@ from app.factory import create_app
 from app.models import Answer, AnswerStatus, AuditEntry, User
 from app.services.answers import AnswerInput, save_answer
 from scoring import Answer as ScoredAnswer
+from tests.unit import test_evidence_samples as samples
+from tests.web.test_exports import SOFFICE, _soffice
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EM, NOTE, CODE = REKAP_COLUMNS.index("Nilai EM") + 1, REKAP_COLUMNS.index("Catatan") + 1, 4
@@ -358,3 +361,134 @@ def test_only_the_dp3a_of_the_kabkota_imports(make_client, world, auth, seeded):
         client = make_client()
         auth.login(client, username)
         assert client.get(f"{world.base()}/impor").status_code == status, username
+
+
+# -- notes that look like formulas (issue 19, item 12) -------------------------------------------------
+# The cell's type decides: what openpyxl reads as a formula cell is refused, whatever its first character;
+# a text cell is text, also when it begins with "=" (the export writes such notes as text cells).
+
+FORMULA_LIKE_NOTES = ("=SUM(A1:A3) hanya catatan, bukan rumus", "+62 812 3456 7890 (narahubung)",
+                      '=HYPERLINK("https://kla.example.go.id")')
+
+
+def _problems(response) -> list[str]:
+    return [" ".join(li.text_content().split()) for li in lxml_html.fromstring(response.text).xpath("//li[@class='error']")]
+
+
+def _changed_codes(response) -> list[str]:
+    return [td.text_content() for td in lxml_html.fromstring(response.text).xpath("//td[@class='code']")]
+
+
+@pytest.fixture
+def formula_like(db, seeded):
+    """Three draft answers whose notes begin with "=" or "+"; returns {code: note}."""
+    answers = {a.question_code: a for a in db.exec(select(Answer).where(Answer.assessment_id == seeded["assessment"].id))}
+    notes = dict(zip(seeded["options"][3:6], FORMULA_LIKE_NOTES, strict=True))
+    for code, note in notes.items():
+        answers[code].note = note
+        db.add(answers[code])
+    db.commit()
+    return notes
+
+
+def _note_cell(workbook, catalogue, code):
+    sheet, row = _locate(workbook, catalogue, code)
+    return sheet.cell(row=row, column=NOTE)
+
+
+def test_notes_beginning_with_equals_survive_export_and_unchanged_import(client, world, auth, db, catalogue,
+                                                                        seeded, formula_like):
+    token = auth.login(client, "dp3a_a")
+    exported = _export(client, world)
+    workbook = load_workbook(io.BytesIO(exported))
+    for code, note in formula_like.items():
+        cell = _note_cell(workbook, catalogue, code)
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (note, "s", True), code
+
+    unchanged = _upload(client, world, token, exported)
+    assert unchanged.status_code == 200, _problems(unchanged)
+    assert _problems(unchanged) == [] and _changed_codes(unchanged) == []
+    assert "Tidak ada perubahan" in lxml_html.fromstring(unchanged.text).text_content()
+
+    # Beside them, one such note typed anew (as text): that one change, and it is saved as typed.
+    edited_code = seeded["options"][6]
+
+    def new_note(workbook):
+        cell = _note_cell(workbook, catalogue, edited_code)
+        cell.value, cell.data_type = "=1+1 adalah catatan baru", "s"
+
+    preview = _upload(client, world, token, _edit(exported, new_note))
+    assert preview.status_code == 200, _problems(preview)
+    assert _problems(preview) == [] and _changed_codes(preview) == [edited_code]
+    assert _confirm(client, world, token, _sha(preview.text)).status_code == 200
+    db.expire_all()
+    stored = {a.question_code: a.note for a in db.exec(select(Answer).where(Answer.assessment_id == seeded["assessment"].id))}
+    assert stored[edited_code] == "=1+1 adalah catatan baru"
+    assert {code: stored[code] for code in formula_like} == formula_like
+
+
+@pytest.mark.parametrize("text", ['\t=HYPERLINK("https://evil.example/","klik")', " =1+1"])
+def test_formula_cells_are_refused_whatever_comes_before_the_equals_sign(client, world, auth, db, catalogue,
+                                                                         seeded, text):
+    token = auth.login(client, "dp3a_a")
+    exported = _export(client, world)
+    code = seeded["options"][0]
+    before = _snapshot(db, seeded["assessment"].id)
+
+    def formula(workbook):
+        cell = _note_cell(workbook, catalogue, code)
+        cell.value, cell.data_type = text, "f"
+
+    refused = _upload(client, world, token, _edit(exported, formula))
+    assert refused.status_code == 422
+    [problem] = _problems(refused)
+    sheet, row = _locate(load_workbook(io.BytesIO(exported)), catalogue, code)
+    assert problem.startswith(f"Sheet {sheet.title}, sel J{row}: rumus tidak diperbolehkan di sini")
+    assert _snapshot(db, seeded["assessment"].id) == before
+
+    # The same characters in a text cell (as Excel stores " =1+1" typed by hand) are a note.
+    def as_text(workbook):
+        cell = _note_cell(workbook, catalogue, code)
+        cell.value, cell.data_type = text, "s"
+
+    accepted = _upload(client, world, token, _edit(exported, as_text))
+    assert accepted.status_code == 200 and _problems(accepted) == []
+    assert _changed_codes(accepted) == [code]
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: "
+                                            "apt-get install -y libreoffice-calc-nogui")
+def test_notes_beginning_with_equals_survive_a_libreoffice_save(client, world, auth, db, catalogue, seeded,
+                                                                formula_like, tmp_path):
+    """Opened and saved again in LibreOffice Calc, the rekap imports with no change and no formula."""
+    token = auth.login(client, "dp3a_a")
+    original = tmp_path / "rekap.xlsx"
+    original.write_bytes(_export(client, world))
+    _soffice(["--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "lo"), str(original)],
+             tmp_path / "lo-profile")
+    saved = (tmp_path / "lo" / "rekap.xlsx").read_bytes()
+    workbook = load_workbook(io.BytesIO(saved))
+    for code, note in formula_like.items():
+        cell = _note_cell(workbook, catalogue, code)
+        assert (cell.value, cell.data_type) == (note, "s"), code
+    unchanged = _upload(client, world, token, saved)
+    assert unchanged.status_code == 200, _problems(unchanged)
+    assert _problems(unchanged) == [] and _changed_codes(unchanged) == []
+
+
+def test_a_rekap_that_fetches_data_from_elsewhere_is_refused_with_its_reason(client, world, auth, db, seeded):
+    """Item 11 reaches the import too: a link to a workbook on a server is not "not an Excel file"."""
+    token = auth.login(client, "dp3a_a")
+    exported = io.BytesIO(_export(client, world))
+    rels = samples.relationships(("externalLinkPath", "https://evil.example/data.xlsx", "External"))
+    linked = io.BytesIO()
+    with zipfile.ZipFile(exported) as source, zipfile.ZipFile(linked, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item))
+        target.writestr("xl/externalLinks/_rels/externalLink1.xml.rels", rels)
+    before = _snapshot(db, seeded["assessment"].id)
+    refused = _upload(client, world, token, linked.getvalue())
+    assert refused.status_code == 422
+    text = " ".join(lxml_html.fromstring(refused.text).text_content().split())
+    assert "mengambil data dari luar berkas" in text and "bukan buku kerja Excel" not in text
+    assert _snapshot(db, seeded["assessment"].id) == before
