@@ -107,6 +107,8 @@ def password_submit(request: Request, session: SessionDep, user: CurrentUser, fo
     code = password_problem(new, confirm, user.username)
     if code:
         return _password_page(request, error=problems[code], status_code=400)
-    set_password(session, user, new, by=user, keep_session=request.session.get(sessions.COOKIE_KEY))
+    set_password(session, user, new, by=user)
+    token = sessions.start(session, user, request.app.state.settings.session_hours)
     session.commit()
+    request.session[sessions.COOKIE_KEY] = token  # this browser stays signed in, under a new session
     return _password_page(request, done=True)

@@ -174,10 +174,11 @@ def password_problem(new: str, confirm: str, username: str) -> str | None:
     return problem
 
 
-def set_password(session: Session, user: User, new: str, by: User, *, keep_session: object = None) -> None:
-    """Store a new password that passed `password_problem`; every session of the user ends but the
-    one whose token is `keep_session` (the person who changed it stays logged in there)."""
+def set_password(session: Session, user: User, new: str, by: User) -> None:
+    """Store a new password that passed `password_problem`; every session of the user ends, the
+    changer's own too: a copy of its cookie (the misuse a person changes a password after) must stop
+    working. The route gives the changer's browser a new session (`sessions.start`)."""
     user.password_hash = hash_password(new)
     session.add(user)
-    sessions.end_all(session, user.id, keep=keep_session)
+    sessions.end_all(session, user.id)
     audit.record(session, by, "user.password", "user", user.id, regency_code=user.regency_code)

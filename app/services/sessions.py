@@ -47,14 +47,9 @@ def end(session: Session, token: object) -> None:
         session.execute(delete(UserSession).where(UserSession.id == key))
 
 
-def end_all(session: Session, user_id: int, *, keep: object = None) -> None:
-    """End every session of a user, except the one whose token is `keep` (one's own, after a
-    password change)."""
-    query = delete(UserSession).where(UserSession.user_id == user_id)
-    kept = token_key(keep)
-    if kept is not None:
-        query = query.where(UserSession.id != kept)
-    session.execute(query)
+def end_all(session: Session, user_id: int) -> None:
+    """End every session of a user (a password set, an account deactivated)."""
+    session.execute(delete(UserSession).where(UserSession.user_id == user_id))
 
 
 def end_agency(session: Session, agency_id: int) -> None:

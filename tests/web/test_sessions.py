@@ -83,6 +83,21 @@ def test_a_copied_cookie_stops_working_when_the_password_is_changed_elsewhere(ap
     assert len(_sessions_of(db, "opd_a")) == 1
 
 
+def test_a_copy_of_the_changers_own_cookie_stops_working_when_it_changes_the_password(app, client, world, auth,
+                                                                                         db):
+    """The person who notices misuse changes the password in the browser whose cookie was copied:
+    the copy ends with it, and that browser goes on under a new session."""
+    token = auth.login(client, "opd_a")
+    copied = client.cookies.get(COOKIE)
+    changed = client.post("/akun/sandi", data={"current": auth.password, "new": "kata-sandi-baru",
+                                               "confirm": "kata-sandi-baru", "csrf_token": token})
+    assert changed.status_code == 200
+    assert _is_login_page(_replay(app, copied))
+    assert client.cookies.get(COOKIE) != copied
+    assert _signed_in_page(client.get("/akun/sandi"))
+    assert len(_sessions_of(db, "opd_a")) == 1
+
+
 def test_a_copied_cookie_stops_working_after_a_reset_or_a_deactivation(app, make_client, world, auth, db):
     opd, dp3a = make_client(), make_client()
     auth.login(opd, "opd_a")
