@@ -28,6 +28,7 @@ from app.deps import (
     CatalogueDep,
     CurrentUser,
     FormDep,
+    RowId,
     ScorerDep,
     SessionDep,
     WorkPlace,
@@ -35,7 +36,7 @@ from app.deps import (
     agency_in,
 )
 from app.evidence import RefusedFile, refusal_message
-from app.forms import parse_answer_form
+from app.forms import parse_answer_form, parse_id
 from app.i18n import LANGUAGES, current_language
 from app.i18n import gettext as _
 from app.models import Agency, Answer, Assignment, Evidence, Reopening, ReviewEvent, Role, User, utcnow
@@ -485,8 +486,8 @@ def answer_submit(
         message = _("This question requires evidence: upload at least one file before submitting.")
     elif not may_edit(place, user, answer, question.reopened):
         message = _("The answering window is closed. Ask your DP3A to reopen it.")
-    else:
-        answer_service.submit(session, place.assessment, [answer], user)
+    elif not answer_service.submit(session, place.assessment, [answer], user):
+        message = _("This answer has already been submitted.")  # by a request a moment earlier (a double click)
     context = card_context(session, place, user, catalogue, scorer, code, message=message,
                            max_upload_mb=request.app.state.settings.max_upload_mb)
     context.update(_counters(session, place, user, catalogue, scorer, _list_filter(request, session, place)))
@@ -618,10 +619,8 @@ def evidence_reuse(
     if not chosen:
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("Choose a file to attach first.")], status=422)
-    try:
-        source = session.get(Evidence, int(chosen))
-    except ValueError:
-        source = None
+    source_id = parse_id(chosen)
+    source = session.get(Evidence, source_id) if source_id else None
     source_answer = session.get(Answer, source.answer_id) if source else None
     if source is None or source_answer is None or source_answer.assessment_id != place.assessment.id:
         raise HTTPException(404)
@@ -644,7 +643,7 @@ def evidence_reuse(
 @router.post("/isian/{code}/bukti/{evidence_id}/hapus", name="evidence_remove")
 def evidence_remove(
     request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
-    catalogue: CatalogueDep, scorer: ScorerDep, code: str, evidence_id: int,
+    catalogue: CatalogueDep, scorer: ScorerDep, code: str, evidence_id: RowId,
 ):
     check_question(session, place, user, catalogue, code)
     evidence = session.get(Evidence, evidence_id)
@@ -686,7 +685,7 @@ def _evidence_response(request, session, place, user, catalogue, scorer, code, m
 @router.get("/bukti/{evidence_id}", name="evidence_download")
 def evidence_download(
     request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
-    catalogue: CatalogueDep, evidence_id: int,
+    catalogue: CatalogueDep, evidence_id: RowId,
 ):
     evidence = session.get(Evidence, evidence_id)
     answer = session.get(Answer, evidence.answer_id) if evidence else None
