@@ -41,11 +41,23 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 async def read_form(request: Request) -> FormData:
     """The parsed form, read once on the event loop so that handlers can be plain `def`
-    and do their database work in the thread pool instead of blocking every connection."""
-    return await request.form()
+    and do their database work in the thread pool instead of blocking every connection.
+    NUL characters are dropped: PostgreSQL refuses them in text, and nobody types one."""
+    form = await request.form()
+    if any(isinstance(value, str) and "\x00" in value for _key, value in form.multi_items()):
+        form = FormData([(key, value.replace("\x00", "") if isinstance(value, str) else value)
+                         for key, value in form.multi_items()])
+    return form
 
 
 FormDep = Annotated[FormData, Depends(read_form)]
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id is no row, not an error
+# Path parameters that name rows and regions. Anything else is no page (404), rather than a query
+# that cannot run (an id past the database's integer, a NUL that PostgreSQL refuses in text).
+RegencyCode = Annotated[str, Path(pattern=r"^[0-9]{2}\.[0-9]{2}$")]
+ProvinceCode = Annotated[str, Path(pattern=r"^[0-9]{2}$")]
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 # Every request runs these: built once (building a statement costs more CPU than running it).
@@ -138,7 +150,7 @@ class Place:
 def get_place(
     request: Request,
     session: SessionDep,
-    regency_code: Annotated[str, Path(max_length=5)],
+    regency_code: RegencyCode,
     year: Annotated[int, Path(ge=2000, le=2100)],
 ) -> Place:
     user = _loaded_user(request)
@@ -205,9 +217,6 @@ WorkPlace = Annotated[Place, Depends(get_work_place)]
 AdminPlace = Annotated[Place, Depends(get_admin_place)]
 ReviewPlace = Annotated[Place, Depends(get_review_place)]
 HistoryPlace = Annotated[Place, Depends(get_history_place)]
-
-
-MAX_ID = 2**31 - 1  # PostgreSQL's integer: a larger id is no row, not an error
 
 
 def agency_filter(opd: str | None) -> int | None:

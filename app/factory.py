@@ -7,6 +7,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
@@ -39,8 +40,8 @@ from app.routes import (
 from app.routes import catalogue as catalogue_page
 from app.routes.api import build_api
 from app.routes.workspace import warm_question_rows
-from app.security_headers import SecurityHeaders
-from app.templating import compile_all, is_partial, render
+from app.security_headers import SecurityHeaders, headers_for
+from app.templating import compile_all, is_partial, render, templates
 from app.templating import env as templating_env
 from indicators import Catalogue, load_catalogue
 from scoring import Scorer
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.add_middleware(SecurityHeaders, hsts=settings.deployed)
     app.add_middleware(RequestLog)
     app.add_middleware(AdmissionLimit, limit=settings.active_requests)  # outermost: waiting costs nothing
-    _add_error_pages(app)
+    _add_error_pages(app, hsts=settings.environment == "production")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     api = build_api()
@@ -160,7 +161,7 @@ class LanguageMiddleware:
             i18n.current_language.reset(token)
 
 
-def _add_error_pages(app: FastAPI) -> None:
+def _add_error_pages(app: FastAPI, *, hsts: bool) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired):
         target = "/masuk?next=" + request.url.path
@@ -189,6 +190,46 @@ def _add_error_pages(app: FastAPI) -> None:
             default = None
         message = exc.detail if isinstance(exc.detail, str) and exc.detail != default else None
         return _error(request, exc.status_code, message or messages.get(exc.status_code, _("Something went wrong.")))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        """A page's parameters FastAPI could not read: a person gets a page, not FastAPI's JSON (the
+        JSON API under API_PREFIX is an app of its own and keeps its JSON answers)."""
+        if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
+            # A malformed id, code or year in the address names no page.
+            return _error(request, 404, _("The page you asked for does not exist."))
+        return _error(request, 422, _("Something in the address or the form is not valid. Go back, check what "
+                                      "you entered and try again."))
+
+    async def server_error(request: Request, _exc: Exception):
+        """The page for a failure nobody foresaw. Starlette sends it from ServerErrorMiddleware, outside
+        every middleware of the app: the language, the session and the security headers are not there."""
+        language = i18n.choose_language(request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE))
+        token = i18n.current_language.set(language)
+        request.scope.setdefault("router", app.router)  # the page's links, when it failed before routing
+        try:
+            message = _("Something went wrong on our side. What you saved before is kept; reload the page "
+                        "and try again, and tell your administrator if it happens again.")
+            fragment = f'<p class="error" role="alert">{_escape(message)}</p>'
+            if is_partial(request):
+                response = HTMLResponse(fragment, status_code=500,
+                                        headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"})
+            else:
+                try:
+                    response = templates.TemplateResponse(
+                        request, "error.html", {"status": 500, "message": message, "user": None, "csrf_token": "",
+                                                "flash": None}, status_code=500)
+                except Exception:  # the page itself is what broke: the message alone, still a page
+                    response = HTMLResponse(f'<!doctype html><html lang="{language}"><title>500</title>{fragment}'
+                                            "</html>", status_code=500)
+        finally:
+            i18n.current_language.reset(token)
+        response.headers.update(headers_for(request.url.path, hsts=hsts))
+        return response
+
+    # Registered for Exception, Starlette hands it to ServerErrorMiddleware (which still re-raises the
+    # exception afterwards, so the server logs it).
+    app.add_exception_handler(Exception, server_error)
 
 
 def _error(request: Request, status: int, message: str):

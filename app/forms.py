@@ -8,12 +8,24 @@ from decimal import Decimal
 
 from starlette.datastructures import FormData
 
+from app.deps import MAX_ID
+from app.i18n import decimal_mark
 from app.i18n import gettext as _
-from app.services.answers import AnswerInput
+from app.services.answers import MAX_NUMBER, VALUE_STEP, AnswerInput, value_problem
 from indicators.models import OptionsScale
 from scoring.answers import to_decimal
 
 MAX_NOTE = 4000
+
+
+def parse_id(raw: object) -> int | None:
+    """A row id sent in a form field, or None for anything else: only ASCII digits (str.isdigit()
+    also accepts "²", which int() refuses), and no larger than the database's integer."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if not text or len(text) > 10 or not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
 
 
 @dataclass
@@ -24,10 +36,9 @@ class AnswerForm:
 
 
 def parse_answer_form(form: FormData, scale) -> AnswerForm:
-    try:
-        version = int(str(form.get("version", "0")))
-    except ValueError:
-        version = -1
+    raw_version = str(form.get("version", "0")).strip()
+    # A version that is no plain number, or past the column, matches no stored version: a conflict.
+    version = int(raw_version) if raw_version.isascii() and raw_version.isdigit() and len(raw_version) < 10 else -1
     note = str(form.get("note", "")).strip()
     if len(note) > MAX_NOTE:
         return AnswerForm(AnswerInput(note=note[:MAX_NOTE]), version,
@@ -45,9 +56,15 @@ def parse_answer_form(form: FormData, scale) -> AnswerForm:
     if value is None:
         return AnswerForm(AnswerInput(note=note), version,
                           _("'%(value)s' is not a number. Write digits, e.g. 87.5.") % {"value": raw[:40]})
-    if value < 0 or (scale.kind == "percent" and value > 100):
+    problem = value_problem(value, scale.kind)
+    if problem in ("negative", "over_100"):
         limit = _("between 0 and 100") if scale.kind == "percent" else _("0 or more")
         return AnswerForm(AnswerInput(note=note), version,
                           _("The value must be %(limit)s.") % {"limit": limit})
-    return AnswerForm(AnswerInput(value=value.quantize(Decimal("0.01")) if scale.kind == "percent" else value,
-                                  note=note), version)
+    if problem == "too_large":
+        largest = f"{int(MAX_NUMBER):,}".replace(",", "." if decimal_mark() == "," else ",")
+        return AnswerForm(AnswerInput(note=note), version,
+                          _("%(value)s is too large to be right: at most %(max)s.") % {"value": raw[:40],
+                                                                                         "max": largest})
+    step = Decimal("0.01") if scale.kind == "percent" else VALUE_STEP
+    return AnswerForm(AnswerInput(value=value.quantize(step), note=note), version)

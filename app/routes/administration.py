@@ -11,7 +11,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from app.deps import AdminPlace, CatalogueDep, CurrentUser, FormDep, SessionDep, agency_in
+from app.deps import AdminPlace, CatalogueDep, CurrentUser, FormDep, RowId, SessionDep, agency_in
+from app.forms import parse_id
 from app.i18n import gettext as _
 from app.models import Agency, Role, User, utcnow
 from app.services import administration as admin
@@ -72,7 +73,9 @@ def admin_window(request: Request, place: AdminPlace, session: SessionDep, user:
     if values["closes_at"]:
         try:
             closes_at = admin.parse_wib(values["closes_at"])
-        except ValueError:
+            if not 2000 <= closes_at.year <= 2100:
+                raise ValueError("not a deadline of this application's time")
+        except (ValueError, OverflowError):  # OverflowError: 0001-01-01 in WIB is before year 1 in UTC
             return _overview(request, session, place, catalogue, values=values, status_code=422,
                              error=_("The deadline is not a valid date and time."))
         if values["open"] == "1" and closes_at < utcnow():
@@ -142,13 +145,13 @@ def _agency_edit(request, place, catalogue, agency: Agency, *, values: dict | No
 
 @router.get("/opd/{agency_id}", name="admin_agency_edit")
 def admin_agency_edit(request: Request, place: AdminPlace, session: SessionDep, catalogue: CatalogueDep,
-                      agency_id: int):
+                      agency_id: RowId):
     return _agency_edit(request, place, catalogue, agency_in(session, place, agency_id))
 
 
 @router.post("/opd/{agency_id}", name="admin_agency_update")
 def admin_agency_update(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser,
-                        catalogue: CatalogueDep, form: FormDep, agency_id: int):
+                        catalogue: CatalogueDep, form: FormDep, agency_id: RowId):
     agency = agency_in(session, place, agency_id)
     values = _agency_values(form)
     problems = admin.agency_problems(session, catalogue, place.regency.code, values["short_name"], values["name"],
@@ -204,8 +207,8 @@ def admin_user_create(request: Request, place: AdminPlace, session: SessionDep, 
     values = {"username": _text(form, "username", 80).lower(), "full_name": _text(form, "full_name", 200),
               "role": _text(form, "role", 20), "agency_id": _text(form, "agency_id", 20)}
     agency = None
-    if values["agency_id"].isdigit():
-        found = session.get(Agency, int(values["agency_id"]))
+    if agency_id := parse_id(values["agency_id"]):
+        found = session.get(Agency, agency_id)
         if found is not None and found.regency_code == place.regency.code and found.active:
             agency = found
     elif not values["agency_id"] and values["role"] == Role.DP3A:
@@ -226,7 +229,7 @@ def admin_user_create(request: Request, place: AdminPlace, session: SessionDep, 
 
 @router.post("/akun/{user_id}/sandi", name="admin_user_reset")
 def admin_user_reset(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser, form: FormDep,
-                     user_id: int):
+                     user_id: RowId):
     target = _target_user(session, place, user_id)
     if form.get("confirm") != "1":
         return _users(request, session, place, status_code=422,
@@ -240,7 +243,7 @@ def admin_user_reset(request: Request, place: AdminPlace, session: SessionDep, u
 
 @router.post("/akun/{user_id}/status", name="admin_user_status")
 def admin_user_status(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser, form: FormDep,
-                      user_id: int):
+                      user_id: RowId):
     target = _target_user(session, place, user_id)
     wanted = form.get("active")
     if wanted not in ("1", "0"):
@@ -297,13 +300,13 @@ def admin_assignments(request: Request, place: AdminPlace, session: SessionDep, 
 def admin_assignment_toggle(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser,
                             catalogue: CatalogueDep, form: FormDep):
     code = _text(form, "question", 60)
-    raw_agency = _text(form, "agency_id", 20)
-    if not code or not raw_agency.isdigit():
+    agency_id = parse_id(_text(form, "agency_id", 20))
+    if not code or agency_id is None:
         raise HTTPException(422, _("Choose a question and an agency."))
     ref = catalogue.questions.get(code)
     if ref is None:
         raise HTTPException(404)
-    agency = agency_in(session, place, int(raw_agency))
+    agency = agency_in(session, place, agency_id)
     # An unchecked box sends nothing: only "1" assigns.
     assigned = form.get("assigned") == "1"
     if assigned and not agency.active:

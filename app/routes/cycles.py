@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
 from app import access
-from app.deps import AdminPlace, CatalogueDep, CurrentUser, FormDep, ScorerDep, SessionDep
+from app.deps import AdminPlace, CatalogueDep, CurrentUser, FormDep, RegencyCode, ScorerDep, SessionDep
+from app.forms import parse_id
 from app.i18n import gettext as _
 from app.models import Answer, Assessment, CarryOver, Cycle, Regency, Role
 from app.services import cycles as cycle_service
@@ -22,7 +21,7 @@ router = APIRouter(tags=["cycles"])
 @router.get("/r/{regency_code}/tahun", name="region_years")
 def region_years(
     request: Request, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
-    regency_code: Annotated[str, Path(max_length=5)],
+    regency_code: RegencyCode,
 ):
     regency = session.get(Regency, regency_code)
     if regency is None:
@@ -70,10 +69,8 @@ def carry_over_decide(
         chosen = session.exec(select(CarryOver).where(CarryOver.assessment_id == place.assessment.id,
                                                       CarryOver.status == "proposed")).all()
     else:
-        try:
-            carry = session.get(CarryOver, int(str(form.get("carry_id", ""))))
-        except ValueError:
-            carry = None
+        carry_id = parse_id(form.get("carry_id"))
+        carry = session.get(CarryOver, carry_id) if carry_id else None
         if carry is None or carry.assessment_id != place.assessment.id:
             raise HTTPException(404)
         chosen = [carry]

@@ -26,7 +26,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app import access
-from app.deps import AdminPlace, CatalogueDep, CurrentUser, Place, ReviewPlace, ScorerDep, SessionDep
+from app.deps import (
+    AdminPlace,
+    CatalogueDep,
+    CurrentUser,
+    Place,
+    ProvinceCode,
+    ReviewPlace,
+    ScorerDep,
+    SessionDep,
+)
 from app.exports.common import XLSX_MEDIA_TYPE
 from app.exports.importer import (
     MAX_IMPORT_BYTES,
@@ -76,7 +85,7 @@ def export_regency(request: Request, place: ReviewPlace, session: SessionDep, us
 @router.get("/provinsi/{province_code}/{year}/ekspor.xlsx", name="export_province")
 def export_province(
     session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
-    province_code: Annotated[str, Path(max_length=2)], year: Annotated[int, Path(ge=2000, le=2100)],
+    province_code: ProvinceCode, year: Annotated[int, Path(ge=2000, le=2100)],
 ):
     if not access.may_see_province(user, province_code):
         raise HTTPException(403)

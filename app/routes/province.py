@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from app import access
 from app.cache import RevisionCache
-from app.deps import CatalogueDep, CurrentUser, ScorerDep, SessionDep
+from app.deps import CatalogueDep, CurrentUser, ProvinceCode, ScorerDep, SessionDep
 from app.i18n import current_language
 from app.models import Province
 from app.services.overview import RegionRow, category_counts, region_rows, scores_shown, verified_categories
@@ -52,7 +52,7 @@ def _sort_key(sort: str, total_questions: int):
 @router.get("/provinsi/{province_code}/{year}", name="province_dashboard")
 def province_dashboard(
     request: Request, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
-    province_code: Annotated[str, Path(max_length=2)], year: YearPath,
+    province_code: ProvinceCode, year: YearPath,
     sort: str = "code", desc: int = 0,
 ):
     if not access.may_see_province(user, province_code):

@@ -10,16 +10,26 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
 from app.cache import RevisionCache
-from app.deps import CatalogueDep, CurrentUser, FormDep, ReviewPlace, ScorerDep, SessionDep, agency_filter
-from app.i18n import current_language
+from app.deps import (
+    CatalogueDep,
+    CurrentUser,
+    FormDep,
+    ReviewPlace,
+    RowId,
+    ScorerDep,
+    SessionDep,
+    agency_filter,
+)
+from app.i18n import current_language, decimal_mark
 from app.i18n import gettext as _
 from app.models import Agency, Answer, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.routes.workspace import serve_evidence, visible_evidence
 from app.services import review as review_service
-from app.services.answers import answers_of, scored
+from app.services.answers import answers_of, lock_answers, scored
 from app.services.evidence import EvidenceAccess
-from app.templating import render, render_fragment
+from app.templating import local_time, render, render_fragment
+from scoring import format_points, to_cents
 from scoring.answers import to_decimal
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["review"])
@@ -41,7 +51,15 @@ def _messages() -> dict[str, str]:
         "note_required": _("Write a note saying what to fix: the agency reads it."),
         "bad_score": _("The score must be a number of 0 or more."),
         "not_ready": _("The assessment cannot be submitted yet: see the list below."),
+        "already_submitted": _("The assessment has already been submitted to the province."),
     }
+
+
+def _refusal(error: review_service.ReviewError) -> str:
+    if error.code == "score_too_high":
+        return _("The score can be at most %(max)s: the self-assessed points of this answer, or the score the "
+                 "previous stage approved it with.") % {"max": format_points(to_cents(error.limit), decimal_mark())}
+    return _messages()[error.code]
 
 
 def _stage(user: User) -> str:
@@ -150,12 +168,13 @@ def review_decide(
         return _detail(request, session, place, user, catalogue, scorer, code, stage,
                        message=_messages()["bad_score"], status_code=422, form=values)
     try:
+        # None when the same decision already stands (a double click): the reply is the same.
         review_service.decide(session, place.assessment, answer, stage, action, user, reasons=reasons, note=note,
-                              score=score, known_reasons={r.code for r in catalogue.review_reasons})
+                              score=score, known_reasons={r.code for r in catalogue.review_reasons}, scorer=scorer)
     except review_service.ReviewError as exc:
         session.rollback()
         return _detail(request, session, place, user, catalogue, scorer, code, stage,
-                       message=_messages()[exc.code], status_code=422, form=values)
+                       message=_refusal(exc), status_code=422, form=values)
     session.commit()
     request.session["flash"] = (_("Approved: %(code)s") if action == "approved" else _("Returned: %(code)s")) % {
         "code": code}
@@ -170,7 +189,7 @@ def review_batch_approve(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, form: FormDep,
 ):
     stage = _stage(user)
-    codes = [str(c) for c in form.getlist("codes")][:400]
+    codes = list(dict.fromkeys(str(c) for c in form.getlist("codes")))[:400]
     request.session["flash"] = _approve_all(session, place, user, catalogue, stage, codes) if codes else \
         _("Tick the answers to approve first: nothing was approved.")
     return RedirectResponse(
@@ -182,6 +201,9 @@ def review_batch_approve(
 def _approve_all(session, place, user, catalogue, stage: str, codes: list[str]) -> str:
     """Approve the ticked answers (read in one query); the message saying how many."""
     answers = answers_of(session, place.assessment.id, codes)
+    # Every ticked answer held at once, in id order, before any is decided: a batch sent twice, or beside
+    # a single decision, waits for the other instead of both writing (or each holding what the other needs).
+    lock_answers(session, [a for c, a in answers.items() if c in catalogue.questions])
     done, skipped = 0, 0
     for code in codes:
         answer = answers.get(code)
@@ -212,14 +234,16 @@ def review_reopen(
     except ValueError:
         hours = review_service.REOPEN_HOURS
     try:
-        review_service.reopen(session, place.assessment, answer, stage, user, hours=hours,
-                              note=str(form.get("note", ""))[:4000])
+        reopening, opened = review_service.reopen(session, place.assessment, answer, stage, user, hours=hours,
+                                                  note=str(form.get("note", ""))[:4000])
     except review_service.ReviewError as exc:
         session.rollback()
         return _detail(request, session, place, user, catalogue, scorer, code, stage,
                        message=_messages()[exc.code], status_code=422)
     session.commit()
-    request.session["flash"] = _("Reopened for the kab/kota for %(n)s hours.") % {"n": hours}
+    request.session["flash"] = (_("Reopened for the kab/kota for %(n)s hours.") % {"n": hours} if opened else
+                                _("This answer is already open to the kab/kota until %(until)s.")
+                                % {"until": local_time(reopening.until)})
     return RedirectResponse(
         str(request.url_for("review_detail", regency_code=place.regency.code, year=place.cycle.year, code=code)),
         status_code=303)
@@ -228,7 +252,7 @@ def review_reopen(
 @router.get("/verifikasi-bukti/{evidence_id}", name="review_evidence")
 def review_evidence(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
-    evidence_id: int, unduh: int = 0,
+    evidence_id: RowId, unduh: int = 0,
 ):
     evidence_access = EvidenceAccess.of(session, catalogue, user, place)
     evidence, answer = visible_evidence(session, place, evidence_access, evidence_id)
@@ -266,11 +290,15 @@ def assessment_submit(
     check = _own_submission_check(session, place, user, catalogue)
     try:
         review_service.submit_assessment(session, place.assessment, check, user)
+        request.session["flash"] = _("The assessment has been submitted to the province. Agencies can no longer "
+                                     "change it.")
     except review_service.ReviewError as exc:
         session.rollback()
-        return _submit_page(request, place, check, catalogue, _messages()[exc.code], 422)
+        if exc.code != "already_submitted":
+            return _submit_page(request, place, check, catalogue, _messages()[exc.code], 422)
+        # A second click, or a colleague a moment earlier: the assessment is where it was asked to go.
+        request.session["flash"] = _messages()["already_submitted"]
     session.commit()
-    request.session["flash"] = _("The assessment has been submitted to the province. Agencies can no longer change it.")
     return RedirectResponse(str(request.url_for("dashboard", regency_code=place.regency.code, year=place.cycle.year)),
                             status_code=303)
 

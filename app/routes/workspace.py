@@ -28,6 +28,7 @@ from app.deps import (
     CatalogueDep,
     CurrentUser,
     FormDep,
+    RowId,
     ScorerDep,
     SessionDep,
     WorkPlace,
@@ -35,7 +36,7 @@ from app.deps import (
     agency_in,
 )
 from app.evidence import RefusedFile, refusal_message
-from app.forms import parse_answer_form
+from app.forms import parse_answer_form, parse_id
 from app.i18n import LANGUAGES, current_language
 from app.i18n import gettext as _
 from app.models import Agency, Answer, Assignment, Evidence, Reopening, ReviewEvent, Role, User, utcnow
@@ -510,8 +511,8 @@ def answer_submit(
         message = _("This question requires evidence: upload at least one file before submitting.")
     elif not may_edit(place, user, answer, question.reopened):
         message = _("The answering window is closed. Ask your DP3A to reopen it.")
-    else:
-        answer_service.submit(session, place.assessment, [answer], user)
+    elif not answer_service.submit(session, place.assessment, [answer], user):
+        message = _("This answer has already been submitted.")  # by a request a moment earlier (a double click)
     context = card_context(session, place, user, catalogue, scorer, code, message=message,
                            max_upload_mb=request.app.state.settings.max_upload_mb)
     context.update(_counters(session, place, user, catalogue, scorer, _list_filter(request, session, place)))
@@ -648,12 +649,13 @@ def evidence_reuse(
     if not chosen:
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("Choose a file to attach first.")], status=422)
-    if not (chosen.isascii() and chosen.isdigit() and len(chosen) <= 10):
+    source_id = parse_id(chosen)
+    if source_id is None:
         raise no_such_file()
     evidence_access = EvidenceAccess.of(session, catalogue, user, place)
     # The source must be a file this user may see (for an agency: on one of its questions, not
     # sensitive); any other id, existing or not, gets the same answer.
-    source, _source_answer = visible_evidence(session, place, evidence_access, int(chosen))
+    source, _source_answer = visible_evidence(session, place, evidence_access, source_id)
     if not evidence_access.may_attach(source.sha256, code):
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [sensitive_refusal()], status=422)
@@ -675,7 +677,7 @@ def evidence_reuse(
 @router.post("/isian/{code}/bukti/{evidence_id}/hapus", name="evidence_remove")
 def evidence_remove(
     request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
-    catalogue: CatalogueDep, scorer: ScorerDep, code: str, evidence_id: int,
+    catalogue: CatalogueDep, scorer: ScorerDep, code: str, evidence_id: RowId,
 ):
     check_question(session, place, user, catalogue, code)
     # Only a file this user may see: a guessed id of a sensitive one is "no such file", without its name.
@@ -716,7 +718,7 @@ def _evidence_response(request, session, place, user, catalogue, scorer, code, m
 @router.get("/bukti/{evidence_id}", name="evidence_download")
 def evidence_download(
     request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
-    catalogue: CatalogueDep, evidence_id: int,
+    catalogue: CatalogueDep, evidence_id: RowId,
 ):
     evidence_access = EvidenceAccess.of(session, catalogue, user, place)
     evidence, answer = visible_evidence(session, place, evidence_access, evidence_id)

@@ -1,4 +1,11 @@
-"""Saving and submitting answers, with optimistic locking and an audit entry for each change."""
+"""Saving and submitting answers, with optimistic locking and an audit entry for each change.
+
+Concurrent requests about the same answers (a double click, a second tab, several workers) each
+change an answer only if it is still in the state they found it in: a save names the version it
+started from, a submission the statuses it may leave (compare-and-set in the UPDATE's WHERE), and
+a decision holds the answer's row (`lock_answers`) while it looks at what was decided before.
+Locks are taken in one order everywhere: answers (by id), then the assessment (the revision bump
+in `audit.record`), then the audit chain; so two transactions never wait for each other in a ring."""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
+from app import sqlite_writer
 from app.db import read_rows
 from app.models import Answer, AnswerStatus, Assessment, Evidence, ReviewEvent, User, utcnow
 from app.services import audit
@@ -26,6 +34,33 @@ _SAVE = (update(_answers)
          .where(_answers.c.id == bindparam("answer_id"), _answers.c.version == bindparam("expected"))
          .values({name: bindparam("new_" + name) for name in ("option", "value", "note", "not_applicable",
                                                               "version", "updated_by", "updated_at")}))
+# A submission changes the answer only if it is still editable: of two at once, one goes through.
+_SUBMIT = (update(_answers)
+           .where(_answers.c.id == bindparam("answer_id"), _answers.c.status.in_([s.value for s in EDITABLE]))
+           .values(status=AnswerStatus.SUBMITTED.value, submitted_at=bindparam("now"),
+                   version=_answers.c.version + 1)
+           .returning(_answers.c.version))
+
+# Number answers (Answer.value is Numeric(14, 4)). The number scales count institutions, services,
+# staff and cases in one kab/kota: a million is already far past any of them, so a larger figure
+# is a typo (or "1e400") and is refused with a message, never sent to the database to overflow.
+MAX_NUMBER = Decimal(1_000_000)
+VALUE_STEP = Decimal("0.0001")  # what the column keeps
+
+
+def value_problem(value: Decimal, kind: str) -> str | None:
+    """Why `value` cannot answer a question on a scale of `kind` ("percent" or "number"), or None:
+    "not_a_number", "negative", "over_100" or "too_large"."""
+    value = Decimal(value)
+    if not value.is_finite():
+        return "not_a_number"
+    if value < 0:
+        return "negative"
+    if kind == "percent" and value > 100:
+        return "over_100"
+    if value > MAX_NUMBER:
+        return "too_large"
+    return None
 
 
 @dataclass(frozen=True)
@@ -125,6 +160,8 @@ def save_answer(
     A submitted or approved answer is read-only unless a verifier reopened it.
     `current` is the stored answer when the caller has already read it (None: none yet).
     """
+    if given.value is not None and value_problem(given.value, "number") is not None:
+        return SaveOutcome(None, problem=AnswerProblem(code, "out_of_range", str(given.value)[:40]))
     candidate = _candidate(given)
     points = 0
     if candidate is not None:
@@ -202,22 +239,47 @@ def _insert(session, assessment, code, given, expected_version, user, points) ->
 
 
 def submit(session: Session, assessment: Assessment, answers: list[Answer], user: User) -> int:
-    """Send answers for review; they become read-only until returned. Returns how many."""
-    count = 0
-    for answer in answers:
+    """Send answers for review; they become read-only until returned. Returns how many went.
+
+    Each answer goes only if it is still editable when the UPDATE runs: of parallel submissions of
+    one answer (a double click, two colleagues), one writes its event and bumps the version; the
+    others find it submitted and count nothing."""
+    sent = []
+    now = utcnow()
+    for answer in sorted(answers, key=lambda a: a.id):  # the lock order (see the module's docstring)
         if answer.status not in EDITABLE or not is_answered(answer):
             continue
         before = answer.status
-        answer.status = AnswerStatus.SUBMITTED
-        answer.submitted_at = utcnow()
-        answer.version += 1
-        session.add(answer)
+        version = session.execute(_SUBMIT, {"answer_id": answer.id, "now": now}).scalar()
+        if version is None:  # submitted meanwhile by another request
+            session.expire(answer)
+            continue
+        for name, value in (("status", AnswerStatus.SUBMITTED), ("submitted_at", now), ("version", version)):
+            set_committed_value(answer, name, value)
+        sent.append((answer, before))
+    for answer, before in sent:  # the events and audit entries once every answer row is held
         session.add(ReviewEvent(answer_id=answer.id, stage="self", action="submitted", user_id=user.id))
         audit.record(session, user, "answer.submit", "answer", answer.id, regency_code=assessment.regency_code,
                      before={"status": before}, after={"status": AnswerStatus.SUBMITTED})
-        count += 1
     session.commit()
-    return count
+    return len(sent)
+
+
+def lock_answers(session: Session, answers: list[Answer]) -> None:
+    """Hold these answers' rows until the transaction ends, and read them as they are now.
+
+    PostgreSQL: SELECT ... FOR UPDATE, in id order. SQLite: this worker's write lock (one writer at a
+    time per process; the SQLite set-up runs one worker), then a fresh read."""
+    if not answers:
+        return
+    ids = sorted(a.id for a in answers)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa_select(Answer).where(Answer.id.in_(ids)).order_by(Answer.id).with_for_update()
+                        .execution_options(populate_existing=True)).all()
+        return
+    sqlite_writer.reserve(session.connection().connection.dbapi_connection)
+    session.execute(sa_select(Answer).where(Answer.id.in_(ids))
+                    .execution_options(populate_existing=True)).all()
 
 
 @dataclass

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Row, func, update
+from sqlalchemy import Row, bindparam, func, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from app.cache import RevisionCache
@@ -34,9 +36,9 @@ from app.models import (
     utcnow,
 )
 from app.services import audit
-from app.services.answers import answer_rows, is_answered, lacks_reason, scored_answers
+from app.services.answers import answer_rows, is_answered, lacks_reason, lock_answers, scored, scored_answers
 from indicators import Catalogue
-from scoring import ReviewStatus, Scorer, Verdict
+from scoring import ReviewStatus, Scorer, Verdict, from_cents
 
 DP3A, PROVINCE, MINISTRY = "dp3a", "province", "ministry"
 REOPEN_HOURS = 48
@@ -234,11 +236,44 @@ def _queue_rows(state: ReviewState, catalogue: Catalogue, stage: str) -> list[tu
 
 
 class ReviewError(ValueError):
-    """A decision that cannot be taken; `code` picks the message."""
+    """A decision that cannot be taken; `code` picks the message (`limit`: the highest score allowed)."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, limit: Decimal | None = None) -> None:
         self.code = code
+        self.limit = limit
         super().__init__(code)
+
+
+SCORE_STEP = Decimal("0.01")  # ReviewEvent.score is Numeric(8, 2)
+PREVIOUS_STAGE = {PROVINCE: DP3A, MINISTRY: PROVINCE}
+
+
+def last_decision(session: Session, answer_id: int, stage: str) -> ReviewEvent | None:
+    """The latest approval or return of the answer at `stage`, read from the database now."""
+    return session.exec(select(ReviewEvent).where(ReviewEvent.answer_id == answer_id, ReviewEvent.stage == stage,
+                                                  ReviewEvent.action.in_(("approved", "returned")))
+                        .order_by(ReviewEvent.id.desc()).limit(1)).first()
+
+
+def score_ceiling(session: Session, scorer: Scorer, answer: Answer, stage: str) -> Decimal:
+    """The most a verifier at `stage` may give the answer: its self-assessed points (never above the
+    question's maximum), and no more than the stage before approved it with."""
+    value = scored(answer)
+    ceiling = from_cents(scorer.question_points(answer.question_code, value)) if value is not None else Decimal(0)
+    previous = PREVIOUS_STAGE.get(stage)
+    decision = last_decision(session, answer.id, previous) if previous else None
+    if decision is not None and decision.action == "approved" and decision.score is not None:
+        ceiling = min(ceiling, Decimal(decision.score))
+    return ceiling
+
+
+def _changed_since(session: Session, answer: Answer, moment: datetime) -> bool:
+    """Whether the answer or its files changed after `moment`."""
+    if answer.updated_at > moment:
+        return True
+    return session.exec(select(func.count(Evidence.id)).where(
+        Evidence.answer_id == answer.id,
+        (Evidence.uploaded_at > moment) | (Evidence.removed_at > moment))).one() > 0
 
 
 def decide(
@@ -253,7 +288,12 @@ def decide(
     note: str = "",
     score: Decimal | None = None,
     known_reasons: set[str] | None = None,
-) -> ReviewEvent:
+    scorer: Scorer | None = None,
+) -> ReviewEvent | None:
+    """Record a decision. None: the same decision already stands on the unchanged answer (a double
+    click, a batch sent twice), so nothing new is written.
+
+    A score needs `scorer`: it is bounded by `score_ceiling`."""
     if action not in ("approved", "returned"):
         raise ReviewError("unknown_action")
     if not stage_open(assessment, stage):
@@ -268,10 +308,27 @@ def decide(
             raise ReviewError("unknown_reason")
         if not note.strip():
             raise ReviewError("note_required")
-    if score is not None and score < 0:
+    if score is not None and (not score.is_finite() or score < 0):
         raise ReviewError("bad_score")
-    event = ReviewEvent(answer_id=answer.id, stage=stage, action=action, reasons=reasons, note=note.strip(),
-                        score=score if action == "approved" else None, user_id=user.id)
+    # Held until the commit: a second request about this answer waits here, then sees this decision.
+    lock_answers(session, [answer])
+    if action != "approved":
+        score = None  # a return carries no score
+    if score is not None:
+        if scorer is None:
+            raise TypeError("a score is checked against the answer's points: pass the scorer")
+        ceiling = score_ceiling(session, scorer, answer, stage)
+        if score > ceiling:
+            raise ReviewError("score_too_high", limit=ceiling)
+        score = score.quantize(SCORE_STEP)
+    note = note.strip()
+    last = last_decision(session, answer.id, stage)
+    if (last is not None and last.action == action and list(last.reasons) == reasons and last.note == note
+            and _same_score(last.score, score)
+            and (stage != DP3A or answer.status == action) and not _changed_since(session, answer, last.at)):
+        return None
+    event = ReviewEvent(answer_id=answer.id, stage=stage, action=action, reasons=reasons, note=note,
+                        score=score, user_id=user.id)
     session.add(event)
     # An approval ends any window still open on the answer: what was approved must stay as it was. A return
     # leaves it open: the kab/kota still has until the deadline to fix what was returned.
@@ -283,10 +340,14 @@ def decide(
         session.add(answer)
     audit.record(session, user, f"review.{action}", "answer", answer.id, regency_code=assessment.regency_code,
                  before={"status": before, "stage": stage},
-                 after={"status": action, "stage": stage, "reasons": reasons, "note": note.strip(),
+                 after={"status": action, "stage": stage, "reasons": reasons, "note": note,
                         "score": str(score) if score is not None else None,
                         **({"reopening_closed": True} if closed else {})})
     return event
+
+
+def _same_score(stored, given: Decimal | None) -> bool:
+    return (stored is None) == (given is None) and (stored is None or Decimal(stored) == given)
 
 
 def _close_reopenings(session: Session, answer: Answer) -> bool:
@@ -311,24 +372,32 @@ def resubmit_after_change(session: Session, assessment: Assessment, answer: Answ
 
 
 def reopen(session: Session, assessment: Assessment, answer: Answer, stage: str, user: User, *,
-           hours: int = REOPEN_HOURS, note: str = "") -> Reopening:
+           hours: int = REOPEN_HOURS, note: str = "") -> tuple[Reopening, bool]:
+    """Open the answer to the kab/kota for `hours`; says whether a new window was opened. A window
+    already open at this stage is returned as it is (a double click opens one, with one audit entry)."""
     if stage == DP3A or not stage_open(assessment, stage):
         raise ReviewError("stage_closed")
+    lock_answers(session, [answer])
+    already = session.exec(select(Reopening).where(Reopening.answer_id == answer.id, Reopening.stage == stage,
+                                                   Reopening.open_at(utcnow()))
+                           .order_by(Reopening.until.desc())).first()
+    if already is not None:
+        return already, False
     reopening = Reopening(answer_id=answer.id, stage=stage, until=utcnow() + timedelta(hours=hours),
                           note=note.strip(), opened_by=user.id)
     session.add(reopening)
     audit.record(session, user, "review.reopen", "answer", answer.id, regency_code=assessment.regency_code,
                  after={"stage": stage, "until": reopening.until.isoformat(), "note": note.strip()})
-    return reopening
+    return reopening, True
 
 
 def mark_seen(session: Session, user: User, answer: Answer) -> None:
-    seen = session.exec(select(Seen).where(Seen.user_id == user.id, Seen.answer_id == answer.id)).first()
-    if seen is None:
-        session.add(Seen(user_id=user.id, answer_id=answer.id))
-    else:
-        seen.at = utcnow()
-        session.add(seen)
+    """One row per user and answer, written in one statement: the same page opened twice at once
+    (two tabs, a double click) must not both insert and break the unique constraint."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    now = utcnow()
+    statement = dialect.insert(Seen).values(user_id=user.id, answer_id=answer.id, at=now)
+    session.execute(statement.on_conflict_do_update(index_elements=["user_id", "answer_id"], set_={"at": now}))
 
 
 # -- submitting the assessment -------------------------------------------------------------
@@ -362,15 +431,24 @@ def check_submission(state: ReviewState, catalogue: Catalogue) -> SubmissionChec
     return SubmissionCheck(unanswered, na_without_reason, without_evidence, not_reviewed)
 
 
+_assessments = Assessment.__table__
+# The hand-over happens once: of parallel submissions (a double click, two tabs), the first UPDATE
+# changes the stage and the others find it changed (PostgreSQL re-reads the row once the first commits).
+_HAND_OVER = (update(_assessments).where(_assessments.c.id == bindparam("assessment_id"), _assessments.c.stage == "self")
+              .values(stage=PROVINCE, submitted_at=bindparam("now"), submitted_by=bindparam("user_id")))
+
+
 def submit_assessment(session: Session, assessment: Assessment, check: SubmissionCheck, user: User) -> None:
+    """Hand the assessment to the province; ReviewError "already_submitted" if it has been already."""
+    if assessment.stage != "self":
+        raise ReviewError("already_submitted")
     if not check.ready:
         raise ReviewError("not_ready")
-    if assessment.stage != "self":
-        raise ReviewError("stage_closed")
-    assessment.stage = PROVINCE
-    assessment.submitted_at = utcnow()
-    assessment.submitted_by = user.id
-    session.add(assessment)
+    now = utcnow()
+    if session.execute(_HAND_OVER, {"assessment_id": assessment.id, "now": now, "user_id": user.id}).rowcount != 1:
+        raise ReviewError("already_submitted")  # by a request a moment earlier
+    for name, value in (("stage", PROVINCE), ("submitted_at", now), ("submitted_by", user.id)):
+        set_committed_value(assessment, name, value)
     audit.record(session, user, "assessment.submit", "assessment", assessment.id,
                  regency_code=assessment.regency_code, before={"stage": "self"}, after={"stage": PROVINCE})
 

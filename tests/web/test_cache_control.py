@@ -1,0 +1,44 @@
+"""Pages and downloads are never kept in a cache (a shared computer's back button, a proxy); the
+app's static files are."""
+
+from __future__ import annotations
+
+from app.factory import API_PREFIX, api_routes
+from tests.web.test_access_matrix import _url, targets  # noqa: F401 (targets: a fixture used here)
+
+ROLES = ("dp3a_a", "opd_a", "province", "admin")
+
+
+def test_every_page_and_download_says_no_store_for_a_logged_in_user(app, make_client, auth, targets, world, db):  # noqa: F811
+    assessment = world.assessments["a"]
+    assessment.stage = "province"  # A's pages open to its province and the ministry as well as its own people
+    db.add(assessment)
+    db.commit()
+    clients = {}
+    for role in ROLES:
+        clients[role] = make_client()
+        auth.login(clients[role], role)
+    routes = [("", r) for r in api_routes(app) if "GET" in r.methods]
+    routes += [(API_PREFIX, r) for r in app.state.api.routes if "GET" in getattr(r, "methods", ())
+               and hasattr(r, "param_convertors") and "openapi" not in r.path and "docs" not in r.path]
+    unseen, wrong = [], []
+    for prefix, route in routes:
+        url = prefix + _url(route, targets)
+        shown = False
+        for role in ROLES:
+            response = clients[role].get(url, follow_redirects=False)
+            if "no-store" not in response.headers.get("cache-control", ""):
+                wrong.append(f"{url} as {role}: {response.status_code} {response.headers.get('cache-control')}")
+            shown = shown or response.status_code < 400  # the page, or its redirect (/, /masuk)
+        if not shown:
+            unseen.append(url)
+    assert not wrong, "\n".join(wrong)
+    assert not unseen, f"no role saw these pages, so their headers went unchecked: {unseen}"
+    assert len(routes) > 30
+
+
+def test_static_files_keep_their_caching(client):
+    response = client.get("/static/app.css")
+    assert response.status_code == 200
+    assert "cache-control" not in response.headers
+    assert response.headers["etag"] and response.headers["last-modified"]
