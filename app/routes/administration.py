@@ -262,7 +262,7 @@ def admin_user_status(request: Request, place: AdminPlace, session: SessionDep, 
 
 
 @router.post("/akun/{user_id}/buka", name="admin_user_unlock")
-def admin_user_unlock(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser, user_id: int):
+def admin_user_unlock(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser, user_id: RowId):
     target = _target_user(session, place, user_id)
     if admin.lift_lock(session, user, target):
         message = _("The account %(name)s can log in again: its failed attempts are cleared.") % {"name": target.username}
