@@ -121,18 +121,21 @@ def sensitive_codes(catalogue) -> list[str]:
 
 def sensitive_contents(session: Session, catalogue, regency_code: str) -> set[str]:
     """The SHA-256 of every file whose content entered this kab/kota on a sensitive question: its
-    first attachment here (the lowest `Evidence` id with that content, in any cycle, removed or not)
-    is on a sensitive question. One read, of the rows sharing content with a sensitive question's files."""
+    first current attachment here (the lowest `Evidence` id with that content, in any cycle, not
+    removed) is on a sensitive question. Removed attachments do not count: a file put on a sensitive
+    question by mistake (an agency's Perda on 22A.2) is released by removing it there, instead of
+    staying sensitive for good. One read, of the rows sharing content with a sensitive question's files."""
     codes = sensitive_codes(catalogue)
     if not codes:
         return set()
     in_region = (select(Evidence.sha256, Evidence.id, Answer.question_code)
                  .join(Answer, Answer.id == Evidence.answer_id)
                  .join(Assessment, Assessment.id == Answer.assessment_id)
-                 .where(Assessment.regency_code == regency_code))
+                 .where(Assessment.regency_code == regency_code, Evidence.removed_at.is_(None)))
     on_sensitive = (select(Evidence.sha256).join(Answer, Answer.id == Evidence.answer_id)
                     .join(Assessment, Assessment.id == Answer.assessment_id)
-                    .where(Assessment.regency_code == regency_code, Answer.question_code.in_(codes)))
+                    .where(Assessment.regency_code == regency_code, Answer.question_code.in_(codes),
+                           Evidence.removed_at.is_(None)))
     first: dict[str, tuple[int, str]] = {}
     for sha256, evidence_id, code in session.exec(in_region.where(Evidence.sha256.in_(on_sensitive))):
         if sha256 not in first or evidence_id < first[sha256][0]:
@@ -147,9 +150,8 @@ class EvidenceAccess:
 
     A file (an `Evidence` row) is *sensitive* when
     - the question it is attached to is sensitive, or
-    - its content (SHA-256) entered this kab/kota on a sensitive question: the first attachment of
-      those bytes here, in any cycle, removed or not, is on a sensitive question
-      (`sensitive_contents`).
+    - its content (SHA-256) entered this kab/kota on a sensitive question: the first current
+      attachment of those bytes here, in any cycle, is on a sensitive question (`sensitive_contents`).
     The second half matters because attachments share their bytes: a reused, carried-over or
     re-uploaded copy serves the same file, so a copy on an ordinary question (such as those the
     old reuse let through) must not open what the sensitive original keeps closed.
@@ -167,7 +169,8 @@ class EvidenceAccess:
     A sensitive file is never attached to a question that is not sensitive (`may_attach`), and
     every opening of a sensitive file is written to the audit log (`record_opening`).
 
-    A question code today's instrument does not know (an older instrument's) counts as not sensitive.
+    A question code today's instrument does not know (an older instrument's, a retired question)
+    counts as sensitive: nobody can tell what its files hold, so agencies do not open them.
     """
 
     def __init__(self, session: Session, catalogue, user: User, *, regency_code: str, province_code: str,
@@ -187,7 +190,7 @@ class EvidenceAccess:
 
     def question_sensitive(self, code: str) -> bool:
         ref = self.catalogue.questions.get(code)
-        return ref is not None and ref.question.sensitive
+        return ref is None or ref.question.sensitive
 
     def content_sensitive(self, sha256: str) -> bool:
         if self._contents is None:

@@ -197,3 +197,47 @@ def test_carry_over_leaves_sensitive_files_off_ordinary_questions(client, auth, 
     assert "1 berkas dari pertanyaan sensitif tidak disalin" in _text(response)
     new = db.exec(select(Answer).where(Answer.question_code == target, Answer.note == "lama")).one()
     assert db.exec(select(Evidence).where(Evidence.answer_id == new.id)).all() == []
+
+
+def test_a_file_put_on_a_sensitive_question_by_mistake_is_released_by_removing_it(make_client, auth, world, db):
+    """An agency's Perda uploaded to 22A.2 first made those bytes sensitive for good: nobody could
+    attach the Perda to an ordinary question again. Removing it from the sensitive question
+    releases it; while it is there, it stays off ordinary questions."""
+    perda = sample_pdf("Perda Kota Layak Anak", "umum")
+    agency, dp3a = make_client(), make_client()
+    agency_token, dp3a_token = auth.login(agency, "opd_a"), auth.login(dp3a, "dp3a_a")
+    upload = {"files": ("perda.pdf", perda, "application/pdf")}
+    assert agency.post(f"{world.base()}/isian/{SENSITIVE}/bukti", files=upload,
+                       headers=_hx(agency_token)).status_code == 200
+    refused = dp3a.post(f"{world.base()}/isian/{PLAIN}/bukti", files=upload, headers=_hx(dp3a_token))
+    assert refused.status_code == 422 and _on(db, world, PLAIN) == []
+    mistake = _on(db, world, SENSITIVE)[0]
+    assert dp3a.post(f"{world.base()}/isian/{SENSITIVE}/bukti/{mistake.id}/hapus",
+                     headers=_hx(dp3a_token)).status_code == 200
+    accepted = dp3a.post(f"{world.base()}/isian/{PLAIN}/bukti", files=upload, headers=_hx(dp3a_token))
+    assert accepted.status_code == 200
+    assert [e.filename for e in _on(db, world, PLAIN)] == ["perda.pdf"]
+
+
+def test_files_of_a_question_the_instrument_no_longer_knows_stay_closed_to_agencies(
+        make_client, auth, world, db, app):
+    """A retired question's files (an older instrument's code) may hold anything: agencies do not
+    open them, the DP3A does (and its opening is logged like a sensitive file's)."""
+    from app.models import Assignment
+
+    assessment = world.assessments["a"]
+    db.add(Assignment(assessment_id=assessment.id, question_code="22X.9", agency_id=_user(db, "opd_a").agency_id))
+    answer = Answer(assessment_id=assessment.id, question_code="22X.9", updated_by=_user(db, "dp3a_a").id)
+    db.add(answer)
+    db.flush()
+    stored = app.state.evidence.save_file(io.BytesIO(sample_pdf("Visum", "lama")))
+    old = evidence_service.attach(db, assessment, answer, stored, "visum-lama.pdf", _user(db, "dp3a_a"))
+    db.commit()
+    agency, dp3a = make_client(), make_client()
+    auth.login(agency, "opd_a")
+    auth.login(dp3a, "dp3a_a")
+    assert agency.get(f"{world.base()}/bukti/{old.id}").status_code == 404
+    assert dp3a.get(f"{world.base()}/bukti/{old.id}").status_code == 200
+    opened = db.exec(select(AuditEntry).where(AuditEntry.action == "evidence.download",
+                                              AuditEntry.entity_id == str(old.id))).all()
+    assert len(opened) == 1
