@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import yaml
 
+from app.loopback import is_loopback
 from indicators import DEFAULT_CATALOGUE, Catalogue, CatalogueError, load_catalogue
 from scoring import Scorer, Verdict, category_for, format_points, readiness
 from scoring.answer_input import parse_answers
@@ -282,18 +283,6 @@ def serve_refusal(host: str) -> str | None:
     if settings.uses_development_secret and not is_loopback(host):
         return SERVE_TEXT["public_host"].format(host=host)
     return None
-
-
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 or localhost: reachable from this machine only."""
-    import ipaddress
-
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
-    except ValueError:  # a host name: it may resolve to anything
-        return False
 
 
 @main.group()

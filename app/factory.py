@@ -23,6 +23,7 @@ from app.db import make_engine
 from app.deps import LoginRequired
 from app.evidence import EvidenceStore, UploadSizeLimit
 from app.i18n import gettext as _
+from app.loopback import LoopbackOnly
 from app.request_log import RequestLog, configure_logging
 from app.routes import (
     accounts,
@@ -99,6 +100,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.add_middleware(SecurityHeaders, hsts=settings.deployed)
     app.add_middleware(RequestLog)
     app.add_middleware(AdmissionLimit, limit=settings.active_requests)  # outermost: waiting costs nothing
+    if settings.uses_development_secret:  # config refuses it outside development and test
+        app.add_middleware(LoopbackOnly)
     _add_error_pages(app, hsts=settings.environment == "production")
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
