@@ -572,7 +572,11 @@ def _answer_for_evidence(session, place, user, code: str, known: Answer | None) 
     `known`: the answer `open_question` found (answers are never deleted); when there was none,
     look again, as someone may have started it since."""
     answer = known or answer_service.answer_at(session, place.assessment.id, code)
-    if answer is None:
+    if answer is not None:
+        # The answer's row before the kab/kota's (which the audit entry bumps), in the order a
+        # verifier's decision takes them: the opposite order could deadlock on PostgreSQL.
+        answer_service.lock_answers(session, [answer])
+    else:
         answer = Answer(assessment_id=place.assessment.id, question_code=code, updated_by=user.id)
         session.add(answer)
         session.flush()
@@ -683,6 +687,7 @@ def evidence_remove(
     # Only a file this user may see: a guessed id of a sensitive one is "no such file", without its name.
     evidence, answer = visible_evidence(session, place, EvidenceAccess.of(session, catalogue, user, place),
                                         evidence_id, code)
+    answer_service.lock_answers(session, [answer])  # before the audit entry's lock, as decisions do
     if not may_edit(place, user, answer, is_reopened(session, answer) is not None):
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("This answer is read-only: files cannot be removed now.")], status=409)
