@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.add_middleware(AdmissionLimit, limit=settings.active_requests)  # outermost: waiting costs nothing
     if settings.uses_development_secret:  # config refuses it outside development and test
         app.add_middleware(LoopbackOnly)
-    _add_error_pages(app, hsts=settings.environment == "production")
+    _add_error_pages(app, hsts=settings.deployed)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     api = build_api()
