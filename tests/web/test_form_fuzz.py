@@ -304,4 +304,10 @@ def test_odd_values_in_every_field_never_break_the_app_nor_touch_another_region(
         assert client.get("/akun/sandi").status_code == 200, "still logged in as " + role
     assert not failures, f"{len(failures)} server errors:\n" + "\n".join(failures[:40])
     assert snapshot(db, protected) == before
-    assert len(reached) >= (3 if role != "opd_b" else 0), reached
+    # The valid values must let each role's own work through, or the odd values test only refusals.
+    # (Whether a file can still be attached depends on what the odd saves before it left: the answer
+    # may be submitted by then, so evidence routes are not required here.)
+    if role in ("opd_a", "dp3a_a"):
+        assert {"answer_save", "answers_submit_all"} <= set(reached), reached
+    if role in ("dp3a_a", "province", "admin"):
+        assert "review_decide" in reached, reached
