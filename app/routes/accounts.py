@@ -93,8 +93,9 @@ def password_submit(request: Request, session: SessionDep, user: CurrentUser, fo
     problems = {
         "too_short": _("The new password needs at least %(n)s characters.") % {"n": MIN_LENGTH},
         "too_long": _("The new password is too long (at most %(n)s characters).") % {"n": MAX_LENGTH},
-        "common": _("This password is one of the most common ones and easy to guess. Choose another one, "
-                    "e.g. a few words of your own with a number."),
+        "common": _("This password is too easy to guess (a common password, a name of the app or the place, "
+                    "repeated or sequential characters). Choose another one, e.g. a few words of your own "
+                    "with a number."),
         "mismatch": _("The two new passwords are not the same."),
         "same_as_username": _("The new password must not be your username."),
     }
