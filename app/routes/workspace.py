@@ -612,6 +612,19 @@ async def evidence_upload(
                                    question.answer, accepted, messages)
 
 
+def _new_here(session, answer: Answer, accepted: list, messages: list[str]) -> list:
+    """The uploaded files not yet attached to this answer (the same bytes twice in one upload, or
+    a file it already holds, are attached once; the person is told)."""
+    fresh, seen = [], set()
+    for stored, name in accepted:
+        if stored.sha256 in seen or evidence_service.already_attached(session, answer.id, stored.sha256):
+            messages.append(_("%(name)s is already attached to this question.") % {"name": name})
+        else:
+            seen.add(stored.sha256)
+            fresh.append((stored, name))
+    return fresh
+
+
 def _upload_refusal(place, user, question: QuestionAt, count: int) -> tuple[str, int] | None:
     """Why nothing of this upload can be taken (message, status), or None."""
     if not may_edit(place, user, question.answer, question.reopened):
@@ -632,12 +645,14 @@ def _attach_uploads(request, session, place, user, catalogue, scorer, code: str,
     if accepted:  # an unanswered question gets its (empty) answer only once a file is really attached
         answer = _answer_for_evidence(session, place, user, code, known)
         was_returned = answer.status == answer_service.AnswerStatus.RETURNED
-        for stored, name in accepted:
+        fresh = _new_here(session, answer, accepted, messages)
+        for stored, name in fresh:
             evidence_service.attach(session, place.assessment, answer, stored, name, user)
-        review_service.resubmit_after_change(session, place.assessment, answer, user)
+        if fresh:
+            review_service.resubmit_after_change(session, place.assessment, answer, user)
+            messages.insert(0, _("%(n)s file(s) uploaded.") % {"n": len(fresh)})
         session.commit()
-        messages.insert(0, _("%(n)s file(s) uploaded.") % {"n": len(accepted)})
-        if was_returned:  # back in the review queue: the whole card changes (read-only again)
+        if fresh and was_returned:  # back in the review queue: the whole card changes (read-only again)
             return _card_response(request, session, place, user, catalogue, scorer, code, " ".join(messages))
     return _evidence_response(request, session, place, user, catalogue, scorer, code, messages,
                               status=200 if accepted else 422, ok=bool(accepted))
@@ -667,6 +682,10 @@ def evidence_reuse(
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("This answer is read-only: files cannot be added now.")], status=409)
     answer = _answer_for_evidence(session, place, user, code, target.answer)
+    if evidence_service.already_attached(session, answer.id, source.sha256):  # a double click
+        return _evidence_response(request, session, place, user, catalogue, scorer, code,
+                                  [_("%(name)s is already attached to this question.") % {"name": source.filename}],
+                                  ok=True)
     was_returned = answer.status == answer_service.AnswerStatus.RETURNED
     evidence_service.reuse(session, place.assessment, answer, source, user)
     review_service.resubmit_after_change(session, place.assessment, answer, user)

@@ -66,6 +66,14 @@ async def store_upload(store: EvidenceStore, upload) -> StoredFile:
     return await store.save_stream(chunks())
 
 
+def already_attached(session: Session, answer_id: int, sha256: str) -> Evidence | None:
+    """The current attachment of these bytes to this answer, if any: attaching them again (a double
+    click, the same file uploaded twice) changes nothing. Callers hold the answer's row
+    (`answers.lock_answers`), so two requests at once see each other's attachment."""
+    return session.exec(select(Evidence).where(Evidence.answer_id == answer_id, Evidence.sha256 == sha256,
+                                               Evidence.removed_at.is_(None))).first()
+
+
 def reuse(session: Session, assessment: Assessment, answer: Answer, source: Evidence, user: User) -> Evidence:
     evidence = Evidence(answer_id=answer.id, sha256=source.sha256, filename=source.filename, uploaded_by=user.id)
     session.add(evidence)

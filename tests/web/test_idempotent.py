@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from fastapi.testclient import TestClient
+from lxml import html
 from sqlmodel import func, select
 
 from app.models import Answer, AnswerStatus, Assessment, AuditEntry, Reopening, ReviewEvent
@@ -168,3 +169,33 @@ def test_a_double_clicked_reopening_opens_one_window(app, auth, db, world, score
     assert statuses == [303, 303, 303]
     assert _count(db, Reopening, Reopening.answer_id == answer.id) == 1
     assert _audits(db, "review.reopen") == 1
+
+
+def test_a_file_attached_three_times_at_once_is_attached_once(app, auth, world, db, scorer, catalogue):
+    """A double click on "Lampirkan" (reuse) and the same file uploaded again attach it once: the
+    walk-through found the file listed twice on the card, for good."""
+    from app.models import Evidence
+
+    source_answer, target = _answered(db, app, world, scorer, _dinkes_codes(catalogue, 2), send=False)
+    source = db.exec(select(Evidence).where(Evidence.answer_id == source_answer.id)).one()
+    url = f"{world.base()}/isian/{target.question_code}/bukti-pakai"
+    results = at_once(app, auth, "opd_a", 3, lambda client, token: client.post(
+        url, data={"evidence_id": str(source.id)}, headers={"X-CSRF-Token": token, "HX-Request": "true"}))
+    assert [r.status_code for r in results] == [200, 200, 200]
+    copies = Evidence.answer_id == target.id, Evidence.sha256 == source.sha256
+    assert _count(db, Evidence, *copies) == 1
+    assert _audits(db, "evidence.reuse") == 1
+    # Uploading the bytes it already holds (twice in one go) attaches nothing more, and says so.
+    client = TestClient(app)
+    token = auth.login(client, "opd_a")
+    again = client.post(f"{world.base()}/isian/{target.question_code}/bukti",
+                        files=[("files", ("lagi.pdf", sample_pdf(source_answer.question_code, "bukti"),
+                                          "application/pdf")),
+                               ("files", ("lagi-2.pdf", sample_pdf(source_answer.question_code, "bukti"),
+                                          "application/pdf"))],
+                        headers={"X-CSRF-Token": token, "HX-Request": "true"})
+    assert again.status_code == 200
+    assert _count(db, Evidence, *copies) == 1
+    said = [p.text_content() for p in html.fragment_fromstring(again.text, create_parent="div").iter("p")]
+    assert said == ["lagi.pdf sudah dilampirkan pada pertanyaan ini.",
+                    "lagi-2.pdf sudah dilampirkan pada pertanyaan ini."]
