@@ -220,6 +220,10 @@ def test_evidence_access_matrix(app, make_client, auth, world, db, files, stage,
         for action, onto in (("copy_to_plain", target), ("copy_to_sensitive", SENSITIVE_TARGET)):
             url = f"{base}/isian/{onto}/bukti-pakai"
             count = len(db.exec(select(Evidence).where(Evidence.sha256 == evidence.sha256)).all())
+            # The upload above may have put these bytes there already: a file is attached once.
+            there = db.exec(select(Evidence).join(Answer, Answer.id == Evidence.answer_id).where(
+                Answer.assessment_id == assessment.id, Answer.question_code == onto,
+                Evidence.sha256 == evidence.sha256, Evidence.removed_at.is_(None))).first() is not None
             response = client.post(url, data={"evidence_id": str(evidence.id)}, headers=headers,
                                    follow_redirects=False)
             added = len(db.exec(select(Evidence).where(Evidence.sha256 == evidence.sha256)).all()) - count
@@ -229,7 +233,7 @@ def test_evidence_access_matrix(app, make_client, auth, world, db, files, stage,
             if outcome is None:
                 missing = client.post(url, data={"evidence_id": str(MISSING_ID)}, headers=headers)
                 outcome = hidden_or(response, missing, str(response.status_code))
-            if added != (1 if outcome == "ok" else 0):
+            if added != (1 if outcome == "ok" and not there else 0):
                 failures.append(f"{action} {kind} as {role}: {added} rows added with outcome {outcome}")
             check(action, kind, outcome)
 
