@@ -33,8 +33,20 @@ def _client(request: Request) -> str:
 
 
 def _throttled(result: LoginResult) -> str:
+    if result.cause == "address":  # no reset lifts it: say so, instead of sending people to the DP3A
+        return _("Too many failed logins from this network (for example your office) for accounts that have "
+                 "not logged in here before. Wait %(n)s min and try again.") % {"n": result.wait_minutes}
     return _("Too many failed attempts. Wait %(n)s min and try again, or ask your DP3A administrator "
              "to reset your password.") % {"n": result.wait_minutes}
+
+
+def _login_error(result: LoginResult) -> str:
+    if result.refused == "throttled":
+        return _throttled(result)
+    if result.refused == "inactive":
+        return _("Your account, or your agency, has been deactivated by the DP3A. Ask the DP3A of your "
+                 "kab/kota to activate it again.")
+    return _("Wrong username or password.")
 
 
 @router.get("/masuk", name="login")
@@ -54,10 +66,9 @@ def login_submit(request: Request, session: SessionDep, form: FormDep):
     result = authenticate(session, username, password, _client(request))
     if result.user is None:
         session.commit()  # the failure counts
-        throttled = result.refused == "throttled"
-        context = {"next": target, "error": _throttled(result) if throttled else _("Wrong username or password."),
-                   "username": username, "max_length": MAX_LENGTH}
-        return render(request, "accounts/login.html", context, status_code=429 if throttled else 401)
+        context = {"next": target, "error": _login_error(result), "username": username, "max_length": MAX_LENGTH}
+        status = {"throttled": 429, "inactive": 403}.get(result.refused, 401)
+        return render(request, "accounts/login.html", context, status_code=status)
     sessions.end(session, request.session.get(sessions.COOKIE_KEY))  # a login over another one replaces it
     token = sessions.start(session, result.user, request.app.state.settings.session_hours)
     session.commit()

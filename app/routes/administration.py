@@ -16,7 +16,7 @@ from app.forms import parse_id
 from app.i18n import gettext as _
 from app.models import Agency, Role, User, utcnow
 from app.services import administration as admin
-from app.services.accounts import locked_minutes
+from app.services.accounts import locked_minutes, may_log_in
 from app.templating import render, templates
 
 router = APIRouter(prefix="/r/{regency_code}/{year}/kelola", tags=["administration"])
@@ -165,6 +165,8 @@ def admin_agency_update(request: Request, place: AdminPlace, session: SessionDep
     changed = admin.update_agency(session, user, agency, values["short_name"], values["name"], values["role_code"],
                                   values["active"])
     message = _("Agency %(name)s saved.") % {"name": agency.short_name} if changed else _("Nothing changed.")
+    if changed and not agency.active:
+        message += " " + _("Its accounts cannot log in while the agency is inactive.")
     return _back(request, "admin_agencies", place, message)
 
 
@@ -179,6 +181,8 @@ def _users(request, session: Session, place, *, values: dict | None = None, prob
         "tab": "users",
         "rows": rows,
         "locked": locked_minutes(session, [u.username for u, _agency in rows]),
+        # Active accounts shut out by their agency's deactivation (app.services.accounts.may_log_in).
+        "agency_off": {u.id for u, agency in rows if u.active and not may_log_in(u, agency)},
         "agencies": admin.agencies_of(session, place.regency.code, active_only=True),
         "values": values or {"username": "", "full_name": "", "role": "opd", "agency_id": ""},
         "errors": problems.errors if problems else {},

@@ -48,8 +48,11 @@ MAX_CLIENT = 64
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
-    refused: str | None = None  # "invalid" or "throttled"
+    refused: str | None = None  # "invalid", "inactive" or "throttled"
     wait_minutes: int = 0  # when throttled: how long until the next try is accepted
+    # When throttled: "account" (its own failures; a reset or the DP3A's unlock lifts it) or
+    # "address" (failures of many accounts from this network; only waiting lifts it).
+    cause: str = "account"
 
 
 def authenticate(session: Session, username: str, password: str, client: str) -> LoginResult:
@@ -57,14 +60,17 @@ def authenticate(session: Session, username: str, password: str, client: str) ->
     username, client, now = username.strip().lower()[:MAX_USERNAME], client[:MAX_CLIENT], utcnow()
     wait = login_wait(session, username, client, now)
     if wait is not None:
-        return LoginResult(None, "throttled", _minutes(wait))
+        return LoginResult(None, "throttled", _minutes(wait[0]), wait[1])
     row = session.exec(select(User, Agency).outerjoin(Agency, Agency.id == User.agency_id)
                        .where(User.username == username)).first()
     user, agency = row if row else (None, None)
     valid = verify_password(password, user.password_hash if user else DUMMY_HASH)
-    if user is None or not valid or not may_log_in(user, agency):
+    if user is None or not valid:
         session.add(LoginAttempt(username=username, client=client, at=now))
         return LoginResult(None, "invalid")
+    if not may_log_in(user, agency):
+        # Said only to whoever knows the password: the owner then asks the DP3A instead of retrying.
+        return LoginResult(None, "inactive")
     _remember_success(session, username, client, now)
     user.last_login_at = now
     session.add(user)
@@ -82,15 +88,17 @@ def check_current_password(session: Session, user: User, password: str, client: 
     client, now = client[:MAX_CLIENT], utcnow()
     wait = login_wait(session, user.username, client, now)
     if wait is not None:
-        return LoginResult(None, "throttled", _minutes(wait))
+        return LoginResult(None, "throttled", _minutes(wait[0]), wait[1])
     if not verify_password(password, user.password_hash):
         session.add(LoginAttempt(username=user.username, client=client, at=now))
         return LoginResult(None, "invalid")
     return LoginResult(user)
 
 
-def login_wait(session: Session, username: str, client: str, now: datetime | None = None) -> timedelta | None:
-    """How long this account must wait before trying again from this address (None: it may try)."""
+def login_wait(session: Session, username: str, client: str,
+               now: datetime | None = None) -> tuple[timedelta, str] | None:
+    """How long this account must wait before trying again from this address, and why ("account":
+    its own failures, "address": this network's), or None: it may try."""
     now = now or utcnow()
     rows = session.exec(
         select(LoginAttempt.username, LoginAttempt.client, LoginAttempt.at)
@@ -100,17 +108,20 @@ def login_wait(session: Session, username: str, client: str, now: datetime | Non
     pair = sorted(at for name, address, at in rows if name == username and address == client)
     account = sorted(at for name, _address, at in rows if name == username)
     address = sorted(at for _name, address, at in rows if address == client)
-    until = []
+    until: list[tuple[datetime, str]] = []
     if len(pair) >= PAIR_LIMIT:
-        until.append(pair[-PAIR_LIMIT] + WINDOW)
+        until.append((pair[-PAIR_LIMIT] + WINDOW, "account"))
     wide = len(account) >= ACCOUNT_LIMIT or len(address) >= ADDRESS_LIMIT
     if wide and not _known(session, username, client, now):
         if len(account) >= ACCOUNT_LIMIT:
-            until.append(account[-1] + ACCOUNT_DELAY)
+            until.append((account[-1] + ACCOUNT_DELAY, "account"))
         if len(address) >= ADDRESS_LIMIT:
-            until.append(address[-ADDRESS_LIMIT] + WINDOW)
-    latest = max(until, default=None)
-    return latest - now if latest is not None and latest > now else None
+            until.append((address[-ADDRESS_LIMIT] + WINDOW, "address"))
+    open_until = [(at, cause) for at, cause in until if at > now]
+    if not open_until:
+        return None
+    latest, cause = max(open_until)
+    return latest - now, cause
 
 
 def locked_minutes(session: Session, usernames: Iterable[str]) -> dict[str, int]:

@@ -189,8 +189,12 @@ def test_failures_behind_an_office_address_do_not_lock_its_regular_users(browser
         _failures(db, f"orang{index}", OFFICE[0], 4)
     auth.login(office, "opd_a")
     office.post("/keluar", headers={"X-CSRF-Token": auth.csrf_of(office)})
-    # An account never used from there waits: the spraying stops at the limit per address.
-    assert _post_login(office, "opd_a2", auth.password, auth.csrf_of(office)).status_code == 429
+    # An account never used from there waits: the spraying stops at the limit per address. It is told
+    # why, and not sent to the DP3A for a reset that would not help.
+    refused = _post_login(office, "opd_a2", auth.password, auth.csrf_of(office))
+    assert refused.status_code == 429
+    said = _error(refused)
+    assert "dari jaringan ini" in said and "menit" in said and "DP3A" not in said
 
 
 def test_guessing_from_many_addresses_slows_new_addresses_not_the_owner(browser_at, world, auth, db):

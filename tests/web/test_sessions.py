@@ -180,11 +180,18 @@ def test_a_deactivated_agencys_accounts_can_neither_log_in_nor_save(app, make_cl
     assert _is_login_page(opd.get(f"{world.base()}/isian", follow_redirects=False))
     assert _is_login_page(_save(app, copied, opd_token, world, catalogue))
     assert db.exec(select(Answer)).all() == []
-    # A new login is refused like a wrong password (nothing tells an outsider the account exists).
+    # A new login is refused. Whoever knows the password is told why (so the owner asks the DP3A
+    # instead of retrying into the lock); a wrong password still says only that.
     fresh = make_client()
     refused = fresh.post("/masuk", data={"username": "opd_a2", "password": auth.password,
                                          "csrf_token": auth.csrf_of(fresh)}, follow_redirects=False)
-    assert refused.status_code == 401
+    assert refused.status_code == 403
+    said = html.fromstring(refused.text).xpath("//*[@id='login-error']")[0].text_content()
+    assert "dinonaktifkan" in said and "DP3A" in said
+    guessed = fresh.post("/masuk", data={"username": "opd_a2", "password": "bukan-sandinya",
+                                         "csrf_token": auth.csrf_of(fresh)}, follow_redirects=False)
+    assert guessed.status_code == 401
+    assert "dinonaktifkan" not in html.fromstring(guessed.text).xpath("//*[@id='login-error']")[0].text_content()
     # A session that slipped past the ending (started before, checked after) is refused on every request.
     db.expire_all()
     agency = db.get(Agency, dinkes.id)
@@ -222,3 +229,16 @@ def test_the_dp3a_cannot_deactivate_its_own_agency(client, world, auth, db):
     db.expire_all()
     assert db.get(Agency, own.id).active
     assert _signed_in_page(client.get("/akun/sandi"))
+
+
+def test_the_dp3a_is_told_a_deactivated_agencys_accounts_are_shut_out(make_client, world, auth):
+    dp3a = make_client()
+    token = auth.login(dp3a, "dp3a_a")
+    saved = _deactivate_agency(dp3a, world, token, world.agencies["dinkes_a"])
+    page = html.fromstring(dp3a.get(saved.headers["location"]).text)
+    assert any("tidak dapat masuk selama OPD ini nonaktif" in p.text_content() for p in page.iter("p"))
+    accounts = html.fromstring(dp3a.get(f"{world.base()}/kelola/akun").text)
+    status = {row.xpath("string(th)").strip(): row.xpath("string(td[4])").strip()
+              for row in accounts.xpath("//tbody/tr")}
+    assert status["opd_a"] == "tidak dapat masuk: OPD-nya nonaktif"
+    assert status["dp3a_a"] == "aktif"
