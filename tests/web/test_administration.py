@@ -248,7 +248,7 @@ def test_deactivate_blocks_login_and_activate_restores_it(client, make_client, w
     fresh = make_client()
     refused = fresh.post("/masuk", data={"username": "opd_a", "password": auth.password,
                                          "csrf_token": auth.csrf_of(fresh)}, follow_redirects=False)
-    assert refused.status_code == 401
+    assert refused.status_code == 403  # the right password: told the account is deactivated
     assert client.post(url, data={"active": "1", "csrf_token": token}, follow_redirects=False).status_code == 303
     auth.login(fresh, "opd_a")
     actions = [e.action for e in db.exec(select(AuditEntry).where(AuditEntry.entity == "user",
