@@ -64,7 +64,7 @@ def parse_answer_form(form: FormData, scale) -> AnswerForm:
     if problem == "too_large":
         largest = f"{int(MAX_NUMBER):,}".replace(",", "." if decimal_mark() == "," else ",")
         return AnswerForm(AnswerInput(note=note), version,
-                          _("%(value)s is too large to be right: at most %(max)s.") % {"value": raw[:40],
+                          _("%(value)s is too large: at most %(max)s.") % {"value": raw[:40],
                                                                                          "max": largest})
     step = Decimal("0.01") if scale.kind == "percent" else VALUE_STEP
     return AnswerForm(AnswerInput(value=value.quantize(step), note=note), version)

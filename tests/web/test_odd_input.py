@@ -134,7 +134,7 @@ def test_absurd_numbers_are_refused_with_a_message_and_nothing_is_saved(browser,
     assert message and message in {
         indonesian("'%(value)s' is not a number. Write digits, e.g. 87.5.") % {"value": odd[:40]},
         indonesian("The value must be %(limit)s.") % {"limit": indonesian("0 or more")},
-        indonesian("%(value)s is too large to be right: at most %(max)s.") % {"value": odd[:40], "max": "1.000.000"},
+        indonesian("%(value)s is too large: at most %(max)s.") % {"value": odd[:40], "max": "1.000.000"},
     }
     assert db.exec(select(Answer).where(Answer.question_code == code)).first() is None
 
