@@ -141,6 +141,8 @@ def _detail(request, session, place, user, catalogue, scorer, code, stage, *, me
         "sensitive": any(evidence_access.is_sensitive(f, code) for f in files) or ref.question.sensitive,
         "agencies": state.agencies_by_question.get(code, []), "users": users,
         "decision": state.last_decision(answer.id, stage), "stage": stage,
+        # What the score field accepts, as the decision checks it (never the question's bare maximum).
+        "score_ceiling": review_service.score_ceiling(session, scorer, answer, stage) if stage != "dp3a" else None,
         "decidable": review_service.stage_open(place.assessment, stage),
         "reopening": state.reopenings.get(answer.id), "reasons": catalogue.review_reasons,
         "message": message or request.session.pop("flash", None), "form": form or {}, "inline_kinds": INLINE_KINDS,

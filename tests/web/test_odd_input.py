@@ -17,6 +17,7 @@ from app.models import Answer, AnswerStatus, ReviewEvent, Seen
 from app.services.answers import AnswerInput, save_answer, scored, submit
 from app.services.demo import sample_pdf
 from app.services.evidence import attach
+from scoring import format_points
 from tests.web.test_error_pages import indonesian
 
 
@@ -188,6 +189,10 @@ def test_a_reviewers_score_is_bounded_by_the_answers_points_and_the_stage_before
     db.commit()
     province = make_client()
     token = auth.login(province, "province")
+    # The field says the limit the decision checks, not the question's maximum.
+    page = html.fromstring(province.get(f"{world.base()}/verifikasi/{code}").text)
+    label = page.xpath("string(//label[@for='review-score'])")
+    assert "0,50" in label and format_points(ref_max(catalogue, code), ",") not in label
     response = _decide(province, token, world, code, "0,51")
     assert response.status_code == 422
     assert html.fromstring(response.text).xpath("string(//p[@role='alert'])") == _score_message("0,50")
@@ -197,3 +202,8 @@ def test_a_reviewers_score_is_bounded_by_the_answers_points_and_the_stage_before
                                        .order_by(ReviewEvent.id))]
     assert scores == [Decimal("0.50"), Decimal("0.25")]
     assert db.get(Answer, answer.id).status == AnswerStatus.APPROVED
+
+
+def ref_max(catalogue, code: str) -> int:
+    """The question's maximum in cents, as scoring.format_points takes it."""
+    return int(catalogue.questions[code].question.max * 100)
