@@ -241,3 +241,16 @@ def test_files_of_a_question_the_instrument_no_longer_knows_stay_closed_to_agenc
     opened = db.exec(select(AuditEntry).where(AuditEntry.action == "evidence.download",
                                               AuditEntry.entity_id == str(old.id))).all()
     assert len(opened) == 1
+
+
+def test_an_agency_is_told_whom_to_ask_about_a_sensitive_file_added_by_mistake(make_client, auth, world):
+    agency, dp3a = make_client(), make_client()
+    auth.login(agency, "opd_a")
+    auth.login(dp3a, "dp3a_a")
+
+    def note(client) -> str:
+        page = html.fromstring(client.get(f"{world.base()}/isian/{SENSITIVE}").text)
+        return page.xpath('string(//p[contains(@class, "sensitive-note")])')
+
+    assert "hubungi DP3A Anda" in note(agency)
+    assert "hubungi DP3A Anda" not in note(dp3a)  # the DP3A removes files itself
