@@ -9,7 +9,7 @@ from decimal import Decimal
 from starlette.datastructures import FormData
 
 from app.deps import MAX_ID
-from app.i18n import decimal_mark
+from app.i18n import current_language, decimal_mark
 from app.i18n import gettext as _
 from app.services.answers import MAX_NUMBER, VALUE_STEP, AnswerInput, value_problem
 from indicators.models import OptionsScale
@@ -66,5 +66,10 @@ def parse_answer_form(form: FormData, scale) -> AnswerForm:
         return AnswerForm(AnswerInput(note=note), version,
                           _("%(value)s is too large: at most %(max)s.") % {"value": raw[:40],
                                                                                          "max": largest})
+    if problem == "not_whole":
+        unit = scale.unit_en if current_language.get() == "en" else scale.unit
+        return AnswerForm(AnswerInput(note=note), version,
+                          _("Write a whole number: %(value)s %(unit)s cannot be counted.") % {
+                              "value": raw[:40], "unit": unit})
     step = Decimal("0.01") if scale.kind == "percent" else VALUE_STEP
     return AnswerForm(AnswerInput(value=value.quantize(step), note=note), version)

@@ -49,8 +49,9 @@ VALUE_STEP = Decimal("0.0001")  # what the column keeps
 
 
 def value_problem(value: Decimal, kind: str) -> str | None:
-    """Why `value` cannot answer a question on a scale of `kind` ("percent" or "number"), or None:
-    "not_a_number", "negative", "over_100" or "too_large"."""
+    """Why `value` cannot answer a question on a scale of `kind` ("percent" or "number"; anything else
+    checks only what every value needs), or None: "not_a_number", "negative", "over_100", "too_large"
+    or "not_whole" (every number scale counts something: institutions, kinds of service, people, cases)."""
     value = Decimal(value)
     if not value.is_finite():
         return "not_a_number"
@@ -60,6 +61,8 @@ def value_problem(value: Decimal, kind: str) -> str | None:
         return "over_100"
     if value > MAX_NUMBER:
         return "too_large"
+    if kind == "number" and value != value.to_integral_value():
+        return "not_whole"
     return None
 
 
@@ -160,7 +163,7 @@ def save_answer(
     A submitted or approved answer is read-only unless a verifier reopened it.
     `current` is the stored answer when the caller has already read it (None: none yet).
     """
-    if given.value is not None and value_problem(given.value, "number") is not None:
+    if given.value is not None and value_problem(given.value, "any") is not None:
         return SaveOutcome(None, problem=AnswerProblem(code, "out_of_range", str(given.value)[:40]))
     candidate = _candidate(given)
     points = 0

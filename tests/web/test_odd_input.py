@@ -140,15 +140,31 @@ def test_absurd_numbers_are_refused_with_a_message_and_nothing_is_saved(browser,
     assert db.exec(select(Answer).where(Answer.question_code == code)).first() is None
 
 
-@pytest.mark.parametrize(("typed", "kept"), [("1000000", "1000000"), ("12,34567", "12.3457"), ("0.00001", "0")])
-def test_a_count_up_to_a_million_is_kept_to_the_columns_precision(browser, world, auth, catalogue, db, typed, kept):
+@pytest.mark.parametrize(("kind", "typed", "kept"), [("number", "1000000", "1000000"), ("number", "12,0", "12"),
+                                                     ("percent", "87,555", "87.56"), ("percent", "0.001", "0")])
+def test_a_count_up_to_a_million_and_a_percentage_to_two_decimals_are_kept(
+        browser, world, auth, catalogue, db, kind, typed, kept):
     token = auth.login(browser, "opd_a")
-    code = _question(catalogue, "number")
+    code = _question(catalogue, kind)
     response = browser.post(f"{world.base()}/isian/{code}", data={"version": "0", "value": typed},
                             headers=_headers(token))
     assert response.status_code == 200, response.text
     stored = db.exec(select(Answer).where(Answer.question_code == code)).one()
     assert Decimal(stored.value) == Decimal(kept)
+
+
+@pytest.mark.parametrize("typed", ["12,5", "0.00001", "87.5"])
+def test_a_count_is_a_whole_number(browser, world, auth, catalogue, db, typed):
+    """Every number scale counts something (institutions, people, cases): 12,5 people is refused."""
+    token = auth.login(browser, "opd_a")
+    code = _question(catalogue, "number")
+    response = browser.post(f"{world.base()}/isian/{code}", data={"version": "0", "value": typed},
+                            headers=_headers(token))
+    assert response.status_code == 422, response.text
+    unit = catalogue.scales[catalogue.questions[code].question.scale].unit
+    assert html.fragment_fromstring(response.text).text_content() == (
+        indonesian("Write a whole number: %(value)s %(unit)s cannot be counted.") % {"value": typed, "unit": unit})
+    assert db.exec(select(Answer).where(Answer.question_code == code)).first() is None
 
 
 def test_the_service_refuses_an_overflowing_number_whoever_calls_it(world, db, scorer, catalogue):
