@@ -292,6 +292,7 @@ def _summary(book, sheet, catalogue, regency, province, cycle, assessment, stage
             sheet.write_blank(r, column, None, book.fmt(TOTAL))
     write_text(book, sheet, total_row, 1, "Total", TOTAL)
     write_text(book, sheet, category_row, 1, "Kategori", TOTAL)
+    names_shown = []
     for column, name in columns:
         letter = xl_col_to_name(column)
         total = sum(block.totals[name] for block in blocks)
@@ -301,6 +302,8 @@ def _summary(book, sheet, catalogue, regency, province, cycle, assessment, stage
             write_formula(book, sheet, category_row, column,
                           category_formula(catalogue, f"{letter}{total_row + 1}"),
                           category_value(catalogue, total), TOTAL)
+            names_shown.append((category_value(catalogue, total), 16))
+    sheet.set_row(category_row, row_height(names_shown))
 
     # The bands the category formula encodes, so that the ministry can check it by eye.
     row = category_row + 2
