@@ -270,6 +270,23 @@ def test_national_workbook_streams_one_row_per_region_and_question(world, db, ca
 # -- LibreOffice -------------------------------------------------------------------------------
 
 
+# LibreOffice keeps the values cached in an .xlsx by default ("never recalculate"): this profile
+# setting makes it recompute every formula on loading, so that its values are its own.
+RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def recalculating_profile(path: Path) -> Path:
+    (path / "user").mkdir(parents=True, exist_ok=True)
+    (path / "user" / "registrymodifications.xcu").write_text(RECALCULATE, encoding="utf-8")
+    return path
+
+
 def _soffice(args: list[str], profile: Path, timeout: int = 120) -> None:
     command = [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore", *args]
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
@@ -352,7 +369,7 @@ def test_libreoffice_converts_and_recomputes_the_app_totals(world, db, catalogue
     boundaries = tmp_path / "batas.xlsx"
     boundaries.write_bytes(workbook_bytes(bounds))
 
-    profile, out = tmp_path / "lo-profile", tmp_path / "out"
+    profile, out = recalculating_profile(tmp_path / "lo-profile"), tmp_path / "out"
     _soffice(["--convert-to", "pdf", "--outdir", str(out), str(regency), str(province)], profile)
     for name in ("rekap.pdf", "provinsi.pdf"):
         pdf = (out / name).read_bytes()

@@ -7,7 +7,6 @@ has a summary per kab/kota, the question text and the not-applicable answers mar
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -18,27 +17,10 @@ from app.exports.national import COLUMNS as NATIONAL_COLUMNS
 from app.exports.national import NOT_APPLICABLE, SUMMARY_COLUMNS, UNANSWERED
 from app.services.overview import clear_cache
 from scoring import category_for, to_cents
-from tests.web.test_exports import SOFFICE, _fill, _scores, _user
+from tests.web.test_exports import SOFFICE, _fill, _scores, _user, recalculating_profile
 
 needs_soffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: "
                                                           "apt-get install -y libreoffice-calc-nogui")
-
-# LibreOffice keeps the values cached in an .xlsx by default ("never recalculate"): this profile
-# setting makes it recompute every formula on loading, so that its values are its own.
-RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
- xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
-<value>0</value></prop></item>
-</oor:items>
-"""
-
-
-def recalculating_profile(path: Path) -> Path:
-    (path / "user").mkdir(parents=True, exist_ok=True)
-    (path / "user" / "registrymodifications.xcu").write_text(RECALCULATE, encoding="utf-8")
-    return path
-
 
 def _submitted(db, world, scorer):
     """Kab/kota A and B answered at random, decided by the DP3A and the province, and submitted."""
