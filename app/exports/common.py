@@ -1,18 +1,32 @@
-"""What the workbooks share: sheet names, the rekap columns, the category formula, cell helpers."""
+"""What the workbooks share: sheet names, the rekap columns, the category formula, cell helpers.
+
+Why the exports are written with XlsxWriter and read back with openpyxl: a formula cell in an
+.xlsx holds the formula and, beside it, the value it last computed. Excel and LibreOffice
+recompute on opening, but many viewers do not (phone previews, mail and web previews, Python's
+`openpyxl.load_workbook(data_only=True)`, pandas): they show the cached value, and a workbook
+written by openpyxl has none, so every total and category showed blank there. openpyxl cannot
+write a cached value; XlsxWriter can (`write_formula(..., value=)`), so every formula here is
+written together with the value the app computed for it (the same number, to the cent, that
+the formula gives: `tests/web/test_workbook_values.py` checks both ways). XlsxWriter is also the
+faster, leaner writer for the national table (`constant_memory`: each row goes to disk as it is
+written). It only writes; the import (`app.exports.importer`) keeps openpyxl, which reads.
+"""
 
 from __future__ import annotations
 
 import io
+import math
 import re
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
+import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
 
 from indicators import Catalogue
 from scoring import from_cents
+from scoring.categories import band_for, cent_bands
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WIB = ZoneInfo("Asia/Jakarta")
@@ -47,13 +61,14 @@ STAGE_LABELS = {
 }
 VERIFIED_LABELS = {"dp3a": "Verifikasi DP3A", "province": "Verifikasi provinsi"}
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
-TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
-WRAP_TOP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
-HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 POINTS_FORMAT = "0.00"
+HEADER = {"bold": True, "bg_color": "#DDE6F0", "text_wrap": True, "valign": "vcenter", "align": "center",
+          "border": 1}
+TOTAL = {"bold": True, "bg_color": "#F2F2F2", "text_wrap": True, "valign": "top"}
+WRAP_TOP = {"text_wrap": True, "valign": "top"}
+TOP = {"valign": "top"}
+LINK = {"font_color": "#0563C1", "underline": 1}
+LINE_HEIGHT = 15.0  # points per line of 11 pt text, as Excel and LibreOffice draw it
 
 _BAD_TITLE_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -98,6 +113,13 @@ def category_formula(catalogue: Catalogue, ref: str, *, blank_if_empty: bool = F
     return "=" + expr
 
 
+def category_value(catalogue: Catalogue, cents: int | None) -> str:
+    """What `category_formula` computes for a total of `cents` (no gates, like the formula)."""
+    if cents is None:
+        return ""
+    return band_for(cent_bands(catalogue), cents).band.name
+
+
 def _string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
@@ -117,12 +139,9 @@ def clean_text(value: str | None) -> str:
     return ILLEGAL_CHARACTERS_RE.sub("", value or "")
 
 
-def set_text(cell, value: str | None) -> None:
-    """Write text that stays text even when it starts with '=' (a note, a file name)."""
-    text = clean_text(value)
-    cell.value = text or None
-    if text.startswith("="):
-        cell.data_type = "s"
+def is_formula_like(text: str) -> bool:
+    """Text a spreadsheet would take for a formula if typed in: kept text with a quote prefix."""
+    return text.startswith(("=", "+", "-", "@"))
 
 
 def wib(moment: datetime | None = None) -> str:
@@ -132,26 +151,118 @@ def wib(moment: datetime | None = None) -> str:
     return moment.astimezone(WIB).strftime("%d-%m-%Y %H:%M") + " WIB"
 
 
-def workbook_bytes(workbook: Workbook) -> bytes:
+def workbook_bytes(workbook) -> bytes:
+    """An openpyxl workbook saved to bytes (tests build odd workbooks with it); the app's builders
+    (XlsxWriter) return bytes already, which pass through as they are."""
+    if isinstance(workbook, bytes):
+        return workbook
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def style_header(worksheet, row: int, n_columns: int) -> None:
-    for column in range(1, n_columns + 1):
-        cell = worksheet.cell(row=row, column=column)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = HEADER_ALIGN
+class Book:
+    """An XlsxWriter workbook with formats made on demand (one per distinct set of properties).
+
+    Strings are never turned into formulas, numbers or links behind the app's back: a note that
+    starts with "=" is text; formulas are written only through `formula`, always with their value."""
+
+    def __init__(self, target: str | Any | None = None, *, constant_memory: bool = False):
+        self.buffer = io.BytesIO() if target is None else None
+        self.workbook = xlsxwriter.Workbook(target if target is not None else self.buffer, {
+            "constant_memory": constant_memory,
+            "in_memory": not constant_memory,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        })
+        self._formats: dict[tuple, Any] = {}
+
+    def fmt(self, *layers: dict | None, **more):
+        props: dict = {}
+        for layer in (*layers, more):
+            if layer:
+                props.update(layer)
+        if not props:
+            return None
+        key = tuple(sorted(props.items()))
+        if key not in self._formats:
+            self._formats[key] = self.workbook.add_format(props)
+        return self._formats[key]
+
+    def sheet(self, title: str):
+        return self.workbook.add_worksheet(title)
+
+    def close(self) -> bytes:
+        self.workbook.close()
+        return self.buffer.getvalue() if self.buffer is not None else b""
 
 
-def print_setup(worksheet, title_rows: str) -> None:
-    """A4 landscape, one page wide, the header row repeated on every page."""
-    worksheet.page_setup.orientation = "landscape"
-    worksheet.page_setup.paperSize = worksheet.PAPERSIZE_A4
-    worksheet.page_setup.fitToWidth = 1
-    worksheet.page_setup.fitToHeight = 0
-    worksheet.sheet_properties.pageSetUpPr.fitToPage = True
-    worksheet.print_title_rows = title_rows
-    worksheet.print_options.gridLines = True
+def write_text(book: Book, sheet, row: int, column: int, value: str | None, *styles: dict | None) -> None:
+    """Text that stays text even when it starts with '=' (a note, a file name): 0-based row and column."""
+    text = clean_text(value)
+    quote = {"quote_prefix": True} if is_formula_like(text) else None
+    cell_format = book.fmt(*styles, quote)
+    if text:
+        sheet.write_string(row, column, text, cell_format)
+    elif cell_format is not None:
+        sheet.write_blank(row, column, None, cell_format)
+
+
+def write_number(book: Book, sheet, row: int, column: int, value: float | None, *styles: dict | None) -> None:
+    cell_format = book.fmt(*styles)
+    if value is None:
+        if cell_format is not None:
+            sheet.write_blank(row, column, None, cell_format)
+    else:
+        sheet.write_number(row, column, value, cell_format)
+
+
+def write_formula(book: Book, sheet, row: int, column: int, formula: str, value, *styles: dict | None) -> None:
+    """A formula with the value the app computed for it, for viewers that do not recalculate."""
+    sheet.write_formula(row, column, formula, book.fmt(*styles), "" if value is None else value)
+
+
+def write_header(book: Book, sheet, row: int, labels) -> None:
+    for column, label in enumerate(labels):
+        sheet.write_string(row, column, label, book.fmt(HEADER))
+
+
+def text_lines(text: str | None, width: float) -> int:
+    """Lines a wrapped cell of `width` characters needs for `text` (greedy word wrap, a little pessimistic:
+    LibreOffice does not size the rows of a workbook it opens, so the row height is written)."""
+    if not text:
+        return 1
+    room = max(1, int(width * 1.0) - 2)
+    lines = 0
+    for paragraph in text.split("\n"):
+        used, count = 0, 1
+        for word in paragraph.split():
+            size = len(word)
+            if used and used + 1 + size > room:
+                count += 1
+                used = 0
+            if size > room:  # a long word (a file name, a link) breaks anywhere
+                count += math.ceil(size / room) - 1
+                size = size % room or room
+            used = size if not used else used + 1 + size
+        lines += count
+    return lines
+
+
+def row_height(texts_and_widths, *, minimum: int = 1) -> float:
+    """The height in points a row needs so that every wrapped cell shows all its lines."""
+    lines = max([minimum, *(text_lines(text, width) for text, width in texts_and_widths)])
+    return lines * LINE_HEIGHT + 2
+
+
+def print_setup(sheet, first_title_row: int, last_title_row: int | None = None, *, one_page_wide: bool = True) -> None:
+    """A4 landscape, gridlines printed, the header rows (0-based) repeated on every page;
+    `one_page_wide`: scaled to the page's width, as many pages down as needed (never to one page)."""
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.hide_gridlines(0)  # shown on screen and printed
+    sheet.repeat_rows(first_title_row, last_title_row if last_title_row is not None else first_title_row)
+    if one_page_wide:
+        sheet.fit_to_pages(1, 0)

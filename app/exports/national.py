@@ -1,7 +1,14 @@
-"""The nation in one table: one row per kab/kota x question, written in streaming mode.
+"""The nation in one table: one row per kab/kota x question, written in streaming mode,
+and a summary a person reads first.
 
-Memory stays bounded whatever the number of regions: openpyxl's write-only workbook sends
-each row to a temporary file as it is appended, and the assessments are read one at a time
+Sheets: `Ringkasan` (one row per kab/kota: province, kab/kota, stage, EM and verified totals and
+their categories, from the scoring engine, as on the app's pages), `Nasional` (one row per
+kab/kota x question, with the question's text and, for an answer marked not applicable or
+missing, "tidak berlaku" or "belum dijawab": a not-applicable answer scores 0 like a "no"),
+`Keterangan` (what the columns mean).
+
+Memory stays bounded whatever the number of regions: XlsxWriter's constant_memory mode sends
+each row to a temporary file once the next one starts, and the assessments are read one at a time
 (two queries each: its answers, and the decisions of the stage its verified score comes
 from), never the whole nation's answers at once.
 
@@ -19,19 +26,24 @@ from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
-from openpyxl import Workbook
 from sqlmodel import Session, select
 
-from app.exports.common import clean_text, wib
+from app.exports.common import POINTS_FORMAT, STAGE_LABELS, Book, clean_text, print_setup, wib, write_header
 from app.exports.rekap import verified_stage
 from app.models import Answer, Assessment, Cycle, Province, Regency, ReviewEvent
 from indicators import Catalogue
 from scoring import Answer as ScoredAnswer
-from scoring import ReviewStatus, Scorer, Verdict
+from scoring import ReviewStatus, Scorer, Verdict, category_for
 
 SHEET_TITLE = "Nasional"
+SUMMARY_TITLE = "Ringkasan"
+NOTES_TITLE = "Keterangan"
 COLUMNS = ("Provinsi", "Kode Kab/Kota", "Kabupaten/Kota", "Bagian", "Indikator", "Kode Pertanyaan",
-           "Nilai Maks", "Nilai EM", "Nilai Verifikasi")
+           "Pertanyaan", "Nilai Maks", "Nilai EM", "Nilai Verifikasi", "Keterangan Jawaban")
+SUMMARY_COLUMNS = ("Provinsi", "Kode Kab/Kota", "Kabupaten/Kota", "Tahap", "Total EM", "Kategori EM",
+                   "Total Verifikasi", "Kategori Verifikasi", "Verifikasi oleh", "Tidak Berlaku", "Belum Dijawab")
+NOT_APPLICABLE = "tidak berlaku"
+UNANSWERED = "belum dijawab"
 
 
 @dataclass
@@ -70,17 +82,30 @@ def write_national_workbook(
         .order_by(Regency.code)
     ).all()
     fixed = [
-        (ref.question.code, ref.part.short_name, ref.indicator.code, float(ref.question.max))
+        (ref.question.code, ref.part.short_name, ref.indicator.code, clean_text(ref.question.text),
+         float(ref.question.max))
         for ref in catalogue.iter_questions()
     ]
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(SHEET_TITLE)
-    sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHI", (24, 12, 30, 14, 10, 12, 10, 10, 12), strict=True):
-        sheet.column_dimensions[letter].width = width
-    sheet.append(list(COLUMNS))
+    book = Book(target, constant_memory=True)
+    points_format = book.fmt({"num_format": POINTS_FORMAT})
+    highlight = book.fmt({"font_color": "#9C0006", "bg_color": "#FFC7CE"})  # "tidak berlaku" stands out
+    summary = book.sheet(SUMMARY_TITLE)
+    write_header(book, summary, 0, SUMMARY_COLUMNS)
+    for column, width in enumerate((22, 11, 28, 18, 10, 11, 11, 11, 18, 9, 9)):
+        summary.set_column(column, column, width, points_format if column in (4, 6) else None)
+    summary.set_row(0, 30)
+    summary.freeze_panes(1, 3)
+    print_setup(summary, 0)
+    sheet = book.sheet(SHEET_TITLE)
+    sheet.freeze_panes(1, 0)
+    for column, width in enumerate((20, 10, 24, 12, 9, 11, 60, 8, 8, 10, 14)):
+        sheet.set_column(column, column, width, points_format if column in (7, 8, 9) else None)
+    write_header(book, sheet, 0, COLUMNS)
+    sheet.set_row(0, 30)
+    print_setup(sheet, 0)
     report = NationalReport(0, 0, 0)
+    row = summary_row = 0
     for regency_code, regency_name, province_name, assessment_id, stage in regions:
         if assessment_id is None:
             report.skipped += 1
@@ -90,20 +115,49 @@ def write_national_workbook(
             if progress:
                 progress(1)
             continue
-        em, verified = _region_points(session, scorer, assessment_id, verified_stage(stage))
+        checked_by = verified_stage(stage)
+        answers, em_sheet, verified_sheet = _region_points(session, scorer, assessment_id, checked_by)
+        em, verified = em_sheet.questions, verified_sheet.questions
         province_name, regency_name = clean_text(province_name), clean_text(regency_name)
-        for code, part, indicator, maximum in fixed:
+        not_applicable = unanswered = 0
+        for code, part, indicator, text, maximum in fixed:
+            row += 1
             points = em.get(code)
             checked = verified.get(code)
-            sheet.append([province_name, regency_code, regency_name, part, indicator, code, maximum,
-                          None if points is None else points / 100,
-                          None if checked is None else checked / 100])
+            given = answers.get(code)
+            remark = None
+            if given is None:
+                remark, unanswered = UNANSWERED, unanswered + 1
+            elif given.not_applicable:
+                remark, not_applicable = NOT_APPLICABLE, not_applicable + 1
+            sheet.write_row(row, 0, (province_name, regency_code, regency_name, part, indicator, code, text,
+                                     maximum))
+            if points is not None:
+                sheet.write_number(row, 8, points / 100)
+            if checked is not None:
+                sheet.write_number(row, 9, checked / 100)
+            if remark == NOT_APPLICABLE:
+                sheet.write_string(row, 10, remark, highlight)
+            elif remark:
+                sheet.write_string(row, 10, remark)
+        summary_row += 1
+        summary.write_row(summary_row, 0, (
+            province_name, regency_code, regency_name, STAGE_LABELS.get(stage, stage),
+            em_sheet.total / 100, category_for(scorer, em_sheet).name,
+            verified_sheet.total / 100, category_for(scorer, verified_sheet).name,
+            "Provinsi" if checked_by == "province" else "DP3A kab/kota", not_applicable, unanswered))
         report.regions += 1
         report.rows += len(fixed)
         if progress:
             progress(1)
+    if summary_row:
+        summary.autofilter(0, 0, summary_row, len(SUMMARY_COLUMNS) - 1)
+    if row:
+        sheet.autofilter(0, 0, row, len(COLUMNS) - 1)
 
-    info = workbook.create_sheet("Keterangan")
+    info = book.sheet(NOTES_TITLE)
+    info.set_column(0, 0, 48)
+    info.set_column(1, 1, 100)
     capped = ", ".join(code for code, indicator in catalogue.indicators.items() if indicator.capped) or "–"
     notes = [
         ["Rekap nasional KLA", year],
@@ -114,17 +168,26 @@ def write_national_workbook(
                              "verifikasi DP3A"],
         ["Catatan", f"nilai per pertanyaan; indikator yang dibatasi nilai maksimumnya ({capped}) hanya "
                     "dibatasi pada jumlahnya"],
+        ["Ringkasan", "total dan kategori per kab/kota dihitung oleh aplikasi (termasuk batas indikator dan "
+                      "aturan gerbang kategori), sama dengan yang tampil di aplikasi"],
+        ["Keterangan Jawaban", f"\"{NOT_APPLICABLE}\": dijawab tidak berlaku (nilai 0); \"{UNANSWERED}\": "
+                               "belum ada jawaban"],
     ]
     if submitted_only:
         notes.insert(4, ["Kab/kota belum mengirim (tidak ditulis)", report.skipped_unsubmitted])
-    for row in notes:
-        info.append(row)
-    workbook.save(target)
+    write_header(book, info, 0, ("Keterangan", ""))
+    for r, (label, value) in enumerate(notes, start=1):
+        info.write_string(r, 0, label, book.fmt({"bold": True}))
+        if isinstance(value, str):
+            info.write_string(r, 1, value)
+        else:
+            info.write_number(r, 1, value)
+    book.close()
     return report
 
 
 def _region_points(session: Session, scorer: Scorer, assessment_id: int, stage: str):
-    """Self-assessed and verified points (cents) per question of one assessment: two queries."""
+    """The answers, and the self-assessed and verified score sheets of one assessment: two queries."""
     answers: dict[str, ScoredAnswer] = {}
     codes: dict[int, str] = {}
     for answer_id, code, option, value, not_applicable in session.exec(
@@ -151,9 +214,9 @@ def _region_points(session: Session, scorer: Scorer, assessment_id: int, stage: 
         code = codes.get(answer_id)
         if code is not None:
             verdicts[code] = Verdict(ReviewStatus(action), score)
-    em = scorer.score(answers).questions
-    verified = dict(scorer.verified(answers, verdicts).questions)
+    em = scorer.score(answers)
+    verified = scorer.verified(answers, verdicts)
     for code, verdict in verdicts.items():
         if verdict.status is ReviewStatus.RETURNED and code in answers:
-            verified.setdefault(code, 0)
-    return em, verified
+            verified.questions.setdefault(code, 0)
+    return answers, em, verified

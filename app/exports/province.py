@@ -2,30 +2,38 @@
 
 Scores show once a kab/kota has submitted its assessment, as on the province page: before
 that its answers are its own, and its row shows the stage and the share answered only.
-The EM total, the drop and both categories are formulas over the row's own cells.
+The EM total, the difference and both categories are formulas over the row's own cells, each
+written with its value. "Selisih" is the province's verified total minus the EM total: negative
+when points were lost, as the app's "Penurunan" column shows it ("−12,50").
+Printed A4 landscape one page wide and as many pages down as the kab/kota need, with the
+header row repeated, so that the numbers stay legible.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlmodel import Session
+from xlsxwriter.utility import xl_col_to_name
 
 from app.exports.common import (
-    HEADER_FONT,
     POINTS_FORMAT,
     STAGE_LABELS,
-    TOTAL_FILL,
+    TOP,
+    TOTAL,
+    WRAP_TOP,
+    Book,
     category_formula,
+    category_value,
     points,
     print_setup,
-    set_text,
-    style_header,
+    row_height,
     wib,
-    workbook_bytes,
+    write_formula,
+    write_header,
+    write_number,
+    write_text,
 )
 from app.models import Province
 from app.services.overview import region_rows, scores_shown, verified_categories
@@ -34,6 +42,7 @@ from scoring import Scorer, provila_status
 from scoring.provila import MINIMUM_CATEGORY
 
 SHEET_TITLE = "Rekap Provinsi"
+DIFFERENCE = "Selisih (Verifikasi Provinsi − EM)"
 FIXED_COLUMNS = (
     "Kode",
     "Kabupaten/Kota",
@@ -41,12 +50,16 @@ FIXED_COLUMNS = (
     "Nilai EM",
     "Verifikasi DP3A",
     "Verifikasi Provinsi",
-    "Selisih (EM − Verifikasi Provinsi)",
+    DIFFERENCE,
     "Kategori EM",
     "Kategori Verifikasi",
     "Terjawab",
 )
-HEADER_ROW = 8
+HEADER_ROW = 8  # 1-based, as in the formulas
+POINTS = {"num_format": POINTS_FORMAT}
+WIDTHS = {"Kode": 7, "Kabupaten/Kota": 22, "Tahap": 14, "Terjawab": 9, "Kategori EM": 12,
+          "Kategori Verifikasi": 12}
+NUMBER_WIDTH = 10
 
 
 def build_province_workbook(
@@ -57,102 +70,128 @@ def build_province_workbook(
     year: int,
     *,
     now: datetime | None = None,
-) -> Workbook:
+) -> bytes:
+    """The province workbook as .xlsx bytes."""
     now = now or datetime.now(UTC)
     province = session.get(Province, province_code)
     rows = region_rows(session, scorer, year, province_code)
-    provila = provila_status(
-        catalogue, verified_categories(rows)
-    )
+    provila = provila_status(catalogue, verified_categories(rows))
     names = {r.regency.code: r.regency.name for r in rows}
     parts = catalogue.data.parts
     columns = [*FIXED_COLUMNS, *(f"{p.short_name} (EM)" for p in parts)]
-    col = {name: index + 1 for index, name in enumerate(columns)}
-    first_part = len(FIXED_COLUMNS) + 1
-    last_part = len(columns)
+    col = {name: index for index, name in enumerate(columns)}  # 0-based
+    first_part = len(FIXED_COLUMNS)
+    last_part = len(columns) - 1
+    letter = {name: xl_col_to_name(index) for name, index in col.items()}
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = SHEET_TITLE
+    book = Book()
+    sheet = book.sheet(SHEET_TITLE)
     name = province.name if province else province_code
-    sheet["A1"] = f"Rekap KLA {year} · Provinsi {name} ({province_code})"
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = f"Diekspor: {wib(now)}"
-    sheet["A3"] = "Provila (aplikasi)"
-    sheet["A3"].font = HEADER_FONT
-    sheet["C3"] = "Memenuhi" if provila.qualifies else "Belum memenuhi"
-    sheet["A4"] = "Tertahan oleh"
-    sheet["A4"].font = HEADER_FONT
-    set_text(sheet["C4"], ", ".join(f"{names[c]} ({c})" for c in provila.holding_back) or "–")
-    sheet["A6"] = ("Nilai tampil setelah kab/kota mengirim penilaiannya ke provinsi; sebelumnya hanya tahap dan "
-                   "persentase pertanyaan terjawab. Provila: setiap kab/kota minimal Pratama (terverifikasi provinsi).")
+    write_text(book, sheet, 0, 0, f"Rekap KLA {year} · Provinsi {name} ({province_code})",
+               {"bold": True, "font_size": 14})
+    write_text(book, sheet, 1, 0, f"Diekspor: {wib(now)}")
+    write_text(book, sheet, 2, 0, "Provila (aplikasi)", {"bold": True})
+    write_text(book, sheet, 2, 2, "Memenuhi" if provila.qualifies else "Belum memenuhi")
+    write_text(book, sheet, 3, 0, "Tertahan oleh", {"bold": True, "valign": "top"})
+    held = ", ".join(f"{names[c]} ({c})" for c in provila.holding_back) or "–"
+    sheet.merge_range(3, 2, 3, last_part, "", book.fmt(WRAP_TOP))
+    write_text(book, sheet, 3, 2, held, WRAP_TOP)
+    sheet.set_row(3, row_height([(held, 150)]))
+    explanation = ("Nilai tampil setelah kab/kota mengirim penilaiannya ke provinsi; sebelumnya hanya tahap dan "
+                   "persentase pertanyaan terjawab. Selisih: Verifikasi Provinsi dikurangi Nilai EM (negatif bila "
+                   "nilai turun, seperti kolom Penurunan di aplikasi). Provila: setiap kab/kota minimal Pratama "
+                   "(terverifikasi provinsi).")
+    sheet.merge_range(5, 0, 5, last_part, "", book.fmt(WRAP_TOP))
+    write_text(book, sheet, 5, 0, explanation, WRAP_TOP)
+    sheet.set_row(5, row_height([(explanation, 170)]))
 
-    for index, label in enumerate(columns, start=1):
-        sheet.cell(row=HEADER_ROW, column=index, value=label)
-    style_header(sheet, HEADER_ROW, len(columns))
-    sheet.row_dimensions[HEADER_ROW].height = 45
+    header = HEADER_ROW - 1
+    write_header(book, sheet, header, columns)
+    sheet.set_row(header, row_height((label, WIDTHS.get(label, NUMBER_WIDTH)) for label in columns))
     total_questions = len(catalogue.questions)
-    r = HEADER_ROW
+    r = header
+    categories: list[str] = []
+    sums: dict[str, list[int]] = {name: [] for name in columns}
     for region in rows:
         r += 1
         scores = region.scores
-        sheet.cell(row=r, column=col["Kode"], value=region.regency.code)
-        set_text(sheet.cell(row=r, column=col["Kabupaten/Kota"]), region.regency.name)
+        write_text(book, sheet, r, col["Kode"], region.regency.code, TOP)
+        write_text(book, sheet, r, col["Kabupaten/Kota"], region.regency.name, WRAP_TOP)
         stage = STAGE_LABELS.get(scores.stage, scores.stage) if scores else "Tidak ikut serta"
-        sheet.cell(row=r, column=col["Tahap"], value=stage)
+        write_text(book, sheet, r, col["Tahap"], stage, WRAP_TOP)
+        sheet.set_row(r, row_height([(region.regency.name, WIDTHS["Kabupaten/Kota"]), (stage, WIDTHS["Tahap"])]))
         if scores is not None:
-            cell = sheet.cell(row=r, column=col["Terjawab"], value=scores.answered / total_questions)
-            cell.number_format = "0.0%"
+            write_number(book, sheet, r, col["Terjawab"], scores.answered / total_questions, TOP,
+                         {"num_format": "0.0%"})
         if not scores_shown(region):
             continue
         for offset, part in enumerate(parts):
-            cell = sheet.cell(row=r, column=first_part + offset, value=points(scores.parts["self"][part.code]))
-            cell.number_format = POINTS_FORMAT
-        span = f"{get_column_letter(first_part)}{r}:{get_column_letter(last_part)}{r}"
-        em, prov = (f"{get_column_letter(col[c])}{r}" for c in ("Nilai EM", "Verifikasi Provinsi"))
-        sheet.cell(row=r, column=col["Nilai EM"], value=f"=ROUND(SUM({span}),2)")
-        sheet.cell(row=r, column=col["Verifikasi DP3A"], value=points(scores.totals["dp3a"]))
-        sheet.cell(row=r, column=col["Verifikasi Provinsi"], value=points(scores.totals["province"]))
-        sheet.cell(row=r, column=col["Selisih (EM − Verifikasi Provinsi)"], value=f"=ROUND({em}-{prov},2)")
-        sheet.cell(row=r, column=col["Kategori EM"], value=category_formula(catalogue, em))
-        sheet.cell(row=r, column=col["Kategori Verifikasi"], value=category_formula(catalogue, prov))
-        for name in ("Nilai EM", "Verifikasi DP3A", "Verifikasi Provinsi", "Selisih (EM − Verifikasi Provinsi)"):
-            sheet.cell(row=r, column=col[name]).number_format = POINTS_FORMAT
-    first, last = HEADER_ROW + 1, max(r, HEADER_ROW + 1)
+            value = scores.parts["self"][part.code]
+            write_number(book, sheet, r, first_part + offset, points(value), TOP, POINTS)
+            sums[columns[first_part + offset]].append(value)
+        em_cents = sum(scores.parts["self"][part.code] for part in parts)
+        prov_cents = scores.totals["province"]
+        values = {"Nilai EM": em_cents, "Verifikasi DP3A": scores.totals["dp3a"],
+                  "Verifikasi Provinsi": prov_cents, DIFFERENCE: prov_cents - em_cents}
+        for key, value in values.items():
+            sums[key].append(value)
+        row1 = r + 1
+        span = f"{xl_col_to_name(first_part)}{row1}:{xl_col_to_name(last_part)}{row1}"
+        em, prov = f"{letter['Nilai EM']}{row1}", f"{letter['Verifikasi Provinsi']}{row1}"
+        write_formula(book, sheet, r, col["Nilai EM"], f"=ROUND(SUM({span}),2)", points(em_cents), TOP, POINTS)
+        write_number(book, sheet, r, col["Verifikasi DP3A"], points(scores.totals["dp3a"]), TOP, POINTS)
+        write_number(book, sheet, r, col["Verifikasi Provinsi"], points(prov_cents), TOP, POINTS)
+        write_formula(book, sheet, r, col[DIFFERENCE], f"=ROUND({prov}-{em},2)", points(prov_cents - em_cents),
+                      TOP, POINTS)
+        em_category, verified_category = category_value(catalogue, em_cents), category_value(catalogue, prov_cents)
+        write_formula(book, sheet, r, col["Kategori EM"], category_formula(catalogue, em), em_category, WRAP_TOP)
+        categories.append(verified_category)
+        write_formula(book, sheet, r, col["Kategori Verifikasi"], category_formula(catalogue, prov),
+                      verified_category, WRAP_TOP)
+        sheet.set_row(r, row_height([(region.regency.name, WIDTHS["Kabupaten/Kota"]), (stage, WIDTHS["Tahap"]),
+                                     (em_category, WIDTHS["Kategori EM"]),
+                                     (verified_category, WIDTHS["Kategori Verifikasi"])]))
+    first, last = HEADER_ROW + 1, max(r + 1, HEADER_ROW + 1)  # 1-based
 
     # Averages over the kab/kota that show scores, and the Provila status recomputed by formula.
-    average_row = last + 2
-    sheet.cell(row=average_row, column=col["Kabupaten/Kota"], value="Rata-rata (kab/kota yang sudah mengirim)")
-    for name in ("Nilai EM", "Verifikasi DP3A", "Verifikasi Provinsi", "Selisih (EM − Verifikasi Provinsi)",
-                 *columns[first_part - 1:]):
-        letter = get_column_letter(col[name])
-        cell = sheet.cell(row=average_row, column=col[name],
-                          value=f'=IFERROR(ROUND(AVERAGE({letter}{first}:{letter}{last}),2),"")')
-        cell.number_format = POINTS_FORMAT
-    for column in range(1, len(columns) + 1):
-        sheet.cell(row=average_row, column=column).font = HEADER_FONT
-        sheet.cell(row=average_row, column=column).fill = TOTAL_FILL
-    verified_letter = get_column_letter(col["Kategori Verifikasi"])
-    verified_span = f"{verified_letter}{first}:{verified_letter}{last}"
+    average_row = last + 1  # 0-based: one empty row between
+    for column in range(len(columns)):
+        sheet.write_blank(average_row, column, None, book.fmt(TOTAL))
+    label = "Rata-rata (kab/kota yang sudah mengirim)"
+    write_text(book, sheet, average_row, col["Kabupaten/Kota"], label, TOTAL)
+    sheet.set_row(average_row, row_height([(label, WIDTHS["Kabupaten/Kota"])]))
+    for key in ("Nilai EM", "Verifikasi DP3A", "Verifikasi Provinsi", DIFFERENCE, *columns[first_part:]):
+        column = letter[key]
+        average = _average(sums[key])
+        write_formula(book, sheet, average_row, col[key],
+                      f'=IFERROR(ROUND(AVERAGE({column}{first}:{column}{last}),2),"")', points(average),
+                      TOTAL, POINTS)
+    verified_span = f"{letter['Kategori Verifikasi']}{first}:{letter['Kategori Verifikasi']}{last}"
     qualifying = _qualifying_bands(catalogue)
     counted = "+".join(f'COUNTIF({verified_span},"{band}")' for band in qualifying) or "0"
     n_regions = len(rows)
-    sheet["A5"] = "Provila (rumus)"
-    sheet["A5"].font = HEADER_FONT
-    sheet["C5"] = f'=IF(AND({n_regions}>0,{counted}={n_regions}),"Memenuhi","Belum memenuhi")'
+    meets = n_regions > 0 and sum(c in qualifying for c in categories) == n_regions
+    write_text(book, sheet, 4, 0, "Provila (rumus)", {"bold": True})
+    write_formula(book, sheet, 4, 2, f'=IF(AND({n_regions}>0,{counted}={n_regions}),"Memenuhi","Belum memenuhi")',
+                  "Memenuhi" if meets else "Belum memenuhi")
 
-    widths = {"Kode": 9, "Kabupaten/Kota": 30, "Tahap": 22, "Terjawab": 10, "Kategori EM": 16,
-              "Kategori Verifikasi": 16}
-    for name, index in col.items():
-        sheet.column_dimensions[get_column_letter(index)].width = widths.get(name, 13)
-    sheet.freeze_panes = f"C{HEADER_ROW + 1}"
-    sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{last}"
-    print_setup(sheet, f"{HEADER_ROW}:{HEADER_ROW}")
-    return workbook
+    for key, index in col.items():
+        sheet.set_column(index, index, WIDTHS.get(key, NUMBER_WIDTH))
+    sheet.freeze_panes(HEADER_ROW, 2)
+    sheet.autofilter(header, 0, last - 1, len(columns) - 1)
+    print_setup(sheet, header)
+    return book.close()
 
 
 def province_workbook_bytes(session, catalogue, scorer, province_code, year, *, now=None) -> bytes:
-    return workbook_bytes(build_province_workbook(session, catalogue, scorer, province_code, year, now=now))
+    return build_province_workbook(session, catalogue, scorer, province_code, year, now=now)
+
+
+def _average(values: list[int]) -> int | None:
+    """AVERAGE then ROUND(…, 2) as a spreadsheet computes them (halves away from zero), in cents."""
+    if not values:
+        return None
+    return int((Decimal(sum(values)) / len(values)).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def _qualifying_bands(catalogue: Catalogue) -> list[str]:

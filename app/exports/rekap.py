@@ -7,6 +7,8 @@ Sheets, in order:
 - one sheet per part, exactly 11 columns (see `common.REKAP_COLUMNS`), one row per question
   and a subtotal row at the bottom (SUM formulas; an indicator the catalogue caps at its
   official maximum is capped in the formula too, so the subtotal equals the app's part score);
+Every formula is written with the value the app computed for it (see `common`), and every row
+of wrapped text is as tall as its text needs, so that the rekap prints without overprinting.
 - `_data` (very hidden): per question the stored answer, its version, and the points and
   note as exported, which the import compares against to see what was edited offline.
 """
@@ -17,10 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlmodel import Session
+from xlsxwriter.utility import xl_col_to_name
 
 from app.exports.common import (
     COL,
@@ -28,38 +28,44 @@ from app.exports.common import (
     DATA_SHEET,
     FORMAT_TAG,
     FORMAT_VERSION,
-    HEADER_FONT,
+    LINK,
     POINTS_FORMAT,
     REKAP_COLUMNS,
     STAGE_LABELS,
     SUBTOTAL_LABEL,
     SUMMARY_SHEET,
     TOP,
-    TOTAL_FILL,
+    TOTAL,
     VERIFIED_LABELS,
     WRAP_TOP,
+    Book,
     category_formula,
+    category_value,
     clean_text,
     part_sheet_titles,
     points,
     print_setup,
     quoted,
-    set_text,
-    style_header,
+    row_height,
     wib,
-    workbook_bytes,
+    write_formula,
+    write_header,
+    write_number,
+    write_text,
 )
 from app.models import Assessment, Cycle, Province, Regency
 from app.services.evidence import EvidenceAccess
 from app.services.review import load_state, stage_scores
 from indicators import Catalogue
-from scoring import ReviewStatus, Scorer
+from scoring import ReviewStatus, Scorer, to_cents
 
-WIDTHS = {"Klaster": 22, "Kode Indikator": 10, "Nama Indikator": 30, "Kode Pertanyaan": 11, "Pertanyaan": 60,
-          "Nilai Maks": 10, "Nilai EM": 10, "Nilai Verifikasi": 12, "Sumber Data": 18, "Catatan": 32,
-          "Bukti Dukung": 32}
+# Narrow enough that the 11 columns print one A4 landscape page wide at a readable size (~6.5 pt).
+WIDTHS = {"Klaster": 12, "Kode Indikator": 9, "Nama Indikator": 20, "Kode Pertanyaan": 11, "Pertanyaan": 46,
+          "Nilai Maks": 8, "Nilai EM": 8, "Nilai Verifikasi": 10, "Sumber Data": 13, "Catatan": 20,
+          "Bukti Dukung": 20}
 WRAPPED = {"Klaster", "Nama Indikator", "Pertanyaan", "Sumber Data", "Catatan", "Bukti Dukung"}
 NUMBERS = {"Nilai Maks", "Nilai EM", "Nilai Verifikasi"}
+POINTS = {"num_format": POINTS_FORMAT}
 
 
 def verified_stage(assessment_stage: str) -> str:
@@ -69,13 +75,14 @@ def verified_stage(assessment_stage: str) -> str:
 
 @dataclass(frozen=True)
 class PartBlock:
-    """Where a part's rows and subtotal landed on its sheet (for the summary formulas)."""
+    """Where a part's rows and subtotal landed on its sheet (for the summary formulas), and their values."""
 
     code: str
     title: str
-    first_row: int
+    first_row: int  # 1-based, as in the formulas
     last_row: int
     subtotal_row: int
+    totals: dict[str, int]  # column name -> cents, what the subtotal formula computes
 
 
 def build_regency_workbook(
@@ -87,8 +94,9 @@ def build_regency_workbook(
     *,
     now: datetime | None = None,
     evidence_access: EvidenceAccess | None = None,
-) -> Workbook:
-    """The rekap of one assessment; evidence links point at `base_url` (e.g. https://kla.example.go.id).
+) -> bytes:
+    """The rekap of one assessment as .xlsx bytes; evidence links point at `base_url`
+    (e.g. https://kla.example.go.id).
 
     `evidence_access`: the reader's rights on the files (`app.services.evidence`): a file it may not
     see is counted, not named. None: the operator at the command line, who reads the database anyway."""
@@ -103,19 +111,18 @@ def build_regency_workbook(
     self_sheet, checked_sheet = scores.self_assessed, scores.by_stage[stage]
     base = base_url.rstrip("/") + f"/r/{quote(regency.code)}/{cycle.year}/verifikasi-bukti/"
 
-    workbook = Workbook()
-    summary = workbook.active
-    summary.title = SUMMARY_SHEET
+    book = Book()
+    summary = book.sheet(SUMMARY_SHEET)
     titles = part_sheet_titles(catalogue)
     blocks: list[PartBlock] = []
     data_rows: list[list] = []
 
     for part in catalogue.data.parts:
-        sheet = workbook.create_sheet(titles[part.code])
-        sheet.append(list(REKAP_COLUMNS))
-        style_header(sheet, 1, len(REKAP_COLUMNS))
-        sheet.row_dimensions[1].height = 30
-        row = 1
+        sheet = book.sheet(titles[part.code])
+        write_header(book, sheet, 0, REKAP_COLUMNS)
+        sheet.set_row(0, row_height((label, WIDTHS[label]) for label in REKAP_COLUMNS))
+        row = 0  # 0-based: the header is row 0, the first question row 1 (row 2 in a formula)
+        cents: dict[str, list[tuple[str, int]]] = {name: [] for name in NUMBERS}
         for indicator in part.indicators:
             for question in indicator.questions:
                 row += 1
@@ -132,32 +139,31 @@ def build_regency_workbook(
                 if evidence_access is not None:
                     files, hidden = evidence_access.split(files, code)
                 note = clean_text(answer.note) if answer is not None else ""
-                values = {
+                names = [f.filename for f in files]
+                if hidden:
+                    names.append(f"{hidden} berkas sensitif (hanya DP3A dan verifikator)")
+                texts = {
                     "Klaster": part.name,
                     "Kode Indikator": indicator.code,
                     "Nama Indikator": indicator.name,
                     "Kode Pertanyaan": code,
                     "Pertanyaan": question.text,
+                    "Sumber Data": sources,
+                    "Catatan": note,
+                    "Bukti Dukung": "\n".join(clean_text(n) for n in names),
                 }
-                for name, value in values.items():
-                    set_text(sheet.cell(row=row, column=COL[name]), value)
-                sheet.cell(row=row, column=COL["Nilai Maks"], value=float(question.max))
-                sheet.cell(row=row, column=COL["Nilai EM"], value=points(em))
-                sheet.cell(row=row, column=COL["Nilai Verifikasi"], value=points(verified))
-                set_text(sheet.cell(row=row, column=COL["Sumber Data"]), sources)
-                note_cell = sheet.cell(row=row, column=COL["Catatan"])
-                set_text(note_cell, note)
-                if note.startswith(("=", "+", "-", "@")):  # text already; Excel keeps it text when edited too
-                    note_cell.quotePrefix = True
-                if files or hidden:
-                    cell = sheet.cell(row=row, column=COL["Bukti Dukung"])
-                    names = [f.filename for f in files]
-                    if hidden:
-                        names.append(f"{hidden} berkas sensitif (hanya DP3A dan verifikator)")
-                    set_text(cell, "\n".join(names))
-                if files:
-                    cell.hyperlink = f"{base}{files[0].id}?unduh=1"
-                    cell.font = Font(color="0563C1", underline="single")
+                for name, value in texts.items():
+                    style = WRAP_TOP if name in WRAPPED else TOP
+                    if name == "Bukti Dukung" and files:
+                        _evidence_link(book, sheet, row, COL[name] - 1, f"{base}{files[0].id}?unduh=1", value)
+                    else:
+                        write_text(book, sheet, row, COL[name] - 1, value, style)
+                for name, value in (("Nilai Maks", to_cents(question.max)), ("Nilai EM", em),
+                                    ("Nilai Verifikasi", verified)):
+                    write_number(book, sheet, row, COL[name] - 1, points(value), TOP, POINTS)
+                    if value is not None:
+                        cents[name].append((indicator.code, value))
+                sheet.set_row(row, row_height((texts[name], WIDTHS[name]) for name in WRAPPED))
                 data_rows.append([
                     code,
                     answer.option if answer is not None else None,
@@ -167,70 +173,89 @@ def build_regency_workbook(
                     em,
                     note or None,
                 ])
-        first, last = 2, row
+        first, last = 2, row + 1
         subtotal = last + 1
-        _subtotal_row(sheet, part, first, last, subtotal)
-        _format_part_sheet(sheet, first, last, subtotal)
-        blocks.append(PartBlock(part.code, titles[part.code], first, last, subtotal))
+        totals = _subtotal_row(book, sheet, part, first, last, subtotal, cents)
+        _format_part_sheet(sheet, last)
+        blocks.append(PartBlock(part.code, titles[part.code], first, last, subtotal, totals))
 
-    _summary(summary, catalogue, regency, province, cycle, assessment, stage, blocks, now)
-    _data_sheet(workbook, catalogue, regency, cycle, data_rows, now)
-    return workbook
+    _summary(book, summary, catalogue, regency, province, cycle, assessment, stage, blocks, now)
+    _data_sheet(book, catalogue, regency, cycle, data_rows, now)
+    return book.close()
 
 
 def regency_workbook_bytes(session, catalogue, scorer, assessment, base_url, *, now=None,
                            evidence_access: EvidenceAccess | None = None) -> bytes:
-    return workbook_bytes(build_regency_workbook(session, catalogue, scorer, assessment, base_url, now=now,
-                                                 evidence_access=evidence_access))
+    return build_regency_workbook(session, catalogue, scorer, assessment, base_url, now=now,
+                                  evidence_access=evidence_access)
 
 
-def _subtotal_row(sheet, part, first: int, last: int, row: int) -> None:
+def _evidence_link(book, sheet, row: int, column: int, url: str, names: str) -> None:
+    """The file names, one a line, linked to the first file's download.
+
+    A HYPERLINK formula (with the names as its value) rather than a cell hyperlink: LibreOffice shows a
+    cell hyperlink's text as one unbroken line, so two file names printed as "a.pdfb.pdf". Excel caps a
+    text constant in a formula at 255 characters: longer names or link fall back to a cell hyperlink."""
+    lines = names.split("\n")
+    if len(url) <= 255 and all(len(line) <= 250 for line in lines) and len(names) <= 4000:
+        text = "&CHAR(10)&".join('"' + line.replace('"', '""') + '"' for line in lines)
+        target = url.replace('"', '""')
+        sheet.write_formula(row, column, f'=HYPERLINK("{target}",{text})', book.fmt(WRAP_TOP, LINK), names)
+    else:
+        sheet.write_url(row, column, url, book.fmt(WRAP_TOP, LINK), string=names.replace("\n", ", ")[:32767])
+
+
+def _capped_sum(part, values: list[tuple[str, int]]) -> int:
+    """What the subtotal formula computes, in cents: the sum, each capped indicator held at its maximum."""
+    total = sum(v for _, v in values)
+    for indicator in part.indicators:
+        if indicator.capped:
+            within = sum(v for code, v in values if code == indicator.code)
+            total -= max(0, within - to_cents(indicator.max))
+    return total
+
+
+def _subtotal_row(book, sheet, part, first: int, last: int, row: int, cents) -> dict[str, int]:
     """SUM of each points column; an indicator capped at its maximum is capped here too."""
-    code_column = get_column_letter(COL["Kode Indikator"])
+    code_column = xl_col_to_name(COL["Kode Indikator"] - 1)
     capped = [i for i in part.indicators if i.capped]
-    set_text(sheet.cell(row=row, column=COL["Klaster"]), f"{SUBTOTAL_LABEL} {part.short_name}")
+    r = row - 1  # 0-based
+    for column in range(len(REKAP_COLUMNS)):
+        sheet.write_blank(r, column, None, book.fmt(TOTAL))
+    label = f"{SUBTOTAL_LABEL} {part.short_name}"
+    write_text(book, sheet, r, COL["Klaster"] - 1, label, TOTAL)
+    totals = {}
     for name in ("Nilai Maks", "Nilai EM", "Nilai Verifikasi"):
-        letter = get_column_letter(COL[name])
+        letter = xl_col_to_name(COL[name] - 1)
         span = f"{letter}{first}:{letter}{last}"
         formula = f"SUM({span})"
         for indicator in capped:
             codes = f"${code_column}${first}:${code_column}${last}"
             within = f'SUMPRODUCT(({codes}="{indicator.code}")*{span})'
             formula += f"-MAX(0,{within}-{_plain(indicator.max)})"
-        sheet.cell(row=row, column=COL[name], value=f"=ROUND({formula},2)")
+        totals[name] = _capped_sum(part, cents[name])
+        write_formula(book, sheet, r, COL[name] - 1, f"=ROUND({formula},2)", points(totals[name]), TOTAL, POINTS)
+    explained = ""
     if capped:
-        explained = "; ".join(
-            f"indikator {i.code} dibatasi pada nilai maksimumnya {_plain(i.max)}" for i in capped
-        )
-        set_text(sheet.cell(row=row, column=COL["Pertanyaan"]), f"Jumlah bagian ({explained}).")
-    for column in range(1, len(REKAP_COLUMNS) + 1):
-        cell = sheet.cell(row=row, column=column)
-        cell.font = HEADER_FONT
-        cell.fill = TOTAL_FILL
-        cell.alignment = WRAP_TOP
+        explained = "Jumlah bagian ({}).".format("; ".join(
+            f"indikator {i.code} dibatasi pada nilai maksimumnya {_plain(i.max)}" for i in capped))
+        write_text(book, sheet, r, COL["Pertanyaan"] - 1, explained, TOTAL)
+    sheet.set_row(r, row_height([(label, WIDTHS["Klaster"]), (explained, WIDTHS["Pertanyaan"])]))
+    return totals
 
 
-def _format_part_sheet(sheet, first: int, last: int, subtotal: int) -> None:
+def _format_part_sheet(sheet, last: int) -> None:
     for name, width in WIDTHS.items():
-        sheet.column_dimensions[get_column_letter(COL[name])].width = width
-    for name in REKAP_COLUMNS:
-        column = COL[name]
-        alignment = WRAP_TOP if name in WRAPPED else TOP
-        for row in range(first, subtotal + 1):
-            cell = sheet.cell(row=row, column=column)
-            if row <= last:
-                cell.alignment = alignment
-            if name in NUMBERS:
-                cell.number_format = POINTS_FORMAT
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(REKAP_COLUMNS))}{last}"
-    print_setup(sheet, "1:1")
+        sheet.set_column(COL[name] - 1, COL[name] - 1, width)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, last - 1, len(REKAP_COLUMNS) - 1)
+    print_setup(sheet, 0)
 
 
-def _summary(sheet, catalogue, regency, province, cycle, assessment, stage, blocks, now) -> None:
+def _summary(book, sheet, catalogue, regency, province, cycle, assessment, stage, blocks, now) -> None:
+    """The summary; rows and columns 0-based here, 1-based in the formulas."""
     info = catalogue.data.instrument
-    sheet["A1"] = f"{info.title} · {regency.name}"
-    sheet["A1"].font = Font(bold=True, size=14)
+    write_text(book, sheet, 0, 0, f"{info.title} · {regency.name}", {"bold": True, "font_size": 14})
     facts = [
         ("Kabupaten/Kota", f"{regency.name} ({regency.code})"),
         ("Provinsi", f"{province.name} ({province.code})" if province else regency.province_code),
@@ -240,56 +265,55 @@ def _summary(sheet, catalogue, regency, province, cycle, assessment, stage, bloc
         ("Nilai Verifikasi dari", VERIFIED_LABELS[stage]),
         ("Diekspor", wib(now)),
     ]
-    row = 3
+    row = 2
     for label, value in facts:
-        sheet.cell(row=row, column=1, value=label).font = HEADER_FONT
-        set_text(sheet.cell(row=row, column=2), str(value))
+        write_text(book, sheet, row, 0, label, {"bold": True})
+        write_text(book, sheet, row, 1, str(value))
         row += 1
     row += 1
     header_row = row
-    for column, label in enumerate(("Kode", "Bagian", "Nilai Maks", "Nilai EM", "Nilai Verifikasi"), start=1):
-        sheet.cell(row=header_row, column=column, value=label)
-    style_header(sheet, header_row, 5)
+    write_header(book, sheet, header_row, ("Kode", "Bagian", "Nilai Maks", "Nilai EM", "Nilai Verifikasi"))
     names = {p.code: p.name for p in catalogue.data.parts}
     first = header_row + 1
+    columns = ((2, "Nilai Maks"), (3, "Nilai EM"), (4, "Nilai Verifikasi"))
     for offset, block in enumerate(blocks):
         r = first + offset
-        sheet.cell(row=r, column=1, value=block.code)
-        set_text(sheet.cell(row=r, column=2), names[block.code])
-        for column, name in ((3, "Nilai Maks"), (4, "Nilai EM"), (5, "Nilai Verifikasi")):
-            letter = get_column_letter(COL[name])
-            sheet.cell(row=r, column=column, value=f"={quoted(block.title)}!{letter}{block.subtotal_row}")
+        write_text(book, sheet, r, 0, block.code, TOP)
+        write_text(book, sheet, r, 1, names[block.code], WRAP_TOP)
+        for column, name in columns:
+            letter = xl_col_to_name(COL[name] - 1)
+            write_formula(book, sheet, r, column, f"={quoted(block.title)}!{letter}{block.subtotal_row}",
+                          points(block.totals[name]), TOP, POINTS)
+        sheet.set_row(r, row_height([(names[block.code], 60)]))
     last = first + len(blocks) - 1
-    total_row = last + 1
-    category_row = total_row + 1
-    sheet.cell(row=total_row, column=2, value="Total")
-    sheet.cell(row=category_row, column=2, value="Kategori")
-    for column in (3, 4, 5):
-        letter = get_column_letter(column)
-        sheet.cell(row=total_row, column=column, value=f"=ROUND(SUM({letter}{first}:{letter}{last}),2)")
-    for column in (4, 5):
-        letter = get_column_letter(column)
-        sheet.cell(row=category_row, column=column, value=category_formula(catalogue, f"{letter}{total_row}"))
+    total_row, category_row = last + 1, last + 2
     for r in (total_row, category_row):
-        for column in range(1, 6):
-            cell = sheet.cell(row=r, column=column)
-            cell.font = HEADER_FONT
-            cell.fill = TOTAL_FILL
-    for r in range(first, total_row + 1):
-        for column in (3, 4, 5):
-            sheet.cell(row=r, column=column).number_format = POINTS_FORMAT
-    for r in range(first, last + 1):
-        sheet.cell(row=r, column=2).alignment = WRAP_TOP
+        for column in range(5):
+            sheet.write_blank(r, column, None, book.fmt(TOTAL))
+    write_text(book, sheet, total_row, 1, "Total", TOTAL)
+    write_text(book, sheet, category_row, 1, "Kategori", TOTAL)
+    names_shown = []
+    for column, name in columns:
+        letter = xl_col_to_name(column)
+        total = sum(block.totals[name] for block in blocks)
+        write_formula(book, sheet, total_row, column, f"=ROUND(SUM({letter}{first + 1}:{letter}{last + 1}),2)",
+                      points(total), TOTAL, POINTS)
+        if name != "Nilai Maks":
+            write_formula(book, sheet, category_row, column,
+                          category_formula(catalogue, f"{letter}{total_row + 1}"),
+                          category_value(catalogue, total), TOTAL)
+            names_shown.append((category_value(catalogue, total), 16))
+    sheet.set_row(category_row, row_height(names_shown))
 
     # The bands the category formula encodes, so that the ministry can check it by eye.
     row = category_row + 2
-    sheet.cell(row=row, column=1, value="Batas kategori").font = HEADER_FONT
+    write_text(book, sheet, row, 0, "Batas kategori", {"bold": True})
     row += 1
     for band in catalogue.bands:
         low = ("≥ " if band.includes_min else "> ") + _plain(band.min)
         high = ("≤ " if band.includes_max else "< ") + _plain(band.max)
-        set_text(sheet.cell(row=row, column=2), band.name)
-        sheet.cell(row=row, column=3, value=f"{low} dan {high}")
+        write_text(book, sheet, row, 1, band.name)
+        write_text(book, sheet, row, 2, f"{low} dan {high}")
         row += 1
     gates = [g for g in catalogue.data.gates if g.active]
     note = ("Nilai dan kategori di atas adalah rumus atas sheet per bagian: ubah nilai di sheet bagian dan "
@@ -297,26 +321,29 @@ def _summary(sheet, catalogue, regency, province, cycle, assessment, stage, bloc
     if gates:
         note += " Aturan gerbang kategori yang aktif tidak termasuk dalam rumus kategori."
     row += 1
-    set_text(sheet.cell(row=row, column=1), note)
-    sheet.column_dimensions["A"].width = 22
-    sheet.column_dimensions["B"].width = 60
-    for letter in ("C", "D", "E"):
-        sheet.column_dimensions[letter].width = 16
-    print_setup(sheet, f"{header_row}:{header_row}")
+    sheet.merge_range(row, 0, row, 4, "", book.fmt(WRAP_TOP))
+    write_text(book, sheet, row, 0, note, WRAP_TOP)
+    sheet.set_row(row, row_height([(note, 22 + 60 + 3 * 16)]))
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 1, 60)
+    sheet.set_column(2, 4, 16)
+    print_setup(sheet, header_row)
 
 
-def _data_sheet(workbook, catalogue, regency, cycle, rows, now) -> None:
-    sheet = workbook.create_sheet(DATA_SHEET)
-    sheet.sheet_state = "veryHidden"
+def _data_sheet(book, catalogue, regency, cycle, rows, now) -> None:
+    sheet = book.sheet(DATA_SHEET)
+    sheet.very_hidden()
     info = catalogue.data.instrument
-    sheet.append([FORMAT_TAG, FORMAT_VERSION, regency.code, cycle.year, info.code, info.version,
-                  now.astimezone(UTC).isoformat()])
-    sheet.append(list(DATA_COLUMNS))
-    for values in rows:
-        sheet.append(values)
-        note_cell = sheet.cell(row=sheet.max_row, column=len(DATA_COLUMNS))
-        if isinstance(note_cell.value, str) and note_cell.value.startswith("="):
-            note_cell.data_type = "s"
+    head = [FORMAT_TAG, FORMAT_VERSION, regency.code, cycle.year, info.code, info.version,
+            now.astimezone(UTC).isoformat()]
+    for r, values in enumerate([head, list(DATA_COLUMNS), *rows]):
+        for c, value in enumerate(values):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                sheet.write_string(r, c, value)
+            else:
+                sheet.write_number(r, c, value)
 
 
 def _plain(value) -> str:

@@ -111,7 +111,8 @@ def test_regency_rekap_layout(client, world, auth, db, catalogue, scorer, app):
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref.startswith("A1:K")
         assert sheet.page_setup.orientation == "landscape" and str(sheet.page_setup.paperSize) == "9"
-        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth in (None, 1)
+        assert sheet.page_setup.fitToHeight == 0  # one page wide, as many down as it takes
         assert sheet.print_title_rows == "$1:$1"
         assert not sheet.protection.sheet
         codes = [q.code for i in part.indicators for q in i.questions]
@@ -144,9 +145,12 @@ def test_regency_rekap_layout(client, world, auth, db, catalogue, scorer, app):
     sheet = workbook[titles[catalogue.questions[with_files[0]].part.code]]
     row = next(r for r in range(2, sheet.max_row) if sheet.cell(row=r, column=4).value == with_files[0])
     cell = sheet.cell(row=row, column=11)
-    assert cell.value == "sk-gugus-tugas.pdf\nfoto kegiatan.pdf"
     url = f"http://testserver/r/62.71/{world.year}/verifikasi-bukti/{files[0].id}?unduh=1"
-    assert cell.hyperlink.target == url
+    # A HYPERLINK formula, one name a line (LibreOffice prints a cell hyperlink's lines run together).
+    assert cell.value == f'=HYPERLINK("{url}","sk-gugus-tugas.pdf"&CHAR(10)&"foto kegiatan.pdf")'
+    assert cell.alignment.wrap_text
+    cached = load_workbook(io.BytesIO(response.content), data_only=True)[sheet.title].cell(row=row, column=11)
+    assert cached.value == "sk-gugus-tugas.pdf\nfoto kegiatan.pdf"
     download = client.get(url)
     assert download.status_code == 200 and download.content.startswith(b"%PDF")
     assert "attachment" in download.headers["content-disposition"]
@@ -243,7 +247,7 @@ def test_national_workbook_streams_one_row_per_region_and_question(world, db, ca
     for row in rows[1:]:
         if row[1] == "62.71":
             em = scores.self_assessed.questions.get(row[5])
-            assert row[7] == (None if em is None else em / 100)
+            assert row[8] == (None if em is None else em / 100)
     workbook.close()
 
     monkeypatch.setenv("KLA_DATABASE_URL", migrated)
@@ -252,7 +256,7 @@ def test_national_workbook_streams_one_row_per_region_and_question(world, db, ca
     result = CliRunner().invoke(cli, ["export", "national", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "3 kab/kota, 822 baris; 1 kab/kota tanpa penilaian" in result.output
-    assert load_workbook(out, read_only=True).sheetnames == ["Nasional", "Keterangan"]
+    assert load_workbook(out, read_only=True).sheetnames == ["Ringkasan", "Nasional", "Keterangan"]
     regency = CliRunner().invoke(cli, ["export", "regency", "62.71", "--out", str(tmp_path / "r.xlsx"),
                                        "--base-url", "https://kla.example.go.id"])
     assert regency.exit_code == 0, regency.output
@@ -264,6 +268,23 @@ def test_national_workbook_streams_one_row_per_region_and_question(world, db, ca
 
 
 # -- LibreOffice -------------------------------------------------------------------------------
+
+
+# LibreOffice keeps the values cached in an .xlsx by default ("never recalculate"): this profile
+# setting makes it recompute every formula on loading, so that its values are its own.
+RECALCULATE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def recalculating_profile(path: Path) -> Path:
+    (path / "user").mkdir(parents=True, exist_ok=True)
+    (path / "user" / "registrymodifications.xcu").write_text(RECALCULATE, encoding="utf-8")
+    return path
 
 
 def _soffice(args: list[str], profile: Path, timeout: int = 120) -> None:
@@ -348,7 +369,7 @@ def test_libreoffice_converts_and_recomputes_the_app_totals(world, db, catalogue
     boundaries = tmp_path / "batas.xlsx"
     boundaries.write_bytes(workbook_bytes(bounds))
 
-    profile, out = tmp_path / "lo-profile", tmp_path / "out"
+    profile, out = recalculating_profile(tmp_path / "lo-profile"), tmp_path / "out"
     _soffice(["--convert-to", "pdf", "--outdir", str(out), str(regency), str(province)], profile)
     for name in ("rekap.pdf", "provinsi.pdf"):
         pdf = (out / name).read_bytes()
@@ -383,7 +404,7 @@ def test_libreoffice_converts_and_recomputes_the_app_totals(world, db, catalogue
         assert _cents(row[3]) == em.total
         assert _cents(row[4]) == stage_scores.by_stage["dp3a"].total
         assert _cents(row[5]) == checked.total
-        assert _cents(row[6]) == em.total - checked.total
+        assert _cents(row[6]) == checked.total - em.total  # negative on a drop, as the app shows it
         assert row[7] == category_for(scorer, em).name
         assert row[8] == category_for(scorer, checked).name
     provila = {row[0]: row[2] for row in lines if row and row[0].startswith("Provila")}
