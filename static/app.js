@@ -68,6 +68,19 @@
     var answer = card && card.querySelector("form.answer");
     if (answer && answer.id in unsaved) event.preventDefault();
   });
+  // Pressing "submit this answer" used to blur the field just typed in: its save left at once and
+  // showed "Saving…", which at 360 px wraps the line under the form and pushes the button down before
+  // the button is released. The release, hence the click, then landed beside the button and nothing
+  // was submitted. So the press keeps the focus (nothing moves) and the click itself moves it to the
+  // button: the field's save leaves then, and the submission queues behind it (hx-sync).
+  document.addEventListener("mousedown", function (event) {
+    var button = event.target.closest && event.target.closest("form.submit-one button");
+    if (button && event.button === 0) event.preventDefault();
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("form.submit-one button");
+    if (button && document.activeElement !== button) button.focus();
+  }, true);
   window.addEventListener("beforeunload", function (event) {
     if (Object.keys(unsaved).length) { event.preventDefault(); event.returnValue = ""; }
   });
