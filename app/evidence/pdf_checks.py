@@ -43,7 +43,7 @@ from pypdf.errors import LimitReachedError
 from pypdf.generic import ArrayObject, DictionaryObject, StreamObject
 
 from app.evidence.pdf_decode import MAX_OBJECT_BYTES, Decoder
-from app.evidence.pdf_scan import ACTIVE_OR_XFA, Findings, max_xref_entries, name_of, scan
+from app.evidence.pdf_scan import ACTIVE_OR_XFA, Findings, max_object_streams, max_xref_entries, name_of, scan
 from app.evidence.refused import RefusedFile
 
 # An XFA `<script>` element under any prefix; NULs are dropped first, so UTF-16 matches too.
@@ -68,7 +68,10 @@ def _scan_structure(path: Path, max_decoded_bytes: int, findings: Findings, size
             if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
                 raise RefusedFile("encrypted", "PDF needs a password to open")
             xfa = "XFA" in findings.unchecked
-            for number in sorted({stream for stream, _ in reader.xref_objStm.values()}):
+            streams = sorted({stream for stream, _ in reader.xref_objStm.values()})
+            if len(streams) > max_object_streams(size):
+                raise RefusedFile("pdf_structure", f"{len(streams)} object streams")
+            for number in streams:
                 for match in ACTIVE_OR_XFA.finditer(decoder.decode(reader.get_object(number))):
                     if name_of(match.group()) != "XFA":
                         raise RefusedFile("pdf_active_content", f"{match.group()!r} in object stream {number}")

@@ -30,6 +30,7 @@ from app.evidence.refused import RefusedFile
 
 REGULAR = rb"[^\x00\t\n\f\r ()<>\[\]{}/%]"
 _NOT_REGULAR = frozenset(b"\x00\t\n\f\r ()<>[]{}/%")
+_WHITESPACE = frozenset(b"\x00\t\n\f\r ")
 
 _TOKENS = re.compile(rb"<<|>>|endobj|stream|obj|trailer|[(%<>]")
 _STRING = re.compile(rb"\\.|[()]", re.DOTALL)
@@ -193,12 +194,14 @@ class _Lexer:
         return self.endstreams[index] if index < len(self.endstreams) else len(data)
 
     def _look_inside(self, start: int, end: int) -> None:
-        """Objects that viewers may find inside what this reading passed over."""
+        """Objects that viewers may find inside what this reading passed over: `obj` after a
+        number (or a comment, which may stand between), `trailer` after an `xref` table."""
         data = self.data
         for keyword in (b"obj", b"trailer"):
             at = data.find(keyword, start, end)
             while at != -1:
-                if _keyword(data, at, len(keyword)):
+                if _keyword(data, at, len(keyword)) and (
+                        _after_number(data, at, start) if keyword == b"obj" else data.rfind(b"xref", start, at) != -1):
                     self.hidden.append(at + len(keyword))
                     self._count_object()
                 at = data.find(keyword, at + 1, end)
@@ -218,6 +221,19 @@ def _keyword(data, at: int, length: int) -> bool:
     """A keyword, not part of a word or a name; a digit may be glued in front (`1 0obj`)."""
     before = data[at - 1] if at else 0x20
     return (before in _NOT_REGULAR and before != 0x2F or 0x30 <= before <= 0x39) and _keyword_after(data, at + length)
+
+
+def _after_number(data, at: int, floor: int) -> bool:
+    """Whether a number, or the end of a comment, comes before `at` (spaces aside)."""
+    position = at - 1
+    while position >= floor and data[position] in _WHITESPACE:
+        position -= 1
+    if position < floor:
+        return False
+    if 0x30 <= data[position] <= 0x39:
+        return True
+    line = max(data.rfind(b"\n", floor, position + 1), data.rfind(b"\r", floor, position + 1))
+    return data.find(b"%", max(line + 1, floor), position + 1) != -1
 
 
 def _keyword_after(data, end: int) -> bool:

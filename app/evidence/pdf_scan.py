@@ -176,8 +176,11 @@ class _Scan:
         for raw in candidates:
             try:
                 decoded = self.decoder.decode_raw(raw, filters, parameters)
-            except RefusedFile:
-                raise
+            except RefusedFile as refused:
+                if refused.code != "corrupt":
+                    raise
+                self.findings.unchecked.add("object stream with a filter for images")  # is it one at all?
+                continue
             except Exception:  # damaged or hostile data: pass 2 must decode it, or the file is refused
                 self.findings.unchecked.add("object stream that does not decode")
                 continue

@@ -89,7 +89,8 @@ def test_object_stream_behind_a_comment_before_the_stream_keyword(tmp_path):
 
 
 def test_strings_that_mention_streams_and_data_that_holds_names_pass(tmp_path):
-    info = b"<< /Title (Catatan: >> stream\n ... endstream, /JS dan /EF) /Subject <3e3e2073747265616d0a> >>"
+    info = (b"<< /Title (Catatan: >> stream\n ... endstream, /JS dan /EF) /Subject <3e3e2073747265616d0a> "
+            b"/Keywords (obj trailer /EF) /URI (https://kla.go.id/EF/JS/) >>")
     image = b"<< /Type /XObject /Subtype /Image /Length 12 >>\nstream\n\x00/JS (\x00/EF\xff\n\nendstream"
     data = pdfs.pdf_listing(info, image, pdfs.raw_stream(b"% 1 0 obj is a comment in a content stream"))
     assert b"/JS" in data and kind(tmp_path, data) == "pdf"
