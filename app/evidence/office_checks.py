@@ -22,7 +22,9 @@ icon), Equation Editor objects and anything else are refused. Pictures stay pict
 OpenDocument (.odt, .ods): `Basic/` and `Scripts/` folders (macros), script entries in the
 manifest, event listeners (which run a macro, also one of LibreOffice's own, on load or on a
 click), links to `macro:` or `vnd.sun.star.script:` URLs, also when written with character
-references (`scr&#105;pt`), and encrypted packages (their content cannot be checked). The XML
+references (`scr&#105;pt`), and encrypted packages (their content cannot be checked). XML
+with entity declarations is refused as damaged: a parser would expand `&s;` into `script`,
+and LibreOffice never writes them. The XML
 is scanned as bytes in pieces, not parsed: a spreadsheet's content.xml is often 30 times its
 packed size, and a parse of 100 MB takes seconds while this takes a quarter of one. Embedded
 files are checked as in OOXML.
@@ -183,7 +185,7 @@ def check_opendocument(archive: zipfile.ZipFile, names: list[str], *, nested: bo
     if _ODF_MANIFEST in names:
         if any(b"encryption-data" in window for window in _windows(archive, _ODF_MANIFEST)):
             raise RefusedFile("encrypted", "encrypted OpenDocument package")
-        if any(_ODF_MANIFEST_SCRIPT.search(window) for window in _windows(archive, _ODF_MANIFEST)):
+        if any(_ODF_MANIFEST_SCRIPT.search(_decoded(window)) for window in _windows(archive, _ODF_MANIFEST)):
             raise RefusedFile("office_macros", "script entry in the manifest")
     for name in names:
         if name.lower().endswith(".xml"):
@@ -204,13 +206,19 @@ def _windows(archive: zipfile.ZipFile, name: str):
 
 def _scan_odf_part(archive: zipfile.ZipFile, name: str) -> None:
     for window in _windows(archive, name):
+        if b"<!entity" in window:  # an XML parser would expand it into a link; LibreOffice never writes one
+            raise RefusedFile("corrupt", f"entity declaration in {name}")
         # Links are read with their references decoded; elements as written (a name has none,
         # and a decoded `&lt;script&gt;` in the text is no element).
-        decoded = _REFERENCE.sub(_decode_reference, window) if b"&" in window else window
+        decoded = _decoded(window)
         found = next((token for token in _ODF_ANYWHERE if token in decoded), None)
         found = found or next((token for token in _ODF_ELEMENTS if _has_element(window, token)), None)
         if found or any(_ODF_HREF.match(decoded, start) for start in _finds(decoded, b"href")):
             raise RefusedFile("office_macros", f"{(found or b'href').decode()} in {name}")
+
+
+def _decoded(window: bytes) -> bytes:
+    return _REFERENCE.sub(_decode_reference, window) if b"&" in window else window
 
 
 def _decode_reference(match: re.Match[bytes]) -> bytes:

@@ -102,6 +102,13 @@ def test_opendocument_script_link_behind_character_references(tmp_path, text):
     assert refusal(tmp_path, samples.opendocument(ODT, text=b"<text:p>" + text + b"</text:p>")) == "office_macros"
 
 
+def test_opendocument_script_link_behind_an_entity_of_its_own(tmp_path):
+    """libxml2 (as LibreOffice uses it) expands `&s;` in an attribute even with entity resolution off."""
+    link = b'<text:p><text:a xlink:href="vnd.sun.star.&s;:Tools.Misc.X?language=Basic">x</text:a></text:p>'
+    content = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY s "script">]>' + samples.ODF_CONTENT % link
+    assert refusal(tmp_path, samples.opendocument(ODT, {"content.xml": content})) == "corrupt"
+
+
 def test_opendocument_text_about_scripts_passes(tmp_path):
     text = (b"<text:p>Contoh &lt;script&gt; &amp; macro&#58; dalam teks, bukan tautan.</text:p>"
             b'<text:p><text:a xlink:href="https://kla.go.id/?a=1&amp;b=&#50;">KLA</text:a></text:p>')
