@@ -90,6 +90,18 @@ _MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
             "and upload the result.",
         ),
     },
+    "pdf_structure": {
+        "id": (
+            "Susunan bagian dalam PDF ini tidak wajar (misalnya mengaku berisi jauh lebih banyak objek daripada "
+            "yang muat dalam berkas sebesar ini), sehingga ditolak demi keamanan. Buka PDF tersebut, cetak ulang "
+            'dengan "Microsoft Print to PDF" (atau "Simpan sebagai PDF"), lalu unggah hasilnya.',
+        ),
+        "en": (
+            "The inner structure of this PDF is abnormal (for example, it claims far more objects than a file "
+            'of its size can hold), and was refused for safety. Open it, print it again with "Microsoft Print '
+            'to PDF" (or "Save as PDF"), and upload the result.',
+        ),
+    },
     "office_macros": {
         "id": (
             "Dokumen ini berisi makro atau skrip (program kecil yang dapat berjalan saat dokumen dibuka), "
@@ -112,6 +124,20 @@ _MESSAGES: dict[str, dict[str, tuple[str, ...]]] = {
             "This document fetches a template, object, frame or data from outside the file (from the "
             "internet or a network) when it is opened, and was refused for safety. Ordinary hyperlinks are "
             "fine. Save the document as PDF and upload the result.",
+        ),
+    },
+    "office_embedded": {
+        "id": (
+            "Dokumen ini berisi objek atau kontrol tersisip (misalnya berkas, program, atau rumus lama yang "
+            "disisipkan sebagai objek) yang dapat berjalan saat dibuka atau diklik, sehingga ditolak demi "
+            "keamanan. Hapus objek tersebut (sisipkan gambar sebagai gambar dan tabel sebagai tabel), atau "
+            "simpan dokumen sebagai PDF, lalu unggah kembali.",
+        ),
+        "en": (
+            "This document contains an embedded object or control (for example a file, a program or an "
+            "old-style equation inserted as an object) that can run when it is opened or clicked, and was "
+            "refused for safety. Remove it (insert pictures as pictures and tables as tables), or save the "
+            "document as PDF, and upload it again.",
         ),
     },
     "encrypted": {

@@ -15,8 +15,10 @@ REFUSAL_CODES: tuple[str, ...] = (
     "unknown_type",
     "pdf_active_content",
     "pdf_form_script",
+    "pdf_structure",
     "office_macros",
     "office_external",
+    "office_embedded",
     "encrypted",
     "too_large",
 )

@@ -10,24 +10,25 @@ document or image formats civil servants actually upload. Everything else is ref
 a short code (see `REFUSAL_CODES`) that `messages.refusal_message` turns into words.
 
 Checks are bounded and never extract anything to disk: ZIP-based Office files are judged
-from the central directory (`infolist()`) and then read part by part for macros and remote
-content (`office_checks`); PDFs are scanned through a read-only memory map and their object
-streams decoded within a budget (`pdf_checks`). These are screens for the common ways to
-carry active content, not proofs that a file is harmless; downloads are still served as
-attachments with `nosniff`.
+from the central directory (`infolist()`) and then read part by part for macros, embedded
+objects and remote content (`office_checks`); legacy .doc and .xls by their directory
+(`ole`); PDFs are scanned through a read-only memory map and their object streams decoded
+within a budget (`pdf_checks`). These are screens for the common ways to carry active
+content, not proofs that a file is harmless; downloads are still served as attachments
+with `nosniff`.
 """
 
 from __future__ import annotations
 
 import codecs
 import mmap
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
 from app.evidence.office_checks import check_ooxml, check_opendocument
+from app.evidence.ole import OLE_MAGIC, ole_kind
 from app.evidence.pdf_checks import check_pdf
 from app.evidence.refused import REFUSAL_CODES, RefusedFile
 
@@ -90,7 +91,6 @@ _EXECUTABLE_MAGICS = (
     b"#!",  # script with an interpreter line
 )
 _MARKUP_TOKENS = (b"<!doctype", b"<html", b"<script", b"<svg", b"<?xml", b"<body", b"<iframe")
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _MAGIC_PREFIXES = (
     (b"\x89PNG\r\n\x1a\n", "png"),
@@ -98,7 +98,7 @@ _MAGIC_PREFIXES = (
     (b"GIF87a", "gif"),
     (b"GIF89a", "gif"),
     (_ZIP_MAGIC, "zip"),
-    (_OLE_MAGIC, "ole"),
+    (OLE_MAGIC, "ole"),
 )
 
 
@@ -113,7 +113,7 @@ def sniff(path: Path, *, max_unzipped_bytes: int = 200 * 1024 * 1024, max_ratio:
     if kind == "zip":
         kind = _zip_kind(path, max_unzipped_bytes, max_ratio)
     elif kind == "ole":
-        kind = _ole_kind(path, head)
+        kind = _ole_kind(path)
     elif kind == "pdf":
         check_pdf(path, max_unzipped_bytes)
     return Sniffed(kind, MEDIA_TYPES[kind], ALLOWED_EXTENSIONS[kind])
@@ -208,31 +208,11 @@ def _office_kind(archive: zipfile.ZipFile, names: list[str]) -> str | None:
 
 # --- OLE2 compound files: legacy .doc and .xls ---------------------------------------------
 
-_OLE_STREAMS = {"WordDocument": "doc", "Workbook": "xls", "Book": "xls"}
-_OLE_ENTRY = re.compile(b"|".join(re.escape(name.encode("utf-16-le") + b"\x00\x00") for name in _OLE_STREAMS))
-_OLE_ENTRY_SIZE = 128
 
-
-def _ole_kind(path: Path, head: bytes) -> str:
-    """Word or Excel, from the names in the compound file's directory.
-
-    Directory entries are 128 bytes, aligned on 128 in the file, and hold the UTF-16LE
-    name, its byte length (with the terminator) and the object type (2 = stream). Checking
-    all three keeps text that merely mentions "WordDocument" from counting. The earliest
-    entry wins, so a Word file with an embedded Excel chart stays a Word file.
-    """
-    if len(head) < 512 or head[0x1C:0x1E] != b"\xfe\xff" or head[0x1E] not in (9, 12):
-        raise RefusedFile("corrupt", "OLE header")
+def _ole_kind(path: Path) -> str:
+    """Word or Excel, from the compound file's directory (`ole`), once macros are ruled out."""
     with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        for match in _OLE_ENTRY.finditer(data):
-            name = match.group()[:-2].decode("utf-16-le")
-            if _is_stream_entry(data, match.start(), name):
-                return _OLE_STREAMS[name]
-    raise RefusedFile("unknown_type", "OLE file without a Word or Excel stream")
-
-
-def _is_stream_entry(data: mmap.mmap, offset: int, name: str) -> bool:
-    if offset % _OLE_ENTRY_SIZE or offset + _OLE_ENTRY_SIZE > len(data):
-        return False
-    name_length = int.from_bytes(data[offset + 64 : offset + 66], "little")
-    return name_length == 2 * (len(name) + 1) and data[offset + 66] == 2
+        kind = ole_kind(data)
+    if kind is None:
+        raise RefusedFile("unknown_type", "OLE file without a Word or Excel stream")
+    return kind

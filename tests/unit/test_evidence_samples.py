@@ -324,19 +324,23 @@ def _ole_entry(name: str, object_type: int) -> bytes:
 
 
 def ole(*stream_names: str, filler: bytes = b"") -> bytes:
-    """A version-3 compound file header, then one directory sector (root + streams).
+    """A version-3 compound file: header, `filler` sectors, one FAT sector, the directory (root + streams).
 
-    Enough structure for a sniffer; not a document Word would open. `filler` goes between
-    the header and the directory (to test that only aligned entries count).
+    Enough structure for a sniffer (the FAT chains the directory's sectors, as Office reads
+    them); not a document Word would open. `filler` is data outside the directory.
     """
     filler = filler.ljust(-(-len(filler) // 512) * 512, b"\x00")
-    directory_sector = len(filler) // 512
-    header = OLE_MAGIC + bytes(16) + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
-    header += bytes(6) + struct.pack("<IIII", 0, 1, directory_sector, 0)
-    header = header.ljust(512, b"\xff")
+    fat_sector = len(filler) // 512
     entries = [_ole_entry("Root Entry", 5)] + [_ole_entry(name, 2) for name in stream_names]
     directory = b"".join(entries).ljust(512 * (-(-len(entries) // 4)), b"\x00")
-    return header + filler + directory
+    directory_sectors = len(directory) // 512
+    chain = [fat_sector + 2 + i for i in range(directory_sectors - 1)] + [0xFFFFFFFE]
+    fat = [_FREE] * fat_sector + [0xFFFFFFFD] + chain  # 0xFFFFFFFD marks a FAT sector
+    fat_bytes = struct.pack(f"<{len(fat)}I", *fat).ljust(512, b"\xff")
+    header = OLE_MAGIC + bytes(16) + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+    header += bytes(6) + struct.pack("<IIII", 0, 1, fat_sector + 1, 0)
+    header = header.ljust(0x4C, b"\xff") + struct.pack("<I", fat_sector)
+    return header.ljust(512, b"\xff") + filler + fat_bytes + directory
 
 
 # --- checks that the samples are what they claim -------------------------------------------

@@ -9,6 +9,7 @@ from lxml import html
 from sqlmodel import select
 
 from app.models import Answer, Evidence, StoredFile
+from tests.unit import test_evidence_pdf_samples as pdf_samples
 from tests.unit import test_evidence_samples as samples
 from tests.unit.test_evidence_samples import docx, pdf, write_zip_bomb, xlsx
 
@@ -124,6 +125,18 @@ HIDDEN_ACTIVE_CONTENT = {
         "mengambil templat, objek, bingkai, atau data dari luar berkas", "fetches a template, object, frame or data"),
     "password": ("rahasia.pdf", samples.encrypted_pdf("buka", "AES-256"),
                  "dilindungi kata sandi", "protected with a password"),
+    # The review of item 11: what the first screen let through.
+    "untyped object stream": ("laporan.pdf", pdf_samples.untyped_object_streams(
+        b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>", ["FlateDecode"]),
+        "PDF ini berisi skrip", "This PDF contains scripts"),
+    "doc macros": ("notulen.doc", samples.ole("WordDocument", "Macros", "VBA", "_VBA_PROJECT"),
+                   "berisi makro atau skrip", "contains macros or scripts"),
+    "embedded package": ("surat.docx", samples.docx({
+        "word/_rels/document.xml.rels": samples.relationships(("oleObject", "embeddings/oleObject1.bin", None)),
+        "word/embeddings/oleObject1.bin": samples.ole("\x01Ole10Native")}),
+        "berisi objek atau kontrol tersisip", "contains an embedded object or control"),
+    "oversized structure": ("rekap.pdf", pdf_samples.xref_stream_of(1_000_000),
+                            "Susunan bagian dalam PDF ini tidak wajar", "inner structure of this PDF is abnormal"),
 }
 
 
