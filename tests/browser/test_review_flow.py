@@ -114,8 +114,8 @@ def test_a_province_return_reaches_the_kabkota_and_comes_back_fixed(
     base = f"{live_server}/r/{regency_code}/{year}"
     reason = catalogue.review_reasons[0]
 
-    def check(page, name: str) -> None:
-        """No console error so far, no serious or critical axe finding, and a screenshot to look at."""
+    def check(page, name: str, focus=None) -> None:
+        """No console error so far, no serious or critical axe finding, and a screenshot (of `focus`) to look at."""
         assert page.js_errors == [], "script errors in the page:\n" + "\n".join(page.js_errors)
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
             page.evaluate(axe_source)  # through the DevTools protocol: not an inline script, the CSP stays
@@ -125,7 +125,7 @@ def test_a_province_return_reaches_the_kabkota_and_comes_back_fixed(
                                                                  encoding="utf-8")
         blocking = [v for v in result["violations"] if v.get("impact") in BLOCKING_IMPACTS]
         assert blocking == [], f"{name} at {width}: " + describe_violations(blocking)
-        shot(page, artifacts, f"flow-{width}-{name}")
+        shot(focus or page, artifacts, f"flow-{width}-{name}")
 
     # 1. The province returns one Dinkes answer with a reason and a note. ------------------------------
     province = crowd(viewport)
@@ -144,7 +144,7 @@ def test_a_province_return_reaches_the_kabkota_and_comes_back_fixed(
     expect(row.locator(".later-return")).to_have_text("Dikembalikan provinsi")
     expect(row.locator(".later-return-why")).to_contain_text(reason.name)
     expect(row.locator(".later-return-why")).to_contain_text(RETURN_NOTE)
-    check(dp3a, "dp3a-queue")
+    check(dp3a, "dp3a-queue", row)
 
     # The Dinkes sees it in "Perlu perhatian Anda", once, with the reason, the note and a deadline.
     opd = crowd(viewport)
@@ -156,7 +156,7 @@ def test_a_province_return_reaches_the_kabkota_and_comes_back_fixed(
     expect(notice).to_contain_text(reason.name)
     expect(notice).to_contain_text(RETURN_NOTE)
     expect(notice).to_contain_text(re.compile(r"kirim sebelum \d{2}-\d{2}-\d{4} \d{2}:\d{2} WIB"))
-    check(opd, "opd-notice")
+    check(opd, "opd-notice", opd.locator("section.notices"))
 
     # 2. It opens the answer, uploads a file: still returned, still editable; fixes the note; submits.
     notice.get_by_role("link", name=fix, exact=True).click()
@@ -176,18 +176,18 @@ def test_a_province_return_reaches_the_kabkota_and_comes_back_fixed(
     expect(opd.locator(f"#badge-{question.dom}")).to_have_text("dikembalikan")
     note.fill("SK yang sudah ditandatangani terlampir.")
     expect(card.locator(".save-state")).to_contain_text("Tersimpan")
-    check(opd, "opd-returned-card-after-upload")
+    check(opd, "opd-returned-card-after-upload", card)
     card.get_by_role("button", name="Kirim jawaban ini untuk diverifikasi").click()
     card = opd.locator(f"#card-{question.dom}")
     expect(card.locator("dl.readonly")).to_be_visible()
     expect(card.locator(".returned-note")).to_have_count(0)
-    check(opd, "opd-sent-back")
+    check(opd, "opd-sent-back", card)
 
     # Back in the province's queue, as changed.
     province.goto(f"{base}/verifikasi")
     row = queue_row(province, fix)
     expect(row).to_contain_text("berubah sejak diputuskan")
-    check(province, "province-queue-changed")
+    check(province, "province-queue-changed", row)
 
     # 3. The province reopens another answer: a note is required; once open, the form closes. ----------
     province.goto(f"{base}/verifikasi/{other}")
@@ -199,7 +199,7 @@ def test_a_province_return_reaches_the_kabkota_and_comes_back_fixed(
     refused = [e for e in province.js_errors if "/buka" in e and "status of 422" in e]
     assert len(refused) == 1, province.js_errors
     province.js_errors.remove(refused[0])
-    check(province, "province-reopen-refused")
+    check(province, "province-reopen-refused", province.locator("#reopen"))
     province.locator("#reopen-note").fill(REOPEN_NOTE)
     province.locator("#reopen").get_by_role("button", name="Buka kembali", exact=True).click()
     expect(province.locator("#decision [role=alert]")).to_have_text("Dibuka kembali untuk kab/kota selama 48 jam.")
@@ -207,11 +207,11 @@ def test_a_province_return_reaches_the_kabkota_and_comes_back_fixed(
     expect(province.locator("#reopen").get_by_role("button", name="Buka kembali")).to_have_count(0)
     expect(province.locator("#reopen-open")).to_contain_text("Dibuka untuk kab/kota sampai")
     expect(province.locator("#reopen-open")).to_contain_text(REOPEN_NOTE)
-    check(province, "province-reopened-once")
+    check(province, "province-reopened-once", province.locator("#decision"))
 
     # The Dinkes sees that question once, with one deadline.
     opd.goto(f"{base}/isian")
     reopened = opd.locator("section.notices li").filter(has=opd.get_by_role("link", name=other, exact=True))
     expect(reopened).to_have_count(1)
     expect(reopened).to_contain_text(REOPEN_NOTE)
-    check(opd, "opd-reopened-once")
+    check(opd, "opd-reopened-once", opd.locator("section.notices"))
