@@ -9,9 +9,10 @@
 3. The province reopens another answer: an empty note is refused with a message; with a note it opens
    once and the form gives way to the open window and its deadline.
 
-Each width uses its own demo region handed to the province (none of the other browser tests touches
-them); the region has no agency accounts in the demo, so the test adds one for its Dinkes through
-the app's models, as its DP3A would on its accounts page. Every page is checked for console errors
+Each test and width uses its own demo region (items 1 and 3: handed to the province; item 2: still
+answering), which none of the other browser tests touches; those regions have no agency accounts in
+the demo, so the test adds one for its Dinkes through the app's models, as its DP3A would on its
+accounts page. Every page is checked for console errors
 (CSP in force) and with axe-core, injected through the DevTools protocol, which the CSP does not govern.
 """
 
@@ -26,7 +27,18 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from app.db import make_engine
-from app.models import Agency, Answer, Assessment, Assignment, Cycle, Regency, Reopening, Role, User
+from app.models import (
+    Agency,
+    Answer,
+    AnswerStatus,
+    Assessment,
+    Assignment,
+    Cycle,
+    Regency,
+    Reopening,
+    Role,
+    User,
+)
 from app.passwords import hash_password
 from app.services.demo import sample_pdf
 from tests.browser.conftest import AXE_TAGS, BLOCKING_IMPACTS, DESKTOP, PHONE
@@ -42,7 +54,8 @@ from tests.browser.helpers import (
 
 PROVINCE_USER = "prov.kalteng"
 PROVINCE_URL = re.compile(r"/provinsi/62/\d{4}$")
-REGIONS = {"desktop": ("62.08", "sukamara"), "phone": ("62.03", "kapuas")}
+REGIONS = {"desktop": ("62.08", "sukamara"), "phone": ("62.03", "kapuas")}  # with the province
+ANSWERING = {"desktop": ("62.05", "baritoutara"), "phone": ("62.07", "seruyan")}  # still answering
 RETURN_NOTE = "SK gugus tugas belum ditandatangani; lampirkan yang sudah ditandatangani."
 REOPEN_NOTE = "Lengkapi daftar hadir rapat koordinasi."
 
@@ -54,15 +67,15 @@ def _live_database_url(tmp_path_factory) -> str:
     return f"sqlite:///{found[0]}"
 
 
-def _prepare(url: str, catalogue, regency_code: str, slug: str) -> tuple[int, str, str]:
+def _prepare(url: str, catalogue, regency_code: str, slug: str, stage: str = "province") -> tuple[int, str, str]:
     """The region's year, a Dinkes operator account, and two answered Dinkes questions on an options
-    scale with no open window: (year, the one to return, the one to reopen)."""
+    scale with no open window (submitted, while the region answers): (year, one, another)."""
     engine = make_engine(url)
     try:
         with Session(engine, expire_on_commit=False) as session:
             assessment = session.exec(select(Assessment).join(Cycle, Cycle.id == Assessment.cycle_id).where(
                 Cycle.year == catalogue.year, Assessment.regency_code == regency_code)).one()
-            assert assessment.stage == "province", f"{regency_code} is not with the province ({assessment.stage})"
+            assert assessment.stage == stage, f"{regency_code} is not at {stage} ({assessment.stage})"
             dinkes = session.exec(select(Agency).where(Agency.regency_code == regency_code,
                                                        Agency.role_code == "DINKES").order_by(Agency.id)).first()
             if session.exec(select(User).where(User.username == f"dinkes.{slug}")).first() is None:
@@ -78,12 +91,30 @@ def _prepare(url: str, catalogue, regency_code: str, slug: str) -> tuple[int, st
                 Answer.assessment_id == assessment.id, Answer.option.is_not(None), Answer.not_applicable.is_(False))
                 .order_by(Answer.id))
                 if a.question_code in assigned and a.id not in open_windows
+                and (stage != "self" or a.status == AnswerStatus.SUBMITTED)
                 and catalogue.scales[catalogue.questions[a.question_code].question.scale].kind == "options"
                 and not catalogue.questions[a.question_code].question.sensitive]
             assert len(picks) >= 2, f"{regency_code}: not enough answered Dinkes questions"
             return catalogue.year, picks[0], picks[1]
     finally:
         engine.dispose()
+
+
+def _checker(width: str, artifacts, axe_source):
+    def check(page, name: str, focus=None) -> None:
+        """No console error so far, no serious or critical axe finding, and a screenshot (of `focus`) to look at."""
+        assert page.js_errors == [], "script errors in the page:\n" + "\n".join(page.js_errors)
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.evaluate(axe_source)  # through the DevTools protocol: not an inline script, the CSP stays
+        result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                               AXE_TAGS)
+        (artifacts / f"axe-flow-{width}-{name}.json").write_text(json.dumps(result["violations"], indent=1),
+                                                                 encoding="utf-8")
+        blocking = [v for v in result["violations"] if v.get("impact") in BLOCKING_IMPACTS]
+        assert blocking == [], f"{name} at {width}: " + describe_violations(blocking)
+        shot(focus or page, artifacts, f"flow-{width}-{name}")
+
+    return check
 
 
 @pytest.fixture
@@ -110,24 +141,13 @@ def test_a_province_return_reaches_the_kabkota_and_comes_back_fixed(
         width, crowd, live_server, artifacts, axe_source, catalogue, tmp_path, tmp_path_factory):
     viewport = DESKTOP if width == "desktop" else PHONE
     regency_code, slug = REGIONS[width]
-    year, fix, other = _prepare(_live_database_url(tmp_path_factory), catalogue, regency_code, slug)
+    year, fix, _other = _prepare(_live_database_url(tmp_path_factory), catalogue, regency_code, slug)
     base = f"{live_server}/r/{regency_code}/{year}"
     reason = catalogue.review_reasons[0]
 
-    def check(page, name: str, focus=None) -> None:
-        """No console error so far, no serious or critical axe finding, and a screenshot (of `focus`) to look at."""
-        assert page.js_errors == [], "script errors in the page:\n" + "\n".join(page.js_errors)
-        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-            page.evaluate(axe_source)  # through the DevTools protocol: not an inline script, the CSP stays
-        result = page.evaluate("async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
-                               AXE_TAGS)
-        (artifacts / f"axe-flow-{width}-{name}.json").write_text(json.dumps(result["violations"], indent=1),
-                                                                 encoding="utf-8")
-        blocking = [v for v in result["violations"] if v.get("impact") in BLOCKING_IMPACTS]
-        assert blocking == [], f"{name} at {width}: " + describe_violations(blocking)
-        shot(focus or page, artifacts, f"flow-{width}-{name}")
+    check = _checker(width, artifacts, axe_source)
 
-    # 1. The province returns one Dinkes answer with a reason and a note. ------------------------------
+    # The province returns one Dinkes answer with a reason and a note.
     province = crowd(viewport)
     login_as(province, live_server, PROVINCE_USER, PROVINCE_URL)
     province.goto(f"{base}/verifikasi/{fix}")
@@ -158,7 +178,7 @@ def test_a_province_return_reaches_the_kabkota_and_comes_back_fixed(
     expect(notice).to_contain_text(re.compile(r"kirim sebelum \d{2}-\d{2}-\d{4} \d{2}:\d{2} WIB"))
     check(opd, "opd-notice", opd.locator("section.notices"))
 
-    # 2. It opens the answer, uploads a file: still returned, still editable; fixes the note; submits.
+    # It opens the answer, uploads a file (still returned, still editable), fixes the note and submits.
     notice.get_by_role("link", name=fix, exact=True).click()
     question = Question(fix, fix.replace(".", "_"))
     card = opd.locator(question.row).locator(f"#card-{question.dom}")  # the link opens its row
@@ -189,7 +209,73 @@ def test_a_province_return_reaches_the_kabkota_and_comes_back_fixed(
     expect(row).to_contain_text("berubah sejak diputuskan")
     check(province, "province-queue-changed", row)
 
-    # 3. The province reopens another answer: a note is required; once open, the form closes. ----------
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_an_upload_on_a_returned_answer_keeps_it_editable_until_submitted(
+        width, crowd, live_server, artifacts, axe_source, catalogue, tmp_path, tmp_path_factory):
+    viewport = DESKTOP if width == "desktop" else PHONE
+    regency_code, slug = ANSWERING[width]
+    year, code, _other = _prepare(_live_database_url(tmp_path_factory), catalogue, regency_code, slug, "self")
+    base = f"{live_server}/r/{regency_code}/{year}"
+    check = _checker(width, artifacts, axe_source)
+    reason = catalogue.review_reasons[1]
+
+    # The DP3A returns a submitted Dinkes answer.
+    dp3a = crowd(viewport)
+    login_as(dp3a, live_server, f"dp3a.{slug}", re.compile(r"/r/\d{2}\.\d{2}/\d{4}/(isian|dasbor)$"))
+    dp3a.goto(f"{base}/verifikasi/{code}")
+    dp3a.locator(f"#reason-{reason.code}").check()
+    dp3a.locator("#review-note").fill(RETURN_NOTE)
+    dp3a.locator("#decision").get_by_role("button", name="Kembalikan ke OPD", exact=True).click()
+    expect(dp3a.locator("main")).to_contain_text(f"Dikembalikan: {code}")
+
+    # The Dinkes uploads a corrected file: the card stays as it was, editable, the answer returned.
+    opd = crowd(viewport)
+    login_as(opd, live_server, f"dinkes.{slug}", re.compile(rf"/r/{re.escape(regency_code)}/\d{{4}}/isian$"))
+    notice = opd.locator("section.notices li").filter(has=opd.get_by_role("link", name=code, exact=True))
+    expect(notice).to_contain_text("Dikembalikan DP3A")
+    notice.get_by_role("link", name=code, exact=True).click()
+    question = Question(code, code.replace(".", "_"))
+    card = opd.locator(question.row).locator(f"#card-{question.dom}")
+    expect(card).to_be_visible()
+    upload = tmp_path / f"perbaikan-{question.dom}.pdf"
+    upload.write_bytes(sample_pdf("Perbaikan", "Sudah ditandatangani"))
+    card.locator("form.upload input[type=file]").set_input_files(upload)
+    card.locator("form.upload").get_by_role("button", name="Unggah", exact=True).click()
+    expect(card.locator(f"#upload-msg-{question.dom}")).to_contain_text("1 berkas diunggah")
+    expect(card.locator(".evidence")).to_contain_text(upload.name)
+    expect(opd.locator(f"#badge-{question.dom}")).to_have_text("dikembalikan")
+    note = card.locator(f"#note-{question.dom}")
+    expect(note).to_be_editable()
+    expect(card.locator("form.upload")).to_be_visible()
+    expect(card.get_by_role("button", name="Kirim jawaban ini untuk diverifikasi")).to_be_visible()
+    note.fill("Dokumen yang sudah ditandatangani terlampir.")
+    expect(card.locator(".save-state")).to_contain_text("Tersimpan")
+    check(opd, "upload-keeps-returned-editable", card)
+    # Not back with the DP3A before the focal point submits it; then it is, as changed.
+    dp3a.goto(f"{base}/verifikasi?status=all")
+    expect(queue_row(dp3a, code)).not_to_contain_text("berubah sejak diputuskan")
+    card.get_by_role("button", name="Kirim jawaban ini untuk diverifikasi").click()
+    card = opd.locator(f"#card-{question.dom}")
+    expect(card).to_contain_text("hanya dapat dibaca")
+    expect(opd.locator(f"#badge-{question.dom}")).to_have_text("dikirim")
+    check(opd, "upload-then-submitted", card)
+    dp3a.goto(f"{base}/verifikasi")
+    expect(queue_row(dp3a, code)).to_contain_text("berubah sejak diputuskan")
+    check(dp3a, "upload-then-dp3a-queue", queue_row(dp3a, code))
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_the_province_reopens_an_answer_once_and_the_form_closes(
+        width, crowd, live_server, artifacts, axe_source, catalogue, tmp_path_factory):
+    viewport = DESKTOP if width == "desktop" else PHONE
+    regency_code, slug = REGIONS[width]
+    year, _fix, other = _prepare(_live_database_url(tmp_path_factory), catalogue, regency_code, slug)
+    base = f"{live_server}/r/{regency_code}/{year}"
+    check = _checker(width, artifacts, axe_source)
+    province = crowd(viewport)
+    login_as(province, live_server, PROVINCE_USER, PROVINCE_URL)
     province.goto(f"{base}/verifikasi/{other}")
     reopen = province.locator("#reopen")
     reopen.get_by_role("button", name="Buka kembali", exact=True).click()
@@ -210,7 +296,8 @@ def test_a_province_return_reaches_the_kabkota_and_comes_back_fixed(
     check(province, "province-reopened-once", province.locator("#decision"))
 
     # The Dinkes sees that question once, with one deadline.
-    opd.goto(f"{base}/isian")
+    opd = crowd(viewport)
+    login_as(opd, live_server, f"dinkes.{slug}", re.compile(rf"/r/{re.escape(regency_code)}/\d{{4}}/isian$"))
     reopened = opd.locator("section.notices li").filter(has=opd.get_by_role("link", name=other, exact=True))
     expect(reopened).to_have_count(1)
     expect(reopened).to_contain_text(REOPEN_NOTE)
