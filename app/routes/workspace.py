@@ -378,8 +378,8 @@ def card_context(session: Session, place, user: User, catalogue, scorer, code: s
         "editable": editable,
         "reopening": reopening,
         "returned_event": returned_event,
-        # Returned, but nothing can be changed now (after the hand-over, once its window ended).
-        "fix_closed": returned_event is not None and not editable,
+        # Returned after the hand-over, but its window has ended: nothing can be changed until reopened.
+        "fix_closed": returned_event is not None and not editable and place.assessment.stage != "self",
         "may_submit": editable and (answer is None or answer.status in answer_service.EDITABLE),
         "reasons": {r.code: r for r in catalogue.review_reasons},
         "max_upload_mb": max_upload_mb,
