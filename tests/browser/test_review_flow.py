@@ -234,7 +234,7 @@ def test_an_upload_on_a_returned_answer_keeps_it_editable_until_submitted(
     opd = crowd(viewport)
     login_as(opd, live_server, f"dinkes.{slug}", re.compile(rf"/r/{re.escape(regency_code)}/\d{{4}}/isian$"))
     notice = opd.locator("section.notices li").filter(has=opd.get_by_role("link", name=code, exact=True))
-    expect(notice).to_contain_text("Dikembalikan DP3A")
+    expect(notice).to_contain_text(RETURN_NOTE)
     notice.get_by_role("link", name=code, exact=True).click()
     question = Question(code, code.replace(".", "_"))
     card = opd.locator(question.row).locator(f"#card-{question.dom}")
@@ -277,8 +277,7 @@ def test_the_province_reopens_an_answer_once_and_the_form_closes(
     province = crowd(viewport)
     login_as(province, live_server, PROVINCE_USER, PROVINCE_URL)
     province.goto(f"{base}/verifikasi/{other}")
-    reopen = province.locator("#reopen")
-    reopen.get_by_role("button", name="Buka kembali", exact=True).click()
+    province.get_by_role("button", name="Buka kembali", exact=True).click()  # without a note
     expect(province.locator("#reopen-error")).to_contain_text("Tuliskan apa yang kurang")
     expect(province.locator("#reopen-error")).to_be_focused()
     # The refusal itself answers 422, which Chromium logs as a failed load: that one, and nothing else.
