@@ -52,6 +52,8 @@ def _messages() -> dict[str, str]:
         "bad_score": _("The score must be a number of 0 or more."),
         "not_ready": _("The assessment cannot be submitted yet: see the list below."),
         "already_submitted": _("The assessment has already been submitted to the province."),
+        "reopen_note_required": _("Write what is missing before reopening: the kab/kota reads it next to the "
+                                  "deadline."),
     }
 
 
@@ -116,7 +118,7 @@ def review_detail(
 
 
 def _detail(request, session, place, user, catalogue, scorer, code, stage, *, message=None, status_code=200,
-            form=None):
+            form=None, reopen_form=None):
     ref = catalogue.questions.get(code)
     if ref is None:
         raise HTTPException(404)
@@ -146,6 +148,8 @@ def _detail(request, session, place, user, catalogue, scorer, code, stage, *, me
         "decidable": review_service.stage_open(place.assessment, stage),
         "reopening": state.reopenings.get(answer.id), "reasons": catalogue.review_reasons,
         "message": message or request.session.pop("flash", None), "form": form or {}, "inline_kinds": INLINE_KINDS,
+        # A refused reopening: its message and what was typed, shown in the reopen form.
+        "reopen_form": reopen_form or {},
         "stored": {s.sha256: s for s in session.exec(select(StoredFileRow).where(
             StoredFileRow.sha256.in_([f.sha256 for f in files])))},
     }
@@ -235,13 +239,14 @@ def review_reopen(
         hours = max(1, min(24 * 7, int(str(form.get("hours", review_service.REOPEN_HOURS)))))
     except ValueError:
         hours = review_service.REOPEN_HOURS
+    note = str(form.get("note", ""))[:4000]
     try:
         reopening, opened = review_service.reopen(session, place.assessment, answer, stage, user, hours=hours,
-                                                  note=str(form.get("note", ""))[:4000])
+                                                  note=note)
     except review_service.ReviewError as exc:
         session.rollback()
-        return _detail(request, session, place, user, catalogue, scorer, code, stage,
-                       message=_messages()[exc.code], status_code=422)
+        return _detail(request, session, place, user, catalogue, scorer, code, stage, status_code=422,
+                       reopen_form={"error": _messages()[exc.code], "hours": hours, "note": note})
     session.commit()
     request.session["flash"] = (_("Reopened for the kab/kota for %(n)s hours.") % {"n": hours} if opened else
                                 _("This answer is already open to the kab/kota until %(until)s.")

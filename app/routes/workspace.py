@@ -45,8 +45,8 @@ from app.services import answers as answer_service
 from app.services import evidence as evidence_service
 from app.services import review as review_service
 from app.services.evidence import EvidenceAccess, sensitive_codes
-from app.templating import dom_id, render, render_fragment, templates
 from app.templating import env as templating_env
+from app.templating import render, render_fragment, templates
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["workspace"])
 
@@ -302,8 +302,18 @@ def warm_question_rows(engine, catalogue) -> int:
     return count
 
 
-def _notices(session: Session, place, codes: list[str], answers: dict) -> dict:
-    """What was returned to these questions and why, and what a verifier reopened (with its deadline)."""
+@dataclass
+class Notice:
+    """One question that needs the kab/kota: returned (by whom, why) and/or open until a deadline."""
+
+    code: str
+    returned: ReviewEvent | None  # the latest return, while the answer is returned
+    reopening: Reopening | None  # its open window, if any
+
+
+def _notices(session: Session, place, codes: list[str], answers: dict) -> list[Notice]:
+    """What was returned to these questions and why (by the DP3A or by the province), and what a
+    verifier reopened with its deadline: one entry per question, in the list's order."""
     wanted = set(codes)
     returned = {a.id: a for c, a in answers.items() if c in wanted and a.status == answer_service.AnswerStatus.RETURNED}
     last_return: dict[int, ReviewEvent] = {}
@@ -311,18 +321,16 @@ def _notices(session: Session, place, codes: list[str], answers: dict) -> dict:
         for event in session.exec(select(ReviewEvent).where(ReviewEvent.answer_id.in_(list(returned)),
                                                             ReviewEvent.action == "returned").order_by(ReviewEvent.id)):
             last_return[event.answer_id] = event
-    reopened = [
-        (answer, reopening)
-        for reopening, answer in session.exec(
-            select(Reopening, Answer).join(Answer, Answer.id == Reopening.answer_id)
-            .where(Answer.assessment_id == place.assessment.id, Reopening.open_at(utcnow()))
-        )
-        if answer.question_code in wanted
-    ]
-    return {
-        "returned": [(answer, last_return.get(answer.id)) for answer in returned.values()],
-        "reopened": reopened,
-    }
+    windows: dict[str, Reopening] = {}
+    for reopening, code in session.exec(
+        select(Reopening, Answer.question_code).join(Answer, Answer.id == Reopening.answer_id)
+        .where(Answer.assessment_id == place.assessment.id, Reopening.open_at(utcnow())).order_by(Reopening.until)
+    ):
+        if code in wanted:
+            windows[code] = reopening  # the latest deadline, should old data hold two
+    by_code = {a.question_code: a for a in returned.values()}
+    return [Notice(code, last_return.get(by_code[code].id) if code in by_code else None, windows.get(code))
+            for code in codes if code in by_code or code in windows]
 
 
 def card_context(session: Session, place, user: User, catalogue, scorer, code: str, *, max_upload_mb: int,
@@ -338,6 +346,7 @@ def card_context(session: Session, place, user: User, catalogue, scorer, code: s
     if answer is not None and answer.status == answer_service.AnswerStatus.RETURNED:
         returned_event = session.exec(select(ReviewEvent).where(
             ReviewEvent.answer_id == answer.id, ReviewEvent.action == "returned").order_by(ReviewEvent.id.desc())).first()
+    editable = may_edit(place, user, answer, reopening is not None)
     evidence_access = EvidenceAccess.of(session, catalogue, user, place)
     every_file = evidence_service.attached(session, answer.id) if answer else []
     attached_here = {f.sha256 for f in every_file if f.removed_at is None}
@@ -366,9 +375,12 @@ def card_context(session: Session, place, user: User, catalogue, scorer, code: s
                      if e.sha256 not in attached_here],
         "sensitive": ref.question.sensitive,
         "sees_sensitive": evidence_access.sees_sensitive,
-        "editable": may_edit(place, user, answer, reopening is not None),
+        "editable": editable,
         "reopening": reopening,
         "returned_event": returned_event,
+        # Returned after the hand-over, but its window has ended: nothing can be changed until reopened.
+        "fix_closed": returned_event is not None and not editable and place.assessment.stage != "self",
+        "may_submit": editable and (answer is None or answer.status in answer_service.EDITABLE),
         "reasons": {r.code: r for r in catalogue.review_reasons},
         "max_upload_mb": max_upload_mb,
         "catalogue": catalogue,
@@ -513,6 +525,10 @@ def answer_submit(
         message = _("The answering window is closed. Ask your DP3A to reopen it.")
     elif not answer_service.submit(session, place.assessment, [answer], user):
         message = _("This answer has already been submitted.")  # by a request a moment earlier (a double click)
+    else:
+        # After the hand-over: the fix of a returned answer is done, its window ends.
+        review_service.handed_back(session, place.assessment, answer, user)
+        session.commit()
     context = card_context(session, place, user, catalogue, scorer, code, message=message,
                            max_upload_mb=request.app.state.settings.max_upload_mb)
     context.update(_counters(session, place, user, catalogue, scorer, _list_filter(request, session, place)))
@@ -644,16 +660,14 @@ def _attach_uploads(request, session, place, user, catalogue, scorer, code: str,
     accepted = [item for item in accepted if item not in refused]
     if accepted:  # an unanswered question gets its (empty) answer only once a file is really attached
         answer = _answer_for_evidence(session, place, user, code, known)
-        was_returned = answer.status == answer_service.AnswerStatus.RETURNED
+        # A returned answer stays returned (and editable): the focal point fixes the answer, its note
+        # and its files, then submits it (answer_submit).
         fresh = _new_here(session, answer, accepted, messages)
         for stored, name in fresh:
             evidence_service.attach(session, place.assessment, answer, stored, name, user)
-        if fresh:
-            review_service.resubmit_after_change(session, place.assessment, answer, user)
-            messages.insert(0, _("%(n)s file(s) uploaded.") % {"n": len(fresh)})
         session.commit()
-        if fresh and was_returned:  # back in the review queue: the whole card changes (read-only again)
-            return _card_response(request, session, place, user, catalogue, scorer, code, " ".join(messages))
+        if fresh:
+            messages.insert(0, _("%(n)s file(s) uploaded.") % {"n": len(fresh)})
     return _evidence_response(request, session, place, user, catalogue, scorer, code, messages,
                               status=200 if accepted else 422, ok=bool(accepted))
 
@@ -686,13 +700,8 @@ def evidence_reuse(
         return _evidence_response(request, session, place, user, catalogue, scorer, code,
                                   [_("%(name)s is already attached to this question.") % {"name": source.filename}],
                                   ok=True)
-    was_returned = answer.status == answer_service.AnswerStatus.RETURNED
-    evidence_service.reuse(session, place.assessment, answer, source, user)
-    review_service.resubmit_after_change(session, place.assessment, answer, user)
+    evidence_service.reuse(session, place.assessment, answer, source, user)  # a returned answer stays returned
     session.commit()
-    if was_returned:
-        return _card_response(request, session, place, user, catalogue, scorer, code,
-                              _("The file %(name)s is attached here too.") % {"name": source.filename})
     return _evidence_response(request, session, place, user, catalogue, scorer, code,
                               [_("The file %(name)s is attached here too.") % {"name": source.filename}], ok=True)
 
@@ -716,17 +725,6 @@ def evidence_remove(
     return _evidence_response(request, session, place, user, catalogue, scorer, code,
                               [_("The file %(name)s was removed; it stays in the history.") % {"name": evidence.filename}],
                               ok=True)
-
-
-def _card_response(request, session, place, user, catalogue, scorer, code, notice: str):
-    """The whole card, swapped in place of the old one (its state changed, not only its files)."""
-    context = card_context(session, place, user, catalogue, scorer, code,
-                           max_upload_mb=request.app.state.settings.max_upload_mb, notice=notice)
-    context.update(_counters(session, place, user, catalogue, scorer, _list_filter(request, session, place)))
-    response = render(request, "workspace/question.html", context, block="card")
-    response.headers["HX-Retarget"] = f"#card-{dom_id(code)}"
-    response.headers["HX-Reswap"] = "outerHTML"
-    return response
 
 
 def _evidence_response(request, session, place, user, catalogue, scorer, code, messages, status=200, ok=False):

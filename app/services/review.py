@@ -4,6 +4,20 @@ The DP3A reviews at stage "dp3a" while the kab/kota answers; once it submits
 the assessment, the province reviews at stage "province" with its own
 decisions and its own scores. Decisions are review events: appended, never
 edited, so the history of every answer is the list of its events.
+
+The answer's status is what the kab/kota sees: the latest decision at any stage
+("returned" by the DP3A or by the province). A return leaves the answer editable:
+
+- before the hand-over, while the answering window is open (the DP3A's rules);
+- after it, only through a reopening: a return at a later stage (province,
+  ministry) opens one itself, for REOPEN_HOURS (2x24 h), with the return's note,
+  unless one is open already. When the window ends before the fix, the answer
+  stays "returned" and read-only until a verifier reopens it.
+
+The kab/kota fixes the answer, its note and its files (an upload alone never
+sends it back), then submits it: that ends the window (`handed_back`) and puts
+the answer back in the verifier's queue, marked as changed. An answer has at
+most one open window (`reopen` refuses a second, and needs a note).
 """
 
 from __future__ import annotations
@@ -41,6 +55,7 @@ from indicators import Catalogue
 from scoring import ReviewStatus, Scorer, Verdict, from_cents
 
 DP3A, PROVINCE, MINISTRY = "dp3a", "province", "ministry"
+STAGES = (DP3A, PROVINCE, MINISTRY)
 REOPEN_HOURS = 48
 
 
@@ -92,11 +107,23 @@ class ReviewState:
         return None
 
     def changed_at(self, answer: Row) -> datetime:
-        """The latest change to the answer or its files."""
+        """The latest change to the answer or its files, or its latest (re-)submission."""
         moments = [answer.updated_at]
         for evidence in self.evidence.get(answer.id, []):
             moments.append(evidence.removed_at or evidence.uploaded_at)
+        submission = self.last_submission(answer.id)
+        if submission is not None:
+            moments.append(submission.at)
         return max(moments)
+
+    def later_return(self, answer_id: int, stage: str) -> Row | None:
+        """A return at a stage after `stage` (the province's, for the DP3A) that is the answer's latest
+        decision: what the kab/kota is asked to fix now."""
+        for event in reversed(self.events.get(answer_id, [])):
+            if event.action in ("approved", "returned"):
+                later = STAGES.index(event.stage) > STAGES.index(stage) if event.stage in STAGES else False
+                return event if event.action == "returned" and later else None
+        return None
 
     def verdicts(self, stage: str) -> dict[str, Verdict]:
         result = {}
@@ -168,8 +195,9 @@ class QueueItem:
     decision: Row | None  # this stage's latest
     files: int
     unread: bool
-    changed: bool  # changed since this stage's last decision
+    changed: bool  # changed since this stage's last decision (a returned answer: re-submitted since)
     reopened_until: datetime | None
+    later_return: Row | None = None  # returned at a later stage (by the province, for the DP3A), not yet fixed
 
 
 def queue(
@@ -193,8 +221,14 @@ def queue(
             continue
         if agency_id and agency_id not in {a.id for a in agencies}:
             continue
-        changed = decision is not None and changed_at > decision.at
+        changed = decision is not None and _changed_after(state, answer, changed_at, decision)
         kind = "waiting" if decision is None or changed else decision.action
+        later = state.later_return(answer.id, stage)
+        if later is not None:  # the province returned it: returned here too until the kab/kota sends the fix
+            if _changed_after(state, answer, changed_at, later):
+                later = None
+            else:
+                kind = "returned"
         if status != "all" and kind != status:
             continue
         seen_at = state.seen.get(answer.id)
@@ -208,8 +242,19 @@ def queue(
             unread=seen_at is None or seen_at < changed_at,
             changed=changed,
             reopened_until=reopening.until if reopening else None,
+            later_return=later,
         ))
     return items
+
+
+def _changed_after(state: ReviewState, answer: Row, changed_at: datetime, decision: Row) -> bool:
+    """Whether the answer is new to review since `decision`: after a return, once the kab/kota has
+    re-submitted it (not while it is still fixing it); after an approval, once it changed at all
+    (in a reopening window an approved answer is changed in place)."""
+    if decision.action == "returned":
+        submission = state.last_submission(answer.id)
+        return submission is not None and submission.at > decision.at
+    return changed_at > decision.at
 
 
 def _queue_rows(state: ReviewState, catalogue: Catalogue, stage: str) -> list[tuple]:
@@ -293,6 +338,9 @@ def decide(
     """Record a decision. None: the same decision already stands on the unchanged answer (a double
     click, a batch sent twice), so nothing new is written.
 
+    The answer's status becomes the decision at every stage: the kab/kota sees the latest word. A return
+    after the hand-over (province, ministry) also opens a reopening window of REOPEN_HOURS with the
+    return's note, unless one is open: the kab/kota can change nothing else by then (see the module).
     A score needs `scorer`: it is bounded by `score_ceiling`."""
     if action not in ("approved", "returned"):
         raise ReviewError("unknown_action")
@@ -325,16 +373,22 @@ def decide(
     last = last_decision(session, answer.id, stage)
     if (last is not None and last.action == action and list(last.reasons) == reasons and last.note == note
             and _same_score(last.score, score)
-            and (stage != DP3A or answer.status == action) and not _changed_since(session, answer, last.at)):
+            and answer.status == action and not _changed_since(session, answer, last.at)):
         return None
     event = ReviewEvent(answer_id=answer.id, stage=stage, action=action, reasons=reasons, note=note,
                         score=score, user_id=user.id)
     session.add(event)
     # An approval ends any window still open on the answer: what was approved must stay as it was. A return
-    # leaves it open: the kab/kota still has until the deadline to fix what was returned.
+    # leaves it open: the kab/kota still has until the deadline to fix what was returned. A return after the
+    # hand-over opens one when none is: without it, the kab/kota could not touch what it is asked to fix.
     closed = _close_reopenings(session, answer) if action == "approved" else False
+    window = None
+    if action == "returned" and stage != DP3A and _open_reopening(session, answer) is None:
+        window = Reopening(answer_id=answer.id, stage=stage, until=utcnow() + timedelta(hours=REOPEN_HOURS),
+                           note=note, opened_by=user.id)
+        session.add(window)
     before = answer.status
-    if stage == DP3A:
+    if answer.status != action:
         answer.status = AnswerStatus(action)
         answer.version += 1
         session.add(answer)
@@ -342,7 +396,8 @@ def decide(
                  before={"status": before, "stage": stage},
                  after={"status": action, "stage": stage, "reasons": reasons, "note": note,
                         "score": str(score) if score is not None else None,
-                        **({"reopening_closed": True} if closed else {})})
+                        **({"reopening_closed": True} if closed else {}),
+                        **({"reopened_until": window.until.isoformat()} if window is not None else {})})
     return event
 
 
@@ -358,31 +413,41 @@ def _close_reopenings(session: Session, answer: Answer) -> bool:
     return closed.rowcount > 0
 
 
-def resubmit_after_change(session: Session, assessment: Assessment, answer: Answer, user: User) -> None:
-    """A new upload on a returned answer sends it back to the DP3A's queue."""
-    if answer.status == AnswerStatus.RETURNED:
-        answer.status = AnswerStatus.SUBMITTED
-        answer.submitted_at = utcnow()
-        answer.version += 1
-        session.add(answer)
-        session.add(ReviewEvent(answer_id=answer.id, stage="self", action="submitted", user_id=user.id,
-                                note="unggahan baru"))
-        audit.record(session, user, "answer.resubmit", "answer", answer.id, regency_code=assessment.regency_code,
-                     before={"status": AnswerStatus.RETURNED}, after={"status": AnswerStatus.SUBMITTED})
+def _open_reopening(session: Session, answer: Answer) -> Reopening | None:
+    """The answer's open window, whoever opened it (there is at most one)."""
+    return session.exec(select(Reopening).where(Reopening.answer_id == answer.id, Reopening.open_at(utcnow()))
+                        .order_by(Reopening.until.desc())).first()
+
+
+def handed_back(session: Session, assessment: Assessment, answer: Answer, user: User) -> bool:
+    """The kab/kota submitted a returned answer after the hand-over: its fix is done, so the window
+    that let it change the answer ends (the answer is back in the verifier's queue, read-only until
+    it is returned again). Says whether a window was open. Call it after `answers.submit`."""
+    if assessment.stage == "self":
+        return False
+    lock_answers(session, [answer])  # the lock order of decisions: the answer, its windows, the audit chain
+    closed = _close_reopenings(session, answer)
+    if closed:
+        audit.record(session, user, "answer.handed_back", "answer", answer.id, regency_code=assessment.regency_code,
+                     after={"status": answer.status, "reopening_closed": True})
+    return closed
 
 
 def reopen(session: Session, assessment: Assessment, answer: Answer, stage: str, user: User, *,
            hours: int = REOPEN_HOURS, note: str = "") -> tuple[Reopening, bool]:
-    """Open the answer to the kab/kota for `hours`; says whether a new window was opened. A window
-    already open at this stage is returned as it is (a double click opens one, with one audit entry)."""
+    """Open the answer to the kab/kota for `hours`, saying what is missing in `note` (required:
+    ReviewError "reopen_note_required"); says whether a new window was opened. An answer has one
+    open window at most: while one is open (opened by a reopening, or by a later stage's return),
+    it is returned as it is, whatever the note (a double click or a second verifier open one, with
+    one audit entry)."""
     if stage == DP3A or not stage_open(assessment, stage):
         raise ReviewError("stage_closed")
     lock_answers(session, [answer])
-    already = session.exec(select(Reopening).where(Reopening.answer_id == answer.id, Reopening.stage == stage,
-                                                   Reopening.open_at(utcnow()))
-                           .order_by(Reopening.until.desc())).first()
+    already = _open_reopening(session, answer)
     if already is not None:
         return already, False
+    if not note.strip():
+        raise ReviewError("reopen_note_required")
     reopening = Reopening(answer_id=answer.id, stage=stage, until=utcnow() + timedelta(hours=hours),
                           note=note.strip(), opened_by=user.id)
     session.add(reopening)

@@ -2,11 +2,11 @@
 
 1-4  Kota Palangka Raya (62.71): the OPD (Dinkes) answers an open question, uploads a PDF and
      submits it; the DP3A returns it with a reason and a note; the OPD sees why, uploads a corrected
-     file, which sends it back to the queue, flagged as changed; the DP3A approves it and its
+     file (the answer stays returned and editable) and submits it: back in the queue, flagged as changed; the DP3A approves it and its
      "Diperiksa DP3A" total rises by the question's points.
 5-7  Kabupaten Barito Selatan (62.04): its DP3A submits the assessment to the province; the province
-     approves two answers, returns a Dinkes answer and reopens it for 48 hours; the Dinkes operator
-     sees the deadline and fixes the answer in time; the province sees it changed, approves it, and
+     approves two answers, returns a Dinkes answer, which opens it to the kab/kota for 48 hours; the
+     Dinkes operator sees the return and its deadline, fixes the answer in time and submits it; the province sees it changed, approves it, and
      the "Diverifikasi provinsi" total is above 0.
 
 Why two regions: once 62.71 is submitted to the province, nothing in it can be answered any more,
@@ -291,12 +291,12 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     expect(_flash(dp3a)).to_have_text(f"Dikembalikan: {code}")
     expect(queue_row(dp3a, code)).to_have_count(0)  # no longer waiting
 
-    # 3. The OPD sees the return and why, and uploads a corrected file: back in the queue. -------
+    # 3. The OPD sees the return and why, uploads a corrected file and submits: back in the queue. --
     opd.reload()
     notices = opd.locator("section.notices")
     expect(notices).to_contain_text("Perlu perhatian Anda")
     notice = notices.locator("li").filter(has=opd.get_by_role("link", name=code, exact=True))
-    expect(notice).to_contain_text("dikembalikan")
+    expect(notice).to_contain_text("Dikembalikan DP3A")
     expect(notice).to_contain_text(reason.name)
     expect(notice).to_contain_text(return_note)
     snap("opd-sees-return", notices)
@@ -310,9 +310,11 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     fixed_pdf = pdf(f"bukti-{question.dom}-ditandatangani.pdf", f"Bukti dukung {code} (ditandatangani)")
     card.locator("form.upload input[type=file]").set_input_files(fixed_pdf)
     card.locator("form.upload").get_by_role("button", name="Unggah", exact=True).click()
-    # The answer goes back to the queue: the whole card is replaced, read-only again.
+    # The upload keeps the answer returned and editable; the explicit submit sends it back, read-only again.
+    expect(card.locator(f"#upload-msg-{question.dom}")).to_contain_text("1 berkas diunggah")
+    expect(opd.locator(f"#badge-{question.dom}")).to_have_text("dikembalikan")
+    card.get_by_role("button", name="Kirim jawaban ini untuk diverifikasi").click()
     fresh_card = opd.locator(f"#card-{question.dom}")
-    expect(fresh_card).to_contain_text("1 berkas diunggah")
     expect(fresh_card).to_contain_text("hanya dapat dibaca")
     expect(fresh_card.locator("form.upload")).to_have_count(0)
     expect(opd.locator(f"#badge-{question.dom}")).to_have_text("dikirim")
@@ -375,7 +377,7 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     expect(region_dp3a.locator("nav.subnav").get_by_role("link", name="Kirim ke provinsi")).to_have_count(0)
     snap("region-submitted", region_dp3a)
 
-    # 6. The province drills into the region: approves two, returns one and reopens it. ----------
+    # 6. The province drills into the region: approves two, returns one (open for 48 hours). -----
     approve, fix, fix_option = _province_picks(url, catalogue, scorer)
     fix_dom = fix.replace(".", "_")
     province = people("province")
@@ -404,6 +406,7 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     expect(province.locator("#review-score")).to_be_visible()  # the province may give its own score
     snap("province-return-form", province.locator("#decision"))
     _decide(province, "Kembalikan ke OPD")
+    reopened_at = datetime.now(UTC)
     expect(_flash(province)).to_have_text(f"Dikembalikan: {fix}")
 
     # Find it again among the returned answers of the Dinkes (agency first: see step 2).
@@ -415,14 +418,10 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     expect(row).to_contain_text("dikembalikan")
     row.get_by_role("link", name=fix, exact=True).click()
     expect(province.locator("h1")).to_contain_text(fix)
-    reopen_note = f"Perbaiki jawaban {fix} dan unggah bukti dukungnya dalam {REOPEN_HOURS} jam."
-    province.locator("#reopen-hours").fill(str(REOPEN_HOURS))
-    province.locator("#reopen-note").fill(reopen_note)
-    snap("province-reopen-form", province.locator("#decision"))
-    province.get_by_role("button", name="Buka kembali", exact=True).click()
-    reopened_at = datetime.now(UTC)
-    expect(province.locator("#decision [role=alert]")).to_have_text(
-        f"Dibuka kembali untuk kab/kota selama {REOPEN_HOURS} jam.")
+    # The return opened it to the kab/kota, with its note: no reopening form while that window is open.
+    expect(province.locator("#reopen-open")).to_contain_text("Dibuka untuk kab/kota sampai")
+    expect(province.locator("#reopen-open")).to_contain_text(province_note)
+    expect(province.locator("#reopen-note")).to_have_count(0)
     expect(province.locator(".review-answer .warning")).to_contain_text("Dibuka kembali untuk kab/kota sampai")
     snap("province-reopened", province.locator("main"))
 
@@ -431,9 +430,9 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     login_as(region_opd, live_server, REGION_OPD, REGION_WORKSPACE)
     notice = region_opd.locator("section.notices li").filter(
         has=region_opd.get_by_role("link", name=fix, exact=True))
-    expect(notice).to_contain_text("dibuka kembali oleh verifikator: perbaiki sebelum")
-    expect(notice).to_contain_text(reopen_note)
-    deadline = re.search(r"perbaiki sebelum (\d{2}-\d{2}-\d{4} \d{2}:\d{2}) WIB", notice.inner_text())
+    expect(notice).to_contain_text("Dikembalikan provinsi")
+    expect(notice).to_contain_text(province_note)
+    deadline = re.search(r"kirim sebelum (\d{2}-\d{2}-\d{4} \d{2}:\d{2}) WIB", notice.inner_text())
     assert deadline, f"no deadline in the notice: {notice.inner_text()}"
     shown = datetime.strptime(deadline.group(1), "%d-%m-%Y %H:%M").replace(tzinfo=WIB)
     expected = reopened_at + timedelta(hours=REOPEN_HOURS)
@@ -442,7 +441,7 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
 
     fix_question = Question(fix, fix_dom)
     card = open_card(region_opd, fix_question)
-    expect(card.locator(".warning")).to_contain_text("Dibuka kembali oleh verifikator sampai")
+    expect(card.locator(".returned-note")).to_contain_text("Dikembalikan provinsi")
     radio = card.locator(f"input[type=radio][name=option][value='{fix_option}']")
     radio.check()
     expect(card.locator(".save-state")).to_have_text(SAVED)
@@ -450,13 +449,15 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     card.locator("form.upload input[type=file]").set_input_files(fix_pdf)
     card.locator("form.upload").get_by_role("button", name="Unggah", exact=True).click()
     expect(card.locator(f"#upload-msg-{fix_dom}")).to_contain_text("1 berkas diunggah")
+    card.get_by_role("button", name="Kirim jawaban ini untuk diverifikasi").click()
+    expect(region_opd.locator(f"#card-{fix_dom}")).to_contain_text("hanya dapat dibaca")
     snap("region-opd-fixed", region_opd.locator(fix_question.row))
 
     province.get_by_role("link", name="Kembali ke antrean").click()
     expect(province).to_have_url(re.compile(r"/verifikasi$"))
     row = queue_row(province, fix)
     expect(row).to_contain_text("berubah sejak diputuskan")
-    expect(row).to_contain_text("dibuka kembali sampai")
+    expect(row).not_to_contain_text("dibuka kembali sampai")  # the submitted fix ended the window
     snap("province-queue-changed", row)
     row.get_by_role("link", name=fix, exact=True).click()
     expect(province.locator(".review-evidence")).to_contain_text(fix_pdf.name)

@@ -119,7 +119,7 @@ def test_a_double_clicked_decision_writes_one_event(app, auth, db, world, scorer
     events = db.exec(select(ReviewEvent).where(ReviewEvent.answer_id == answer.id, ReviewEvent.stage == stage)).all()
     assert [(e.action, str(e.score), e.note) for e in events] == [("approved", "0.50", "sudah sesuai")]
     assert _audits(db, "review.approved") == 1
-    assert _version(db, answer) == before + (1 if stage == "dp3a" else 0)  # the province's decision is its own
+    assert _version(db, answer) == before + 1  # the answer's status follows the latest decision, at any stage
     # A different decision is not a repeat: it is written.
     form = {"action": "approved", "note": "sudah sesuai", "score": "0,25"}
     assert at_once(app, auth, username, 1, decide) == [303]

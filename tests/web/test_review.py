@@ -81,12 +81,16 @@ def test_dp3a_returns_agency_fixes_dp3a_approves_and_verified_score_rises(
     # The agency sees why, on its workspace and on the card.
     workspace = opd.get(f"{base}/isian")
     assert "Perlu perhatian Anda" in workspace.text and "SK belum ditandatangani" in workspace.text
-    # A new upload sends it back to the queue.
+    # A new upload keeps it returned (the focal point may still fix the answer); the submit sends it back.
     upload = opd.post(f"{base}/isian/{codes[0]}/bukti",
                       files={"files": ("sk-ttd.pdf", io.BytesIO(sample_pdf("SK", "ditandatangani")), "application/pdf")},
                       headers={"X-CSRF-Token": opd_token, "HX-Request": "true"})
     assert upload.status_code == 200
     answer = db.exec(select(Answer).where(Answer.question_code == codes[0])).one()
+    db.refresh(answer)
+    assert answer.status == AnswerStatus.RETURNED
+    sent = opd.post(f"{base}/isian/{codes[0]}/kirim", headers={"X-CSRF-Token": opd_token, "HX-Request": "true"})
+    assert sent.status_code == 200, sent.text
     db.refresh(answer)
     assert answer.status == AnswerStatus.SUBMITTED
     again = dp3a.get(f"{base}/verifikasi")
@@ -161,14 +165,15 @@ def test_province_verifies_returns_reopens_and_the_kabkota_fixes_in_time(
     assert province.post(f"{base}/verifikasi/{codes[2]}", data={
         "action": "returned", "reasons": ["tidak_lengkap"], "note": "Lampirkan DPA", "csrf_token": province_token,
     }, follow_redirects=False).status_code == 303
+    # The return opened the window itself: a reopening on top of it is the same window.
     reopened = province.post(f"{base}/verifikasi/{codes[2]}/buka",
                              data={"hours": "48", "note": "Lampirkan DPA yang ditandatangani",
                                    "csrf_token": province_token})
-    assert reopened.status_code == 200 and "48 jam" in reopened.text
+    assert reopened.status_code == 200 and "sudah dibuka untuk kab/kota sampai" in reopened.text
 
-    # The kab/kota sees the deadline and may change exactly that answer.
+    # The kab/kota sees why and the deadline, and may change exactly that answer.
     workspace = opd.get(f"{base}/isian")
-    assert "dibuka kembali oleh verifikator" in workspace.text
+    assert "Dikembalikan provinsi" in workspace.text and "Lampirkan DPA" in workspace.text
     answer = db.exec(select(Answer).where(Answer.question_code == codes[2])).one()
     fix = opd.post(f"{base}/isian/{codes[2]}/bukti",
                    files={"files": ("dpa.pdf", io.BytesIO(sample_pdf("DPA", "ttd")), "application/pdf")},
@@ -177,9 +182,11 @@ def test_province_verifies_returns_reopens_and_the_kabkota_fixes_in_time(
     other = opd.post(f"{base}/isian/{codes[0]}", data={"version": "1", "note": "x"},
                      headers={"X-CSRF-Token": opd_token, "HX-Request": "true"})
     assert other.status_code == 409
+    sent = opd.post(f"{base}/isian/{codes[2]}/kirim", headers={"X-CSRF-Token": opd_token, "HX-Request": "true"})
+    assert sent.status_code == 200, sent.text
     queue = province.get(f"{base}/verifikasi")
     assert codes[2] in queue.text and "berubah sejak diputuskan" in queue.text
-    # Returned again (still incomplete): the window stays open until its deadline.
+    # Returned again (still incomplete): a new window, as the submission ended the first.
     assert province.post(f"{base}/verifikasi/{codes[2]}", data={
         "action": "returned", "reasons": ["tidak_lengkap"], "note": "DPA belum lengkap", "csrf_token": province_token,
     }, follow_redirects=False).status_code == 303
@@ -199,7 +206,7 @@ def test_province_verifies_returns_reopens_and_the_kabkota_fixes_in_time(
 
     # The decision ends the window before its deadline: what was just approved stays as approved.
     workspace = opd.get(f"{base}/isian")
-    assert "dibuka kembali oleh verifikator" not in workspace.text
+    assert "dibuka kembali oleh verifikator" not in workspace.text and "Dikembalikan provinsi" not in workspace.text
     db.expire_all()
     version = db.get(Answer, answer.id).version
     late = opd.post(f"{base}/isian/{codes[2]}", data={"version": str(version), "note": "ubah lagi"},

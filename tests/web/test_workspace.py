@@ -342,10 +342,10 @@ def test_saving_the_same_answer_again_writes_nothing_and_keeps_a_colleagues_form
     assert changed.status_code == 200 and 'value="2"' in changed.text
 
 
-def test_a_returned_answer_given_a_file_by_the_filtered_dp3a_keeps_the_filter_in_its_card(
+def test_a_returned_answer_given_a_file_by_the_filtered_dp3a_stays_returned_and_editable(
         client, world, auth, catalogue, db):
-    """The other out-of-band progress card: a file on a returned answer sends it back for review
-    and the whole card is swapped."""
+    """A file on a returned answer no longer sends it back for review (issue 20, item 2): the card is
+    not swapped for a read-only one; the progress card recounts in its own request."""
     token = auth.login(client, "dp3a_a")
     dinkes = world.agencies["dinkes_a"]
     code = next(r.question.code for r in catalogue.iter_questions() if "DINKES" in r.question.agencies)
@@ -361,8 +361,9 @@ def test_a_returned_answer_given_a_file_by_the_filtered_dp3a_keeps_the_filter_in
     response = client.post(f"{world.base()}/isian/{code}/bukti",
                            files={"files": ("perbaikan.pdf", io.BytesIO(PDF), "application/pdf")}, headers=headers)
     assert response.status_code == 200, response.text
-    assert response.headers["HX-Retarget"] == f"#card-{dom_id(code)}"
-    assert f"/kemajuan?opd={dinkes.id}" in response.text
+    assert "HX-Retarget" not in response.headers and response.headers["HX-Trigger"] == "progress-changed"
+    db.refresh(answer)
+    assert answer.status == AnswerStatus.RETURNED
 
 
 @pytest.mark.parametrize("current_url", [
