@@ -263,16 +263,25 @@ def review_evidence(
                                                               "object-src 'self'"})
 
 
-def _own_submission_check(session, place, user, catalogue) -> review_service.SubmissionCheck:
-    """Only the kab/kota's own DP3A hands its assessment over."""
+def _own_submission(session, place, user, catalogue) -> tuple[review_service.SubmissionCheck, object]:
+    """Only the kab/kota's own DP3A hands its assessment over: the checks, and the state they read."""
     if user.role != Role.DP3A:
         raise HTTPException(403)
-    return review_service.check_submission(review_service.load_state(session, place.assessment), catalogue)
+    state = review_service.load_state(session, place.assessment)
+    return review_service.check_submission(state, catalogue), state
 
 
-def _submit_page(request, place, check, catalogue, message=None, status_code=200):
+def _submit_page(request, place, check, catalogue, message=None, status_code=200, state=None):
+    # Each listed question links to where it is seen (the review page of an answer, the agency's card of
+    # a question without one) and names the agencies that answer it.
+    links = {}
+    if state is not None:
+        for code in {*check.unanswered, *check.na_without_reason, *check.without_evidence, *check.not_reviewed}:
+            name = "review_detail" if code in state.answers else "question_card"
+            links[code] = (str(request.url_for(name, regency_code=place.regency.code, year=place.cycle.year,
+                                               code=code)), state.agencies_by_question.get(code, []))
     return render(request, "review/submit.html",
-                  {"place": place, "check": check, "catalogue": catalogue, "message": message},
+                  {"place": place, "check": check, "catalogue": catalogue, "message": message, "links": links},
                   status_code=status_code)
 
 
@@ -280,14 +289,15 @@ def _submit_page(request, place, check, catalogue, message=None, status_code=200
 def assessment_submit_page(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
 ):
-    return _submit_page(request, place, _own_submission_check(session, place, user, catalogue), catalogue)
+    check, state = _own_submission(session, place, user, catalogue)
+    return _submit_page(request, place, check, catalogue, state=state)
 
 
 @router.post("/kirim-penilaian", name="assessment_submit")
 def assessment_submit(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
 ):
-    check = _own_submission_check(session, place, user, catalogue)
+    check, state = _own_submission(session, place, user, catalogue)
     try:
         review_service.submit_assessment(session, place.assessment, check, user)
         request.session["flash"] = _("The assessment has been submitted to the province. Agencies can no longer "
@@ -295,7 +305,7 @@ def assessment_submit(
     except review_service.ReviewError as exc:
         session.rollback()
         if exc.code != "already_submitted":
-            return _submit_page(request, place, check, catalogue, _messages()[exc.code], 422)
+            return _submit_page(request, place, check, catalogue, _messages()[exc.code], 422, state=state)
         # A second click, or a colleague a moment earlier: the assessment is where it was asked to go.
         request.session["flash"] = _messages()["already_submitted"]
     session.commit()
