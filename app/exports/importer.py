@@ -474,6 +474,11 @@ def _compare(session, catalogue, scorer, assessment, exported, found, plan) -> N
             continue
         answer = current.get(code)
         version = answer.version if answer is not None else 0
+        if version != before.version and _matches(scorer, code, answer, row):
+            # The file already says what the app says (e.g. this very workbook imported before):
+            # nothing to apply, so nothing to warn about either.
+            plan.unchanged += 1
+            continue
         if version != before.version:
             plan.conflicts.append(Conflict(code, row.sheet, row.row, before.version, version))
             continue
@@ -514,6 +519,12 @@ def _compare(session, catalogue, scorer, assessment, exported, found, plan) -> N
         plan.changes.append(Change(code, row.sheet, row.row, given, version, old_points, new_points,
                                    old_text, new_text, old_note, note,
                                    question=text if len(text) <= 140 else text[:139] + "…"))
+
+
+def _matches(scorer: Scorer, code: str, answer: Answer | None, row) -> bool:
+    """Whether the row's points and note are what the app holds now."""
+    current_note = _note_text(answer.note) if answer is not None else ""
+    return row.points == _points_of(scorer, code, answer) and row.note == current_note
 
 
 def _points_of(scorer: Scorer, code: str, answer: Answer | None) -> int | None:

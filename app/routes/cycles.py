@@ -37,7 +37,16 @@ def region_years(
     return render(request, "cycles/years.html", {
         "regency": regency, "rows": rows, "scores": scores, "catalogue": catalogue,
         "bands": {b.code: b for b in catalogue.bands},
+        "versions": {cycle.id: instrument_name(cycle.instrument_version) for cycle, _a in rows},
     })
+
+
+def instrument_name(version: str) -> str:
+    """The instrument version in words: "2024.1" is the KLA instrument of 2024, its first version."""
+    year, _dot, number = version.partition(".")
+    if year.isdigit() and number.isdigit():
+        return _("KLA instrument %(year)s (version %(n)s)") % {"year": year, "n": int(number)}
+    return _("KLA instrument, version %(version)s") % {"version": version}
 
 
 @router.get("/r/{regency_code}/{year}/bawa", name="carry_over")

@@ -53,8 +53,12 @@ def _compute_figures(session, place, scorer) -> dict:
     scores = review_service.stage_scores(scorer, state)
     sheets = {"self": scores.self_assessed, **scores.by_stage}
     basis_stage = "dp3a" if place.assessment.stage == "self" else "province"
-    ready = readiness(scorer, scored_answers(state.answers), state.verdicts(basis_stage),
-                      excluded=frozenset(c for c, a in state.answers.items() if a.not_applicable))
+    answers = scored_answers(state.answers)
+    excluded = frozenset(c for c, a in state.answers.items() if a.not_applicable)
+    ready = readiness(scorer, answers, state.verdicts(basis_stage), excluded=excluded)
+    # The headline shows the self-assessed score first: the plan is shown on it too, beside the plan on
+    # the checked score, each saying which score it starts from.
+    plans = [("self", readiness(scorer, answers, excluded=excluded)), (basis_stage, ready)]
     agencies = session.execute(
         select(*Agency.__table__.columns).where(Agency.regency_code == place.regency.code, Agency.active)
         .order_by(Agency.short_name)).all()
@@ -62,6 +66,7 @@ def _compute_figures(session, place, scorer) -> dict:
         "sheets": sheets,
         "categories": {stage: category_for(scorer, sheet) for stage, sheet in sheets.items()},
         "ready": ready,
+        "plans": plans,
         "basis_stage": basis_stage,
         "agency_rows": _agency_progress(state, agencies),
     }

@@ -3,7 +3,9 @@ reopening for a short window, and the DP3A handing the assessment to the provinc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse
@@ -39,6 +41,45 @@ _tables = RevisionCache(size=32)
 STATUSES = ("waiting", "approved", "returned", "all")
 VISIT_GAP = timedelta(minutes=5)
 INLINE_KINDS = {"pdf", "png", "jpeg", "gif", "webp"}
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """The queue's filters, carried from the queue to an answer and back after a decision."""
+
+    part: str = ""
+    indicator: str = ""
+    opd: int | None = None
+    status: str = "waiting"
+
+    @classmethod
+    def of(cls, part: str | None, indicator: str | None, opd: str | None, status: str | None) -> QueueFilters:
+        return cls(part=(part or "")[:20], indicator=(indicator or "")[:20], opd=agency_filter(opd),
+                   status=status if status in STATUSES else "waiting")
+
+    @property
+    def query(self) -> str:
+        """The query string that gives these filters back ("" for the defaults)."""
+        pairs = {"status": self.status if self.status != "waiting" else "", "part": self.part,
+                 "indicator": self.indicator, "opd": str(self.opd) if self.opd else ""}
+        return urlencode({k: v for k, v in pairs.items() if v})
+
+    def items(self, state, catalogue, stage: str) -> list[review_service.QueueItem]:
+        return review_service.queue(state, catalogue, stage, part=self.part or None,
+                                    indicator=self.indicator or None, agency_id=self.opd, status=self.status)
+
+
+def _with_query(url, query: str) -> str:
+    return f"{url}?{query}" if query else str(url)
+
+
+def _next_code(items, catalogue, code: str) -> str | None:
+    """The answer after `code` in the filtered queue (catalogue order), wrapping round; None when none is left."""
+    order = {c: i for i, c in enumerate(catalogue.questions)}
+    here = order.get(code, -1)
+    others = [item.code for item in items if item.code != code]
+    after = [c for c in others if order[c] > here]
+    return (after or others or [None])[0]
 
 
 def _messages() -> dict[str, str]:
@@ -77,11 +118,9 @@ def review_queue(
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str = "waiting",
 ):
     stage = _stage(user)
-    status = status if status in STATUSES else "waiting"
+    filters = QueueFilters.of(part, indicator, opd, status)
     state = review_service.load_state(session, place.assessment, user)
-    agency_id = agency_filter(opd)
-    items = review_service.queue(state, catalogue, stage, part=part or None, indicator=indicator or None,
-                                 agency_id=agency_id, status=status)
+    items = filters.items(state, catalogue, stage)
     agencies = session.exec(select(Agency).where(Agency.regency_code == place.regency.code)
                             .order_by(Agency.short_name)).all()
     new_count = review_service.new_submissions_since(session, place.assessment, user.notices_seen_at)
@@ -95,13 +134,15 @@ def review_queue(
     decidable = review_service.stage_open(place.assessment, stage)
     context = {
         "place": place, "items": items, "stage": stage, "catalogue": catalogue, "agencies": agencies,
-        "filters": {"part": part or "", "indicator": indicator or "", "opd": agency_id, "status": status},
+        "filters": {"part": filters.part, "indicator": filters.indicator, "opd": filters.opd,
+                    "status": filters.status},
+        "query": filters.query,
         "decidable": decidable, "new_count": new_count, "previous_visit": previous_visit,
     }
     # Rendering a few hundred rows costs more than everything else on the page: the rows
     # are cached by what they show (the revision, and per row the read and reopened marks).
     key = (place.assessment.id, place.assessment.revision, id(catalogue), current_language.get(),
-           request.scope.get("root_path"), stage, decidable,
+           request.scope.get("root_path"), stage, decidable, filters.query,
            tuple((item.code, item.unread, item.reopened_until) for item in items))
     context["table_html"] = _tables.get(session.get_bind(), key,
                                         lambda: render_fragment(request, "review/_queue_table.html", context))
@@ -112,13 +153,17 @@ def review_queue(
 def review_detail(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str,
+    part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
+    lanjut: str | None = None,
 ):
     stage = _stage(user)
-    return _detail(request, session, place, user, catalogue, scorer, code, stage)
+    return _detail(request, session, place, user, catalogue, scorer, code, stage,
+                   filters=QueueFilters.of(part, indicator, opd, status), then_next=lanjut == "1")
 
 
 def _detail(request, session, place, user, catalogue, scorer, code, stage, *, message=None, status_code=200,
-            form=None, reopen_form=None):
+            form=None, reopen_form=None, filters: QueueFilters | None = None, then_next: bool = False):
+    filters = filters or QueueFilters()
     ref = catalogue.questions.get(code)
     if ref is None:
         raise HTTPException(404)
@@ -133,6 +178,7 @@ def _detail(request, session, place, user, catalogue, scorer, code, stage, *, me
     if reviewer_ids:
         users.update({u.id: u for u in session.exec(select(User).where(User.id.in_(reviewer_ids)))})
     value = scored(answer)
+    next_code = _next_code(filters.items(state, catalogue, stage), catalogue, code)
     evidence_access = EvidenceAccess.of(session, catalogue, user, place)
     files, hidden_files = evidence_access.split(state.evidence.get(answer.id, []), code)
     context = {
@@ -150,6 +196,8 @@ def _detail(request, session, place, user, catalogue, scorer, code, stage, *, me
         "message": message or request.session.pop("flash", None), "form": form or {}, "inline_kinds": INLINE_KINDS,
         # A refused reopening: its message and what was typed, shown in the reopen form.
         "reopen_form": reopen_form or {},
+        "query": filters.query, "next_code": next_code,
+        "then_next": form.get("then") == "next" if form is not None else then_next,
         "stored": {s.sha256: s for s in session.exec(select(StoredFileRow).where(
             StoredFileRow.sha256.in_([f.sha256 for f in files])))},
     }
@@ -161,18 +209,21 @@ def _detail(request, session, place, user, catalogue, scorer, code, stage, *, me
 def review_decide(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str, form: FormDep,
+    part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
 ):
     stage = _stage(user)
+    filters = QueueFilters.of(part, indicator, opd, status)
     answer = _answer(session, place, catalogue, code)
     action = str(form.get("action", ""))
     reasons = [str(r) for r in form.getlist("reasons")]
     note = str(form.get("note", ""))[:4000]
     raw_score = str(form.get("score", "")).strip()
     score = to_decimal(raw_score) if raw_score else None
-    values = {"action": action, "reasons": reasons, "note": note, "score": raw_score}
+    values = {"action": action, "reasons": reasons, "note": note, "score": raw_score,
+              "then": "next" if form.get("then") == "next" else "queue"}
     if raw_score and score is None:
         return _detail(request, session, place, user, catalogue, scorer, code, stage,
-                       message=_messages()["bad_score"], status_code=422, form=values)
+                       message=_messages()["bad_score"], status_code=422, form=values, filters=filters)
     try:
         # None when the same decision already stands (a double click): the reply is the same.
         review_service.decide(session, place.assessment, answer, stage, action, user, reasons=reasons, note=note,
@@ -180,26 +231,41 @@ def review_decide(
     except review_service.ReviewError as exc:
         session.rollback()
         return _detail(request, session, place, user, catalogue, scorer, code, stage,
-                       message=_refusal(exc), status_code=422, form=values)
+                       message=_refusal(exc), status_code=422, form=values, filters=filters)
     session.commit()
     request.session["flash"] = (_("Approved: %(code)s") if action == "approved" else _("Returned: %(code)s")) % {
         "code": code}
-    target = request.url_for("review_queue", regency_code=place.regency.code, year=place.cycle.year)
+    target = _after_decision(request, session, place, user, catalogue, stage, code, filters, values["then"])
     if request.headers.get("HX-Request") == "true":
         return RedirectResponse(str(target), status_code=303, headers={"HX-Redirect": str(target)})
     return RedirectResponse(str(target), status_code=303)
 
 
+def _after_decision(request, session, place, user, catalogue, stage, code, filters: QueueFilters, then: str) -> str:
+    """Where a decision leads: the next answer of the filtered queue when asked (and one is left),
+    else the queue with the same filters."""
+    where = {"regency_code": place.regency.code, "year": place.cycle.year}
+    if then == "next":
+        state = review_service.load_state(session, place.assessment, user)
+        next_code = _next_code(filters.items(state, catalogue, stage), catalogue, code)
+        if next_code is not None:
+            query = f"{filters.query}&lanjut=1" if filters.query else "lanjut=1"
+            return _with_query(request.url_for("review_detail", code=next_code, **where), query)
+    return _with_query(request.url_for("review_queue", **where), filters.query)
+
+
 @router.post("/verifikasi-massal", name="review_batch_approve")
 def review_batch_approve(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, form: FormDep,
+    part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
 ):
     stage = _stage(user)
     codes = list(dict.fromkeys(str(c) for c in form.getlist("codes")))[:400]
     request.session["flash"] = _approve_all(session, place, user, catalogue, stage, codes) if codes else \
         _("Tick the answers to approve first: nothing was approved.")
+    query = QueueFilters.of(part, indicator, opd, status).query
     return RedirectResponse(
-        str(request.url_for("review_queue", regency_code=place.regency.code, year=place.cycle.year)),
+        _with_query(request.url_for("review_queue", regency_code=place.regency.code, year=place.cycle.year), query),
         status_code=303,
     )
 
@@ -270,16 +336,25 @@ def review_evidence(
                                                               "object-src 'self'"})
 
 
-def _own_submission_check(session, place, user, catalogue) -> review_service.SubmissionCheck:
-    """Only the kab/kota's own DP3A hands its assessment over."""
+def _own_submission(session, place, user, catalogue) -> tuple[review_service.SubmissionCheck, object]:
+    """Only the kab/kota's own DP3A hands its assessment over: the checks, and the state they read."""
     if user.role != Role.DP3A:
         raise HTTPException(403)
-    return review_service.check_submission(review_service.load_state(session, place.assessment), catalogue)
+    state = review_service.load_state(session, place.assessment)
+    return review_service.check_submission(state, catalogue), state
 
 
-def _submit_page(request, place, check, catalogue, message=None, status_code=200):
+def _submit_page(request, place, check, catalogue, message=None, status_code=200, state=None):
+    # Each listed question links to where it is seen (the review page of an answer, the agency's card of
+    # a question without one) and names the agencies that answer it.
+    links = {}
+    if state is not None:
+        for code in {*check.unanswered, *check.na_without_reason, *check.without_evidence, *check.not_reviewed}:
+            name = "review_detail" if code in state.answers else "question_card"
+            links[code] = (str(request.url_for(name, regency_code=place.regency.code, year=place.cycle.year,
+                                               code=code)), state.agencies_by_question.get(code, []))
     return render(request, "review/submit.html",
-                  {"place": place, "check": check, "catalogue": catalogue, "message": message},
+                  {"place": place, "check": check, "catalogue": catalogue, "message": message, "links": links},
                   status_code=status_code)
 
 
@@ -287,14 +362,15 @@ def _submit_page(request, place, check, catalogue, message=None, status_code=200
 def assessment_submit_page(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
 ):
-    return _submit_page(request, place, _own_submission_check(session, place, user, catalogue), catalogue)
+    check, state = _own_submission(session, place, user, catalogue)
+    return _submit_page(request, place, check, catalogue, state=state)
 
 
 @router.post("/kirim-penilaian", name="assessment_submit")
 def assessment_submit(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
 ):
-    check = _own_submission_check(session, place, user, catalogue)
+    check, state = _own_submission(session, place, user, catalogue)
     try:
         review_service.submit_assessment(session, place.assessment, check, user)
         request.session["flash"] = _("The assessment has been submitted to the province. Agencies can no longer "
@@ -302,7 +378,7 @@ def assessment_submit(
     except review_service.ReviewError as exc:
         session.rollback()
         if exc.code != "already_submitted":
-            return _submit_page(request, place, check, catalogue, _messages()[exc.code], 422)
+            return _submit_page(request, place, check, catalogue, _messages()[exc.code], 422, state=state)
         # A second click, or a colleague a moment earlier: the assessment is where it was asked to go.
         request.session["flash"] = _messages()["already_submitted"]
     session.commit()

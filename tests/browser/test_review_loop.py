@@ -278,7 +278,7 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     expect(row).to_contain_text("perlu diperiksa")
     snap("dp3a-queue-filtered", dp3a)
     row.get_by_role("link", name=code, exact=True).click()
-    expect(dp3a).to_have_url(re.compile(rf"/verifikasi/{re.escape(code)}$"))
+    expect(dp3a).to_have_url(re.compile(rf"/verifikasi/{re.escape(code)}\?.*opd=\d+"))  # the filters go along
     expect(dp3a.locator("h1")).to_contain_text(code)
     expect(dp3a.locator(".review-evidence")).to_contain_text(first_pdf.name)
     reason = catalogue.review_reasons[0]
@@ -287,7 +287,7 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     dp3a.locator("#review-note").fill(return_note)
     snap("dp3a-return-form", dp3a.locator("#decision"))
     _decide(dp3a, "Kembalikan ke OPD")
-    expect(dp3a).to_have_url(re.compile(r"/verifikasi$"))
+    expect(dp3a).to_have_url(re.compile(r"/verifikasi\?.*opd=\d+"))  # back to the queue, filters kept
     expect(_flash(dp3a)).to_have_text(f"Dikembalikan: {code}")
     expect(queue_row(dp3a, code)).to_have_count(0)  # no longer waiting
 
@@ -329,16 +329,21 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     snap("dp3a-queue-changed", row)
     row.get_by_role("link", name=code, exact=True).click()
     expect(dp3a.locator(".review-evidence")).to_contain_text(fixed_pdf.name)
-    # The PDF is shown in the page, not a broken-file icon: Chromium's viewer (an extension frame
-    # inside the preview) refuses to run in a sandboxed iframe.
-    preview = dp3a.locator("iframe.pdf-preview").last
-    preview.scroll_into_view_if_needed()
+    # The PDF opens in its own tab, shown by Chromium's viewer (an extension frame), not a broken-file
+    # icon; the review page embeds no viewer (it swallowed clicks on the decision buttons: issue 20).
+    with dp3a.context.expect_page() as opened:
+        dp3a.locator(".review-evidence a.pdf-open").last.click()
+    preview = opened.value
+    preview.wait_for_load_state("load")
     for _ in range(100):
-        if any(frame.url.startswith("chrome-extension://") for frame in dp3a.frames):
+        if any(frame.url.startswith("chrome-extension://") for frame in preview.frames):
             break
-        dp3a.wait_for_timeout(100)
-    assert any(frame.url.startswith("chrome-extension://") for frame in dp3a.frames), [f.url for f in dp3a.frames]
+        preview.wait_for_timeout(100)
+    assert any(frame.url.startswith("chrome-extension://") for frame in preview.frames), [
+        f.url for f in preview.frames]
     snap("dp3a-pdf-preview", preview)
+    preview.close()
+    dp3a.bring_to_front()
     expect(dp3a.locator("#decision")).to_contain_text("dikembalikan")  # the last decision so far
     _decide(dp3a, "Setujui")
     expect(_flash(dp3a)).to_have_text(f"Disetujui: {code}")

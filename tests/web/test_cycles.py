@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from lxml import html as lxml_html
 from sqlmodel import select
 
 from app.models import Answer, CarryOver, Evidence, StoredFile, User
@@ -61,6 +62,18 @@ def test_years_side_by_side(client, world, auth, db, catalogue, last_year):
     page = client.get(f"/r/{world.regency_a.code}/tahun")
     assert page.status_code == 200
     assert str(world.year) in page.text and str(world.year + 1) in page.text
+
+
+def test_years_name_the_instrument_version_in_words(client, world, auth, db, catalogue, last_year):
+    """Issue 20, item 8: the column heads say "Instrumen KLA 2024 (versi 1)", not a bare "2024.1"."""
+    auth.login(client, "dp3a_a")
+    page = lxml_html.fromstring(client.get(f"/r/{world.regency_a.code}/tahun").text)
+    heads = [th.xpath('string(.//div[contains(@class, "hint")])') or th.text_content()
+             for th in page.xpath('//table[@class="years"]/thead//th')[1:]]
+    version = catalogue.data.instrument.version
+    year, number = version.split(".")
+    assert heads == [f"Instrumen KLA {year} (versi {int(number)})"]
+    assert version not in page.xpath('string(//table[@class="years"])')
 
 
 def test_province_sees_only_submitted_cycles(client, world, auth, db, catalogue, last_year):

@@ -88,6 +88,7 @@ BASELINE = {
     "full_name": "Akun Uji", "role": "opd", "agency_id": lambda s: str(s.dinkes_a), "confirm": "1",
     "question": lambda s: s.options_code, "assigned": "1", "sha256": "0" * 64,
     "current": "bukan-sandinya", "new": "sandi-baru-uji-123", "password": "bukan-sandinya", "next": "/",
+    "then": "next",
 }
 ROUTE_BASELINE = {("password_submit", "confirm"): "sandi-baru-uji-123",
                   ("login_submit", "username"): "tidak.ada", ("carry_over_decide", "decision"): "reject"}

@@ -492,3 +492,30 @@ def test_a_rekap_that_fetches_data_from_elsewhere_is_refused_with_its_reason(cli
     text = " ".join(lxml_html.fromstring(refused.text).text_content().split())
     assert "mengambil data dari luar berkas" in text and "bukan buku kerja Excel" not in text
     assert _snapshot(db, seeded["assessment"].id) == before
+
+
+def test_reimporting_an_applied_workbook_warns_of_nothing(client, world, auth, db, catalogue, scorer, seeded):
+    """Issue 20, item 9: the same workbook uploaded again after it was applied matches the app:
+    "no change", and no "changed in the app since the download" for the rows it changed itself."""
+    token = auth.login(client, "dp3a_a")
+    options = seeded["options"]
+    exported = _export(client, world)
+
+    def edits(workbook):
+        sheet, row = _locate(workbook, catalogue, options[0])
+        sheet.cell(row=row, column=NOTE).value = "dari Excel"
+        sheet, row = _locate(workbook, catalogue, options[5])
+        sheet.cell(row=row, column=EM).value = 0
+
+    edited = _edit(exported, edits)
+    preview = _upload(client, world, token, edited)
+    assert _confirm(client, world, token, _sha(preview.text)).status_code == 200
+
+    again = lxml_html.fromstring(_upload(client, world, token, edited).text)
+    section = again.xpath('//section[@aria-labelledby="preview-title"]')[0]
+    assert section.xpath('.//li[contains(@class, "warning")]') == []
+    assert section.xpath('.//h3') == []
+    status = section.xpath('.//p[@role="status"]')
+    assert [p.get("class") for p in status] == ["ok"]
+    assert "Tidak ada perubahan" in status[0].text_content()
+    assert section.xpath('.//input[@name="sha256"]') == []
