@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import random
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlmodel import Session, select
@@ -28,6 +29,7 @@ from app.models import (
     Assessment,
     Evidence,
     Regency,
+    Reopening,
     ReviewEvent,
     Role,
     User,
@@ -228,12 +230,19 @@ def _hand_to_province(session, catalogue, assessment, dp3a, verifier, rng) -> No
     for answer in answers:
         if rng.random() >= share:
             continue
+        # As review.decide leaves it: the answer takes the province's word, and a return opens the
+        # kab/kota's 2x24 h window to fix it.
         if rng.random() < 0.1:
+            note = "Bukti dukung tidak sesuai dengan tahun penilaian."
             session.add(ReviewEvent(answer_id=answer.id, stage="province", action="returned", user_id=verifier.id,
-                                    reasons=[rng.choice(reasons)],
-                                    note="Bukti dukung tidak sesuai dengan tahun penilaian."))
+                                    reasons=[rng.choice(reasons)], note=note))
+            session.add(Reopening(answer_id=answer.id, stage="province", opened_by=verifier.id, note=note,
+                                  until=utcnow() + timedelta(hours=review_service.REOPEN_HOURS)))
+            answer.status = AnswerStatus.RETURNED
         else:
             session.add(ReviewEvent(answer_id=answer.id, stage="province", action="approved", user_id=verifier.id))
+            answer.status = AnswerStatus.APPROVED
+        session.add(answer)
 
 
 def _demo_status(index: int, focus: bool, rng: random.Random) -> AnswerStatus:
