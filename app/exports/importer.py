@@ -173,7 +173,7 @@ def check_file(path: Path) -> None:
     except RefusedFile as refused:
         if refused.code in ("zip_bomb", "corrupt") and zipfile.is_zipfile(path):
             raise ImportRefused(unreadable_message()) from None
-        if refused.code in ("office_macros", "office_external"):
+        if refused.code in ("office_macros", "office_external", "office_embedded"):
             raise ImportRefused(active_content_message()) from None
         raise ImportRefused(not_xlsx_message()) from None
     if kind != "xlsx":
@@ -192,9 +192,9 @@ def not_xlsx_message() -> str:
 
 
 def active_content_message() -> str:
-    return _("The workbook contains macros, or fetches data from outside the file (a link to a workbook on "
-             "another computer, a data connection), and was refused for safety. Download the rekap again from "
-             "this page and type or paste your changes into it as values.")
+    return _("The workbook contains macros or an embedded program object, or fetches data from outside the "
+             "file (a link to a workbook on another computer, a data connection), and was refused for safety. "
+             "Download the rekap again from this page and type or paste your changes into it as values.")
 
 
 def unreadable_message() -> str:

@@ -494,6 +494,24 @@ def test_a_rekap_that_fetches_data_from_elsewhere_is_refused_with_its_reason(cli
     assert _snapshot(db, seeded["assessment"].id) == before
 
 
+def test_a_rekap_carrying_an_embedded_program_object_is_refused_with_its_reason(client, world, auth, db, seeded):
+    """An OLE package (any file, a program too) inside the workbook: refused as unsafe, not as "not an
+    Excel file"."""
+    token = auth.login(client, "dp3a_a")
+    exported = io.BytesIO(_export(client, world))
+    carried = io.BytesIO()
+    with zipfile.ZipFile(exported) as source, zipfile.ZipFile(carried, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item))
+        target.writestr("xl/embeddings/oleObject1.bin", samples.ole("\x01Ole10Native"))
+    before = _snapshot(db, seeded["assessment"].id)
+    refused = _upload(client, world, token, carried.getvalue())
+    assert refused.status_code == 422
+    text = " ".join(lxml_html.fromstring(refused.text).text_content().split())
+    assert "objek program yang tertanam" in text and "bukan buku kerja Excel" not in text
+    assert _snapshot(db, seeded["assessment"].id) == before
+
+
 def test_reimporting_an_applied_workbook_warns_of_nothing(client, world, auth, db, catalogue, scorer, seeded):
     """Issue 20, item 9: the same workbook uploaded again after it was applied matches the app:
     "no change", and no "changed in the app since the download" for the rows it changed itself."""
