@@ -43,6 +43,7 @@ from app.models import Agency, Answer, Assignment, Evidence, Reopening, ReviewEv
 from app.models import StoredFile as StoredFileRow
 from app.services import answers as answer_service
 from app.services import evidence as evidence_service
+from app.services import question_filter
 from app.services import review as review_service
 from app.services.evidence import EvidenceAccess, sensitive_codes
 from app.templating import dom_id, render, render_fragment, templates
@@ -206,6 +207,8 @@ def workspace(
     catalogue: CatalogueDep,
     scorer: ScorerDep,
     opd: str | None = None,
+    tampil: str | None = None,
+    cari: str = "",
 ):
     agency = chosen_agency(session, place, user, agency_filter(opd))
     codes = question_codes_for(session, place, user, catalogue, agency)
@@ -214,7 +217,13 @@ def workspace(
     progress = answer_service.progress(codes, answers, evidence)
     sheet = scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
     notices = _notices(session, place, codes, answers)
+    choice, search = question_filter.parse_filter(tampil), cari.strip()[:100]
+    shown = question_filter.shown_codes(codes, answers, evidence, catalogue, choice, search)
     context = {
+        "flash_kind": request.session.pop("flash_kind", "ok"),
+        "flash_skipped": request.session.pop("flash_skipped", []),
+        "filter": {"choice": choice, "search": search, "shown": len(shown), "total": len(codes),
+                   "choices": list(question_filter.QuestionFilter), "active": choice is not None or bool(search)},
         # One URL built here instead of one url_for per question row (the page lists up to 274).
         "card_base": request.url_for("workspace", regency_code=place.regency.code, year=place.cycle.year).path,
         "notices": notices,
@@ -232,9 +241,9 @@ def workspace(
     # The list costs more than the rest of the page; it changes only with the assessment, and a save
     # changes one of its rows.
     engine = session.get_bind()
-    key = (place.assessment.id, place.assessment.revision, tuple(codes), current_language.get(),
+    key = (place.assessment.id, place.assessment.revision, tuple(shown), current_language.get(),
            request.scope.get("root_path"), id(catalogue))
-    context["questions_html"] = _question_lists.get(engine, key, lambda: question_list(request, engine, codes, context))
+    context["questions_html"] = _question_lists.get(engine, key, lambda: question_list(request, engine, shown, context))
     return render(request, "workspace/index.html", context)
 
 
@@ -530,16 +539,16 @@ def answers_submit_all(
     evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
     # The same rules as one answer's submission and the DP3A's check of the whole region: a
     # "not applicable" needs its reason in the note, any other answer the evidence it requires.
-    ready, missing_evidence, missing_reason = [], 0, 0
+    ready, missing_evidence, missing_reason = [], [], []
     for code, answer in answers.items():
         if answer.status not in answer_service.EDITABLE or not answer_service.is_answered(answer):
             continue
         if answer_service.lacks_reason(answer):
-            missing_reason += 1
+            missing_reason.append(code)
             continue
         if answer_service.lacks_required_evidence(answer, catalogue.questions[code].question.evidence.required,
                                                   evidence.get(answer.id, 0)):
-            missing_evidence += 1
+            missing_evidence.append(code)
             continue
         ready.append(answer)
     closed = None
@@ -553,13 +562,18 @@ def answers_submit_all(
     parts = [closed] if closed else [_("%(n)s answers submitted for review.") % {"n": sent}]
     if missing_evidence:
         parts.append(_("%(n)s answers were not submitted because their required evidence is missing.")
-                     % {"n": missing_evidence})
+                     % {"n": len(missing_evidence)})
     if missing_reason:
         parts.append(_("%(n)s answers were not submitted because they are marked not applicable without a reason "
-                       "in the note.") % {"n": missing_reason})
-    response = HTMLResponse(f'<p class="ok" role="status">{" ".join(parts)}</p>')
+                       "in the note.") % {"n": len(missing_reason)})
+    skipped = [] if closed else sorted(missing_evidence + missing_reason, key=codes.index)
+    kind = "warning" if skipped or closed else "ok"
+    response = HTMLResponse(f'<p class="{kind}" role="status">{escape(" ".join(parts))}</p>')
     response.headers["HX-Refresh"] = "true"
     request.session["flash"] = " ".join(parts)
+    # The page after the refresh names and links each skipped question (and is not shown as a success).
+    request.session["flash_skipped"] = skipped[:200]
+    request.session["flash_kind"] = kind
     return response
 
 
