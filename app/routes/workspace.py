@@ -109,6 +109,10 @@ def visible_evidence(session: Session, place, evidence_access: EvidenceAccess, e
     return evidence, answer
 
 
+# The policy of a file served for reading in the browser (as the review page's preview has it).
+EVIDENCE_SANDBOX = "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"
+
+
 def serve_evidence(session: Session, evidence_access: EvidenceAccess, store, evidence: Evidence, answer: Answer,
                    *, inline_kinds: frozenset = frozenset(), headers: dict | None = None) -> FileResponse:
     """The file of a visible evidence row (shown in the page when its kind is in `inline_kinds`, else
@@ -737,8 +741,15 @@ def _evidence_response(request, session, place, user, catalogue, scorer, code, m
 @router.get("/bukti/{evidence_id}", name="evidence_download")
 def evidence_download(
     request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
-    catalogue: CatalogueDep, evidence_id: RowId,
+    catalogue: CatalogueDep, evidence_id: RowId, unduh: int = 0,
 ):
+    """A PDF or an image opens in the browser (a phone shows it at once), with the reviewers' sandbox:
+    no scripts, no forms, no plugins, whatever the file holds; `?unduh=1` (and every other kind)
+    downloads it."""
+    from app.routes.review import INLINE_KINDS  # noqa: PLC0415 (review imports this module)
+
     evidence_access = EvidenceAccess.of(session, catalogue, user, place)
     evidence, answer = visible_evidence(session, place, evidence_access, evidence_id)
-    return serve_evidence(session, evidence_access, request.app.state.evidence, evidence, answer)
+    return serve_evidence(session, evidence_access, request.app.state.evidence, evidence, answer,
+                          inline_kinds=frozenset() if unduh else INLINE_KINDS,
+                          headers={"Content-Security-Policy": EVIDENCE_SANDBOX})
