@@ -16,7 +16,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
 from app import i18n
-from app.charts import stage_bars
+from app.charts import stage_bars, stage_legend
 from app.csrf import csrf_token
 from scoring import format_points
 
@@ -50,6 +50,7 @@ env.globals["url_for"] = url_for  # after Jinja2Blocks, which installs Starlette
 env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
 env.globals["pick"] = i18n.pick
 env.globals["stage_bars"] = stage_bars
+env.globals["stage_legend"] = stage_legend
 env.globals["current_language"] = i18n.current_language.get
 env.filters["points"] = lambda cents: format_points(cents, i18n.decimal_mark())
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.cache import RevisionCache
 from app.deps import CatalogueDep, ReviewPlace, ScorerDep, SessionDep
-from app.i18n import current_language
+from app.i18n import current_language, pick
 from app.models import Agency, AnswerStatus
 from app.services import review as review_service
 from app.services.answers import is_answered, scored_answers
@@ -36,8 +36,9 @@ def _render_figures(request, session, place, catalogue, scorer):
         "catalogue": catalogue,
         **_compute_figures(session, place, scorer),
         "stages": [("self", "Self-assessed"), ("dp3a", "DP3A-verified"), ("province", "Province-verified")],
-        "part_rows": [(p.code, p.short_name) for p in catalogue.data.parts],
-        "indicator_rows": [(code, code) for code in catalogue.indicators],
+        # Each bar named in words (the chart gives the name its own line), not by its code alone.
+        "part_rows": [(p.code, f"{p.code} · {pick(p.name, p.name_en)}") for p in catalogue.data.parts],
+        "indicator_rows": [(code, f"{code} · {pick(i.name, i.name_en)}") for code, i in catalogue.indicators.items()],
         "max_cents": {
             "parts": {p.code: int(p.max * 100) for p in catalogue.data.parts},
             "indicators": {code: int(i.max * 100) for code, i in catalogue.indicators.items()},

@@ -101,6 +101,7 @@ class Shown:
     """An audit entry's before/after values as the history page prints them: labels, option names, dates."""
 
     MASKED = ("file", "sha256", "from")  # what names or traces a file
+    TECHNICAL = ("sha256", "size", "from")  # behind a "technical detail" toggle: focal points need not read them
 
     def __init__(self, scale, reasons: dict) -> None:
         self.options = {o.code: o for o in getattr(scale, "options", ())}
@@ -120,9 +121,11 @@ class Shown:
             after = {k: v for k, v in after.items() if k in moved}
         return self.fields(before, mask), self.fields(after, mask)
 
-    def fields(self, values: dict, mask: bool = False) -> list[tuple[str, str]]:
+    def fields(self, values: dict, mask: bool = False) -> list[tuple[str, str, bool]]:
+        """(label, value, technical) of each field with a value."""
         return [(_(FIELDS[key]) if key in FIELDS else key,
-                 _("(hidden: sensitive)") if mask and key in self.MASKED else self.value(key, value))
+                 _("(hidden: sensitive)") if mask and key in self.MASKED else self.value(key, value),
+                 key in self.TECHNICAL)
                 for key, value in values.items() if value not in (None, "", [])]
 
     def value(self, key: str, value) -> str:

@@ -43,6 +43,7 @@ from app.models import Agency, Answer, Assignment, Evidence, Reopening, ReviewEv
 from app.models import StoredFile as StoredFileRow
 from app.services import answers as answer_service
 from app.services import evidence as evidence_service
+from app.services import question_filter
 from app.services import review as review_service
 from app.services.evidence import EvidenceAccess, sensitive_codes
 from app.templating import env as templating_env
@@ -106,6 +107,10 @@ def visible_evidence(session: Session, place, evidence_access: EvidenceAccess, e
             or not evidence_access.may_see(evidence, answer.question_code)):
         raise no_such_file()
     return evidence, answer
+
+
+# The policy of a file served for reading in the browser (as the review page's preview has it).
+EVIDENCE_SANDBOX = "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"
 
 
 def serve_evidence(session: Session, evidence_access: EvidenceAccess, store, evidence: Evidence, answer: Answer,
@@ -206,6 +211,8 @@ def workspace(
     catalogue: CatalogueDep,
     scorer: ScorerDep,
     opd: str | None = None,
+    tampil: str | None = None,
+    cari: str = "",
 ):
     agency = chosen_agency(session, place, user, agency_filter(opd))
     codes = question_codes_for(session, place, user, catalogue, agency)
@@ -214,7 +221,13 @@ def workspace(
     progress = answer_service.progress(codes, answers, evidence)
     sheet = scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
     notices = _notices(session, place, codes, answers)
+    choice, search = question_filter.parse_filter(tampil), cari.strip()[:100]
+    shown = question_filter.shown_codes(codes, answers, evidence, catalogue, choice, search)
     context = {
+        "flash_kind": request.session.pop("flash_kind", "ok"),
+        "flash_skipped": request.session.pop("flash_skipped", []),
+        "filter": {"choice": choice, "search": search, "shown": len(shown), "total": len(codes),
+                   "choices": list(question_filter.QuestionFilter), "active": choice is not None or bool(search)},
         # One URL built here instead of one url_for per question row (the page lists up to 274).
         "card_base": request.url_for("workspace", regency_code=place.regency.code, year=place.cycle.year).path,
         "notices": notices,
@@ -232,9 +245,9 @@ def workspace(
     # The list costs more than the rest of the page; it changes only with the assessment, and a save
     # changes one of its rows.
     engine = session.get_bind()
-    key = (place.assessment.id, place.assessment.revision, tuple(codes), current_language.get(),
+    key = (place.assessment.id, place.assessment.revision, tuple(shown), current_language.get(),
            request.scope.get("root_path"), id(catalogue))
-    context["questions_html"] = _question_lists.get(engine, key, lambda: question_list(request, engine, codes, context))
+    context["questions_html"] = _question_lists.get(engine, key, lambda: question_list(request, engine, shown, context))
     return render(request, "workspace/index.html", context)
 
 
@@ -546,16 +559,16 @@ def answers_submit_all(
     evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
     # The same rules as one answer's submission and the DP3A's check of the whole region: a
     # "not applicable" needs its reason in the note, any other answer the evidence it requires.
-    ready, missing_evidence, missing_reason = [], 0, 0
+    ready, missing_evidence, missing_reason = [], [], []
     for code, answer in answers.items():
         if answer.status not in answer_service.EDITABLE or not answer_service.is_answered(answer):
             continue
         if answer_service.lacks_reason(answer):
-            missing_reason += 1
+            missing_reason.append(code)
             continue
         if answer_service.lacks_required_evidence(answer, catalogue.questions[code].question.evidence.required,
                                                   evidence.get(answer.id, 0)):
-            missing_evidence += 1
+            missing_evidence.append(code)
             continue
         ready.append(answer)
     closed = None
@@ -569,13 +582,18 @@ def answers_submit_all(
     parts = [closed] if closed else [_("%(n)s answers submitted for review.") % {"n": sent}]
     if missing_evidence:
         parts.append(_("%(n)s answers were not submitted because their required evidence is missing.")
-                     % {"n": missing_evidence})
+                     % {"n": len(missing_evidence)})
     if missing_reason:
         parts.append(_("%(n)s answers were not submitted because they are marked not applicable without a reason "
-                       "in the note.") % {"n": missing_reason})
-    response = HTMLResponse(f'<p class="ok" role="status">{" ".join(parts)}</p>')
+                       "in the note.") % {"n": len(missing_reason)})
+    skipped = [] if closed else sorted(missing_evidence + missing_reason, key=codes.index)
+    kind = "warning" if skipped or closed else "ok"
+    response = HTMLResponse(f'<p class="{kind}" role="status">{escape(" ".join(parts))}</p>')
     response.headers["HX-Refresh"] = "true"
     request.session["flash"] = " ".join(parts)
+    # The page after the refresh names and links each skipped question (and is not shown as a success).
+    request.session["flash_skipped"] = skipped[:200]
+    request.session["flash_kind"] = kind
     return response
 
 
@@ -740,8 +758,15 @@ def _evidence_response(request, session, place, user, catalogue, scorer, code, m
 @router.get("/bukti/{evidence_id}", name="evidence_download")
 def evidence_download(
     request: Request, place: WorkPlace, session: SessionDep, user: CurrentUser,
-    catalogue: CatalogueDep, evidence_id: RowId,
+    catalogue: CatalogueDep, evidence_id: RowId, unduh: int = 0,
 ):
+    """A PDF or an image opens in the browser (a phone shows it at once), with the reviewers' sandbox:
+    no scripts, no forms, no plugins, whatever the file holds; `?unduh=1` (and every other kind)
+    downloads it."""
+    from app.routes.review import INLINE_KINDS  # noqa: PLC0415 (review imports this module)
+
     evidence_access = EvidenceAccess.of(session, catalogue, user, place)
     evidence, answer = visible_evidence(session, place, evidence_access, evidence_id)
-    return serve_evidence(session, evidence_access, request.app.state.evidence, evidence, answer)
+    return serve_evidence(session, evidence_access, request.app.state.evidence, evidence, answer,
+                          inline_kinds=frozenset() if unduh else INLINE_KINDS,
+                          headers={"Content-Security-Policy": EVIDENCE_SANDBOX})

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.helpers import watch_errors
+from tests.browser.helpers import AXE_TAGS, BLOCKING_IMPACTS, guard_failures, watch_errors, watched_context
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -32,8 +32,6 @@ TESTS = REPO / "tests"
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 AXE_JS = TESTS / "node_modules" / "axe-core" / "axe.min.js"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
-BLOCKING_IMPACTS = ("serious", "critical")
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 780}
@@ -50,8 +48,8 @@ NPM_TIMEOUT_S = 180
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "axe: the test injects axe-core, so its browser context bypasses the app's Content-Security-Policy "
-        "(the policy forbids inline scripts, which is how axe is added)",
+        "axe: the test also reads axe-core's full report of a page (check_axe); every browser test already "
+        "fails on axe's serious and critical findings, console errors and CSP refusals (helpers.guard)",
     )
 
 
@@ -70,6 +68,23 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.browser)
         if not CHROMIUM.exists():
             item.add_marker(no_chromium)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    guard_failures()  # forget the contexts of an earlier test
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Zero tolerance: after the test body, every page it visited must have been free of console errors,
+    CSP refusals and axe-core serious/critical findings (helpers.guard watches each browser context)."""
+    result = yield
+    failures = guard_failures()
+    if failures:
+        pytest.fail("what a user must never meet, seen during the test:\n" + "\n".join(failures), pytrace=False)
+    return result
 
 
 @pytest.hookimpl(wrapper=True)
@@ -179,14 +194,10 @@ def browser():
     playwright.stop()
 
 
-def _page(browser, request, artifacts, viewport: dict):
-    # Only tests marked `axe` relax the CSP: the others must see the app exactly as users do.
-    bypass_csp = request.node.get_closest_marker("axe") is not None
-    context = browser.new_context(viewport=viewport, device_scale_factor=1, is_mobile=False,
-                                  locale="id-ID", timezone_id="Asia/Jakarta", bypass_csp=bypass_csp)
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    # Uncaught script errors and failed console errors are app bugs: tests may assert on them.
+def _page(browser, request, artifacts, viewport: dict, axe_source: str):
+    # The app's CSP in force, as users see it; axe-core comes in as an init script, which the CSP does
+    # not govern. Console errors, CSP refusals and axe findings fail the test (pytest_runtest_call).
+    context = watched_context(browser, viewport)
     page = watch_errors(context.new_page())
     yield page
     failed = getattr(request.node, "report_call", None)
@@ -202,19 +213,19 @@ def _safe(name: str) -> str:
 
 
 @pytest.fixture
-def desktop_page(browser, request, artifacts):
-    yield from _page(browser, request, artifacts, DESKTOP)
+def desktop_page(browser, request, artifacts, axe_source):
+    yield from _page(browser, request, artifacts, DESKTOP, axe_source)
 
 
 @pytest.fixture
-def phone_page(browser, request, artifacts):
-    yield from _page(browser, request, artifacts, PHONE)
+def phone_page(browser, request, artifacts, axe_source):
+    yield from _page(browser, request, artifacts, PHONE, axe_source)
 
 
 # -- axe-core -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def axe_source() -> str:
     """The text of axe.min.js from tests/node_modules; `npm install` it once when missing."""
     if not AXE_JS.exists():
@@ -242,16 +253,15 @@ def check_axe(axe_source, artifacts):
     """
 
     def check(page, name: str) -> list[dict]:
-        """The page's context must bypass the CSP (mark the test `axe`), or the inline script is refused.
+        """axe-core is in every page already (helpers.guard adds it as an init script).
 
         The whole result stays available as `check.last` (e.g. for axe's "incomplete" findings).
         """
         if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-            page.add_script_tag(content=axe_source)
-            if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-                pytest.fail("axe-core could not be injected: mark the test `axe` so that its context bypasses the CSP")
+            pytest.fail("axe-core is missing from the page: use a page of the fixtures or helpers.new_person")
         result = page.evaluate(
-            "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+            "async (tags) => await window.__klaAxeRun({runOnly: {type: 'tag', values: tags}, iframes: false})",
+            AXE_TAGS,
         )
         (artifacts / f"axe-{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False),
                                                     encoding="utf-8")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -136,28 +138,148 @@ def number(text: str) -> Decimal:
     return Decimal(text.strip().replace(".", "").replace(",", "."))
 
 
+# -- zero tolerance: console errors, CSP refusals and axe findings on every page -----------------
+
+AXE_JS = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+BLOCKING_IMPACTS = ("serious", "critical")
+# The app's designed refusals (htmx swaps their message in: see responseHandling in base.html). Chromium
+# logs every 4xx response as a console error; these four are answers, not faults, and each test asserts
+# the message the user sees instead.
+REFUSAL = re.compile(r"Failed to load resource: the server responded with a status of (409|413|422|429)\b")
+GUARDED: list = []  # the browser contexts watched during the current test (conftest checks them after it)
+
+# Runs in every document before the page's own scripts (init scripts are outside the page's CSP). It
+# reports CSP refusals, and runs axe-core after each load and after htmx settles a swap (debounced).
+GUARD_JS = """
+(() => {
+  if (window !== window.top) return;  // frames (an evidence preview) are not app pages
+  const report = (kind, detail) => { try { window.__klaGuard(kind, detail); } catch (e) {} };
+  document.addEventListener('securitypolicyviolation', e => report('csp',
+      `${e.effectiveDirective} refused ${e.blockedURI} at ${location.pathname} (${e.sourceFile}:${e.lineNumber}): ${e.sample}`));
+  let timer = null, running = Promise.resolve(), again = false;
+  const run = () => {
+    running = running.then(async () => {
+      if (typeof window.axe === 'undefined') return;
+      try {
+        const result = await window.axe.run(document, {runOnly: {type: 'tag', values: %(tags)s}, iframes: false});
+        const blocking = result.violations.filter(v => %(impacts)s.includes(v.impact));
+        if (blocking.length) report('axe', JSON.stringify({url: location.pathname + location.search,
+            violations: blocking.map(v => ({id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({target: n.target, html: n.html, failureSummary: n.failureSummary}))}))}));
+      } catch (e) { again = true; }  // the DOM changed under axe: look again once it settles
+    });
+    return running;
+  };
+  const soon = () => { clearTimeout(timer); timer = setTimeout(run, 250); };
+  window.addEventListener('load', soon);
+  document.addEventListener('htmx:afterSettle', soon);
+  // A test's own full axe run (check_axe) waits its turn: axe refuses to run twice at once.
+  window.__klaAxeRun = (options) => {
+    const result = running.then(() => window.axe.run(document, options));
+    running = result.catch(() => {});
+    return result;
+  };
+  // Called by the test harness at the end of a test: wait for what is pending, then look once more.
+  window.__klaGuardFlush = async () => { clearTimeout(timer); await running; again = false; await run(); };
+})();
+"""
+
+
+def _axe_source() -> str:
+    return AXE_JS.read_text(encoding="utf-8") if AXE_JS.exists() else ""
+
+
+def guard(context) -> None:
+    """Watch every page of `context`: CSP refusals and axe-core's serious and critical findings are kept
+    in `context.guard_findings`; conftest fails the test when any is left at its end."""
+    context.guard_findings = []
+    context.guard_axe_seen = set()
+
+    def on_report(source, kind: str, detail: str) -> None:
+        if kind == "axe":
+            found = json.loads(detail)
+            fresh = []
+            for violation in found["violations"]:
+                key = (found["url"].split("?")[0], violation["id"],
+                       tuple(" ".join(map(str, n["target"])) for n in violation["nodes"]))
+                if key not in context.guard_axe_seen:
+                    context.guard_axe_seen.add(key)
+                    fresh.append(violation)
+            if fresh:
+                context.guard_findings.append(f"axe at {found['url']}: " + describe_violations(fresh))
+        else:
+            context.guard_findings.append(f"CSP violation: {detail}")
+
+    context.expose_binding("__klaGuard", on_report)
+    axe = _axe_source()
+    if axe:  # axe first, in the top document only (the guard below runs it)
+        context.add_init_script("if (window === window.top) {\n" + axe + "\n}")
+    context.add_init_script(GUARD_JS % {"tags": json.dumps(AXE_TAGS), "impacts": json.dumps(list(BLOCKING_IMPACTS))})
+    GUARDED.append(context)
+
+
+def forgive(page: Page, expected) -> None:
+    """Drop the findings a test provokes on purpose (`expected(text) -> bool`), e.g. an injected script."""
+    page.js_errors[:] = [e for e in page.js_errors if not expected(e)]
+    page.context.guard_findings[:] = [e for e in page.context.guard_findings if not expected(e)]
+
+
+def guard_failures() -> list[str]:
+    """Everything the watched contexts of this test saw that a user must never meet; empties the list."""
+    failures = []
+    for context in GUARDED:
+        for page in context.pages:
+            if page.is_closed():
+                continue
+            # A page navigating away just now: its last look was reported already.
+            with contextlib.suppress(Exception):
+                page.evaluate("async () => { if (window.__klaGuardFlush) await window.__klaGuardFlush(); }")
+        failures.extend(getattr(context, "guard_findings", []))
+        for page in getattr(context, "guard_pages", []):
+            failures.extend(page.js_errors)
+    GUARDED.clear()
+    return failures
+
+
 def watch_errors(page: Page) -> Page:
-    """Collect uncaught script errors and console errors in `page.js_errors` (as the page fixtures do)."""
+    """Collect uncaught script errors and console errors in `page.js_errors` (as the page fixtures do).
+
+    The app's designed refusals (REFUSAL) are not errors. conftest fails the test on anything left.
+    """
+    if hasattr(page, "js_errors"):  # watched already (a context watches the pages it opens)
+        return page
     page.js_errors = []
 
     def console(message) -> None:
-        if message.type == "error":
+        if message.type == "error" and not REFUSAL.search(message.text):
             where = f"{message.location.get('url')}:{message.location.get('lineNumber')}"
             page.js_errors.append(f"console.error at {page.url} ({where}): {message.text}")
 
     page.on("pageerror", lambda error: page.js_errors.append(f"pageerror at {page.url}: {error}"))
     page.on("console", console)
+    pages = getattr(page.context, "guard_pages", None)
+    if pages is not None:
+        pages.append(page)
     return page
+
+
+def watched_context(browser, viewport: dict, **options):
+    """A new browser context with the app's CSP in force and every guard on (see `guard`)."""
+    context = browser.new_context(viewport=viewport, device_scale_factor=1, is_mobile=False,
+                                  locale="id-ID", timezone_id="Asia/Jakarta", **options)
+    context.set_default_timeout(WAIT_MS)
+    context.set_default_navigation_timeout(WAIT_MS)
+    context.guard_pages = []
+    guard(context)
+    context.on("page", watch_errors)  # a link that opens a tab is watched too
+    return context
 
 
 def new_person(browser, viewport: dict | None = None) -> Page:
     """A page in a fresh browser context (its own cookies: another person), with the app's
     Content-Security-Policy in force. Close it with `page.context.close()`."""
-    context = browser.new_context(viewport=viewport or DESKTOP_VIEWPORT, device_scale_factor=1, is_mobile=False,
-                                  locale="id-ID", timezone_id="Asia/Jakarta")
-    context.set_default_timeout(WAIT_MS)
-    context.set_default_navigation_timeout(WAIT_MS)
-    return watch_errors(context.new_page())
+    return watch_errors(watched_context(browser, viewport or DESKTOP_VIEWPORT).new_page())
 
 
 def login_as(page: Page, base: str, username: str, landing: re.Pattern, password: str = PASSWORD) -> None:

@@ -1,0 +1,110 @@
+"""Every page usable at 360 px with its key figures in view (issue 20, items 12 and 15), checked at 1280 px
+too: no sideways scrolling, the scores of the province comparison and the national list on screen, the
+dashboard's chart labels readable and named, its legend listing only the bars it draws, the heat map's
+key, and the history without SHA-256 and byte counts in the focal point's face (behind a toggle)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from app.services.demo import sample_pdf
+from tests.browser.helpers import login_as, open_card, shot, unanswered
+
+WIDTHS = ["desktop", "phone"]
+ANYWHERE = re.compile(r"^(?!.*/masuk).*$")
+HISTORY_USERS = {"desktop": "bappeda.palangkaraya", "phone": "kemenag.palangkaraya"}
+
+
+def _fits(page) -> None:
+    width, inner = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= inner, f"{page.url} scrolls sideways: {width} px wide in a {inner} px window"
+
+
+def _on_screen(locator) -> None:
+    """Visible, and horizontally inside the window (not scrolled away in a wide table)."""
+    expect(locator).to_be_visible()
+    box = locator.bounding_box()
+    inner = locator.page.evaluate("() => window.innerWidth")
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= inner + 0.5, (box, inner)
+
+
+def _year(page) -> str:
+    return re.search(r"/(\d{4})(/|$)", page.url).group(1)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_dashboard_fits_with_readable_named_bars(width, request, live_server, artifacts):
+    page = request.getfixturevalue(f"{width}_page")
+    login_as(page, live_server, "dp3a.palangkaraya", ANYWHERE)
+    page.goto(f"{live_server}/r/62.71/{_year(page)}/dasbor")
+    _fits(page)
+    for big in page.locator(".stage-card .big").all():
+        _on_screen(big)
+    labels = page.locator("svg.chart .chart-label")
+    assert labels.count() > 26
+    heights = [box["height"] for box in (label.bounding_box() for label in labels.all()[:5])]
+    assert min(heights) >= 10, f"chart labels {heights} px high"
+    # Named in words, not "1"…"26" alone.
+    first = page.locator("section:has(#indicators-title) .chart-label").first.text_content()
+    assert re.match(r"^1 · \w+", first), first
+    # 62.71 is still in self-assessment: the province has given no points, so no province bar and no
+    # province key in the legend (the legend says why).
+    legend = page.locator("section:has(#parts-title) p.legend")
+    drawn = page.locator("section:has(#parts-title) svg.chart g").first.locator("rect[stroke='#000']").count()
+    expect(legend.locator(".legend-item")).to_have_count(drawn)
+    expect(legend.locator(".key-province")).to_have_count(0)
+    expect(legend).to_contain_text("provinsi")
+    shot(page, artifacts, f"phone-dashboard-{width}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_province_and_national_lists_show_their_scores(width, request, live_server, artifacts):
+    page = request.getfixturevalue(f"{width}_page")
+    login_as(page, live_server, "prov.kalteng", ANYWHERE)
+    _fits(page)
+    scored = page.locator("#region-table tbody tr").filter(has=page.locator("td.key-figure"))
+    assert scored.count() > 0
+    for cell in scored.first.locator("td.key-figure").all():
+        _on_screen(cell)
+    # The heat map: every part's column in view, and a key to its shades and codes.
+    heat = page.locator("table.heat")
+    _on_screen(heat.locator("thead th").last)
+    expect(page.locator("#heat-legend .key")).to_have_count(6)
+    expect(page.locator(".part-key dt")).to_have_count(heat.locator("thead th").count() - 1)
+    shot(page, artifacts, f"phone-province-{width}")
+
+    page.context.clear_cookies()
+    login_as(page, live_server, "admin.kemenpppa", ANYWHERE)
+    _fits(page)
+    national = page.locator("#region-list tbody tr").filter(has=page.locator("td.key-figure"))
+    assert national.count() > 0
+    for cell in national.first.locator("td.key-figure").all():
+        _on_screen(cell)
+    shot(page, artifacts, f"phone-national-{width}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_history_fits_and_keeps_technical_detail_behind_a_toggle(width, request, live_server, artifacts, tmp_path):
+    page = request.getfixturevalue(f"{width}_page")
+    login_as(page, live_server, HISTORY_USERS[width], ANYWHERE)
+    question = unanswered(page)[0]
+    card = open_card(page, question)
+    pdf = tmp_path / f"bukti-riwayat-{width}-dengan-nama-berkas-yang-cukup-panjang.pdf"
+    pdf.write_bytes(sample_pdf("Bukti", "Dokumen contoh untuk uji riwayat."))
+    card.locator("form.upload input[type=file]").set_input_files(pdf)
+    card.locator("form.upload").get_by_role("button", name="Unggah", exact=True).click()
+    expect(card.locator(f"#upload-msg-{question.dom}")).to_contain_text("1 berkas diunggah")
+    card.get_by_role("link", name="Riwayat pertanyaan ini").click()
+    expect(page.locator("h1")).to_contain_text(question.code)
+    _fits(page)
+    sha = page.locator("table.history-table dt", has_text="SHA-256").first
+    expect(sha).to_be_attached()
+    expect(sha).to_be_hidden()  # behind "Rincian teknis"
+    expect(page.get_by_text("bita").first).to_be_hidden()
+    page.locator("details.tech summary").first.click()
+    expect(sha).to_be_visible()
+    _fits(page)
+    shot(page, artifacts, f"phone-history-{width}")
