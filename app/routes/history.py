@@ -31,6 +31,7 @@ ACTIONS = {
     "review.approved": N_("Approved"),
     "review.returned": N_("Returned"),
     "review.reopen": N_("Reopened for a short window"),
+    "answer.handed_back": N_("Fix handed back to the verifier (the reopening window closed)"),
     "carryover.accepted": N_("Carried over from the previous cycle"),
     "carryover.rejected": N_("Carry-over declined"),
 }
@@ -44,6 +45,7 @@ FIELDS = {
     "reasons": N_("Reasons"),
     "score": N_("Score"),
     "until": N_("Until"),
+    "reopened_until": N_("Open to the kab/kota until"),
     "file": N_("File"),
     "sha256": "SHA-256",
     "sensitive": N_("Sensitive"),
@@ -141,7 +143,7 @@ class Shown:
             return _number(value)
         if key in ("status", "stage") and value in WORDS:
             return _(WORDS[value])
-        if key == "until":
+        if key in ("until", "reopened_until"):
             try:
                 return local_time(datetime.fromisoformat(value))
             except (TypeError, ValueError):

@@ -21,3 +21,9 @@ def home(user: OptionalUser, catalogue: CatalogueDep):
     if user.role == Role.PROVINCE:
         return RedirectResponse(f"/provinsi/{user.province_code}/{year}", status_code=303)
     return RedirectResponse(f"/nasional/{year}", status_code=303)
+
+
+@router.get("/favicon.ico", name="favicon", include_in_schema=False)
+async def favicon():
+    """Browsers ask for it on pages that name no icon (a PDF opened in its own tab): the app's icon."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)

@@ -154,6 +154,7 @@ GUARDED: list = []  # the browser contexts watched during the current test (conf
 GUARD_JS = """
 (() => {
   if (window !== window.top) return;  // frames (an evidence preview) are not app pages
+  if (document.contentType !== 'text/html') return;  // a file opened in its own tab (Chromium's PDF viewer)
   const report = (kind, detail) => { try { window.__klaGuard(kind, detail); } catch (e) {} };
   document.addEventListener('securitypolicyviolation', e => report('csp',
       `${e.effectiveDirective} refused ${e.blockedURI} at ${location.pathname} (${e.sourceFile}:${e.lineNumber}): ${e.sample}`));

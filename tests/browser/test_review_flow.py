@@ -282,10 +282,7 @@ def test_the_province_reopens_an_answer_once_and_the_form_closes(
     province.get_by_role("button", name="Buka kembali", exact=True).click()  # without a note
     expect(province.locator("#reopen-error")).to_contain_text("Tuliskan apa yang kurang")
     expect(province.locator("#reopen-error")).to_be_focused()
-    # The refusal itself answers 422, which Chromium logs as a failed load: that one, and nothing else.
-    refused = [e for e in province.js_errors if "/buka" in e and "status of 422" in e]
-    assert len(refused) == 1, province.js_errors
-    province.js_errors.remove(refused[0])
+    # The refusal answers 422, one of the app's designed refusals the harness does not count as an error.
     check(province, "province-reopen-refused", province.locator("#reopen"))
     province.locator("#reopen-note").fill(REOPEN_NOTE)
     province.locator("#reopen").get_by_role("button", name="Buka kembali", exact=True).click()

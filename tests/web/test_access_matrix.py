@@ -18,7 +18,7 @@ from app.services.answers import AnswerInput, save_answer
 from app.services.demo import sample_pdf
 from app.services.evidence import attach
 
-PUBLIC = {"health", "ready", "catalogue", "login"}
+PUBLIC = {"health", "ready", "catalogue", "login", "favicon"}
 SESSION = {"login_submit", "logout"}  # checked in tests/web/test_accounts.py
 ANY_USER = {"home", "password", "password_submit"}
 WORKSPACE = {

@@ -162,6 +162,10 @@ def test_the_kabkota_sees_a_province_return_fixes_it_and_sends_it_back(make_clie
     row = _queue_row(_page(dp3a.get(f"{base}/verifikasi?status=all")), code)
     assert "Dikembalikan provinsi" not in _text(row)
     assert not _page(opd.get(f"{base}/isian")).xpath("//section[@class='notices']")
+    # The history names the hand-back and the window's deadline in words and WIB, no raw keys.
+    history = _text(_page(dp3a.get(f"{base}/riwayat/{code}")))
+    assert "Perbaikan diserahkan kembali ke verifikator" in history and "Terbuka untuk kab/kota sampai" in history
+    assert "answer.handed_back" not in history and "reopened_until" not in history and "+00:00" not in history
 
 
 def test_after_its_window_ends_a_returned_answer_is_read_only_until_reopened(make_client, auth, db, app, world, scorer,

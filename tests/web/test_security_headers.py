@@ -22,3 +22,9 @@ def test_templates_hold_no_inline_script_or_style(client, world, auth):
         html = client.get(url).text
         assert "<script>" not in html and " style=" not in html and "javascript:" not in html, url
         assert " onclick=" not in html and " onchange=" not in html, url
+
+
+def test_the_icon_browsers_ask_for_on_their_own_is_the_apps(client):
+    """A PDF opened in its own tab names no icon; the browser asks /favicon.ico (a 404 was a console error)."""
+    response = client.get("/favicon.ico", follow_redirects=True)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("image/svg+xml")
