@@ -559,9 +559,12 @@ def answers_submit_all(
     evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
     # The same rules as one answer's submission and the DP3A's check of the whole region: a
     # "not applicable" needs its reason in the note, any other answer the evidence it requires.
-    ready, missing_evidence, missing_reason = [], [], []
+    ready, missing_evidence, missing_reason, unfixed = [], [], [], []
     for code, answer in answers.items():
         if answer.status not in answer_service.EDITABLE or not answer_service.is_answered(answer):
+            continue
+        if review_service.unchanged_since_returned(session, answer):
+            unfixed.append(code)
             continue
         if answer_service.lacks_reason(answer):
             missing_reason.append(code)
@@ -586,7 +589,10 @@ def answers_submit_all(
     if missing_reason:
         parts.append(_("%(n)s answers were not submitted because they are marked not applicable without a reason "
                        "in the note.") % {"n": len(missing_reason)})
-    skipped = [] if closed else sorted(missing_evidence + missing_reason, key=codes.index)
+    if unfixed:
+        parts.append(_("%(n)s returned answers were not submitted because nothing has changed since they were "
+                       "returned: fix them first, or submit one on its own card.") % {"n": len(unfixed)})
+    skipped = [] if closed else sorted(missing_evidence + missing_reason + unfixed, key=codes.index)
     kind = "warning" if skipped or closed else "ok"
     response = HTMLResponse(f'<p class="{kind}" role="status">{escape(" ".join(parts))}</p>')
     response.headers["HX-Refresh"] = "true"

@@ -312,6 +312,18 @@ def score_ceiling(session: Session, scorer: Scorer, answer: Answer, stage: str) 
     return ceiling
 
 
+def unchanged_since_returned(session: Session, answer: Answer) -> bool:
+    """A returned answer nobody has touched since its latest return (at any stage): "submit all"
+    leaves it out, as sending it back as it was only fills the verifier's queue again. Submitting the
+    one answer on its card stays possible (a focal point may disagree with the return)."""
+    if answer.status != AnswerStatus.RETURNED:
+        return False
+    returned = session.exec(select(ReviewEvent.at).where(ReviewEvent.answer_id == answer.id,
+                                                         ReviewEvent.action == "returned")
+                            .order_by(ReviewEvent.id.desc()).limit(1)).first()
+    return returned is not None and not _changed_since(session, answer, returned)
+
+
 def _changed_since(session: Session, answer: Answer, moment: datetime) -> bool:
     """Whether the answer or its files changed after `moment`."""
     if answer.updated_at > moment:

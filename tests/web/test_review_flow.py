@@ -292,3 +292,37 @@ def test_the_reopen_form_refuses_an_empty_note_and_closes_once_open(make_client,
     notices = _page(opd.get(f"{base}/isian")).xpath("//section[@class='notices']//li")
     assert [n.get("id") for n in notices] == [f"notice-{dom_id(code)}"]
 
+
+
+def test_submit_all_leaves_out_returned_answers_nobody_fixed(make_client, auth, db, app, world, scorer, catalogue):
+    """The walk-through: "Kirim semua" sent the five answers the DP3A had returned back as they were, and
+    the DP3A's queue called them changed. Unfixed ones stay, named; a fixed one goes; one on its own card
+    may still be sent back deliberately."""
+    unfixed, fixed, deliberate = _codes(catalogue, 3)
+    answers = {a.question_code: a for a in _answered(db, app, world, scorer, [unfixed, fixed, deliberate])}
+    dp3a, opd = make_client(), make_client()
+    dp3a_token, opd_token = auth.login(dp3a, "dp3a_a"), auth.login(opd, "opd_a")
+    base = world.base()
+    for code in answers:
+        assert _return(dp3a, dp3a_token, base, code).status_code == 303
+    answer = answers[fixed]
+    db.refresh(answer)
+    assert opd.post(f"{base}/isian/{fixed}", data={"version": str(answer.version), "note": "SK terlampir",
+                                                   "option": answer.option or "",
+                                                   "value": "" if answer.value is None else str(answer.value)},
+                    headers=_hx(opd_token)).status_code == 200
+    sent = opd.post(f"{base}/kirim-semua", headers=_hx(opd_token))
+    assert sent.status_code == 200
+    said = _text(html.fragment_fromstring(sent.text))
+    assert "1 jawaban dikirim" in said and "2 jawaban yang dikembalikan tidak dikirim" in said
+    db.expire_all()
+    status = {code: db.get(Answer, a.id).status for code, a in answers.items()}
+    assert status == {unfixed: AnswerStatus.RETURNED, fixed: AnswerStatus.SUBMITTED,
+                      deliberate: AnswerStatus.RETURNED}
+    # The page after the refresh names and links the two it left.
+    page = _page(opd.get(f"{base}/isian"))
+    linked = {a.text_content().strip() for a in page.xpath("//div[contains(@class,'flash-message')]//a")}
+    assert {unfixed, deliberate} <= linked
+    assert opd.post(f"{base}/isian/{deliberate}/kirim", headers=_hx(opd_token)).status_code == 200
+    db.expire_all()
+    assert db.get(Answer, answers[deliberate].id).status == AnswerStatus.SUBMITTED
