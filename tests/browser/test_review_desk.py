@@ -143,3 +143,21 @@ def test_queue_filters_survive_a_decision_next_answer_and_select_all(width, requ
     expect(page.locator("#f-status option:checked")).to_have_text("perlu diperiksa")
     expect(page.locator("#queue tbody tr").first).to_contain_text(third)
     _clean(page, check_axe, f"desk-queue-back-{width}")
+
+
+@pytest.mark.axe
+def test_each_answers_status_is_in_view_on_a_phone(request, live_server, artifacts, check_axe):
+    """At 360 px the status column began at x=472 inside a table one had to swipe."""
+    page = request.getfixturevalue("phone_page")
+    login_as(page, live_server, DP3A, WORKSPACE_URL)
+    _queue(page, live_server, "status=all")
+    rows = page.locator("#queue tbody tr")
+    expect(rows.first).to_be_visible()
+    status_column = page.locator("#queue thead th:visible").filter(has_text="Status")
+    headers = page.locator("#queue thead th:visible").all_inner_texts()
+    status_cell = rows.first.locator("td:visible").nth([h.strip() for h in headers].index("Status"))
+    for cell in (status_column, status_cell):
+        box = cell.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 360, box
+    shot(page, artifacts, "queue-status-in-view-phone")
+    _clean(page, check_axe, "queue-phone")
