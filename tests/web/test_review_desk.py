@@ -129,3 +129,14 @@ def test_the_queue_offers_select_all_from_a_static_script(client, world, auth, d
     assert [s.get("src") for s in page.xpath("//script") if "select-all" in (s.get("src") or "")]
     assert all(s.get("src") for s in page.xpath("//script")), "no inline script"
     assert client.get("/static/select-all.js").status_code == 200
+
+
+def test_the_review_page_names_the_agency_in_full(client, world, auth, db, scorer, catalogue):
+    """Phones cannot hover: the agency's full name is written out, not only its acronym."""
+    code = _dinkes_codes(catalogue, 1)[0]
+    _answer_as(db, world, scorer, catalogue, "opd_a", [code])
+    auth.login(client, "dp3a_a")
+    page = lxml_html.fromstring(client.get(f"{world.base()}/verifikasi/{code}").text)
+    dinkes = db.get(Agency, world.agencies["dinkes_a"].id)
+    said = " ".join(page.xpath("string(//main)").split())
+    assert f"{dinkes.short_name} ({dinkes.name})" in said
