@@ -26,7 +26,7 @@ from app.i18n import current_language, decimal_mark
 from app.i18n import gettext as _
 from app.models import Agency, Answer, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
-from app.routes.workspace import serve_evidence, visible_evidence
+from app.routes.workspace import EVIDENCE_SANDBOX, INLINE_KINDS, serve_evidence, visible_evidence
 from app.services import review as review_service
 from app.services.answers import answers_of, lock_answers, scored
 from app.services.evidence import EvidenceAccess
@@ -40,7 +40,6 @@ _tables = RevisionCache(size=32)
 
 STATUSES = ("waiting", "approved", "returned", "all")
 VISIT_GAP = timedelta(minutes=5)
-INLINE_KINDS = {"pdf", "png", "jpeg", "gif", "webp"}
 
 
 @dataclass(frozen=True)
@@ -332,8 +331,7 @@ def review_evidence(
     # Shown inside the app's page: no scripts, no forms, no plugins, whatever the file holds.
     return serve_evidence(session, evidence_access, request.app.state.evidence, evidence, answer,
                           inline_kinds=frozenset() if unduh else INLINE_KINDS,
-                          headers={"Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; "
-                                                              "object-src 'self'"})
+                          headers={"Content-Security-Policy": EVIDENCE_SANDBOX})
 
 
 def _own_submission(session, place, user, catalogue) -> tuple[review_service.SubmissionCheck, object]:

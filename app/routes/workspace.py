@@ -109,7 +109,9 @@ def visible_evidence(session: Session, place, evidence_access: EvidenceAccess, e
     return evidence, answer
 
 
-# The policy of a file served for reading in the browser (as the review page's preview has it).
+# Evidence a browser shows itself (PDF viewer, images), and the policy it is shown under, on the review
+# page and in the workspace alike: no scripts, no forms, no plugins, whatever the file holds.
+INLINE_KINDS = frozenset({"pdf", "png", "jpeg", "gif", "webp"})
 EVIDENCE_SANDBOX = "sandbox; default-src 'none'; img-src 'self'; object-src 'self'"
 
 
@@ -769,8 +771,6 @@ def evidence_download(
     """A PDF or an image opens in the browser (a phone shows it at once), with the reviewers' sandbox:
     no scripts, no forms, no plugins, whatever the file holds; `?unduh=1` (and every other kind)
     downloads it."""
-    from app.routes.review import INLINE_KINDS  # noqa: PLC0415 (review imports this module)
-
     evidence_access = EvidenceAccess.of(session, catalogue, user, place)
     evidence, answer = visible_evidence(session, place, evidence_access, evidence_id)
     return serve_evidence(session, evidence_access, request.app.state.evidence, evidence, answer,
