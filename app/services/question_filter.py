@@ -35,10 +35,11 @@ def matches(choice: QuestionFilter, answer: Answer | None, requires_evidence: bo
         return answer is not None and answer.status == AnswerStatus.RETURNED
     if choice is QuestionFilter.SUBMITTED:
         return answer is not None and answer.status == AnswerStatus.SUBMITTED
-    # Not applicable answers need no evidence (lacks_required_evidence decides it for a submission).
-    if answer is not None and answer.not_applicable:
-        return False
-    return requires_evidence and files == 0
+    # The submission's own rule (a "not applicable" answer needs no file); an unanswered question
+    # that asks for a file lacks it too.
+    if answer is None:
+        return requires_evidence
+    return answer_service.lacks_required_evidence(answer, requires_evidence, files)
 
 
 def shown_codes(codes: list[str], answers: dict[str, Answer], evidence: dict[int, int], catalogue,
