@@ -16,7 +16,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
+from markupsafe import Markup
 from sqlalchemy.engine import Engine
+from starlette.requests import Request
+
+from app.i18n import current_language
 
 T = TypeVar("T")
 
@@ -58,3 +62,42 @@ class RevisionCache:
     def clear(self) -> None:
         with self._lock:
             self._by_engine.clear()
+
+
+class FragmentCache:
+    """Rendered HTML fragments (a table, a list row) kept per process.
+
+    The key's common parts are added here, never by hand: the root path the links were built
+    under, the UI language, the catalogue, and the assessment's id and revision when the fragment
+    shows an assessment. The caller names only what else the fragment is made from; a value a
+    template shows must come from those parts or from the revision, or the cache serves stale HTML.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._entries = RevisionCache(size)
+
+    @staticmethod
+    def key(request: Request, *parts: Hashable, catalogue: object = None, assessment: object = None) -> tuple:
+        common: tuple = (request.scope.get("root_path", ""), current_language.get(), id(catalogue))
+        if assessment is not None:
+            common += (getattr(assessment, "id", None), getattr(assessment, "revision", None))
+        return common + parts
+
+    def get(self, request: Request, parts: tuple, render: Callable[[], Markup], *,
+            catalogue: object = None, assessment: object = None) -> Markup:
+        engine = request.app.state.engine
+        key = self.key(request, *parts, catalogue=catalogue, assessment=assessment)
+        return self._entries.get(engine, key, render)
+
+    def peek(self, request: Request, parts: tuple, *, catalogue: object = None,
+             assessment: object = None) -> Markup | None:
+        key = self.key(request, *parts, catalogue=catalogue, assessment=assessment)
+        return self._entries.peek(request.app.state.engine, key)
+
+    def put(self, request: Request, parts: tuple, value: Markup, *, catalogue: object = None,
+            assessment: object = None) -> None:
+        key = self.key(request, *parts, catalogue=catalogue, assessment=assessment)
+        self._entries.put(request.app.state.engine, key, value)
+
+    def clear(self) -> None:
+        self._entries.clear()

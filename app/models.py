@@ -11,7 +11,9 @@ from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint, false
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
+
+from scoring import Stage
 
 
 def utcnow() -> datetime:
@@ -30,6 +32,26 @@ class AnswerStatus(StrEnum):
     SUBMITTED = "submitted"
     APPROVED = "approved"
     RETURNED = "returned"
+
+
+# Stage, ReviewAction and CarryStatus are stored as their plain values in text columns (the
+# columns predate the enums): a StrEnum compares equal to the string read back.
+
+
+class ReviewAction(StrEnum):
+    """What a review event records: the kab/kota's submission or a verifier's decision."""
+
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class CarryStatus(StrEnum):
+    """The DP3A's answer to an answer carried over from last cycle."""
+
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
 
 
 class Province(SQLModel, table=True):
@@ -118,7 +140,7 @@ class Assessment(SQLModel, table=True):
     regency_code: str = Field(foreign_key="regency.code", index=True, max_length=5)
     window_open: bool = True  # agencies may answer while the DP3A keeps the window open
     window_closes_at: datetime | None = None
-    stage: str = Field(default="self", max_length=20)  # scoring.Stage: where the assessment is
+    stage: Stage = Field(default=Stage.SELF, sa_type=AutoString(length=20))  # where the assessment is
     submitted_at: datetime | None = None  # handed to the province by the DP3A
     submitted_by: int | None = Field(default=None, foreign_key="user.id")
     # Bumped by every audited change to the kab/kota (`audit.record`): pages that show many
@@ -183,8 +205,8 @@ class ReviewEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     answer_id: int = Field(foreign_key="answer.id", index=True)
-    stage: str = Field(max_length=20)
-    action: str = Field(max_length=20)  # submitted, approved, returned
+    stage: Stage = Field(sa_type=AutoString(length=20))
+    action: ReviewAction = Field(sa_type=AutoString(length=20))
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     note: str = Field(default="", max_length=4000)
     # A verifier's own figure for the question (never above the self-assessed points).
@@ -202,7 +224,7 @@ class CarryOver(SQLModel, table=True):
     assessment_id: int = Field(foreign_key="assessment.id", index=True)
     question_code: str = Field(max_length=40)  # the code in the new instrument
     source_answer_id: int = Field(foreign_key="answer.id")
-    status: str = Field(default="proposed", max_length=20)  # proposed, accepted, rejected
+    status: CarryStatus = Field(default=CarryStatus.PROPOSED, sa_type=AutoString(length=20))
     decided_by: int | None = Field(default=None, foreign_key="user.id")
     decided_at: datetime | None = None
 
@@ -212,7 +234,7 @@ class Reopening(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     answer_id: int = Field(foreign_key="answer.id", index=True)
-    stage: str = Field(max_length=20)
+    stage: Stage = Field(sa_type=AutoString(length=20))
     until: datetime
     note: str = Field(default="", max_length=4000)
     opened_by: int = Field(foreign_key="user.id")

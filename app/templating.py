@@ -18,6 +18,7 @@ from markupsafe import Markup
 from app import i18n
 from app.charts import stage_bars, stage_legend
 from app.csrf import csrf_token
+from app.labels import stage_label
 from scoring import format_points
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -52,6 +53,7 @@ env.globals["pick"] = i18n.pick
 env.globals["stage_bars"] = stage_bars
 env.globals["stage_legend"] = stage_legend
 env.globals["current_language"] = i18n.current_language.get
+env.globals["stage_label"] = stage_label
 env.filters["points"] = lambda cents: format_points(cents, i18n.decimal_mark())
 
 
