@@ -1,7 +1,8 @@
 """Languages of the UI: Bahasa Indonesia first, English on request.
 
 Message ids are English; `locales/id/LC_MESSAGES/messages.po` translates them.
-The .po files are compiled in memory at start-up, so there is no build step.
+The .po files are compiled in memory at start-up (`load_translations`, else on first
+use), so there is no build step.
 The locale lives in a context variable set per request: a Jinja environment
 shared by concurrent requests must never carry one request's language into
 another's page.
@@ -10,11 +11,16 @@ another's page.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
+from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, get_decimal_symbol
 from babel.support import NullTranslations, Translations
 
 LANGUAGES = ("id", "en")
@@ -24,7 +30,9 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
 
 
-def _load(language: str) -> NullTranslations:
+@cache
+def _translations(language: str) -> NullTranslations:
+    """The compiled catalogue of `language`: read on first use, or by `load_translations` at start-up."""
     po_file = LOCALES_DIR / language / "LC_MESSAGES" / "messages.po"
     if not po_file.exists():
         return NullTranslations()
@@ -36,7 +44,19 @@ def _load(language: str) -> NullTranslations:
     return Translations(buffer)
 
 
-_TRANSLATIONS = {language: _load(language) for language in LANGUAGES}
+def load_translations() -> int:
+    """Compile every catalogue now (the app's lifespan calls this, so no request pays for it)."""
+    return len([_translations(language) for language in LANGUAGES])
+
+
+@contextmanager
+def using_language(language: str) -> Iterator[None]:
+    """Speak `language` inside the block (a command of the CLI, a test), then the one before."""
+    token = current_language.set(choose_language(language))
+    try:
+        yield
+    finally:
+        current_language.reset(token)
 
 
 def choose_language(requested: str | None) -> str:
@@ -44,11 +64,11 @@ def choose_language(requested: str | None) -> str:
 
 
 def gettext(message: str) -> str:
-    return _TRANSLATIONS[current_language.get()].gettext(message)
+    return _translations(current_language.get()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _TRANSLATIONS[current_language.get()].ngettext(singular, plural, n)
+    return _translations(current_language.get()).ngettext(singular, plural, n)
 
 
 _ = gettext
@@ -64,5 +84,41 @@ def pick(indonesian: str, english: str) -> str:
     return english if current_language.get() == "en" and english else indonesian
 
 
-def decimal_mark() -> str:
-    return "," if current_language.get() == "id" else "."
+def decimal_mark(language: str | None = None) -> str:
+    """The decimal mark of `language` (default: the current one), for the pure core's formatters."""
+    return get_decimal_symbol(language or current_language.get())
+
+
+# Numbers as the UI shows them: Babel's symbols for the language, and no grouping except where a
+# caller asks (a score column reads "1000,00", a limit in a sentence "1.000.000").
+
+def format_number(value: int | float | Decimal, *, grouping: bool = False, language: str | None = None) -> str:
+    """A number with every decimal it has and no trailing zeros: 50, "87,5", "0,001"."""
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    return format_decimal(number, format="#,##0" if grouping else "0", locale=language or current_language.get(),
+                          decimal_quantization=False)
+
+
+def format_fixed(value: int | float | Decimal, digits: int, *, language: str | None = None) -> str:
+    """A number with exactly `digits` decimals (rounded half to even, as Python's format does)."""
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    pattern = "0." + "0" * digits if digits else "0"
+    return format_decimal(number, format=pattern, locale=language or current_language.get())
+
+
+def format_decimal_points(value: Decimal | int, *, language: str | None = None) -> str:
+    """A catalogue maximum (Decimal) with two decimals: "12,50"."""
+    return format_fixed(value, 2, language=language)
+
+
+def format_cents(cents: int, *, language: str | None = None) -> str:
+    """Points stored as cents: 1250 -> "12,50" ("12.50" in English)."""
+    return format_fixed(Decimal(cents).scaleb(-2), 2, language=language)
+
+
+def format_file_size(size: int, *, language: str | None = None) -> str:
+    """Bytes as "1,5 MB" from one megabyte up, else whole kilobytes ("12 KB", at least 1)."""
+    megabyte = 1024 * 1024
+    if size >= megabyte:
+        return f"{format_fixed(Decimal(size) / megabyte, 1, language=language)} MB"
+    return f"{format_number(max(1, round(size / 1024)), language=language)} KB"

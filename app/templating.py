@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import gzip
 import re
-from datetime import UTC
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
+from fastapi.responses import Response
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
 from app import i18n
 from app.charts import stage_bars, stage_legend
+from app.clock import local_time
 from app.csrf import csrf_token
 from app.labels import stage_label
-from scoring import format_points
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -32,19 +33,20 @@ templates = Jinja2Blocks(env=env)
 
 
 @pass_context
-def url_for(context, name: str, /, **path_params) -> str:
+def url_for(context: Context, name: str, /, **path_params: Any) -> str:
     """The path of a named route, as Starlette's `url_for` but memoised: looking a route up by
     name walks the route table each time, and a page can hold dozens of links."""
-    request = context["request"]
+    request: Request = context["request"]
     router = request.scope["router"]
     key = (name, *sorted((k, str(v)) for k, v in path_params.items()))
     paths = router.__dict__.setdefault("_paths_by_name", {})  # dies with its app
-    path = paths.get(key)
+    path: str | None = paths.get(key)
     if path is None:
         if len(paths) > 50_000:
             paths.clear()
         path = paths[key] = str(router.url_path_for(name, **path_params))
-    return request.scope.get("root_path", "") + path
+    root: str = request.scope.get("root_path", "")
+    return root + path
 
 
 env.globals["url_for"] = url_for  # after Jinja2Blocks, which installs Starlette's
@@ -54,31 +56,29 @@ env.globals["stage_bars"] = stage_bars
 env.globals["stage_legend"] = stage_legend
 env.globals["current_language"] = i18n.current_language.get
 env.globals["stage_label"] = stage_label
-env.filters["points"] = lambda cents: format_points(cents, i18n.decimal_mark())
+env.filters["points"] = i18n.format_cents  # points stored as cents: 1250 -> "12,50"
 
 
-def decimal_points(value) -> str:
+def decimal_points(value: Decimal) -> str:
     """A catalogue maximum (Decimal) shown with two decimals in the UI language."""
-    text = f"{value:.2f}"
-    return text.replace(".", i18n.decimal_mark())
+    return i18n.format_decimal_points(value)
 
 
 env.filters["maxpoints"] = decimal_points
 
 
-def answer_value(value) -> str:
+def answer_value(value: Decimal | str | float | None) -> str:
     """A number answer as a person writes it ("50", "87,5"), not as the column stores it ("50.0000")."""
     if value is None:
         return ""
-    text = format(Decimal(value).normalize(), "f")
-    return text.replace(".", i18n.decimal_mark())
+    return i18n.format_number(Decimal(value))
 
 
 env.filters["answervalue"] = answer_value
 
 
 @pass_context
-def language_link(context, language: str) -> str:
+def language_link(context: Context, language: str) -> str:
     """The same page in another language: its other query parameters (a filter, a page) kept."""
     request = context.get("request")
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"] if request is not None else []
@@ -87,26 +87,8 @@ def language_link(context, language: str) -> str:
 
 env.globals["language_link"] = language_link
 
-LOCAL_TIME = ZoneInfo("Asia/Jakarta")  # WIB; the UI says so next to every time
-
-
-def local_time(moment, fmt: str = "%d-%m-%Y %H:%M") -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(LOCAL_TIME).strftime(fmt) + " WIB"
-
-
-env.filters["localtime"] = local_time
-
-
-def file_size(size: int) -> str:
-    text = f"{size / (1024 * 1024):.1f} MB" if size >= 1024 * 1024 else f"{max(1, round(size / 1024))} KB"
-    return text.replace(".", i18n.decimal_mark())
-
-
-env.filters["filesize"] = file_size
+env.filters["localtime"] = local_time  # app.clock: the one place for WIB
+env.filters["filesize"] = i18n.format_file_size
 
 
 def dom_id(code: str) -> str:
@@ -126,7 +108,7 @@ QUESTION_PAGE = re.compile(r"/isian/[^/?#]+/?$")
 
 
 @pass_context
-def list_on_page(context) -> bool:
+def list_on_page(context: Context) -> bool:
     """Whether the page an HTMX request came from shows the workspace list: a question also has a
     page of its own (linked from the history, the notices and the review), where the list's row
     badges, file counts and progress card are absent and htmx would log each out-of-band update
@@ -150,7 +132,8 @@ def compile_all() -> int:
     return len(names)
 
 
-def render(request: Request, name: str, context: dict | None = None, *, block: str | None = None, status_code: int = 200):
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, block: str | None = None,
+           status_code: int = 200) -> Response:
     """Render a page, or only `block` of it for an HTMX request."""
     context = dict(context or {})
     context.setdefault("user", getattr(request.state, "user", None))
@@ -164,7 +147,7 @@ def render(request: Request, name: str, context: dict | None = None, *, block: s
     return compressed(request, response)
 
 
-def render_fragment(request: Request, name: str, context: dict) -> Markup:
+def render_fragment(request: Request, name: str, context: dict[str, Any]) -> Markup:
     """A partial rendered to HTML on its own, for a route to cache and place into its page."""
     return Markup(env.get_template(name).render({"request": request, **context}))
 
@@ -172,7 +155,7 @@ def render_fragment(request: Request, name: str, context: dict) -> Markup:
 COMPRESS_FROM = 8_000  # bytes; pages of a few hundred KB (the assignment grid) shrink ~20 times
 
 
-def compressed(request: Request, response):
+def compressed(request: Request, response: Response) -> Response:
     """Gzip a large page for a slow connection. Done here, for HTML only: a global middleware
     would also spend CPU re-compressing PDF and image downloads that gain nothing."""
     body = getattr(response, "body", b"")
