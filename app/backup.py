@@ -23,6 +23,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from app.i18n import _
+
 MANIFEST = "manifest.json"
 SQLITE_NAME = "database.sqlite3"
 PG_NAME = "database.pgdump"
@@ -58,10 +60,11 @@ def backup(database_url: str, evidence_dir: Path, out: Path) -> dict:
                 capture_output=True, text=True, timeout=3600,
             )
             if result.returncode != 0:
-                raise BackupError(f"pg_dump gagal: {result.stderr.strip()[:500]}")
+                raise BackupError(_("pg_dump failed: %(problem)s") % {"problem": result.stderr.strip()[:500]})
             kind = "postgresql"
         else:
-            raise BackupError(f"Jenis basis data tidak didukung untuk cadangan: {parsed.get_backend_name()}")
+            raise BackupError(_("This kind of database cannot be backed up: %(kind)s")
+                              % {"kind": parsed.get_backend_name()})
         files = _evidence_files(evidence_dir)
         manifest = {
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -97,12 +100,12 @@ def restore(archive_path: Path, database_url: str, evidence_dir: Path) -> dict:
         try:
             manifest = json.loads(archive.extractfile(MANIFEST).read())
         except (KeyError, AttributeError, ValueError):
-            raise BackupError("Berkas ini bukan cadangan KLA (manifest.json tidak ada).") from None
+            raise BackupError(_("This file is not a KLA backup (manifest.json is missing).")) from None
         archive.extractall(work, filter="data")
         work_dir = Path(work)
         if manifest["database"] == "sqlite":
             if parsed.get_backend_name() != "sqlite":
-                raise BackupError("Cadangan SQLite hanya dapat dipulihkan ke SQLite.")
+                raise BackupError(_("A SQLite backup can only be restored to SQLite."))
             target = Path(parsed.database)
             target.parent.mkdir(parents=True, exist_ok=True)
             for suffix in ("-wal", "-shm"):
@@ -111,14 +114,14 @@ def restore(archive_path: Path, database_url: str, evidence_dir: Path) -> dict:
             os.replace(str(target) + ".restoring", target)
         else:
             if parsed.get_backend_name() != "postgresql":
-                raise BackupError("Cadangan PostgreSQL hanya dapat dipulihkan ke PostgreSQL.")
+                raise BackupError(_("A PostgreSQL backup can only be restored to PostgreSQL."))
             result = subprocess.run(
                 ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
                  "--dbname", _libpq_url(database_url), str(work_dir / PG_NAME)],
                 capture_output=True, text=True, timeout=3600,
             )
             if result.returncode != 0:
-                raise BackupError(f"pg_restore gagal: {result.stderr.strip()[:500]}")
+                raise BackupError(_("pg_restore failed: %(problem)s") % {"problem": result.stderr.strip()[:500]})
         restored = 0
         source_root = work_dir / "evidence"
         if source_root.exists():

@@ -1,0 +1,118 @@
+"""`kla export`: the Excel workbooks of a kab/kota, a province and the nation."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from app.cli.common import fail, lang_option, main
+from app.cli.database import open_database, settings
+from app.i18n import _
+from indicators import Catalogue, load_catalogue
+from scoring import Scorer
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+_year_option = click.option("--year", type=int, default=None, help="Evaluation year (default: the instrument's).")
+_out_option = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                           help="File to write (default: rekap-<code>-<year>.xlsx).")
+
+
+@main.group("export")
+def export_group() -> None:
+    """Excel workbooks: a kab/kota rekap, a province comparison, the national table."""
+
+
+def _export_context() -> tuple[Session, Catalogue, Scorer]:
+    from sqlmodel import Session
+
+    found = settings()
+    catalogue = load_catalogue(found.catalogue_file)
+    session = Session(open_database(found.resolved_database_url), expire_on_commit=False)
+    return session, catalogue, Scorer(catalogue)
+
+
+def _written(out: Path) -> str:
+    return _("Written: %(path)s") % {"path": out}
+
+
+@export_group.command("regency")
+@click.argument("regency_code")
+@_year_option
+@_out_option
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True,
+              help="Address of the app, for the links to the evidence files.")
+@lang_option()
+def export_regency(regency_code: str, year: int | None, out: Path | None, base_url: str) -> None:
+    """The rekap of one kab/kota, such as 62.71: one sheet per part, a summary with formulas."""
+    from sqlmodel import select
+
+    from app.exports.rekap import regency_workbook_bytes
+    from app.models import Assessment, Cycle, Regency
+
+    session, cat, scorer = _export_context()
+    with session:
+        year = year or cat.year
+        regency = session.get(Regency, regency_code)
+        if regency is None:
+            fail(_("Kab/kota %(code)s not found.") % {"code": regency_code})
+        assessment = session.exec(
+            select(Assessment).join(Cycle, Cycle.id == Assessment.cycle_id)  # type: ignore[arg-type]
+            .where(Cycle.year == year, Assessment.regency_code == regency_code)
+        ).first()
+        if assessment is None:
+            fail(_("%(name)s has no assessment for %(year)s.") % {"name": regency.name, "year": year})
+        out = out or Path(f"rekap-{regency_code}-{year}.xlsx")
+        out.write_bytes(regency_workbook_bytes(session, cat, scorer, assessment, base_url))
+    click.echo(_written(out))
+
+
+@export_group.command("province")
+@click.argument("province_code")
+@_year_option
+@_out_option
+@lang_option()
+def export_province(province_code: str, year: int | None, out: Path | None) -> None:
+    """The kab/kota of one province, such as 62, side by side, with the Provila status."""
+    from app.exports.province import province_workbook_bytes
+    from app.models import Province
+
+    session, cat, scorer = _export_context()
+    with session:
+        year = year or cat.year
+        if session.get(Province, province_code) is None:
+            fail(_("Province %(code)s not found.") % {"code": province_code})
+        out = out or Path(f"rekap-{province_code}-{year}.xlsx")
+        out.write_bytes(province_workbook_bytes(session, cat, scorer, province_code, year))
+    click.echo(_written(out))
+
+
+@export_group.command("national")
+@_year_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: rekap-nasional-<year>.xlsx).")
+@click.option("--submitted-only", is_flag=True,
+              help="Leave out kab/kota that have not submitted their assessment to the province.")
+@lang_option()
+def export_national(year: int | None, out: Path | None, submitted_only: bool) -> None:
+    """One row per kab/kota x question for the whole nation, written in streaming mode."""
+    from app.exports.national import count_assessments, write_national_workbook
+
+    session, cat, scorer = _export_context()
+    with session:
+        year = year or cat.year
+        out = out or Path(f"rekap-nasional-{year}.xlsx")
+        total = count_assessments(session, year)
+        with click.progressbar(length=total, label=_("Kab/kota"), file=sys.stderr) as bar:
+            report = write_national_workbook(session, cat, scorer, year, out, submitted_only=submitted_only,
+                                             progress=bar.update)
+    click.echo(_("%(regions)s kab/kota, %(rows)s rows; %(skipped)s kab/kota without an assessment this year "
+                 "left out.") % {"regions": report.regions, "rows": report.rows, "skipped": report.skipped})
+    if submitted_only:
+        click.echo(_("%(n)s kab/kota that have not submitted their assessment left out.")
+                   % {"n": report.skipped_unsubmitted})
+    click.echo(_written(out))
