@@ -20,8 +20,9 @@ import tarfile
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from app.i18n import _
 
@@ -39,14 +40,14 @@ def _libpq_url(url: str) -> str:
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def backup(database_url: str, evidence_dir: Path, out: Path) -> dict:
+def backup(database_url: str, evidence_dir: Path, out: Path) -> dict[str, Any]:
     """Write a .tar.gz with the database snapshot, the evidence files and a manifest."""
     parsed = make_url(database_url)
     with tempfile.TemporaryDirectory(prefix="kla-backup-") as work:
         work_dir = Path(work)
         if parsed.get_backend_name() == "sqlite":
             db_file = work_dir / SQLITE_NAME
-            source = sqlite3.connect(parsed.database)
+            source = sqlite3.connect(_sqlite_file(parsed))
             target = sqlite3.connect(db_file)
             with target:
                 source.backup(target)  # a consistent copy even while others write
@@ -84,13 +85,20 @@ def backup(database_url: str, evidence_dir: Path, out: Path) -> dict:
     return manifest
 
 
+def _sqlite_file(parsed: URL) -> str:
+    """The file of a SQLite URL; an in-memory database has none to copy."""
+    if not parsed.database or parsed.database == ":memory:":
+        raise BackupError(_("This kind of database cannot be backed up: %(kind)s") % {"kind": "sqlite :memory:"})
+    return parsed.database
+
+
 def _evidence_files(evidence_dir: Path) -> list[Path]:
     if not evidence_dir.exists():
         return []
     return sorted(p for p in evidence_dir.rglob("*") if p.is_file() and p.relative_to(evidence_dir).parts[0] != "tmp")
 
 
-def restore(archive_path: Path, database_url: str, evidence_dir: Path) -> dict:
+def restore(archive_path: Path, database_url: str, evidence_dir: Path) -> dict[str, Any]:
     """Put a backup back: the database replaced whole, the evidence files added to the store.
 
     Stop the app first: a running app would keep writing to what is being replaced.
@@ -98,15 +106,18 @@ def restore(archive_path: Path, database_url: str, evidence_dir: Path) -> dict:
     parsed = make_url(database_url)
     with tarfile.open(archive_path, "r:gz") as archive, tempfile.TemporaryDirectory(prefix="kla-restore-") as work:
         try:
-            manifest = json.loads(archive.extractfile(MANIFEST).read())
-        except (KeyError, AttributeError, ValueError):
+            member = archive.extractfile(MANIFEST)  # KeyError when absent, None for a folder
+            if member is None:
+                raise KeyError(MANIFEST)
+            manifest = json.loads(member.read())
+        except (KeyError, ValueError):
             raise BackupError(_("This file is not a KLA backup (manifest.json is missing).")) from None
         archive.extractall(work, filter="data")
         work_dir = Path(work)
         if manifest["database"] == "sqlite":
             if parsed.get_backend_name() != "sqlite":
                 raise BackupError(_("A SQLite backup can only be restored to SQLite."))
-            target = Path(parsed.database)
+            target = Path(_sqlite_file(parsed))
             target.parent.mkdir(parents=True, exist_ok=True)
             for suffix in ("-wal", "-shm"):
                 Path(str(target) + suffix).unlink(missing_ok=True)

@@ -29,7 +29,6 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="SQLAlchemy URL; empty means SQLite in data_dir")
     catalogue_file: Path = DEFAULT_CATALOGUE
     secret_key: str = DEV_SECRET
-    default_language: str = "id"
     max_upload_mb: int = Field(20, ge=1, le=500)
     session_hours: int = Field(12, ge=1, le=24 * 30)
     log_level: str = Field("WARNING", description="INFO writes one JSON line per request")

@@ -73,7 +73,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def pgettext(context: str, message: str) -> str:
     """A message whose translation differs by place (msgctxt): the CLI's "Total" is not the web's."""
-    return _translations(current_language.get()).pgettext(context, message)
+    return str(_translations(current_language.get()).pgettext(context, message))
 
 
 _ = gettext

@@ -33,6 +33,8 @@ def revisions(connection: Connection, database_url: str) -> tuple[str | None, st
     """The schema revision the database is at (None: no schema yet) and the newest one."""
     current = MigrationContext.configure(connection).get_current_revision()
     head = ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+    if head is None:  # only a checkout without migrations/versions
+        raise CommandError("no schema migrations found")
     return current, head
 
 
