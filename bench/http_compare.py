@@ -50,7 +50,6 @@ import argparse
 import asyncio
 import random
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -64,7 +63,6 @@ from bench._http import (  # noqa: E402
     BenchAborted,
     Budget,
     Client,
-    NoProcess,
     Result,
     Server,
     closed_loop,
@@ -73,16 +71,21 @@ from bench._http import (  # noqa: E402
     kla_env,
     load_average,
     login_client,
-    machine_info,
     print_details,
-    remove_dir,
-    require_loopback,
     start_bare_server,
     start_kla_serve,
     stop_server,
     table,
     timed_get,
-    wait_ready,
+)
+from bench._run import (  # noqa: E402
+    GIVEN_DB,
+    SQLITE_DB,
+    bench_run,
+    pace,
+    print_conditions,
+    served_by,
+    time_line,
 )
 
 PROVINCE_TARGET_MS = 150
@@ -323,17 +326,12 @@ def main() -> None:
                      "1..10000, --single-requests 1..1000, --warmup 0..100, --national-warmup 0..20, "
                      "--workers 1..16, --decided-share 0..1, --max-seconds 1..3600, --think-ms 0..10000")
 
-    run_start = time.monotonic()
-    budget = Budget(args.max_seconds)
-    workdir = Path(tempfile.mkdtemp(prefix="kla-bench-compare-"))
-    started: list[Server] = []
     data_note = "as found on the server given by --url"
-    try:
+    with bench_run("kla-bench-compare-", args.max_seconds, args.keep) as run:
+        workdir, budget, started = run.workdir, run.budget, run.started
         if args.url:
-            given = require_loopback(args.url)
-            wait_ready(Server("server at --url", NoProcess(), given, workdir / "none.log"), "/health", budget, 10)
-            db_kind = "not known (server given by --url)"
-            app_url, cold = cold_requests(args, workdir, None, budget, started, given)
+            db_kind = GIVEN_DB
+            app_url, cold = cold_requests(args, workdir, None, budget, started, run.given_server(args.url))
         else:
             print("setup: generating the nation ...", flush=True)
             begin = time.monotonic()
@@ -346,36 +344,19 @@ def main() -> None:
                          f"({'with' if args.history else 'without'} the submitted/DP3A history); "
                          f"{size:.0f} MiB; generated in {took:.1f} s")
             print(f"setup: {data_note}", flush=True)
-            db_kind = "SQLite, WAL (the kla serve default: kla.sqlite3 in a temporary KLA_DATA_DIR)"
+            db_kind = SQLITE_DB
             app_url, cold = cold_requests(args, workdir, kla_env(workdir / "data"), budget, started, None)
         bare_url = start_bare_server(workdir, budget, started).url
         measure_start = time.monotonic()
         load_before = load_average()
         results = asyncio.run(measure(args, app_url, bare_url, budget))
         measure_took = time.monotonic() - measure_start
-    except BenchAborted as exc:
-        print(f"ABORTED: {exc}", file=sys.stderr)
-        sys.exit(1)
-    finally:
-        for server in reversed(started):
-            stop_server(server)
-        if args.keep:
-            print(f"kept: {workdir}")
-        else:
-            remove_dir(workdir)
 
-    print()
-    print(f"machine: {machine_info()}")
-    print(f"         {load_before} before measuring; {load_average()} after")
-    served = f"kla serve (uvicorn, {args.workers} worker{'s' if args.workers > 1 else ''})"
-    print(f"server:  {served if not args.url else args.url}; "
-          f"baseline: bare FastAPI GET {BARE_PATH} on uvicorn, 1 worker")
-    print(f"db:      {db_kind}")
-    print(f"data:    {data_note}")
-    pace = f"pause ~{args.think_ms:.0f} ms between requests" if args.think_ms else "back to back"
-    print(f"load:    closed loop, {pace}; province as {PROVINCE_USER}, national as {MINISTRY_USER}; "
+    print_conditions(server=served_by(args.url, args.workers), baseline="uvicorn, 1 worker", db_kind=db_kind,
+                     load_before=load_before, data_note=data_note)
+    print(f"load:    closed loop, {pace(args.think_ms)}; province as {PROVINCE_USER}, national as {MINISTRY_USER}; "
           f"warm-up per user: {args.warmup} (province, bare), {args.national_warmup} (national)")
-    print(f"time:    measuring {measure_took:.1f} s, whole run {time.monotonic() - run_start:.1f} s")
+    print(time_line(measure_took, run))
     print()
     fresh = "each on a freshly started server" if not args.url else "in this order, on the server given by --url"
     print(f"first request after the server is ready (scores computed at start, pages not yet rendered; "

@@ -44,7 +44,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -63,14 +62,21 @@ from bench._http import (  # noqa: E402
     closed_loop,
     free_port,
     gather_within,
-    machine_info,
-    remove_dir,
-    require_loopback,
     start_bare_server,
     start_server,
-    stop_server,
     table,
     wait_ready,
+)
+from bench._run import (  # noqa: E402
+    GIVEN_DB,
+    SQLITE_DB,
+    bench_run,
+    load_options,
+    pace,
+    pace_option,
+    print_conditions,
+    run_options,
+    served_by,
 )
 
 DEMO_PASSWORD = "demo-kla-2024"  # app/services/demo.py
@@ -292,16 +298,10 @@ async def measure(args, app_url: str, bare_url: str, budget: Budget) -> list[Res
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=400, help="measured requests per scenario (400)")
-    parser.add_argument("--clients", type=int, default=20, help="concurrent simulated users (20)")
-    parser.add_argument("--warmup", type=int, default=3, help="unmeasured requests per user and scenario (3)")
-    parser.add_argument("--think-ms", type=float, default=1000.0,
-                        help="mean pause of a user between two measured requests, in ms (1000: people at work; "
-                             "0: back to back, the saturation test)")
+    load_options(parser)
+    pace_option(parser)
     parser.add_argument("--per-client", type=int, default=4, help="questions each user saves in turn (4)")
-    parser.add_argument("--url", help="an already running server (loopback only); skips the setup")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (data and server logs)")
-    parser.add_argument("--max-seconds", type=float, default=300.0, help="abort the whole run after this (300)")
+    run_options(parser)
     parser.add_argument("--regency", default="62.71")
     parser.add_argument("--year", type=int, default=2024)
     parser.add_argument("--accounts", type=lambda s: s.split(","),
@@ -313,38 +313,19 @@ def main() -> None:
         parser.error("out of bounds: --clients 1..200, --requests 1..100000, --warmup 0..100, "
                      "--per-client 1..50, --max-seconds 1..3600, --think-ms 0..10000")
 
-    budget = Budget(args.max_seconds)
-    workdir = Path(tempfile.mkdtemp(prefix="kla-bench-http-"))
-    started: list[Server] = []
-    try:
+    with bench_run("kla-bench-http-", args.max_seconds, args.keep) as run:
         if args.url:
-            app_url = require_loopback(args.url)
-            wait_ready(Server("server at --url", _NoProcess(), app_url, workdir / "none.log"), "/health", budget, 10)
-            db_kind = "not known (server given by --url)"
+            app_url = run.given_server(args.url)
+            db_kind = GIVEN_DB
         else:
-            app_url = start_app(workdir, budget, started).url
-            db_kind = "SQLite, WAL (the kla serve default: kla.sqlite3 in a temporary KLA_DATA_DIR)"
-        bare_url = start_bare_server(workdir, budget, started).url
-        results = asyncio.run(measure(args, app_url, bare_url, budget))
-    except BenchAborted as exc:
-        print(f"ABORTED: {exc}", file=sys.stderr)
-        sys.exit(1)
-    finally:
-        for server in reversed(started):
-            stop_server(server)
-        if args.keep:
-            print(f"kept: {workdir}")
-        else:
-            remove_dir(workdir)
+            app_url = start_app(run.workdir, run.budget, run.started).url
+            db_kind = SQLITE_DB
+        bare_url = start_bare_server(run.workdir, run.budget, run.started).url
+        results = asyncio.run(measure(args, app_url, bare_url, run.budget))
 
-    print()
-    print(f"machine: {machine_info()}")
-    print(f"server:  {'kla serve (uvicorn, 1 worker)' if not args.url else args.url}; "
-          f"baseline: bare FastAPI GET {BARE_PATH} on the same uvicorn settings")
-    print(f"db:      {db_kind}")
-    pace = f"pause ~{args.think_ms:.0f} ms between requests" if args.think_ms else "back to back"
-    print(f"load:    {args.clients} concurrent users (closed loop, {pace}), {args.warmup} warm-up requests each, "
-          f"{args.requests} measured requests per scenario")
+    print_conditions(server=served_by(args.url, 1), baseline="the same uvicorn settings", db_kind=db_kind)
+    print(f"load:    {args.clients} concurrent users (closed loop, {pace(args.think_ms)}), {args.warmup} warm-up "
+          f"requests each, {args.requests} measured requests per scenario")
     print()
     print(table(results))
     for r in results:
@@ -352,15 +333,6 @@ def main() -> None:
         print(f"  {r.scenario}: {size:.1f} KiB per response")
         for sample in r.error_samples:
             print(f"    error: {sample}")
-
-
-class _NoProcess:
-    """Stands in for a process handle when the server was started by someone else."""
-
-    returncode = None
-
-    def poll(self):
-        return None
 
 
 if __name__ == "__main__":

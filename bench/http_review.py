@@ -38,7 +38,6 @@ import argparse
 import asyncio
 import random
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -51,7 +50,6 @@ from bench._http import (  # noqa: E402
     BenchAborted,
     Budget,
     Client,
-    NoProcess,
     Result,
     Server,
     closed_loop,
@@ -60,16 +58,24 @@ from bench._http import (  # noqa: E402
     kla_env,
     load_average,
     login_client,
-    machine_info,
     print_details,
-    remove_dir,
-    require_loopback,
     run_kla,
     start_bare_server,
     start_kla_serve,
-    stop_server,
     table,
-    wait_ready,
+)
+from bench._run import (  # noqa: E402
+    GIVEN_DB,
+    SQLITE_DB,
+    bench_run,
+    load_options,
+    pace,
+    pace_option,
+    print_conditions,
+    run_options,
+    served_by,
+    time_line,
+    workers_option,
 )
 
 DASHBOARD_TARGET_MS = 100
@@ -254,16 +260,10 @@ async def measure(args, app_url: str, bare_url: str, budget: Budget) -> list[Res
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--requests", type=int, default=400, help="measured requests per scenario (400)")
-    parser.add_argument("--clients", type=int, default=20, help="concurrent simulated users (20)")
-    parser.add_argument("--warmup", type=int, default=3, help="unmeasured requests per user and scenario (3)")
-    parser.add_argument("--think-ms", type=float, default=1000.0,
-                        help="mean pause of a user between two measured requests, in ms (1000: people at work; "
-                             "0: back to back, the saturation test)")
-    parser.add_argument("--workers", type=int, default=1, help="kla serve --workers (1)")
-    parser.add_argument("--url", help="an already running server (loopback only); skips the setup")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (data and server logs)")
-    parser.add_argument("--max-seconds", type=float, default=300.0, help="abort the whole run after this (300)")
+    load_options(parser)
+    pace_option(parser)
+    workers_option(parser)
+    run_options(parser)
     parser.add_argument("--regency", default="62.71")
     parser.add_argument("--year", type=int, default=2024)
     parser.add_argument("--username", default="dp3a.palangkaraya", help="the DP3A account every user logs in as")
@@ -274,49 +274,26 @@ def main() -> None:
         parser.error("out of bounds: --clients 1..200, --requests 1..100000, --warmup 0..100, --workers 1..16, "
                      "--max-seconds 1..3600, --think-ms 0..10000")
 
-    run_start = time.monotonic()
-    budget = Budget(args.max_seconds)
-    workdir = Path(tempfile.mkdtemp(prefix="kla-bench-review-"))
-    started: list[Server] = []
-    data_note = ""
-    try:
+    with bench_run("kla-bench-review-", args.max_seconds, args.keep) as run:
         if args.url:
-            app_url = require_loopback(args.url)
-            wait_ready(Server("server at --url", NoProcess(), app_url, workdir / "none.log"), "/health", budget, 10)
-            db_kind = "not known (server given by --url)"
+            app_url = run.given_server(args.url)
+            db_kind = GIVEN_DB
             data_note = "as found on the server given by --url"
         else:
-            server, data_note = set_up(args, workdir, budget, started)
+            server, data_note = set_up(args, run.workdir, run.budget, run.started)
             app_url = server.url
-            db_kind = "SQLite, WAL (the kla serve default: kla.sqlite3 in a temporary KLA_DATA_DIR)"
-        bare_url = start_bare_server(workdir, budget, started).url
+            db_kind = SQLITE_DB
+        bare_url = start_bare_server(run.workdir, run.budget, run.started).url
         measure_start = time.monotonic()
         load_before = load_average()
-        results = asyncio.run(measure(args, app_url, bare_url, budget))
+        results = asyncio.run(measure(args, app_url, bare_url, run.budget))
         measure_took = time.monotonic() - measure_start
-    except BenchAborted as exc:
-        print(f"ABORTED: {exc}", file=sys.stderr)
-        sys.exit(1)
-    finally:
-        for server in reversed(started):
-            stop_server(server)
-        if args.keep:
-            print(f"kept: {workdir}")
-        else:
-            remove_dir(workdir)
 
-    print()
-    print(f"machine: {machine_info()}")
-    print(f"         {load_before} before measuring; {load_average()} after")
-    served = f"kla serve (uvicorn, {args.workers} worker{'s' if args.workers > 1 else ''})"
-    print(f"server:  {served if not args.url else args.url}; "
-          f"baseline: bare FastAPI GET {BARE_PATH} on uvicorn, 1 worker")
-    print(f"db:      {db_kind}")
-    print(f"data:    {data_note}")
-    pace = f"pause ~{args.think_ms:.0f} ms between requests" if args.think_ms else "back to back"
-    print(f"load:    {args.clients} concurrent users as {args.username} (closed loop, {pace}), "
+    print_conditions(server=served_by(args.url, args.workers), baseline="uvicorn, 1 worker", db_kind=db_kind,
+                     load_before=load_before, data_note=data_note)
+    print(f"load:    {args.clients} concurrent users as {args.username} (closed loop, {pace(args.think_ms)}), "
           f"{args.warmup} warm-up requests each, {args.requests} measured requests per scenario")
-    print(f"time:    measuring {measure_took:.1f} s, whole run {time.monotonic() - run_start:.1f} s")
+    print(time_line(measure_took, run))
     print()
     print(table(results))
     print_details(results)
