@@ -9,13 +9,15 @@ from fastapi import APIRouter, HTTPException, Request
 from sqlalchemy import and_, or_
 from sqlmodel import select
 
+from app.clock import local_time
 from app.deps import CatalogueDep, CurrentUser, HistoryPlace, SessionDep
 from app.i18n import N_, decimal_mark, pick
 from app.i18n import gettext as _
-from app.models import Answer, AuditEntry, Evidence, Role, User
+from app.models import Answer, AnswerStatus, AuditEntry, CarryStatus, Evidence, Role, User
 from app.routes.workspace import assigned_codes
 from app.services.evidence import EvidenceAccess
-from app.templating import local_time, render
+from app.templating import render
+from scoring import Stage
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["history"])
 
@@ -54,11 +56,13 @@ FIELDS = {
     "reopening_closed": N_("Reopening window closed"),
 }
 HIDDEN = ("version", "question")  # in every answer snapshot, meaningless on the question's own page
-WORDS = {  # statuses and stages as stored
-    "draft": N_("draft"), "submitted": N_("submitted"), "approved": N_("approved"), "returned": N_("returned"),
-    "self": N_("self-assessment"), "dp3a": "DP3A", "province": N_("province verification"),
-    "ministry": N_("ministry review"),
-    "accepted": N_("accepted"), "rejected": N_("declined"),
+WORDS: dict[str, str] = {  # statuses and stages as stored (a review action is spelled as the status it sets)
+    AnswerStatus.DRAFT: N_("draft"), AnswerStatus.SUBMITTED: N_("submitted"), AnswerStatus.APPROVED: N_("approved"),
+    AnswerStatus.RETURNED: N_("returned"),
+    # The stage's name as `stage_label` says it, but the DP3A's short: a history line names its check "DP3A".
+    Stage.SELF: N_("self-assessment"), Stage.DP3A: "DP3A", Stage.PROVINCE: N_("province verification"),
+    Stage.MINISTRY: N_("ministry review"),
+    CarryStatus.ACCEPTED: N_("accepted"), CarryStatus.REJECTED: N_("declined"),
 }
 
 

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import select
 
 from app.cache import FragmentCache
+from app.clock import local_time
 from app.deps import (
     CatalogueDep,
     CurrentUser,
@@ -31,7 +32,7 @@ from app.routes.workspace import EVIDENCE_SANDBOX, INLINE_KINDS, serve_evidence,
 from app.services import review as review_service
 from app.services.answers import answers_of, lock_answers, scored
 from app.services.evidence import EvidenceAccess
-from app.templating import local_time, render, render_fragment
+from app.templating import render, render_fragment
 from scoring import ReviewStatus, Stage
 from scoring.answers import to_decimal
 
