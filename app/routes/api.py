@@ -134,16 +134,16 @@ def build_api() -> FastAPI:
     )
 
     @api.exception_handler(LoginRequired)
-    async def login_required(_request: Request, _exc: LoginRequired):
+    async def login_required(_request: Request, _exc: LoginRequired) -> JSONResponse:
         return JSONResponse({"detail": "login required"}, status_code=401)
 
     @api.get("/me", response_model=MeOut, name="api_me")
-    def me(user: CurrentUser):
+    def me(user: CurrentUser) -> MeOut:
         return MeOut(username=user.username, full_name=user.full_name, role=user.role.value,
                      province_code=user.province_code, regency_code=user.regency_code)
 
     @api.get("/catalogue", response_model=CatalogueOut, name="api_catalogue")
-    def catalogue_out(catalogue: CatalogueDep):
+    def catalogue_out(catalogue: CatalogueDep) -> CatalogueOut:
         data = catalogue.data
         return CatalogueOut(
             code=data.instrument.code, year=data.instrument.year, version=data.instrument.version,
@@ -159,7 +159,7 @@ def build_api() -> FastAPI:
 
     @api.get("/regions/{regency_code}/{year}/scores", response_model=RegionScoresOut, name="api_region_scores")
     def region_scores(request: Request, session: SessionDep, user: CurrentUser, scorer: ScorerDep,
-                      regency_code: RegencyCode, year: Year):
+                      regency_code: RegencyCode, year: Year) -> RegionScoresOut:
         place = find_place(session, regency_code, year)
         regency = place.regency
         if not access.may_review(user, regency.code, regency.province_code, place.assessment.stage):
@@ -170,7 +170,7 @@ def build_api() -> FastAPI:
 
     @api.get("/provinces/{province_code}/{year}", response_model=ProvinceOut, name="api_province")
     def province(session: SessionDep, user: CurrentUser, scorer: ScorerDep, catalogue: CatalogueDep,
-                 province_code: ProvinceCode, year: Year):
+                 province_code: ProvinceCode, year: Year) -> ProvinceOut:
         if not access.may_see_province(user, province_code):
             raise HTTPException(403, "no access to this province")
         row = session.get(Province, province_code)
@@ -189,7 +189,8 @@ def build_api() -> FastAPI:
         )
 
     @api.get("/nation/{year}", response_model=NationOut, name="api_nation")
-    def nation(session: SessionDep, user: CurrentUser, scorer: ScorerDep, catalogue: CatalogueDep, year: Year):
+    def nation(session: SessionDep, user: CurrentUser, scorer: ScorerDep, catalogue: CatalogueDep,
+               year: Year) -> NationOut:
         if not access.may_see_nation(user):
             raise HTTPException(403, "ministry only")
         rows = region_rows(session, scorer, year)

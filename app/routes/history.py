@@ -6,8 +6,9 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
 from sqlalchemy import and_, or_
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.clock import local_time
 from app.deps import CatalogueDep, CurrentUser, HistoryPlace, SessionDep
@@ -17,6 +18,7 @@ from app.models import Answer, AnswerStatus, AuditEntry, CarryStatus, Evidence, 
 from app.routes.workspace import assigned_codes
 from app.services.evidence import EvidenceAccess
 from app.templating import render
+from indicators.models import NumberScale, OptionsScale, PercentScale, ReviewReason
 from scoring import Stage
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["history"])
@@ -69,7 +71,7 @@ WORDS: dict[str, str] = {  # statuses and stages as stored (a review action is s
 @router.get("/riwayat/{code}", name="question_history")
 def question_history(
     request: Request, place: HistoryPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, code: str,
-):
+) -> Response:
     ref = catalogue.questions.get(code)
     if ref is None:
         raise HTTPException(404)
@@ -85,12 +87,12 @@ def question_history(
         hidden = {str(f.id) for f in files if not evidence_access.may_see(f, code)}
         entries = list(session.exec(
             select(AuditEntry).where(or_(
-                and_(AuditEntry.entity == "answer", AuditEntry.entity_id == str(answer.id)),
-                and_(AuditEntry.entity == "evidence", AuditEntry.entity_id.in_([str(f.id) for f in files])),
-            )).order_by(AuditEntry.id)
+                and_(col(AuditEntry.entity) == "answer", col(AuditEntry.entity_id) == str(answer.id)),
+                and_(col(AuditEntry.entity) == "evidence", col(AuditEntry.entity_id).in_([str(f.id) for f in files])),
+            )).order_by(col(AuditEntry.id))
         ))
     user_ids = {e.user_id for e in entries if e.user_id}
-    users = {u.id: u for u in session.exec(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(user_ids)))} if user_ids else {}
     # Names of sensitive files can name child victims: hidden from whoever may not open them (every
     # file of a sensitive question, and a copy of a sensitive file that sits on this one).
     mask_all = ref.question.sensitive and not evidence_access.sees_sensitive
@@ -109,7 +111,7 @@ class Shown:
     MASKED = ("file", "sha256", "from")  # what names or traces a file
     TECHNICAL = ("sha256", "size", "from")  # behind a "technical detail" toggle: focal points need not read them
 
-    def __init__(self, scale, reasons: dict) -> None:
+    def __init__(self, scale: OptionsScale | PercentScale | NumberScale, reasons: dict[str, ReviewReason]) -> None:
         self.options = {o.code: o for o in getattr(scale, "options", ())}
         self.reasons = reasons
 
@@ -134,7 +136,7 @@ class Shown:
                  key in self.TECHNICAL)
                 for key, value in values.items() if value not in (None, "", [])]
 
-    def value(self, key: str, value) -> str:
+    def value(self, key: str, value: object) -> str:
         if isinstance(value, bool):
             return _("yes") if value else _("no")
         if key == "option" and value in self.options:
@@ -155,7 +157,7 @@ class Shown:
         return str(value)
 
 
-def _number(value) -> str:
+def _number(value: object) -> str:
     """A stored number as the user writes it: 12,5 in Indonesian (stored as "12.5000")."""
     try:
         number = Decimal(str(value))

@@ -7,11 +7,13 @@ its own until its DP3A submits them.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request
-from sqlmodel import select
+from fastapi.responses import Response
+from sqlmodel import Session, col, select
 
 from app import access
 from app.cache import FragmentCache
@@ -19,6 +21,7 @@ from app.deps import CatalogueDep, CurrentUser, ProvinceCode, ScorerDep, Session
 from app.models import Province
 from app.services.overview import RegionRow, category_counts, region_rows, scores_shown, verified_categories
 from app.templating import is_partial, render, render_fragment
+from indicators import Catalogue
 from scoring import Stage, provila_status
 
 router = APIRouter(tags=["province"])
@@ -33,8 +36,8 @@ _pages = FragmentCache(size=64)
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
 
-def _sort_key(sort: str, total_questions: int):
-    def key(row: RegionRow):
+def _sort_key(sort: str, total_questions: int) -> Callable[[RegionRow], Any]:
+    def key(row: RegionRow) -> Any:
         scores = row.scores
         if sort == "name":
             return row.regency.name
@@ -54,7 +57,7 @@ def province_dashboard(
     request: Request, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
     province_code: ProvinceCode, year: YearPath,
     sort: str = "code", desc: int = 0,
-):
+) -> Response:
     if not access.may_see_province(user, province_code):
         raise HTTPException(403)
     province = session.get(Province, province_code)
@@ -71,7 +74,7 @@ def province_dashboard(
     parts = ("province", province_code, province.name, year, _made_of(rows), tuple(sorted(days_left.items())), sort,
              desc)
 
-    def context() -> dict:
+    def context() -> dict[str, Any]:
         rows.sort(key=_sort_key(sort, len(catalogue.questions)), reverse=bool(desc))
         provila = provila_status(catalogue, verified_categories(rows))
         return {
@@ -104,13 +107,13 @@ def _made_of(rows: list[RegionRow]) -> tuple[tuple[object, ...], ...]:
 def national_view(
     request: Request, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
     year: YearPath, provinsi: str = "", kategori: str = "",
-):
+) -> Response:
     if not access.may_see_nation(user):
         raise HTTPException(403)
     rows = region_rows(session, scorer, year)
     parts = ("nation", year, _made_of(rows), provinsi, kategori)
 
-    def context() -> dict:
+    def context() -> dict[str, Any]:
         return _national_context(session, catalogue, year, rows, provinsi, kategori)
 
     if is_partial(request):
@@ -123,8 +126,9 @@ def national_view(
     return render(request, "province/national.html", {"year": year, "body_html": body})
 
 
-def _national_context(session, catalogue, year, rows, provinsi, kategori) -> dict:
-    provinces = session.exec(select(Province).order_by(Province.code)).all()
+def _national_context(session: Session, catalogue: Catalogue, year: int, rows: list[RegionRow], provinsi: str,
+                      kategori: str) -> dict[str, Any]:
+    provinces = session.exec(select(Province).order_by(col(Province.code))).all()
     by_province: dict[str, list[RegionRow]] = {p.code: [] for p in provinces}
     for row in rows:
         by_province[row.province.code].append(row)

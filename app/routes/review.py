@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import RedirectResponse
-from sqlmodel import select
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, select
+from starlette.datastructures import URL
 
 from app.cache import FragmentCache
 from app.clock import local_time
@@ -17,6 +19,7 @@ from app.deps import (
     CatalogueDep,
     CurrentUser,
     FormDep,
+    Place,
     ReviewPlace,
     RowId,
     ScorerDep,
@@ -32,8 +35,10 @@ from app.routes.workspace import EVIDENCE_SANDBOX, INLINE_KINDS, serve_evidence,
 from app.services import review as review_service
 from app.services.answers import answers_of, lock_answers, scored
 from app.services.evidence import EvidenceAccess
+from app.services.review import QueueItem, ReviewState, SubmissionCheck
 from app.templating import render, render_fragment
-from scoring import ReviewStatus, Stage
+from indicators import Catalogue
+from scoring import ReviewStatus, Scorer, Stage
 from scoring.answers import to_decimal
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["review"])
@@ -65,16 +70,16 @@ class QueueFilters:
                  "indicator": self.indicator, "opd": str(self.opd) if self.opd else ""}
         return urlencode({k: v for k, v in pairs.items() if v})
 
-    def items(self, state, catalogue, stage: str) -> list[review_service.QueueItem]:
+    def items(self, state: ReviewState, catalogue: Catalogue, stage: Stage) -> list[QueueItem]:
         return review_service.queue(state, catalogue, stage, part=self.part or None,
                                     indicator=self.indicator or None, agency_id=self.opd, status=self.status)
 
 
-def _with_query(url, query: str) -> str:
+def _with_query(url: URL | str, query: str) -> str:
     return f"{url}?{query}" if query else str(url)
 
 
-def _next_code(items, catalogue, code: str) -> str | None:
+def _next_code(items: list[QueueItem], catalogue: Catalogue, code: str) -> str | None:
     """The answer after `code` in the filtered queue (catalogue order), wrapping round; None when none is left."""
     order = {c: i for i, c in enumerate(catalogue.questions)}
     here = order.get(code, -1)
@@ -113,7 +118,7 @@ def _stage(user: User) -> Stage:
 def review_queue(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str = "waiting",
-):
+) -> Response:
     stage = _stage(user)
     filters = QueueFilters.of(part, indicator, opd, status)
     state = review_service.load_state(session, place.assessment, user)
@@ -153,14 +158,16 @@ def review_detail(
     catalogue: CatalogueDep, scorer: ScorerDep, code: str,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
     lanjut: str | None = None,
-):
+) -> Response:
     stage = _stage(user)
     return _detail(request, session, place, user, catalogue, scorer, code, stage,
                    filters=QueueFilters.of(part, indicator, opd, status), then_next=lanjut == "1")
 
 
-def _detail(request, session, place, user, catalogue, scorer, code, stage, *, message=None, status_code=200,
-            form=None, reopen_form=None, filters: QueueFilters | None = None, then_next: bool = False):
+def _detail(request: Request, session: Session, place: Place, user: User, catalogue: Catalogue, scorer: Scorer,
+            code: str, stage: Stage, *, message: str | None = None, status_code: int = 200,
+            form: dict[str, Any] | None = None, reopen_form: dict[str, Any] | None = None,
+            filters: QueueFilters | None = None, then_next: bool = False) -> Response:
     filters = filters or QueueFilters()
     ref = catalogue.questions.get(code)
     if ref is None:
@@ -210,7 +217,7 @@ def review_decide(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str, form: FormDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
-):
+) -> Response:
     stage = _stage(user)
     filters = QueueFilters.of(part, indicator, opd, status)
     answer = _answer(session, place, catalogue, code)
@@ -243,7 +250,8 @@ def review_decide(
     return RedirectResponse(target, status_code=303)
 
 
-def _after_decision(request, session, place, user, catalogue, stage, code, filters: QueueFilters, then: str) -> str:
+def _after_decision(request: Request, session: Session, place: Place, user: User, catalogue: Catalogue, stage: Stage,
+                    code: str, filters: QueueFilters, then: str) -> str:
     """Where a decision leads: the next answer of the filtered queue when asked (and one is left),
     else the queue with the same filters."""
     where = {"regency_code": place.regency.code, "year": place.cycle.year}
@@ -260,7 +268,7 @@ def _after_decision(request, session, place, user, catalogue, stage, code, filte
 def review_batch_approve(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, form: FormDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
-):
+) -> Response:
     stage = _stage(user)
     codes = list(dict.fromkeys(str(c) for c in form.getlist("codes")))[:400]
     request.session["flash"] = _approve_all(session, place, user, catalogue, stage, codes) if codes else \
@@ -272,7 +280,8 @@ def review_batch_approve(
     )
 
 
-def _approve_all(session, place, user, catalogue, stage: str, codes: list[str]) -> str:
+def _approve_all(session: Session, place: Place, user: User, catalogue: Catalogue, stage: Stage,
+                 codes: list[str]) -> str:
     """Approve the ticked answers (read in one query); the message saying how many."""
     answers = answers_of(session, place.assessment.id, codes)
     # Every ticked answer held at once, in id order, before any is decided: a batch sent twice, or beside
@@ -300,7 +309,7 @@ def _approve_all(session, place, user, catalogue, stage: str, codes: list[str]) 
 def review_reopen(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str, form: FormDep,
-):
+) -> Response:
     stage = _stage(user)
     answer = _answer(session, place, catalogue, code)
     try:
@@ -340,7 +349,8 @@ def review_evidence(
                           headers={"Content-Security-Policy": EVIDENCE_SANDBOX})
 
 
-def _own_submission(session, place, user, catalogue) -> tuple[review_service.SubmissionCheck, object]:
+def _own_submission(session: Session, place: Place, user: User,
+                    catalogue: Catalogue) -> tuple[SubmissionCheck, ReviewState]:
     """Only the kab/kota's own DP3A hands its assessment over: the checks, and the state they read."""
     if user.role != Role.DP3A:
         raise HTTPException(403)
@@ -348,7 +358,8 @@ def _own_submission(session, place, user, catalogue) -> tuple[review_service.Sub
     return review_service.check_submission(state, catalogue), state
 
 
-def _submit_page(request, place, check, catalogue, message=None, status_code=200, state=None):
+def _submit_page(request: Request, place: Place, check: SubmissionCheck, catalogue: Catalogue,
+                 message: str | None = None, status_code: int = 200, state: ReviewState | None = None) -> Response:
     # Each listed question links to where it is seen (the review page of an answer, the agency's card of
     # a question without one) and names the agencies that answer it.
     links = {}
@@ -365,7 +376,7 @@ def _submit_page(request, place, check, catalogue, message=None, status_code=200
 @router.get("/kirim-penilaian", name="assessment_submit_page")
 def assessment_submit_page(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
-):
+) -> Response:
     check, state = _own_submission(session, place, user, catalogue)
     return _submit_page(request, place, check, catalogue, state=state)
 
@@ -373,7 +384,7 @@ def assessment_submit_page(
 @router.post("/kirim-penilaian", name="assessment_submit")
 def assessment_submit(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
-):
+) -> Response:
     check, state = _own_submission(session, place, user, catalogue)
     try:
         review_service.submit_assessment(session, place.assessment, check, user)
@@ -390,7 +401,7 @@ def assessment_submit(
                             status_code=303)
 
 
-def _answer(session, place, catalogue, code: str) -> Answer:
+def _answer(session: Session, place: Place, catalogue: Catalogue, code: str) -> Answer:
     if code not in catalogue.questions:
         raise HTTPException(404)
     answer = session.exec(select(Answer).where(Answer.assessment_id == place.assessment.id,

@@ -50,7 +50,7 @@ def stage_open(assessment: Assessment, stage: Stage) -> bool:
     (in `Stage`'s order: a stage decides once the assessment has reached it)."""
     if stage == Stage.DP3A:
         return assessment.stage == Stage.SELF
-    order = [s for s in Stage if s != Stage.DP3A]  # the DP3A checks inside the self-assessment
+    order: list[Stage] = [s for s in Stage if s != Stage.DP3A]  # the DP3A checks inside the self-assessment
     return assessment.stage in order and order.index(Stage(assessment.stage)) >= order.index(stage)
 
 
@@ -153,7 +153,7 @@ def decide(
     last = last_decision(session, answer.id, stage)
     if (last is not None and last.action == action and list(last.reasons) == reasons and last.note == note
             and _same_score(last.score, score)
-            and answer.status == action and not _changed_since(session, answer, last.at)):
+            and answer.status == AnswerStatus(action) and not _changed_since(session, answer, last.at)):
         return None
     event = ReviewEvent(answer_id=answer.id, stage=stage, action=action, reasons=reasons, note=note,
                         score=score, user_id=user.id)
@@ -168,7 +168,7 @@ def decide(
                            note=note, opened_by=user.id)
         session.add(window)
     before = answer.status
-    if answer.status != action:
+    if answer.status != AnswerStatus(action):
         answer.status = AnswerStatus(action)
         answer.version += 1
         session.add(answer)
