@@ -22,9 +22,10 @@ from markupsafe import Markup
 
 from app.i18n import N_
 from app.i18n import gettext as _
+from scoring import ScoreSheet, Stage
 
-STAGE_FILLS = (("self", "#333"), ("dp3a", "url(#hatch)"), ("province", "#fff"))
-STAGE_NAMES = {"self": N_("self-assessed"), "dp3a": N_("DP3A"), "province": N_("province")}
+STAGE_FILLS = ((Stage.SELF, "#333"), (Stage.DP3A, "url(#hatch)"), (Stage.PROVINCE, "#fff"))
+STAGE_NAMES = {Stage.SELF: N_("self-assessed"), Stage.DP3A: N_("DP3A"), Stage.PROVINCE: N_("province")}
 BAR_HEIGHT = 9
 GAP = 10
 LABEL_LINE = 22  # the row's name, above its bars
@@ -33,20 +34,20 @@ VALUE_WIDTH = 56
 MAX_LABEL = 48  # characters: what fits across the chart at the phone's type size
 
 
-def _value(sheet, code: str) -> int:
+def _value(sheet: ScoreSheet, code: str) -> int:
     return sheet.parts.get(code, sheet.indicators.get(code, 0))
 
 
-def drawn_stages(sheets: Mapping) -> list[str]:
+def drawn_stages(sheets: Mapping[str, ScoreSheet]) -> list[Stage]:
     """The stages with a score: the self-assessment always, a check once it has given points."""
-    return [stage for stage, _fill in STAGE_FILLS if stage == "self" or sheets[stage].total > 0]
+    return [stage for stage, _fill in STAGE_FILLS if stage == Stage.SELF or sheets[stage].total > 0]
 
 
 def _short(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1].rstrip() + "…"
 
 
-def stage_bars(rows: Sequence[tuple[str, str]], sheets: Mapping, maxima: Mapping[str, int],
+def stage_bars(rows: Sequence[tuple[str, str]], sheets: Mapping[str, ScoreSheet], maxima: Mapping[str, int],
                label_width: int = 0, labelled_by: str = "") -> Markup:
     """Horizontal bars per row, one per drawn stage (self, DP3A, province), against the row's maximum,
     with the self-assessed share printed at the end. `rows` are (code, label); scores in cents;
@@ -63,7 +64,7 @@ def stage_bars(rows: Sequence[tuple[str, str]], sheets: Mapping, maxima: Mapping
         y0 = i * step
         top = y0 + LABEL_LINE
         maximum = maxima[code] or 1
-        share = round(100 * _value(sheets["self"], code) / maximum)
+        share = round(100 * _value(sheets[Stage.SELF], code) / maximum)
         out.append(f'<g><title>{escape(str(label))}</title>'
                    f'<text x="0" y="{y0 + LABEL_LINE - 6}" class="chart-label">{escape(_short(str(label)))}</text>'
                    f'<rect x="0" y="{top}" width="{plot}" height="{bars}" fill="none" stroke="#999" '
@@ -77,7 +78,7 @@ def stage_bars(rows: Sequence[tuple[str, str]], sheets: Mapping, maxima: Mapping
     return Markup("".join(out))
 
 
-def stage_legend(sheets: Mapping) -> Markup:
+def stage_legend(sheets: Mapping[str, ScoreSheet]) -> Markup:
     """The key of the bars: one entry per drawn stage, and a word on the stages not drawn yet."""
     drawn = drawn_stages(sheets)
     keys = "".join(f'<span class="legend-item"><span class="key key-{stage}"></span> {escape(_(STAGE_NAMES[stage]))}'

@@ -12,14 +12,20 @@ from typing import Annotated
 from fastapi import FastAPI, HTTPException, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app import access
 from app.deps import CatalogueDep, CurrentUser, LoginRequired, ScorerDep, SessionDep, find_place
 from app.models import Province
-from app.services import review as review_service
-from app.services.overview import RegionScores, region_rows
-from scoring import category_for, from_cents, provila_status
+from app.services.overview import (
+    RegionScores,
+    category_counts,
+    region_rows,
+    scores_of,
+    scores_shown,
+    verified_categories,
+)
+from scoring import Stage, from_cents, provila_status
 
 RegencyCode = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["62.71"])]
 ProvinceCode = Annotated[str, Path(pattern=r"^\d{2}$", examples=["62"])]
@@ -128,16 +134,16 @@ def build_api() -> FastAPI:
     )
 
     @api.exception_handler(LoginRequired)
-    async def login_required(_request: Request, _exc: LoginRequired):
+    async def login_required(_request: Request, _exc: LoginRequired) -> JSONResponse:
         return JSONResponse({"detail": "login required"}, status_code=401)
 
     @api.get("/me", response_model=MeOut, name="api_me")
-    def me(user: CurrentUser):
+    def me(user: CurrentUser) -> MeOut:
         return MeOut(username=user.username, full_name=user.full_name, role=user.role.value,
                      province_code=user.province_code, regency_code=user.regency_code)
 
     @api.get("/catalogue", response_model=CatalogueOut, name="api_catalogue")
-    def catalogue_out(catalogue: CatalogueDep):
+    def catalogue_out(catalogue: CatalogueDep) -> CatalogueOut:
         data = catalogue.data
         return CatalogueOut(
             code=data.instrument.code, year=data.instrument.year, version=data.instrument.version,
@@ -153,29 +159,25 @@ def build_api() -> FastAPI:
 
     @api.get("/regions/{regency_code}/{year}/scores", response_model=RegionScoresOut, name="api_region_scores")
     def region_scores(request: Request, session: SessionDep, user: CurrentUser, scorer: ScorerDep,
-                      regency_code: RegencyCode, year: Year):
+                      regency_code: RegencyCode, year: Year) -> RegionScoresOut:
         place = find_place(session, regency_code, year)
         regency = place.regency
         if not access.may_review(user, regency.code, regency.province_code, place.assessment.stage):
             raise HTTPException(403, "no access to this region")
-        scores = review_service.stage_scores(scorer, review_service.load_state(session, place.assessment))
-        sheets = {"self": scores.self_assessed, **scores.by_stage}
-        return RegionScoresOut(regency_code=regency.code, year=year, stage=place.assessment.stage, scores={
-            stage: StageScore(total=float(from_cents(sheet.total)), category=category_for(scorer, sheet).code,
-                              parts={k: float(from_cents(v)) for k, v in sheet.parts.items()})
-            for stage, sheet in sheets.items()})
+        scores = scores_of(session, scorer, [place.assessment])[place.assessment.id]
+        return RegionScoresOut(regency_code=regency.code, year=year, stage=place.assessment.stage,
+                               scores=_stage_scores(scores))
 
     @api.get("/provinces/{province_code}/{year}", response_model=ProvinceOut, name="api_province")
     def province(session: SessionDep, user: CurrentUser, scorer: ScorerDep, catalogue: CatalogueDep,
-                 province_code: ProvinceCode, year: Year):
+                 province_code: ProvinceCode, year: Year) -> ProvinceOut:
         if not access.may_see_province(user, province_code):
             raise HTTPException(403, "no access to this province")
         row = session.get(Province, province_code)
         if row is None:
             raise HTTPException(404, "unknown province")
         rows = region_rows(session, scorer, year, province_code)
-        status = provila_status(catalogue, {
-            r.regency.code: (r.scores.categories["province"] if _submitted(r.scores) else None) for r in rows})
+        status = provila_status(catalogue, verified_categories(rows))
         return ProvinceOut(
             province_code=province_code, name=row.name, year=year, provila=status.qualifies,
             holding_back=list(status.holding_back),
@@ -183,33 +185,26 @@ def build_api() -> FastAPI:
                 regency_code=r.regency.code, name=r.regency.name,
                 stage=r.scores.stage if r.scores else None,
                 answered=r.scores.answered if r.scores else None,
-                scores=_stage_scores(r.scores) if _submitted(r.scores) else None) for r in rows],
+                scores=_stage_scores(r.scores) if r.scores is not None and scores_shown(r) else None) for r in rows],
         )
 
     @api.get("/nation/{year}", response_model=NationOut, name="api_nation")
-    def nation(session: SessionDep, user: CurrentUser, scorer: ScorerDep, catalogue: CatalogueDep, year: Year):
+    def nation(session: SessionDep, user: CurrentUser, scorer: ScorerDep, catalogue: CatalogueDep,
+               year: Year) -> NationOut:
         if not access.may_see_nation(user):
             raise HTTPException(403, "ministry only")
         rows = region_rows(session, scorer, year)
-        submitted = [r for r in rows if _submitted(r.scores)]
-        categories = dict.fromkeys((b.code for b in catalogue.bands), 0)
-        for r in submitted:
-            categories[r.scores.categories["province"]] += 1
+        submitted = [r for r in rows if scores_shown(r)]
+        categories = category_counts(rows, catalogue, Stage.PROVINCE)
         provila = []
-        for province_row in session.exec(select(Province).order_by(Province.code)):
+        for province_row in session.exec(select(Province).order_by(col(Province.code))):
             members = [r for r in rows if r.province.code == province_row.code]
-            status = provila_status(catalogue, {
-                r.regency.code: (r.scores.categories["province"] if _submitted(r.scores) else None) for r in members})
-            if status.qualifies:
+            if provila_status(catalogue, verified_categories(members)).qualifies:
                 provila.append(province_row.code)
         return NationOut(year=year, regions=len(rows), submitted=len(submitted), categories=categories,
                          provila_provinces=provila)
 
     return api
-
-
-def _submitted(scores: RegionScores | None) -> bool:
-    return scores is not None and scores.stage != "self"
 
 
 def _stage_scores(scores: RegionScores) -> dict[str, StageScore]:

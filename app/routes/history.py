@@ -6,16 +6,20 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import Response
 from sqlalchemy import and_, or_
-from sqlmodel import select
+from sqlmodel import col, select
 
+from app.clock import local_time
 from app.deps import CatalogueDep, CurrentUser, HistoryPlace, SessionDep
 from app.i18n import N_, decimal_mark, pick
 from app.i18n import gettext as _
-from app.models import Answer, AuditEntry, Evidence, Role, User
+from app.models import Answer, AnswerStatus, AuditEntry, CarryStatus, Evidence, Role, User
 from app.routes.workspace import assigned_codes
 from app.services.evidence import EvidenceAccess
-from app.templating import local_time, render
+from app.templating import render
+from indicators.models import NumberScale, OptionsScale, PercentScale, ReviewReason
+from scoring import Stage
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["history"])
 
@@ -54,18 +58,20 @@ FIELDS = {
     "reopening_closed": N_("Reopening window closed"),
 }
 HIDDEN = ("version", "question")  # in every answer snapshot, meaningless on the question's own page
-WORDS = {  # statuses and stages as stored
-    "draft": N_("draft"), "submitted": N_("submitted"), "approved": N_("approved"), "returned": N_("returned"),
-    "self": N_("self-assessment"), "dp3a": "DP3A", "province": N_("province verification"),
-    "ministry": N_("ministry review"),
-    "accepted": N_("accepted"), "rejected": N_("declined"),
+WORDS: dict[str, str] = {  # statuses and stages as stored (a review action is spelled as the status it sets)
+    AnswerStatus.DRAFT: N_("draft"), AnswerStatus.SUBMITTED: N_("submitted"), AnswerStatus.APPROVED: N_("approved"),
+    AnswerStatus.RETURNED: N_("returned"),
+    # The stage's name as `stage_label` says it, but the DP3A's short: a history line names its check "DP3A".
+    Stage.SELF: N_("self-assessment"), Stage.DP3A: "DP3A", Stage.PROVINCE: N_("province verification"),
+    Stage.MINISTRY: N_("ministry review"),
+    CarryStatus.ACCEPTED: N_("accepted"), CarryStatus.REJECTED: N_("declined"),
 }
 
 
 @router.get("/riwayat/{code}", name="question_history")
 def question_history(
     request: Request, place: HistoryPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, code: str,
-):
+) -> Response:
     ref = catalogue.questions.get(code)
     if ref is None:
         raise HTTPException(404)
@@ -81,12 +87,12 @@ def question_history(
         hidden = {str(f.id) for f in files if not evidence_access.may_see(f, code)}
         entries = list(session.exec(
             select(AuditEntry).where(or_(
-                and_(AuditEntry.entity == "answer", AuditEntry.entity_id == str(answer.id)),
-                and_(AuditEntry.entity == "evidence", AuditEntry.entity_id.in_([str(f.id) for f in files])),
-            )).order_by(AuditEntry.id)
+                and_(col(AuditEntry.entity) == "answer", col(AuditEntry.entity_id) == str(answer.id)),
+                and_(col(AuditEntry.entity) == "evidence", col(AuditEntry.entity_id).in_([str(f.id) for f in files])),
+            )).order_by(col(AuditEntry.id))
         ))
     user_ids = {e.user_id for e in entries if e.user_id}
-    users = {u.id: u for u in session.exec(select(User).where(User.id.in_(user_ids)))} if user_ids else {}
+    users = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(user_ids)))} if user_ids else {}
     # Names of sensitive files can name child victims: hidden from whoever may not open them (every
     # file of a sensitive question, and a copy of a sensitive file that sits on this one).
     mask_all = ref.question.sensitive and not evidence_access.sees_sensitive
@@ -105,7 +111,7 @@ class Shown:
     MASKED = ("file", "sha256", "from")  # what names or traces a file
     TECHNICAL = ("sha256", "size", "from")  # behind a "technical detail" toggle: focal points need not read them
 
-    def __init__(self, scale, reasons: dict) -> None:
+    def __init__(self, scale: OptionsScale | PercentScale | NumberScale, reasons: dict[str, ReviewReason]) -> None:
         self.options = {o.code: o for o in getattr(scale, "options", ())}
         self.reasons = reasons
 
@@ -130,7 +136,7 @@ class Shown:
                  key in self.TECHNICAL)
                 for key, value in values.items() if value not in (None, "", [])]
 
-    def value(self, key: str, value) -> str:
+    def value(self, key: str, value: object) -> str:
         if isinstance(value, bool):
             return _("yes") if value else _("no")
         if key == "option" and value in self.options:
@@ -151,7 +157,7 @@ class Shown:
         return str(value)
 
 
-def _number(value) -> str:
+def _number(value: object) -> str:
     """A stored number as the user writes it: 12,5 in Indonesian (stored as "12.5000")."""
     try:
         number = Decimal(str(value))

@@ -7,20 +7,22 @@ its own until its DP3A submits them.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request
-from sqlmodel import select
+from fastapi.responses import Response
+from sqlmodel import Session, col, select
 
 from app import access
-from app.cache import RevisionCache
+from app.cache import FragmentCache
 from app.deps import CatalogueDep, CurrentUser, ProvinceCode, ScorerDep, SessionDep
-from app.i18n import current_language
 from app.models import Province
 from app.services.overview import RegionRow, category_counts, region_rows, scores_shown, verified_categories
 from app.templating import is_partial, render, render_fragment
-from scoring import provila_status
+from indicators import Catalogue
+from scoring import Stage, provila_status
 
 router = APIRouter(tags=["province"])
 
@@ -30,12 +32,12 @@ PUBLISHED = {
     2023: {"utama": 19, "nindya": 76, "madya": 130, "pratama": 135},
     2025: {"utama": 22, "nindya": 69, "madya": 125, "pratama": 139},
 }
-_pages = RevisionCache(size=64)
+_pages = FragmentCache(size=64)
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
 
-def _sort_key(sort: str, total_questions: int):
-    def key(row: RegionRow):
+def _sort_key(sort: str, total_questions: int) -> Callable[[RegionRow], Any]:
+    def key(row: RegionRow) -> Any:
         scores = row.scores
         if sort == "name":
             return row.regency.name
@@ -44,7 +46,8 @@ def _sort_key(sort: str, total_questions: int):
         if sort in ("self", "verified", "drop"):
             if not scores_shown(row):
                 return -10**9
-            return {"self": scores.totals["self"], "verified": scores.totals["province"], "drop": scores.drop}[sort]
+            return {"self": scores.totals[Stage.SELF], "verified": scores.totals[Stage.PROVINCE],
+                    "drop": scores.drop}[sort]
         return row.regency.code
     return key
 
@@ -54,7 +57,7 @@ def province_dashboard(
     request: Request, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
     province_code: ProvinceCode, year: YearPath,
     sort: str = "code", desc: int = 0,
-):
+) -> Response:
     if not access.may_see_province(user, province_code):
         raise HTTPException(403)
     province = session.get(Province, province_code)
@@ -68,10 +71,10 @@ def province_dashboard(
                  for r in rows if r.scores and r.scores.window_closes_at}
     # The page is the same for every verifier of the province until an assessment changes
     # (or a day passes): rendered once per such state and language.
-    key = ("province", province_code, year, _revisions(rows), tuple(sorted(days_left.items())), sort, desc,
-           current_language.get(), request.scope.get("root_path"), id(catalogue))
+    parts = ("province", province_code, province.name, year, _made_of(rows), tuple(sorted(days_left.items())), sort,
+             desc)
 
-    def context() -> dict:
+    def context() -> dict[str, Any]:
         rows.sort(key=_sort_key(sort, len(catalogue.questions)), reverse=bool(desc))
         provila = provila_status(catalogue, verified_categories(rows))
         return {
@@ -83,43 +86,49 @@ def province_dashboard(
         }
 
     if is_partial(request):
-        table = _pages.get(session.get_bind(), (*key, "table"),
-                           lambda: render_fragment(request, "province/_region_table.html", context()))
+        table = _pages.get(request, (*parts, "table"),
+                           lambda: render_fragment(request, "province/_region_table.html", context()),
+                           catalogue=catalogue)
         return render(request, "province/index.html", {"table_html": table}, block="region_table")
-    body = _pages.get(session.get_bind(), key, lambda: render_fragment(request, "province/_body.html", context()))
+    body = _pages.get(request, parts, lambda: render_fragment(request, "province/_body.html", context()),
+                      catalogue=catalogue)
     return render(request, "province/index.html", {"province": province, "year": year, "body_html": body})
 
 
-def _revisions(rows: list[RegionRow]) -> tuple:
-    return tuple((r.assessment.id, r.assessment.revision, r.assessment.stage, r.assessment.submitted_at)
-                 for r in rows if r.assessment is not None)
+def _made_of(rows: list[RegionRow]) -> tuple[tuple[object, ...], ...]:
+    """What the pages show of each kab/kota: its names, and its assessment's revision (which every
+    change to its answers and decisions bumps) and stage."""
+    return tuple((r.regency.code, r.regency.name, r.province.name, *((r.assessment.id, r.assessment.revision,
+                  r.assessment.stage, r.assessment.submitted_at) if r.assessment is not None else ()))
+                 for r in rows)
 
 
 @router.get("/nasional/{year}", name="national_view")
 def national_view(
     request: Request, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
     year: YearPath, provinsi: str = "", kategori: str = "",
-):
+) -> Response:
     if not access.may_see_nation(user):
         raise HTTPException(403)
     rows = region_rows(session, scorer, year)
-    key = ("nation", year, _revisions(rows), provinsi, kategori, current_language.get(),
-           request.scope.get("root_path"), id(catalogue))
+    parts = ("nation", year, _made_of(rows), provinsi, kategori)
 
-    def context() -> dict:
+    def context() -> dict[str, Any]:
         return _national_context(session, catalogue, year, rows, provinsi, kategori)
 
     if is_partial(request):
-        listing = _pages.get(session.get_bind(), (*key, "list"),
-                             lambda: render_fragment(request, "province/_national_list.html", context()))
+        listing = _pages.get(request, (*parts, "list"),
+                             lambda: render_fragment(request, "province/_national_list.html", context()),
+                             catalogue=catalogue)
         return render(request, "province/national.html", {"list_html": listing}, block="region_list")
-    body = _pages.get(session.get_bind(), key,
-                      lambda: render_fragment(request, "province/_national_body.html", context()))
+    body = _pages.get(request, parts, lambda: render_fragment(request, "province/_national_body.html", context()),
+                      catalogue=catalogue)
     return render(request, "province/national.html", {"year": year, "body_html": body})
 
 
-def _national_context(session, catalogue, year, rows, provinsi, kategori) -> dict:
-    provinces = session.exec(select(Province).order_by(Province.code)).all()
+def _national_context(session: Session, catalogue: Catalogue, year: int, rows: list[RegionRow], provinsi: str,
+                      kategori: str) -> dict[str, Any]:
+    provinces = session.exec(select(Province).order_by(col(Province.code))).all()
     by_province: dict[str, list[RegionRow]] = {p.code: [] for p in provinces}
     for row in rows:
         by_province[row.province.code].append(row)
@@ -133,15 +142,16 @@ def _national_context(session, catalogue, year, rows, provinsi, kategori) -> dic
             "province": province, "regions": len(members),
             "taking_part": sum(1 for r in members if r.assessment is not None),
             "submitted": sum(1 for r in members if scores_shown(r)),
-            "counts": category_counts(members, catalogue, "province"),
+            "counts": category_counts(members, catalogue, Stage.PROVINCE),
             "provila": status,
         })
     shown = [r for r in rows if (not provinsi or r.province.code == provinsi)
-             and (not kategori or (scores_shown(r) and r.scores.categories["province"] == kategori))]
+             and (not kategori or (r.scores is not None and scores_shown(r)
+                                   and r.scores.categories[Stage.PROVINCE] == kategori))]
     return {
         "year": year, "catalogue": catalogue, "summaries": summaries, "rows": shown, "visible": scores_shown,
-        "national": category_counts(rows, catalogue, "province"),
-        "national_self": category_counts([r for r in rows if scores_shown(r)], catalogue, "self"),
+        "national": category_counts(rows, catalogue, Stage.PROVINCE),
+        "national_self": category_counts([r for r in rows if scores_shown(r)], catalogue, Stage.SELF),
         "published": PUBLISHED, "provinces": provinces, "filters": {"provinsi": provinsi, "kategori": kategori},
         "bands": {b.code: b for b in catalogue.bands},
         "provila_count": sum(1 for s in summaries if s["provila"].qualifies),

@@ -5,40 +5,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import RedirectResponse
-from sqlmodel import select
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, select
+from starlette.datastructures import URL
 
-from app.cache import RevisionCache
+from app.cache import FragmentCache
+from app.clock import local_time
 from app.deps import (
     CatalogueDep,
     CurrentUser,
     FormDep,
+    Place,
     ReviewPlace,
     RowId,
     ScorerDep,
     SessionDep,
     agency_filter,
 )
-from app.i18n import current_language, decimal_mark
+from app.forms import MAX_NOTE
 from app.i18n import gettext as _
-from app.models import Agency, Answer, Role, User, utcnow
+from app.models import Agency, Answer, ReviewAction, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
+from app.refusals import Refusal
 from app.routes.workspace import EVIDENCE_SANDBOX, INLINE_KINDS, serve_evidence, visible_evidence
 from app.services import review as review_service
 from app.services.answers import answers_of, lock_answers, scored
 from app.services.evidence import EvidenceAccess
-from app.templating import local_time, render, render_fragment
-from scoring import format_points, to_cents
+from app.services.review import QueueItem, ReviewState, SubmissionCheck
+from app.templating import render, render_fragment
+from indicators import Catalogue
+from scoring import ReviewStatus, Scorer, Stage
 from scoring.answers import to_decimal
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["review"])
 
-_tables = RevisionCache(size=32)
+_tables = FragmentCache(size=32)
 
-STATUSES = ("waiting", "approved", "returned", "all")
+STATUSES = (*ReviewStatus, "all")  # the queue's status filter
 VISIT_GAP = timedelta(minutes=5)
 
 
@@ -63,16 +70,16 @@ class QueueFilters:
                  "indicator": self.indicator, "opd": str(self.opd) if self.opd else ""}
         return urlencode({k: v for k, v in pairs.items() if v})
 
-    def items(self, state, catalogue, stage: str) -> list[review_service.QueueItem]:
+    def items(self, state: ReviewState, catalogue: Catalogue, stage: Stage) -> list[QueueItem]:
         return review_service.queue(state, catalogue, stage, part=self.part or None,
                                     indicator=self.indicator or None, agency_id=self.opd, status=self.status)
 
 
-def _with_query(url, query: str) -> str:
+def _with_query(url: URL | str, query: str) -> str:
     return f"{url}?{query}" if query else str(url)
 
 
-def _next_code(items, catalogue, code: str) -> str | None:
+def _next_code(items: list[QueueItem], catalogue: Catalogue, code: str) -> str | None:
     """The answer after `code` in the filtered queue (catalogue order), wrapping round; None when none is left."""
     order = {c: i for i, c in enumerate(catalogue.questions)}
     here = order.get(code, -1)
@@ -81,30 +88,26 @@ def _next_code(items, catalogue, code: str) -> str | None:
     return (after or others or [None])[0]
 
 
-def _messages() -> dict[str, str]:
-    return {
-        "unknown_action": _("Choose approve or return."),
-        "stage_closed": _("Decisions at this stage are closed for this assessment."),
-        "not_submitted": _("This answer has not been submitted for review."),
-        "reason_required": _("Choose at least one reason for returning the answer."),
-        "unknown_reason": _("Unknown reason."),
-        "note_required": _("Write a note saying what to fix: the agency reads it."),
-        "bad_score": _("The score must be a number of 0 or more."),
-        "not_ready": _("The assessment cannot be submitted yet: see the list below."),
-        "already_submitted": _("The assessment has already been submitted to the province."),
-        "reopen_note_required": _("Write what is missing before reopening: the kab/kota reads it next to the "
-                                  "deadline."),
-    }
+def action_names() -> dict[str, str]:
+    """What a review event records, as the review pages name it."""
+    return {ReviewAction.SUBMITTED: _("submitted"), ReviewAction.APPROVED: _("approved"),
+            ReviewAction.RETURNED: _("returned")}
 
 
-def _refusal(error: review_service.ReviewError) -> str:
-    if error.code == "score_too_high":
-        return _("The score can be at most %(max)s: the self-assessed points of this answer, or the score the "
-                 "previous stage approved it with.") % {"max": format_points(to_cents(error.limit), decimal_mark())}
-    return _messages()[error.code]
+def event_stages() -> dict[str, str]:
+    """The stage of an event in an answer's history: shorter than `stage_label`, the line is long already."""
+    return {Stage.SELF: _("self-assessment"), Stage.DP3A: "DP3A", Stage.PROVINCE: _("province"),
+            Stage.MINISTRY: _("ministry")}
 
 
-def _stage(user: User) -> str:
+def _note_problem(note: str) -> str | None:
+    """The answer form's rule for notes: too long is refused, never cut."""
+    if len(note) > MAX_NOTE:
+        return _("The note is too long (at most %(n)s characters).") % {"n": MAX_NOTE}
+    return None
+
+
+def _stage(user: User) -> Stage:
     stage = review_service.stage_of(user)
     if stage is None:
         raise HTTPException(403)
@@ -115,7 +118,7 @@ def _stage(user: User) -> str:
 def review_queue(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str = "waiting",
-):
+) -> Response:
     stage = _stage(user)
     filters = QueueFilters.of(part, indicator, opd, status)
     state = review_service.load_state(session, place.assessment, user)
@@ -133,6 +136,7 @@ def review_queue(
     decidable = review_service.stage_open(place.assessment, stage)
     context = {
         "place": place, "items": items, "stage": stage, "catalogue": catalogue, "agencies": agencies,
+        "action_names": action_names(),
         "filters": {"part": filters.part, "indicator": filters.indicator, "opd": filters.opd,
                     "status": filters.status},
         "query": filters.query,
@@ -140,11 +144,11 @@ def review_queue(
     }
     # Rendering a few hundred rows costs more than everything else on the page: the rows
     # are cached by what they show (the revision, and per row the read and reopened marks).
-    key = (place.assessment.id, place.assessment.revision, id(catalogue), current_language.get(),
-           request.scope.get("root_path"), stage, decidable, filters.query,
-           tuple((item.code, item.unread, item.reopened_until) for item in items))
-    context["table_html"] = _tables.get(session.get_bind(), key,
-                                        lambda: render_fragment(request, "review/_queue_table.html", context))
+    # The rest of what a row shows (its answer, decision, files, agencies, a later return) is the revision's.
+    parts = (stage, decidable, filters.query, tuple((item.code, item.unread, item.reopened_until) for item in items))
+    context["table_html"] = _tables.get(request, parts,
+                                        lambda: render_fragment(request, "review/_queue_table.html", context),
+                                        catalogue=catalogue, assessment=place.assessment)
     return render(request, "review/queue.html", context, block="queue")
 
 
@@ -154,14 +158,16 @@ def review_detail(
     catalogue: CatalogueDep, scorer: ScorerDep, code: str,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
     lanjut: str | None = None,
-):
+) -> Response:
     stage = _stage(user)
     return _detail(request, session, place, user, catalogue, scorer, code, stage,
                    filters=QueueFilters.of(part, indicator, opd, status), then_next=lanjut == "1")
 
 
-def _detail(request, session, place, user, catalogue, scorer, code, stage, *, message=None, status_code=200,
-            form=None, reopen_form=None, filters: QueueFilters | None = None, then_next: bool = False):
+def _detail(request: Request, session: Session, place: Place, user: User, catalogue: Catalogue, scorer: Scorer,
+            code: str, stage: Stage, *, message: str | None = None, status_code: int = 200,
+            form: dict[str, Any] | None = None, reopen_form: dict[str, Any] | None = None,
+            filters: QueueFilters | None = None, then_next: bool = False) -> Response:
     filters = filters or QueueFilters()
     ref = catalogue.questions.get(code)
     if ref is None:
@@ -177,6 +183,7 @@ def _detail(request, session, place, user, catalogue, scorer, code, stage, *, me
     if reviewer_ids:
         users.update({u.id: u for u in session.exec(select(User).where(User.id.in_(reviewer_ids)))})
     value = scored(answer)
+    later_stage = stage != Stage.DP3A  # the province and the ministry score what they approve, and reopen answers
     next_code = _next_code(filters.items(state, catalogue, stage), catalogue, code)
     evidence_access = EvidenceAccess.of(session, catalogue, user, place)
     files, hidden_files = evidence_access.split(state.evidence.get(answer.id, []), code)
@@ -187,9 +194,10 @@ def _detail(request, session, place, user, catalogue, scorer, code, stage, *, me
         # Opening these files is logged: the question's, or a copy of a sensitive question's file.
         "sensitive": any(evidence_access.is_sensitive(f, code) for f in files) or ref.question.sensitive,
         "agencies": state.agencies_by_question.get(code, []), "users": users,
-        "decision": state.last_decision(answer.id, stage), "stage": stage,
+        "decision": state.last_decision(answer.id, stage), "stage": stage, "later_stage": later_stage,
+        "action_names": action_names(), "event_stages": event_stages(), "max_note": MAX_NOTE,
         # What the score field accepts, as the decision checks it (never the question's bare maximum).
-        "score_ceiling": review_service.score_ceiling(session, scorer, answer, stage) if stage != "dp3a" else None,
+        "score_ceiling": review_service.score_ceiling(session, scorer, answer, stage) if later_stage else None,
         "decidable": review_service.stage_open(place.assessment, stage),
         "reopening": state.reopenings.get(answer.id), "reasons": catalogue.review_reasons,
         "message": message or request.session.pop("flash", None), "form": form or {}, "inline_kinds": INLINE_KINDS,
@@ -209,38 +217,41 @@ def review_decide(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str, form: FormDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
-):
+) -> Response:
     stage = _stage(user)
     filters = QueueFilters.of(part, indicator, opd, status)
     answer = _answer(session, place, catalogue, code)
     action = str(form.get("action", ""))
     reasons = [str(r) for r in form.getlist("reasons")]
-    note = str(form.get("note", ""))[:4000]
+    note = str(form.get("note", ""))
     raw_score = str(form.get("score", "")).strip()
     score = to_decimal(raw_score) if raw_score else None
-    values = {"action": action, "reasons": reasons, "note": note, "score": raw_score,
+    values = {"action": action, "reasons": reasons, "note": note[:MAX_NOTE], "score": raw_score,
               "then": "next" if form.get("then") == "next" else "queue"}
-    if raw_score and score is None:
+    problem = _note_problem(note)
+    if problem is None and raw_score and score is None:
+        problem = _("The score must be a number of 0 or more.")
+    if problem is not None:
         return _detail(request, session, place, user, catalogue, scorer, code, stage,
-                       message=_messages()["bad_score"], status_code=422, form=values, filters=filters)
+                       message=problem, status_code=422, form=values, filters=filters)
     try:
         # None when the same decision already stands (a double click): the reply is the same.
         review_service.decide(session, place.assessment, answer, stage, action, user, reasons=reasons, note=note,
                               score=score, known_reasons={r.code for r in catalogue.review_reasons}, scorer=scorer)
-    except review_service.ReviewError as exc:
+    except Refusal as refusal:
         session.rollback()
         return _detail(request, session, place, user, catalogue, scorer, code, stage,
-                       message=_refusal(exc), status_code=422, form=values, filters=filters)
+                       message=refusal.message, status_code=refusal.status, form=values, filters=filters)
     session.commit()
-    request.session["flash"] = (_("Approved: %(code)s") if action == "approved" else _("Returned: %(code)s")) % {
+    request.session["flash"] = (_("Approved: %(code)s") if action == ReviewAction.APPROVED
+                                else _("Returned: %(code)s")) % {
         "code": code}
     target = _after_decision(request, session, place, user, catalogue, stage, code, filters, values["then"])
-    if request.headers.get("HX-Request") == "true":
-        return RedirectResponse(str(target), status_code=303, headers={"HX-Redirect": str(target)})
-    return RedirectResponse(str(target), status_code=303)
+    return RedirectResponse(target, status_code=303)
 
 
-def _after_decision(request, session, place, user, catalogue, stage, code, filters: QueueFilters, then: str) -> str:
+def _after_decision(request: Request, session: Session, place: Place, user: User, catalogue: Catalogue, stage: Stage,
+                    code: str, filters: QueueFilters, then: str) -> str:
     """Where a decision leads: the next answer of the filtered queue when asked (and one is left),
     else the queue with the same filters."""
     where = {"regency_code": place.regency.code, "year": place.cycle.year}
@@ -257,7 +268,7 @@ def _after_decision(request, session, place, user, catalogue, stage, code, filte
 def review_batch_approve(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, form: FormDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
-):
+) -> Response:
     stage = _stage(user)
     codes = list(dict.fromkeys(str(c) for c in form.getlist("codes")))[:400]
     request.session["flash"] = _approve_all(session, place, user, catalogue, stage, codes) if codes else \
@@ -269,7 +280,8 @@ def review_batch_approve(
     )
 
 
-def _approve_all(session, place, user, catalogue, stage: str, codes: list[str]) -> str:
+def _approve_all(session: Session, place: Place, user: User, catalogue: Catalogue, stage: Stage,
+                 codes: list[str]) -> str:
     """Approve the ticked answers (read in one query); the message saying how many."""
     answers = answers_of(session, place.assessment.id, codes)
     # Every ticked answer held at once, in id order, before any is decided: a batch sent twice, or beside
@@ -282,7 +294,7 @@ def _approve_all(session, place, user, catalogue, stage: str, codes: list[str]) 
             skipped += 1
             continue
         try:
-            review_service.decide(session, place.assessment, answer, stage, "approved", user)
+            review_service.decide(session, place.assessment, answer, stage, ReviewAction.APPROVED, user)
             done += 1
         except review_service.ReviewError:
             skipped += 1
@@ -297,21 +309,24 @@ def _approve_all(session, place, user, catalogue, stage: str, codes: list[str]) 
 def review_reopen(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str, form: FormDep,
-):
+) -> Response:
     stage = _stage(user)
     answer = _answer(session, place, catalogue, code)
     try:
         hours = max(1, min(24 * 7, int(str(form.get("hours", review_service.REOPEN_HOURS)))))
     except ValueError:
         hours = review_service.REOPEN_HOURS
-    note = str(form.get("note", ""))[:4000]
+    note = str(form.get("note", ""))
     try:
+        problem = _note_problem(note)
+        if problem is not None:
+            raise Refusal(problem, code="note_too_long")
         reopening, opened = review_service.reopen(session, place.assessment, answer, stage, user, hours=hours,
                                                   note=note)
-    except review_service.ReviewError as exc:
+    except Refusal as refusal:
         session.rollback()
-        return _detail(request, session, place, user, catalogue, scorer, code, stage, status_code=422,
-                       reopen_form={"error": _messages()[exc.code], "hours": hours, "note": note})
+        return _detail(request, session, place, user, catalogue, scorer, code, stage, status_code=refusal.status,
+                       reopen_form={"error": refusal.message, "hours": hours, "note": note[:MAX_NOTE]})
     session.commit()
     request.session["flash"] = (_("Reopened for the kab/kota for %(n)s hours.") % {"n": hours} if opened else
                                 _("This answer is already open to the kab/kota until %(until)s.")
@@ -334,7 +349,8 @@ def review_evidence(
                           headers={"Content-Security-Policy": EVIDENCE_SANDBOX})
 
 
-def _own_submission(session, place, user, catalogue) -> tuple[review_service.SubmissionCheck, object]:
+def _own_submission(session: Session, place: Place, user: User,
+                    catalogue: Catalogue) -> tuple[SubmissionCheck, ReviewState]:
     """Only the kab/kota's own DP3A hands its assessment over: the checks, and the state they read."""
     if user.role != Role.DP3A:
         raise HTTPException(403)
@@ -342,7 +358,8 @@ def _own_submission(session, place, user, catalogue) -> tuple[review_service.Sub
     return review_service.check_submission(state, catalogue), state
 
 
-def _submit_page(request, place, check, catalogue, message=None, status_code=200, state=None):
+def _submit_page(request: Request, place: Place, check: SubmissionCheck, catalogue: Catalogue,
+                 message: str | None = None, status_code: int = 200, state: ReviewState | None = None) -> Response:
     # Each listed question links to where it is seen (the review page of an answer, the agency's card of
     # a question without one) and names the agencies that answer it.
     links = {}
@@ -359,7 +376,7 @@ def _submit_page(request, place, check, catalogue, message=None, status_code=200
 @router.get("/kirim-penilaian", name="assessment_submit_page")
 def assessment_submit_page(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
-):
+) -> Response:
     check, state = _own_submission(session, place, user, catalogue)
     return _submit_page(request, place, check, catalogue, state=state)
 
@@ -367,24 +384,24 @@ def assessment_submit_page(
 @router.post("/kirim-penilaian", name="assessment_submit")
 def assessment_submit(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
-):
+) -> Response:
     check, state = _own_submission(session, place, user, catalogue)
     try:
         review_service.submit_assessment(session, place.assessment, check, user)
         request.session["flash"] = _("The assessment has been submitted to the province. Agencies can no longer "
                                      "change it.")
-    except review_service.ReviewError as exc:
+    except review_service.ReviewError as refusal:
         session.rollback()
-        if exc.code != "already_submitted":
-            return _submit_page(request, place, check, catalogue, _messages()[exc.code], 422, state=state)
+        if refusal.code != "already_submitted":
+            return _submit_page(request, place, check, catalogue, refusal.message, refusal.status, state=state)
         # A second click, or a colleague a moment earlier: the assessment is where it was asked to go.
-        request.session["flash"] = _messages()["already_submitted"]
+        request.session["flash"] = refusal.message
     session.commit()
     return RedirectResponse(str(request.url_for("dashboard", regency_code=place.regency.code, year=place.cycle.year)),
                             status_code=303)
 
 
-def _answer(session, place, catalogue, code: str) -> Answer:
+def _answer(session: Session, place: Place, catalogue: Catalogue, code: str) -> Answer:
     if code not in catalogue.questions:
         raise HTTPException(404)
     answer = session.exec(select(Answer).where(Answer.assessment_id == place.assessment.id,

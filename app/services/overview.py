@@ -12,18 +12,19 @@ from __future__ import annotations
 from collections import defaultdict, namedtuple
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from app.cache import RevisionCache
-from app.models import Answer, AnswerStatus, Assessment, Cycle, Province, Regency, ReviewEvent
+from app.models import Answer, AnswerStatus, Assessment, Cycle, Province, Regency, ReviewAction, ReviewEvent
+from app.services.answers import scored
 from indicators import Catalogue
 from scoring import Answer as ScoredAnswer
-from scoring import ReviewStatus, Scorer, Verdict, category_for
+from scoring import ReviewStatus, Scorer, Stage, Verdict, category_for
 
-STAGES = ("self", "dp3a", "province")
+STAGES = (Stage.SELF, Stage.DP3A, Stage.PROVINCE)  # the stages a region's scores are shown at
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class RegionScores:
     @property
     def drop(self) -> int:
         """Points lost between the self-assessment and the province's verification."""
-        return self.totals["self"] - self.totals["province"]
+        return self.totals[Stage.SELF] - self.totals[Stage.PROVINCE]
 
 
 RegencyRef = namedtuple("RegencyRef", "code name province_code")
@@ -118,23 +119,24 @@ def _compute(session: Session, scorer: Scorer, assessments: list[Assessment]) ->
     answers: dict[int, dict[str, ScoredAnswer]] = defaultdict(dict)
     by_answer: dict[int, tuple[int, str]] = {}
     approved_count: dict[int, int] = defaultdict(int)
-    for answer_id, assessment_id, code, option, value, not_applicable, status in session.exec(
+    for row in session.exec(
         select(Answer.id, Answer.assessment_id, Answer.question_code, Answer.option, Answer.value,
-               Answer.not_applicable, Answer.status).where(Answer.assessment_id.in_(ids))
+               Answer.not_applicable, Answer.status).where(col(Answer.assessment_id).in_(ids))
     ):
-        given = _given(option, value, not_applicable)
+        given = scored(row)
         if given is None:
             continue
-        answers[assessment_id][code] = given
-        by_answer[answer_id] = (assessment_id, code)
-        if status == AnswerStatus.APPROVED:
-            approved_count[assessment_id] += 1
+        answers[row.assessment_id][row.question_code] = given
+        by_answer[row.id] = (row.assessment_id, row.question_code)
+        if row.status == AnswerStatus.APPROVED:
+            approved_count[row.assessment_id] += 1
     verdicts: dict[int, dict[str, dict[str, Verdict]]] = defaultdict(lambda: defaultdict(dict))
     for answer_id, stage, action, score in session.exec(
         select(ReviewEvent.answer_id, ReviewEvent.stage, ReviewEvent.action, ReviewEvent.score)
         .join(Answer, Answer.id == ReviewEvent.answer_id)
-        .where(Answer.assessment_id.in_(ids), ReviewEvent.action.in_(("approved", "returned")))
-        .order_by(ReviewEvent.id)
+        .where(col(Answer.assessment_id).in_(ids),
+               col(ReviewEvent.action).in_((ReviewAction.APPROVED, ReviewAction.RETURNED)))
+        .order_by(col(ReviewEvent.id))
     ):
         if answer_id in by_answer:
             assessment_id, code = by_answer[answer_id]
@@ -142,8 +144,8 @@ def _compute(session: Session, scorer: Scorer, assessments: list[Assessment]) ->
     result = {}
     for assessment in assessments:
         given = answers.get(assessment.id, {})
-        sheets = {"self": scorer.score(given)}
-        for stage in ("dp3a", "province"):
+        sheets = {Stage.SELF: scorer.score(given)}
+        for stage in (Stage.DP3A, Stage.PROVINCE):
             sheets[stage] = scorer.verified(given, verdicts[assessment.id].get(stage, {}))
         result[assessment.id] = RegionScores(
             regency_code=assessment.regency_code,
@@ -159,31 +161,21 @@ def _compute(session: Session, scorer: Scorer, assessments: list[Assessment]) ->
     return result
 
 
-def _given(option, value, not_applicable) -> ScoredAnswer | None:
-    if not_applicable:
-        return ScoredAnswer(not_applicable=True)
-    if option is not None:
-        return ScoredAnswer(option=option)
-    if value is not None:
-        return ScoredAnswer(value=Decimal(value))
-    return None
-
-
 def scores_shown(row: RegionRow) -> bool:
     """A kab/kota's scores are its own until its DP3A submits them; only then may others see them."""
-    return row.scores is not None and row.scores.stage != "self"
+    return row.scores is not None and row.scores.stage != Stage.SELF
 
 
 def verified_categories(rows: list[RegionRow]) -> dict[str, str | None]:
     """Each kab/kota's category as verified by the province (None while unsubmitted): Provila's input."""
-    return {r.regency.code: (r.scores.categories["province"] if scores_shown(r) else None) for r in rows}
+    return {r.regency.code: (r.scores.categories[Stage.PROVINCE] if r.scores is not None and scores_shown(r) else None) for r in rows}
 
 
-def category_counts(rows: list[RegionRow], catalogue: Catalogue, stage: str) -> dict[str, int]:
+def category_counts(rows: list[RegionRow], catalogue: Catalogue, stage: Stage) -> dict[str, int]:
     """How many kab/kota stand in each category at `stage`; verified stages count submitted ones only."""
     counts = dict.fromkeys((b.code for b in catalogue.bands), 0)
     for row in rows:
-        if row.scores is None or (stage != "self" and row.scores.stage == "self"):
+        if row.scores is None or (stage != Stage.SELF and row.scores.stage == Stage.SELF):
             continue
         counts[row.scores.categories[stage]] += 1
     return counts
@@ -193,12 +185,12 @@ def clear_cache() -> None:
     _scores.clear()
 
 
-def warm_up(engine, scorer: Scorer) -> int:
+def warm_up(engine: Engine, scorer: Scorer) -> int:
     """Score every assessment of every cycle into this worker's cache; returns how many.
 
     Run once when a worker starts (app.main), before it reports ready: otherwise the first
     national view after a start reads and scores all 514 kab/kota while its user waits."""
     with Session(engine) as session:
-        years = session.exec(select(Cycle.year).where(Cycle.id.in_(select(Assessment.cycle_id)))).all()
+        years = session.exec(select(Cycle.year).where(col(Cycle.id).in_(select(Assessment.cycle_id)))).all()
         return sum(sum(1 for row in region_rows(session, scorer, year) if row.scores is not None)
                    for year in sorted(set(years)))

@@ -1,0 +1,102 @@
+"""The DP3A handing its assessment to the province (the checks, then the one-time hand-over), and
+the scores each stage stands behind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, select
+
+from app.i18n import gettext as _
+from app.models import Answer, AnswerStatus, Assessment, ReviewAction, ReviewEvent, User, utcnow
+from app.services import audit
+from app.services.answers import is_answered, lacks_reason, scored_answers
+from app.services.review.decisions import ReviewError
+from app.services.review.state import ReviewState
+from indicators import Catalogue
+from scoring import Scorer, ScoreSheet, Stage
+
+
+@dataclass
+class SubmissionCheck:
+    unanswered: list[str]
+    na_without_reason: list[str]
+    without_evidence: list[str]  # a warning only
+    not_reviewed: list[str]  # submitted but not yet decided by the DP3A: a warning only
+
+    @property
+    def ready(self) -> bool:
+        return not self.unanswered and not self.na_without_reason
+
+
+def check_submission(state: ReviewState, catalogue: Catalogue) -> SubmissionCheck:
+    unanswered: list[str] = []
+    na_without_reason: list[str] = []
+    without_evidence: list[str] = []
+    not_reviewed: list[str] = []
+    for code in catalogue.questions:
+        answer = state.answers.get(code)
+        if not is_answered(answer):
+            unanswered.append(code)
+            continue
+        if lacks_reason(answer):
+            na_without_reason.append(code)
+        if not answer.not_applicable and not state.current_files(answer.id):
+            without_evidence.append(code)
+        if answer.status == AnswerStatus.SUBMITTED:
+            not_reviewed.append(code)
+    return SubmissionCheck(unanswered, na_without_reason, without_evidence, not_reviewed)
+
+
+_assessments = Assessment.__table__
+# The hand-over happens once: of parallel submissions (a double click, two tabs), the first UPDATE
+# changes the stage and the others find it changed (PostgreSQL re-reads the row once the first commits).
+_HAND_OVER = (update(_assessments).where(_assessments.c.id == bindparam("assessment_id"), _assessments.c.stage == Stage.SELF)
+              .values(stage=Stage.PROVINCE, submitted_at=bindparam("now"), submitted_by=bindparam("user_id")))
+
+
+def submit_assessment(session: Session, assessment: Assessment, check: SubmissionCheck, user: User) -> None:
+    """Hand the assessment to the province; a `ReviewError` coded "already_submitted" if it has been already."""
+    if assessment.stage != Stage.SELF:
+        raise _already_submitted()
+    if not check.ready:
+        raise ReviewError(_("The assessment cannot be submitted yet: see the list below."), code="not_ready")
+    now = utcnow()
+    if session.execute(_HAND_OVER, {"assessment_id": assessment.id, "now": now, "user_id": user.id}).rowcount != 1:
+        raise _already_submitted()  # by a request a moment earlier
+    for name, value in (("stage", Stage.PROVINCE), ("submitted_at", now), ("submitted_by", user.id)):
+        set_committed_value(assessment, name, value)
+    audit.record(session, user, "assessment.submit", "assessment", assessment.id,
+                 regency_code=assessment.regency_code, before={"stage": Stage.SELF}, after={"stage": Stage.PROVINCE})
+
+
+def _already_submitted() -> ReviewError:
+    return ReviewError(_("The assessment has already been submitted to the province."), code="already_submitted")
+
+
+@dataclass
+class StageScores:
+    self_assessed: ScoreSheet
+    by_stage: dict[Stage, ScoreSheet]
+
+
+def stage_scores(scorer: Scorer, state: ReviewState) -> StageScores:
+    answers = scored_answers(state.answers)
+    return StageScores(
+        self_assessed=scorer.score(answers),
+        by_stage={stage: scorer.verified(answers, state.verdicts(stage)) for stage in (Stage.DP3A, Stage.PROVINCE)},
+    )
+
+
+def new_submissions_since(session: Session, assessment: Assessment, since: datetime | None) -> int:
+    query = (
+        select(func.count(col(ReviewEvent.id)))
+        .join(Answer, Answer.id == ReviewEvent.answer_id)
+        .where(Answer.assessment_id == assessment.id, ReviewEvent.action == ReviewAction.SUBMITTED)
+    )
+    if since is not None:
+        query = query.where(ReviewEvent.at > since)
+    return session.exec(query).one()
