@@ -77,6 +77,7 @@ from bench._run import (  # noqa: E402
     time_line,
     workers_option,
 )
+from scoring import Stage  # noqa: E402
 
 DASHBOARD_TARGET_MS = 100
 QUEUE_TARGET_MS = 100
@@ -97,7 +98,7 @@ def complete_regency(data_dir: Path, regency_code: str, year: int, username: str
 
     from app.config import Settings
     from app.db import make_engine
-    from app.models import Answer, AnswerStatus, Assessment, Cycle, Evidence, StoredFile, User
+    from app.models import Answer, AnswerStatus, Assessment, Cycle, Evidence, ReviewAction, StoredFile, User
     from app.services import review as review_service
     from app.services.answers import EDITABLE, AnswerInput, answers_of, is_answered, save_answer, submit
     from indicators import load_catalogue
@@ -162,9 +163,9 @@ def complete_regency(data_dir: Path, regency_code: str, year: int, username: str
 
             # 4. DP3A decisions on about half of the questions
             state = review_service.load_state(session, assessment)
-            decided = sum(1 for a in state.answers.values() if state.last_decision(a.id, review_service.DP3A))
+            decided = sum(1 for a in state.answers.values() if state.last_decision(a.id, Stage.DP3A))
             waiting = [a for a in state.answers.values() if a.status == AnswerStatus.SUBMITTED
-                       and state.last_decision(a.id, review_service.DP3A) is None]
+                       and state.last_decision(a.id, Stage.DP3A) is None]
             rng.shuffle(waiting)
             wanted = max(0, round(len(catalogue.questions) * DECIDED_SHARE) - decided)
             reasons = [r.code for r in catalogue.review_reasons]
@@ -172,13 +173,13 @@ def complete_regency(data_dir: Path, regency_code: str, year: int, username: str
             rows = {a.question_code: a for a in answers_of(session, assessment.id).values()}
             for answer in (rows[a.question_code] for a in waiting[:wanted]):  # decisions change ORM rows
                 if rng.random() < RETURNED_SHARE:
-                    review_service.decide(session, assessment, answer, review_service.DP3A, "returned", user,
+                    review_service.decide(session, assessment, answer, Stage.DP3A, ReviewAction.RETURNED, user,
                                           reasons=rng.sample(reasons, rng.choice((1, 1, 2))),
                                           note="Lampirkan dokumen tahun berjalan yang sudah ditandatangani.",
                                           known_reasons=set(reasons))
                     returned += 1
                 else:
-                    review_service.decide(session, assessment, answer, review_service.DP3A, "approved", user)
+                    review_service.decide(session, assessment, answer, Stage.DP3A, ReviewAction.APPROVED, user)
             session.commit()
             counts["decided_now"] = min(wanted, len(waiting))
             counts["returned_now"] = returned
@@ -192,7 +193,7 @@ def complete_regency(data_dir: Path, regency_code: str, year: int, username: str
             counts["status"] = by_status
             counts["with_files"] = sum(1 for a in state.answers.values() if state.current_files(a.id))
             counts["decided"] = sum(1 for a in state.answers.values()
-                                    if state.last_decision(a.id, review_service.DP3A))
+                                    if state.last_decision(a.id, Stage.DP3A))
             counts["events"] = sum(len(e) for e in state.events.values())
     finally:
         engine.dispose()
