@@ -9,9 +9,9 @@ from lxml import html
 from sqlmodel import select
 
 from app.models import Answer, Evidence, StoredFile
-from tests.unit import test_evidence_pdf_samples as pdf_samples
-from tests.unit import test_evidence_samples as samples
-from tests.unit.test_evidence_samples import docx, pdf, write_zip_bomb, xlsx
+from tests.app import test_evidence_pdf_samples as pdf_samples
+from tests.app import test_evidence_samples as samples
+from tests.app.test_evidence_samples import docx, pdf, write_zip_bomb, xlsx
 
 SVG_WITH_SCRIPT = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
 HTML_WITH_SCRIPT = b"<!doctype html><html><body><script>fetch('/keluar')</script></body></html>"

@@ -20,7 +20,7 @@ from app.factory import create_app
 from app.models import Answer, AnswerStatus, AuditEntry, User
 from app.services.answers import AnswerInput, save_answer
 from scoring import Answer as ScoredAnswer
-from tests.unit import test_evidence_samples as samples
+from tests.app import test_evidence_samples as samples
 from tests.web.test_exports import SOFFICE, _soffice
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
