@@ -62,3 +62,9 @@ def attrs(tree: HtmlElement, xpath: str) -> list[str]:
 def has_class(name: str) -> str:
     """An XPath predicate for an element with CSS class `name` among others."""
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+def mentions(tree: HtmlElement, text: str) -> bool:
+    """Whether `text` is in the page's text or in any attribute value (a link, an hx-get): what a
+    substring check on the raw body found, read after entities are decoded."""
+    return text in tree.text_content() or any(text in value for value in tree.xpath("//@*"))
