@@ -74,7 +74,7 @@ def test_a_change_in_one_worker_shows_at_once_in_another(app, settings, catalogu
             return html.texts(page, "//p[@class='big']")[1]  # self, DP3A, province
 
         def waiting() -> int:
-            return first.get(f"{base}/verifikasi").text.count("/verifikasi/")
+            return len(html.page(first.get(f"{base}/verifikasi")).xpath("//a[contains(@href, '/verifikasi/')]"))
 
         assert verified_score() == "0,00" and waiting() == 2  # both now cached by the first worker
         decided = second.post(f"{base}/verifikasi/{codes[0]}",
