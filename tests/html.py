@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from lxml import html as lxml_html
-
-HtmlElement = lxml_html.HtmlElement
+from lxml import html as lxml_html  # type: ignore[import-untyped]  # lxml ships no stubs
+from lxml.html import HtmlElement  # type: ignore[import-untyped]
 
 
 def page(response_or_text: Any) -> HtmlElement:
