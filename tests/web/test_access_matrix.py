@@ -17,6 +17,7 @@ from app.models import Answer, Evidence, User
 from app.services.answers import AnswerInput, save_answer
 from app.services.demo import sample_pdf
 from app.services.evidence import attach
+from tests import html
 
 PUBLIC = {"health", "ready", "catalogue", "login", "favicon"}
 SESSION = {"login_submit", "logout"}  # checked in tests/web/test_accounts.py
@@ -185,7 +186,8 @@ def test_public_and_personal_routes(client, world, auth):
     overview = client.get("/")
     assert overview.status_code == 200
     # A province official sees its own kab/kota only.
-    assert "Kota Palangka Raya" in overview.text and "Kota Banjarmasin" not in overview.text
+    tree = html.page(overview)
+    assert "Kota Palangka Raya" in html.text_of(tree) and not html.mentions(tree, "Kota Banjarmasin")
 
 
 def test_evidence_of_another_region_is_not_found_even_for_its_own_dp3a(make_client, auth, targets, world):

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from lxml import html
+from lxml import html as lxml_html
 from sqlmodel import select
 
 from app.models import AuditEntry, LoginAttempt, User, utcnow
 from app.passwords import MAX_LENGTH, policy_problem, temporary_password
+from tests import html
 from tests.conftest import PASSWORD
 
 
@@ -31,14 +32,14 @@ def test_login_sets_a_safe_session_cookie_and_lands_on_the_workspace(client, wor
 def test_wrong_password_is_refused_in_indonesian(client, world, auth):
     response = _post_login(client, "opd_a", "salah-sekali", auth.csrf_of(client))
     assert response.status_code == 401
-    assert "Nama pengguna atau kata sandi salah." in response.text
-    assert 'value="opd_a"' in response.text  # the username is kept in the form
+    assert "Nama pengguna atau kata sandi salah." in html.text_of(html.page(response))
+    assert html.page(response).xpath("//input[@value='opd_a']")  # the username is kept in the form
 
 
 def test_unknown_user_gets_the_same_answer(client, world, auth):
     response = _post_login(client, "tidak.ada", "apa-saja-123", auth.csrf_of(client))
     assert response.status_code == 401
-    assert "Nama pengguna atau kata sandi salah." in response.text
+    assert "Nama pengguna atau kata sandi salah." in html.text_of(html.page(response))
 
 
 def test_failed_logins_are_throttled(client, world, auth, db):
@@ -47,7 +48,7 @@ def test_failed_logins_are_throttled(client, world, auth, db):
         assert _post_login(client, "opd_a", "salah", token).status_code == 401
     blocked = _post_login(client, "opd_a", auth.password, token)
     assert blocked.status_code == 429
-    assert "Tunggu 15 menit" in blocked.text
+    assert "Tunggu 15 menit" in html.text_of(html.page(blocked))
     assert len(db.exec(select(LoginAttempt)).all()) == 5
 
 
@@ -78,13 +79,13 @@ def test_password_change_logs_out_other_sessions(make_client, world, auth, db):
     auth.login(elsewhere, "opd_a")
     short = here.post("/akun/sandi", data={"current": auth.password, "new": "pendek", "confirm": "pendek",
                                            "csrf_token": token})
-    assert short.status_code == 400 and "minimal 10 karakter" in short.text
+    assert short.status_code == 400 and "minimal 10 karakter" in html.text_of(html.page(short))
     wrong = here.post("/akun/sandi", data={"current": "keliru", "new": "kata-sandi-baru", "confirm": "kata-sandi-baru",
                                            "csrf_token": token})
-    assert wrong.status_code == 400 and "Kata sandi saat ini salah." in wrong.text
+    assert wrong.status_code == 400 and "Kata sandi saat ini salah." in html.text_of(html.page(wrong))
     done = here.post("/akun/sandi", data={"current": auth.password, "new": "kata-sandi-baru",
                                           "confirm": "kata-sandi-baru", "csrf_token": token})
-    assert done.status_code == 200 and "sudah diganti" in done.text
+    assert done.status_code == 200 and "sudah diganti" in html.text_of(html.page(done))
     assert here.get("/akun/sandi").status_code == 200  # this session stays
     assert elsewhere.get("/akun/sandi", follow_redirects=False).status_code == 303  # the other one ended
     assert db.exec(select(AuditEntry).where(AuditEntry.action == "user.password")).first() is not None
@@ -120,7 +121,7 @@ def browser_at(app):
 
 
 def _error(response) -> str:
-    return html.fromstring(response.text).xpath("//*[@id='login-error']")[0].text_content()
+    return lxml_html.fromstring(response.text).xpath("//*[@id='login-error']")[0].text_content()
 
 
 def _fail_logins(browser, auth, username: str, times: int) -> None:
@@ -161,7 +162,7 @@ def test_the_dp3as_reset_lifts_the_lock(browser_at, make_client, world, auth, db
     token = auth.login(dp3a, "dp3a_a")
     reset = dp3a.post(f"{world.base()}/kelola/akun/{world.users['opd_a'].id}/sandi",
                       data={"confirm": "1", "csrf_token": token})
-    password = html.fromstring(reset.text).xpath("//code[@class='temp-password']")[0].text_content()
+    password = lxml_html.fromstring(reset.text).xpath("//code[@class='temp-password']")[0].text_content()
     auth.login(owner, "opd_a", password)  # what the login page told the person to do now works
 
 
@@ -170,12 +171,12 @@ def test_the_dp3a_sees_a_locked_account_and_lifts_the_lock(browser_at, make_clie
     _fail_logins(owner, auth, "opd_a", 5)
     dp3a = make_client()
     token = auth.login(dp3a, "dp3a_a")
-    page = html.fromstring(dp3a.get(f"{world.base()}/kelola/akun").text)
+    page = lxml_html.fromstring(dp3a.get(f"{world.base()}/kelola/akun").text)
     row = page.xpath("//tr[th/code='opd_a']")[0]
     assert "terkunci karena gagal masuk (sisa 15 menit)" in row.text_content()
     assert not page.xpath("//tr[th/code='opd_a2']//button[normalize-space()='Buka kunci']")
     lifted = dp3a.post(f"{world.base()}/kelola/akun/{world.users['opd_a'].id}/buka", data={"csrf_token": token})
-    assert lifted.status_code == 200 and "dapat masuk lagi" in lifted.text
+    assert lifted.status_code == 200 and "dapat masuk lagi" in html.text_of(html.page(lifted))
     auth.login(owner, "opd_a")
     assert [e.action for e in db.exec(select(AuditEntry).where(AuditEntry.action == "user.unlock"))] == ["user.unlock"]
 
@@ -218,7 +219,7 @@ def _change(client, token, new: str, current: str = PASSWORD, confirm: str | Non
 
 
 def _password_error(response) -> str:
-    return html.fromstring(response.text).xpath("//*[@id='password-error']")[0].text_content()
+    return lxml_html.fromstring(response.text).xpath("//*[@id='password-error']")[0].text_content()
 
 
 def test_a_new_password_needs_ten_characters_and_must_not_be_common(client, world, auth):
@@ -280,6 +281,6 @@ def test_accounts_made_or_reset_by_the_dp3a_get_passwords_that_obey_the_policy(c
     reset = client.post(f"{world.base()}/kelola/akun/{world.users['opd_a'].id}/sandi",
                         data={"confirm": "1", "csrf_token": token})
     for response in (made, reset):
-        password = html.fromstring(response.text).xpath("//code[@class='temp-password']")[0].text_content()
+        password = lxml_html.fromstring(response.text).xpath("//code[@class='temp-password']")[0].text_content()
         assert policy_problem(password) is None
     assert all(policy_problem(temporary_password()) is None for _ in range(500))

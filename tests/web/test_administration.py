@@ -10,8 +10,19 @@ from sqlmodel import select
 
 from app.models import Agency, Assessment, Assignment, AuditEntry, User, UserSession
 from app.templating import dom_id
+from tests import html
 
-TEMP_PASSWORD = re.compile(r'class="temp-password">([a-z0-9-]+)<')
+
+def _temp_password(response) -> str:
+    """The one-time password the page shows, in its own element."""
+    shown = html.texts(html.page(response), f"//*[{html.has_class('temp-password')}]")
+    assert len(shown) == 1, response.text
+    return shown[0]
+
+
+def _listed(client, world, code: str) -> bool:
+    """Whether the question's row is in the client's list of questions."""
+    return bool(html.page(client.get(f"{world.base()}/isian")).xpath(f"//*[@id='q-{dom_id(code)}']"))
 
 
 def _admin(world, which: str = "a") -> str:
@@ -56,19 +67,21 @@ def test_the_dp3a_sees_every_page(client, world, auth):
     for page in pages:
         response = client.get(base + page)
         assert response.status_code == 200, page
-        assert "<h1>" in response.text and "Kota Palangka Raya" in response.text
-    overview = client.get(base)
-    assert "Masa pengisian" in overview.text and "Dibuka" in overview.text
-    assert "Pertanyaan tanpa OPD" in overview.text
-    assert 'href="/r/62.71/2024/kelola/penugasan"' in overview.text
+        tree = html.page(response)
+        assert tree.xpath("//h1") and "Kota Palangka Raya" in html.text_of(tree)
+    overview = html.page(client.get(base))
+    assert "Masa pengisian" in html.text_of(overview) and "Dibuka" in html.text_of(overview)
+    assert "Pertanyaan tanpa OPD" in html.text_of(overview)
+    assert overview.xpath("//a[@href='/r/62.71/2024/kelola/penugasan']")
 
 
 def test_agencies_table_lists_roles_and_counts(client, world, auth):
     auth.login(client, "dp3a_a")
     page = client.get(f"{_admin(world)}/opd")
-    assert "DINKES · Dinas Kesehatan" in page.text
-    assert '<th scope="row">Dinkes</th>' in page.text
-    assert '<th scope="col">' in page.text
+    tree = html.page(page)
+    assert "DINKES · Dinas Kesehatan" in html.text_of(tree)
+    assert "Dinkes" in html.texts(tree, "//th[@scope='row']")
+    assert tree.xpath("//th[@scope='col']")
     # Region B's agencies do not show.
     assert "Kotawaringin" not in page.text
 
@@ -86,20 +99,22 @@ def test_create_an_agency_and_refuse_a_duplicate_short_name(client, world, auth,
     assert agency.regency_code == world.regency_a.code and agency.role_code == "PUPR" and agency.active
     entry = _audit(db, "agency.create")[0]
     assert entry.regency_code == "62.71" and entry.after["short_name"] == "DISPERKIM"
-    assert "OPD DISPERKIM ditambahkan." in client.get(url).text
+    assert "OPD DISPERKIM ditambahkan." in html.text_of(html.page(client.get(url)))
 
     duplicate = client.post(url, data={"short_name": "dinkes", "name": "Dinas Kesehatan Kedua",
                                        "role_code": "DINKES", "csrf_token": token})
     assert duplicate.status_code == 422
-    assert "sudah memakai nama singkat dinkes" in duplicate.text
-    assert 'value="Dinas Kesehatan Kedua"' in duplicate.text  # what was typed is kept
-    assert 'aria-invalid="true"' in duplicate.text
+    tree = html.page(duplicate)
+    assert "sudah memakai nama singkat dinkes" in html.text_of(tree)
+    assert tree.xpath("//*[@value='Dinas Kesehatan Kedua']")  # what was typed is kept
+    assert tree.xpath("//*[@aria-invalid='true']")
     # The same short name in another kab/kota is fine: it is unique within the kab/kota only.
     assert len(db.exec(select(Agency).where(Agency.short_name == "Dinkes")).all()) == 3
 
     bad = client.post(url, data={"short_name": "", "name": "", "role_code": "TIDAK_ADA", "csrf_token": token})
     assert bad.status_code == 422
-    assert "Tulis nama singkat OPD" in bad.text and "Pilih peran OPD dari daftar." in bad.text
+    shown = html.text_of(html.page(bad))
+    assert "Tulis nama singkat OPD" in shown and "Pilih peran OPD dari daftar." in shown
     assert len(_audit(db, "agency.create")) == 1
 
 
@@ -120,7 +135,7 @@ def test_rename_change_role_and_deactivate_an_agency(client, world, auth, db):
     # Taking another agency's short name is refused.
     clash = client.post(url, data={"short_name": "JDIH", "name": "x", "role_code": "DINKES", "active": "1",
                                    "csrf_token": token})
-    assert clash.status_code == 422 and "JDIH" in clash.text
+    assert clash.status_code == 422 and "JDIH" in html.text_of(html.page(clash))
     # Keeping one's own short name is not a clash.
     again = client.post(url, data={"short_name": "DINKESPPKB", "name": "Dinas Kesehatan dan KB",
                                    "role_code": "DINKES", "active": "1", "csrf_token": token},
@@ -149,15 +164,15 @@ def test_create_an_account_shows_the_password_once_and_it_logs_in(client, make_c
                                       "agency_id": str(world.agencies["dinkes_a"].id), "csrf_token": token})
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
-    password = TEMP_PASSWORD.search(response.text).group(1)
+    password = _temp_password(response)
     assert re.fullmatch(r"[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}", password)
-    assert "hanya ditampilkan sekali" in response.text
+    assert "hanya ditampilkan sekali" in html.text_of(html.page(response))
     user = _user(db, "budi.dinkes")
     assert user.role == "opd" and user.regency_code == "62.71" and user.agency_id == world.agencies["dinkes_a"].id
     assert user.password_hash not in response.text and "argon2" not in response.text
     # Shown once: the list page does not carry it.
     listing = client.get(url)
-    assert password not in listing.text and "budi.dinkes" in listing.text
+    assert password not in listing.text and "budi.dinkes" in html.text_of(html.page(listing))
     entry = _audit(db, "user.create")[0]
     assert entry.regency_code == "62.71" and entry.after["username"] == "budi.dinkes"
     assert password not in str(entry.after)
@@ -190,9 +205,10 @@ def test_account_form_problems_are_explained(client, world, auth, db, fields, me
             "agency_id": str(world.agencies["dinkes_a"].id), "csrf_token": token, **fields}
     response = client.post(f"{_admin(world)}/akun", data=data)
     assert response.status_code == 422
-    assert message in response.text
-    assert 'value="Siti Aminah"' in response.text or fields.get("full_name") == ""
-    assert not TEMP_PASSWORD.search(response.text)
+    tree = html.page(response)
+    assert message in html.text_of(tree)
+    assert tree.xpath("//*[@value='Siti Aminah']") or fields.get("full_name") == ""
+    assert not tree.xpath(f"//*[{html.has_class('temp-password')}]")
     assert _audit(db, "user.create") == []
 
 
@@ -212,7 +228,7 @@ def test_reset_password_ends_the_old_session(client, make_client, world, auth, d
     target = world.users["opd_a"]
     response = client.post(f"{_admin(world)}/akun/{target.id}/sandi", data={"confirm": "1", "csrf_token": token})
     assert response.status_code == 200
-    password = TEMP_PASSWORD.search(response.text).group(1)
+    password = _temp_password(response)
     assert db.exec(select(UserSession).where(UserSession.user_id == target.id)).all() == []
     # The old session is over; the old password no longer works, the new one does.
     assert opd.get(f"{world.base()}/isian", follow_redirects=False).headers["location"].startswith("/masuk")
@@ -230,7 +246,7 @@ def test_a_reset_needs_the_form_and_not_for_oneself(client, world, auth, db):
     assert client.post(f"{_admin(world)}/akun/{target.id}/sandi", data={"csrf_token": token}).status_code == 422
     me = world.users["dp3a_a"]
     own = client.post(f"{_admin(world)}/akun/{me.id}/sandi", data={"confirm": "1", "csrf_token": token})
-    assert own.status_code == 409 and "halaman Kata sandi" in own.text
+    assert own.status_code == 409 and "halaman Kata sandi" in html.text_of(html.page(own))
     assert _audit(db, "user.password_reset") == []
 
 
@@ -243,7 +259,7 @@ def test_deactivate_blocks_login_and_activate_restores_it(client, make_client, w
     response = client.post(url, data={"active": "0", "csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303
     assert not _user(db, "opd_a").active
-    assert "tidak dapat masuk lagi" in client.get(f"{_admin(world)}/akun").text
+    assert "tidak dapat masuk lagi" in html.text_of(html.page(client.get(f"{_admin(world)}/akun")))
     assert opd.get(f"{world.base()}/isian", follow_redirects=False).headers["location"].startswith("/masuk")
     fresh = make_client()
     refused = fresh.post("/masuk", data={"username": "opd_a", "password": auth.password,
@@ -261,7 +277,7 @@ def test_the_dp3a_cannot_deactivate_itself(client, world, auth, db):
     me = world.users["dp3a_a"]
     response = client.post(f"{_admin(world)}/akun/{me.id}/status", data={"active": "0", "csrf_token": token})
     assert response.status_code == 409
-    assert "tidak dapat menonaktifkan akun Anda sendiri" in response.text
+    assert "tidak dapat menonaktifkan akun Anda sendiri" in html.text_of(html.page(response))
     assert _user(db, "dp3a_a").active
 
 
@@ -285,26 +301,28 @@ def test_toggle_an_assignment_changes_what_the_agency_sees(client, make_client, 
     dinkes = world.agencies["dinkes_a"]
     opd = make_client()
     auth.login(opd, "opd_a")
-    assert f'id="q-{dom_id(code)}"' not in opd.get(f"{world.base()}/isian").text
+    assert not _listed(opd, world, code)
     token = auth.login(client, "dp3a_a")
     url = f"{_admin(world)}/penugasan"
 
     added = client.post(url, data={"question": code, "agency_id": str(dinkes.id), "assigned": "1"},
                         headers=_htmx(token))
     assert added.status_code == 200, added.text
-    assert f'id="c{dinkes.id}-{dom_id(code)}"' in added.text and " checked" in added.text
-    assert 'id="unassigned-count" hx-swap-oob="true">0<' in added.text
+    tree = html.page(added)
+    assert html.one(tree, f"//*[@id='c{dinkes.id}-{dom_id(code)}']").get("checked") is not None
+    count = html.one(tree, "//*[@id='unassigned-count']")
+    assert count.get("hx-swap-oob") == "true" and html.text_of(count) == "0"
     assert db.exec(select(Assignment).where(Assignment.question_code == code,
                                             Assignment.agency_id == dinkes.id)).first() is not None
-    assert f'id="q-{dom_id(code)}"' in opd.get(f"{world.base()}/isian").text
+    assert _listed(opd, world, code)
 
     removed = client.post(url, data={"question": code, "agency_id": str(dinkes.id), "assigned": "0"},
                           headers=_htmx(token))
-    assert removed.status_code == 200 and " checked" not in removed.text
+    assert removed.status_code == 200 and not html.page(removed).xpath("//*[@checked]")
     db.expire_all()
     assert db.exec(select(Assignment).where(Assignment.question_code == code,
                                             Assignment.agency_id == dinkes.id)).first() is None
-    assert f'id="q-{dom_id(code)}"' not in opd.get(f"{world.base()}/isian").text
+    assert not _listed(opd, world, code)
     assert opd.get(f"{world.base()}/isian/{code}", headers={"HX-Request": "true"}).status_code == 403
 
     assert len(_audit(db, "assignment.add")) == 1
@@ -319,13 +337,17 @@ def test_removing_the_last_agency_counts_the_question_as_unassigned(client, worl
     url = f"{_admin(world)}/penugasan"
     response = client.post(url, data={"question": code, "agency_id": str(disdik.id)}, headers=_htmx(token))
     assert response.status_code == 200  # an unchecked box sends no "assigned": removed
-    assert 'id="unassigned-count" hx-swap-oob="true">1<' in response.text
-    assert f'id="none-{dom_id(code)}" class="none-mark" hx-swap-oob="true">tanpa OPD<' in response.text
+    tree = html.page(response)
+    count = html.one(tree, "//*[@id='unassigned-count']")
+    assert count.get("hx-swap-oob") == "true" and html.text_of(count) == "1"
+    mark = html.one(tree, f"//*[@id='none-{dom_id(code)}']")
+    assert mark.get("class") == "none-mark" and mark.get("hx-swap-oob") == "true"
+    assert html.text_of(mark) == "tanpa OPD"
     part = catalogue.questions[code].part.code
-    grid = client.get(f"{url}?part={part}")
-    assert '<strong id="unassigned-count">1</strong>' in grid.text
-    overview = client.get(_admin(world))
-    assert f"#row-{dom_id(code)}" in overview.text
+    grid = html.page(client.get(f"{url}?part={part}"))
+    assert html.texts(grid, "//strong[@id='unassigned-count']") == ["1"]
+    overview = html.page(client.get(_admin(world)))
+    assert overview.xpath(f"//@href[contains(., '#row-{dom_id(code)}')]")
     # Doing it twice changes nothing and writes nothing more.
     client.post(url, data={"question": code, "agency_id": str(disdik.id), "assigned": "0"}, headers=_htmx(token))
     assert len(_audit(db, "assignment.remove")) == 1
@@ -351,18 +373,19 @@ def test_the_grid_marks_the_instruments_agencies_and_labels_every_box(client, wo
     response = client.get(f"{_admin(world)}/penugasan?part={part}")
     assert response.status_code == 200
     assert response.headers.get("content-encoding") == "gzip"  # a few hundred KB of HTML otherwise
-    page = response.text
-    assert '<div class="table-scroll grid-scroll"' in page
+    page = html.page(response)
+    assert page.xpath(f"//div[{html.has_class('table-scroll')} and {html.has_class('grid-scroll')}]")
     dinkes = world.agencies["dinkes_a"]
-    assert f'aria-label="Tugaskan {code} ke Dinkes (disebut instrumen)" checked' in page
-    assert f'<th scope="row" class="q"><strong>{code}</strong>' in page
-    assert f'id="c{dinkes.id}-{dom_id(code)}"' in page
+    box = html.one(page, f"//*[@aria-label='Tugaskan {code} ke Dinkes (disebut instrumen)']")
+    assert box.get("checked") is not None
+    assert page.xpath(f"//th[@scope='row'][{html.has_class('q')}]/strong[normalize-space()='{code}']")
+    assert page.xpath(f"//*[@id='c{dinkes.id}-{dom_id(code)}']")
     # Only the chosen part is on the page.
     other_part = next(p for p in catalogue.data.parts if p.code != part)
     other_code = other_part.indicators[0].questions[0].code
-    assert f'id="row-{dom_id(other_code)}"' not in page
-    english = client.get(f"{_admin(world)}/penugasan?part={part}&lang=en").text
-    assert f'aria-label="Assign {code} to Dinkes (named by the instrument)"' in english
+    assert not page.xpath(f"//*[@id='row-{dom_id(other_code)}']")
+    english = html.page(client.get(f"{_admin(world)}/penugasan?part={part}&lang=en"))
+    assert english.xpath(f"//*[@aria-label='Assign {code} to Dinkes (named by the instrument)']")
 
 
 # -- the answering window --------------------------------------------------------------
@@ -375,7 +398,7 @@ def test_closing_the_window_makes_the_agencys_answers_read_only(client, make_cli
     assert response.status_code == 303
     db.expire_all()
     assert not db.get(Assessment, world.assessments["a"].id).window_open
-    assert "Ditutup" in client.get(_admin(world)).text
+    assert "Ditutup" in html.text_of(html.page(client.get(_admin(world))))
     entry = _audit(db, "assessment.window")[0]
     assert entry.regency_code == "62.71" and entry.after["window_open"] is False
 
@@ -394,8 +417,8 @@ def test_closing_the_window_makes_the_agencys_answers_read_only(client, make_cli
     closes = assessment.window_closes_at
     closes = closes.replace(tzinfo=UTC) if closes.tzinfo is None else closes.astimezone(UTC)
     assert assessment.window_open and closes == datetime(2099, 1, 31, 9, 0, tzinfo=UTC)  # 16:00 WIB
-    overview = client.get(_admin(world)).text
-    assert 'value="2099-01-31T16:00"' in overview and "31-01-2099 16:00 WIB" in overview
+    overview = html.page(client.get(_admin(world)))
+    assert overview.xpath("//*[@value='2099-01-31T16:00']") and "31-01-2099 16:00 WIB" in html.text_of(overview)
     saved = opd.post(f"{world.base()}/isian/{code}", data={"version": "0", "option": option},
                      headers=_htmx(opd_token))
     assert saved.status_code == 200
@@ -410,7 +433,7 @@ def test_window_form_problems_are_explained(client, world, auth, db, fields, mes
     token = auth.login(client, "dp3a_a")
     response = client.post(f"{_admin(world)}/jendela", data={"csrf_token": token, **fields})
     assert response.status_code == 422
-    assert message in response.text
+    assert message in html.text_of(html.page(response))
     assert _audit(db, "assessment.window") == []
 
 

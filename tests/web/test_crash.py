@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -20,6 +19,7 @@ from app.db import make_engine
 from app.evidence import EvidenceStore
 from app.models import Evidence, StoredFile
 from app.services.demo import sample_pdf
+from tests import html
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,9 +102,9 @@ def _wait_ready(base: str) -> None:
 def _upload_loop(base: str, world, stop: threading.Event, statuses: list[int], seed: int) -> None:
     with httpx.Client(base_url=base, timeout=20) as client:
         page = client.get("/masuk")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        token = html.attrs(html.page(page), "//*[@name='csrf_token']/@value")[0]
         client.post("/masuk", data={"username": "opd_a", "password": "rahasia-123", "csrf_token": token})
-        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/akun/sandi").text).group(1)
+        token = html.attrs(html.page(client.get("/akun/sandi")), "//*[@name='csrf_token']/@value")[0]
         body_padding = os.urandom(3 * 1024 * 1024)  # big enough to be mid-flight when the worker dies
         count = 0
         while not stop.is_set() and count < 40:

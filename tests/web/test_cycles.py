@@ -14,6 +14,7 @@ from app.services.answers import AnswerInput, save_answer
 from app.services.demo import sample_pdf
 from app.services.evidence import attach
 from scoring.samples import best_answer
+from tests import html
 
 
 @pytest.fixture
@@ -42,18 +43,18 @@ def test_new_cycle_proposes_answers_and_accepting_copies_them_without_copying_fi
     token = auth.login(client, "dp3a_a")
     url = f"/r/{world.regency_a.code}/{world.year + 1}/bawa"
     page = client.get(url)
-    assert page.status_code == 200 and last_year[0] in page.text
+    assert page.status_code == 200 and last_year[0] in html.text_of(html.page(page))
     carry = db.exec(select(CarryOver).where(CarryOver.question_code == last_year[0])).one()
     response = client.post(url, data={"decision": "accept", "carry_id": str(carry.id), "csrf_token": token})
-    assert response.status_code == 200 and "1 jawaban dibawa" in response.text
+    assert response.status_code == 200 and "1 jawaban dibawa" in html.text_of(html.page(response))
     new = db.exec(select(Answer).where(Answer.question_code == last_year[0], Answer.id != carry.source_answer_id)).one()
     assert new.note == "2024" and new.status == "draft"
     assert [e.filename for e in db.exec(select(Evidence).where(Evidence.answer_id == new.id))] == ["perbup.pdf"]
     assert len(db.exec(select(StoredFile)).all()) == 1
     rest = client.post(url, data={"decision": "accept_all", "csrf_token": token})
-    assert "1 jawaban dibawa" in rest.text
+    assert "1 jawaban dibawa" in html.text_of(html.page(rest))
     again = client.post(url, data={"decision": "accept", "carry_id": str(carry.id), "csrf_token": token})
-    assert "tidak dapat dibawa" in again.text
+    assert "tidak dapat dibawa" in html.text_of(html.page(again))
 
 
 def test_years_side_by_side(client, world, auth, db, catalogue, last_year):
@@ -61,7 +62,8 @@ def test_years_side_by_side(client, world, auth, db, catalogue, last_year):
     auth.login(client, "dp3a_a")
     page = client.get(f"/r/{world.regency_a.code}/tahun")
     assert page.status_code == 200
-    assert str(world.year) in page.text and str(world.year + 1) in page.text
+    shown = html.text_of(html.page(page))
+    assert str(world.year) in shown and str(world.year + 1) in shown
 
 
 def test_years_name_the_instrument_version_in_words(client, world, auth, db, catalogue, last_year):
@@ -79,7 +81,7 @@ def test_years_name_the_instrument_version_in_words(client, world, auth, db, cat
 def test_province_sees_only_submitted_cycles(client, world, auth, db, catalogue, last_year):
     auth.login(client, "province")
     page = client.get(f"/r/{world.regency_a.code}/tahun")
-    assert page.status_code == 200 and "Belum ada siklus" in page.text
+    assert page.status_code == 200 and "Belum ada siklus" in html.text_of(html.page(page))
 
 
 def test_mapping_to_an_unknown_code_is_refused(tmp_path, catalogue):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import io
 
 import pytest
-from lxml import html
 from sqlmodel import select
 
 from app.models import Answer, Evidence, StoredFile
-from tests.unit import test_evidence_pdf_samples as pdf_samples
-from tests.unit import test_evidence_samples as samples
-from tests.unit.test_evidence_samples import docx, pdf, write_zip_bomb, xlsx
+from tests import html
+from tests.app import test_evidence_pdf_samples as pdf_samples
+from tests.app import test_evidence_samples as samples
+from tests.app.test_evidence_samples import docx, pdf, write_zip_bomb, xlsx
 
 SVG_WITH_SCRIPT = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>'
 HTML_WITH_SCRIPT = b"<!doctype html><html><body><script>fetch('/keluar')</script></body></html>"
@@ -50,8 +50,8 @@ def _nothing_stored(db, app) -> None:
 def test_refused_with_a_message_and_nothing_stored(upload, db, app, name, content, expected):
     response = upload(name, content)
     assert response.status_code == 422
-    assert expected in response.text
-    assert name in response.text  # the message says which file
+    assert expected in html.text_of(html.page(response))
+    assert name in html.text_of(html.page(response))  # the message says which file
     _nothing_stored(db, app)
 
 
@@ -59,7 +59,7 @@ def test_oversized_file_is_refused_before_it_is_read(upload, db, app):
     limit = app.state.settings.max_upload_bytes
     response = upload("besar.pdf", b"%PDF-1.4\n" + b"0" * (limit + 200_000))
     assert response.status_code == 413
-    assert "terlalu besar" in response.text
+    assert "terlalu besar" in html.text_of(html.page(response))
     _nothing_stored(db, app)
 
 
@@ -68,7 +68,7 @@ def test_file_just_under_the_limit_but_over_after_streaming_is_refused(upload, d
     limit = app.state.settings.max_upload_bytes
     response = upload("pas.pdf", b"%PDF-1.4\n" + b"0" * (limit + 10))
     assert response.status_code in (413, 422)
-    assert "terlalu besar" in response.text.lower()
+    assert "terlalu besar" in html.text_of(html.page(response)).lower()
     _nothing_stored(db, app)
 
 
@@ -77,7 +77,7 @@ def test_zip_bomb_named_xlsx_is_refused(upload, db, app, tmp_path):
     write_zip_bomb(bomb, megabytes=300)
     response = upload("rekap.xlsx", bomb.read_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     assert response.status_code == 422
-    assert "tidak wajar" in response.text
+    assert "tidak wajar" in html.text_of(html.page(response))
     _nothing_stored(db, app)
 
 
@@ -141,7 +141,7 @@ HIDDEN_ACTIVE_CONTENT = {
 
 
 def _messages(response) -> list[str]:
-    return [" ".join(p.text_content().split()) for p in html.fromstring(response.text).xpath("//p[@class='error']")]
+    return html.texts(html.page(response), "//p[@class='error']")
 
 
 @pytest.mark.parametrize("sample", sorted(HIDDEN_ACTIVE_CONTENT))

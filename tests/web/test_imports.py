@@ -9,7 +9,6 @@ import zipfile
 
 import pytest
 from fastapi.testclient import TestClient
-from lxml import html as lxml_html
 from openpyxl import Workbook, load_workbook
 from sqlmodel import select
 
@@ -20,7 +19,8 @@ from app.factory import create_app
 from app.models import Answer, AnswerStatus, AuditEntry, User
 from app.services.answers import AnswerInput, save_answer
 from scoring import Answer as ScoredAnswer
-from tests.unit import test_evidence_samples as samples
+from tests import html
+from tests.app import test_evidence_samples as samples
 from tests.web.test_exports import SOFFICE, _soffice
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -89,7 +89,9 @@ def _confirm(client, world, token, sha: str):
 
 
 def _sha(page: str) -> str:
-    return re.search(r'name="sha256" value="([0-9a-f]{64})"', page).group(1)
+    values = html.attrs(html.page(page), "//*[@name='sha256']/@value")
+    assert len(values) == 1 and re.fullmatch(r"[0-9a-f]{64}", values[0]), page
+    return values[0]
 
 
 def _locate(workbook, catalogue, code):
@@ -122,8 +124,8 @@ def test_unchanged_then_five_edits_previewed_then_applied(client, world, auth, d
 
     unchanged = _upload(client, world, token, exported)
     assert unchanged.status_code == 200, unchanged.text
-    assert "Tidak ada perubahan" in unchanged.text
-    assert 'name="sha256"' not in unchanged.text  # nothing to confirm
+    assert "Tidak ada perubahan" in html.text_of(html.page(unchanged))
+    assert not html.page(unchanged).xpath("//*[@name='sha256']")  # nothing to confirm
 
     options, percents, numbers = seeded["options"], seeded["percents"], seeded["numbers"]
     best_option, unanswered_option, note_only = options[0], options[20], options[1]
@@ -153,7 +155,7 @@ def test_unchanged_then_five_edits_previewed_then_applied(client, world, auth, d
     before, audit_before = _snapshot(db, assessment.id), _audit_count(db)
     preview = _upload(client, world, token, _edit(exported, five_edits))
     assert preview.status_code == 200, preview.text
-    assert "5 jawaban akan berubah" in preview.text
+    assert "5 jawaban akan berubah" in html.text_of(html.page(preview))
     body = preview.text.split("import-changes", 1)[1]
     for code in (*expected_points, note_only):
         assert f'<td class="code">{code}</td>' in body
@@ -164,7 +166,7 @@ def test_unchanged_then_five_edits_previewed_then_applied(client, world, auth, d
 
     done = _confirm(client, world, token, _sha(preview.text))
     assert done.status_code == 200, done.text
-    assert "5 jawaban disimpan" in done.text
+    assert "5 jawaban disimpan" in html.text_of(html.page(done))
     db.expire_all()
     stored = {a.question_code: a for a in db.exec(select(Answer).where(Answer.assessment_id == assessment.id))}
     assert stored[best_option].option == best and stored[best_option].version == 2
@@ -203,10 +205,10 @@ def test_stale_workbook_reports_conflicts_and_keeps_newer_answers(client, world,
 
     preview = _upload(client, world, token, _edit(exported, edits))
     assert preview.status_code == 200, preview.text
-    assert f"Pertanyaan {edited_elsewhere} sudah diubah di aplikasi" in preview.text
-    assert "1 jawaban akan berubah" in preview.text
+    assert f"Pertanyaan {edited_elsewhere} sudah diubah di aplikasi" in html.text_of(html.page(preview))
+    assert "1 jawaban akan berubah" in html.text_of(html.page(preview))
     done = _confirm(client, world, token, _sha(preview.text))
-    assert done.status_code == 200 and "1 jawaban disimpan" in done.text
+    assert done.status_code == 200 and "1 jawaban disimpan" in html.text_of(html.page(done))
     db.expire_all()
     stored = {a.question_code: a for a in db.exec(select(Answer).where(Answer.assessment_id == assessment.id))}
     assert stored[fine].note == "dari Excel"
@@ -256,13 +258,13 @@ def _locked(workbook, catalogue, scorer, seeded):
 
 
 MUTATIONS = {
-    "renamed_sheet": (_rename, "Sheet &#39;Klaster I&#39; tidak ditemukan"),
-    "shifted_columns": (_shift, "Sheet Klaster I, sel C1: kolom ini seharusnya &#39;Nama Indikator&#39;"),
-    "no_data_sheet": (_drop_data, "Sheet tersembunyi &#39;_data&#39; tidak ditemukan"),
+    "renamed_sheet": (_rename, "Sheet 'Klaster I' tidak ditemukan"),
+    "shifted_columns": (_shift, "Sheet Klaster I, sel C1: kolom ini seharusnya 'Nama Indikator'"),
+    "no_data_sheet": (_drop_data, "Sheet tersembunyi '_data' tidak ditemukan"),
     "formula": (_set("options", EM, "=2+3"), "rumus tidak diperbolehkan di sini"),
     "formula_in_note": (_set("options", NOTE, '=CONCAT("a","b")'), "rumus tidak diperbolehkan di sini"),
-    "text_in_number": (_set("options", EM, "lima"), "&#39;lima&#39; berupa teks, bukan angka"),
-    "unknown_code": (_unknown_code, "kode pertanyaan &#39;99.9&#39; tidak ada dalam instrumen"),
+    "text_in_number": (_set("options", EM, "lima"), "'lima' berupa teks, bukan angka"),
+    "unknown_code": (_unknown_code, "kode pertanyaan '99.9' tidak ada dalam instrumen"),
     "off_scale": (_set("options", EM, _off_scale), "Nilai yang diperbolehkan: 0,00;"),
     "out_of_range": (_set("options", EM, _out_of_range), "di luar rentang 0 sampai"),
     "locked": (_locked, "sudah dikirim atau disetujui sehingga terkunci"),
@@ -277,16 +279,17 @@ def test_malformed_workbooks_are_refused_cell_by_cell(client, world, auth, db, c
     failures = []
     for case, (mutate, expected) in MUTATIONS.items():
         response = _upload(client, world, token, _edit(exported, lambda wb, m=mutate: m(wb, catalogue, scorer, seeded)))
-        problems = re.findall(r'<li class="error">([^<]*)', response.text)
-        if response.status_code != 422 or expected not in response.text:
+        tree = html.page(response)
+        problems = html.texts(tree, "//li[@class='error']")
+        if response.status_code != 422 or expected not in html.text_of(tree):
             failures.append(f"{case}: {response.status_code} {problems}")
         if case in ("formula", "text_in_number", "off_scale", "out_of_range", "locked", "unknown_code"):
             code = seeded["locked"] if case == "locked" else seeded["options"][0]
             sheet_title = part_sheet_titles(catalogue)[catalogue.questions[code].part.code]
             column = "D" if case == "unknown_code" else "G"
-            if not re.search(rf"Sheet {sheet_title}, sel {column}\d+: ", response.text):
+            if not re.search(rf"Sheet {sheet_title}, sel {column}\d+: ", html.text_of(tree)):
                 failures.append(f"{case}: no cell reference in {problems}")
-        if 'name="sha256"' in response.text:
+        if tree.xpath("//*[@name='sha256']"):
             failures.append(f"{case}: offered a confirmation")
     assert not failures, "\n".join(failures)
     assert _snapshot(db, seeded["assessment"].id) == before
@@ -300,24 +303,25 @@ def test_wrong_files_are_refused_with_a_clear_message(client, world, auth, db, c
     other.active["A1"] = "bukan rekap"
     wrong_sheets = _upload(client, world, token, workbook_bytes(other))
     assert wrong_sheets.status_code == 422
-    assert "Sheet &#39;Ringkasan&#39; tidak ditemukan" in wrong_sheets.text
-    assert "Sheet &#39;Klaster V&#39; tidak ditemukan" in wrong_sheets.text
+    shown = html.text_of(html.page(wrong_sheets))
+    assert "Sheet 'Ringkasan' tidak ditemukan" in shown
+    assert "Sheet 'Klaster V' tidak ditemukan" in shown
 
     other_region = build_regency_workbook(db, catalogue, scorer, world.assessments["b"], "http://testserver")
     refused = _upload(client, world, token, workbook_bytes(other_region))
-    assert refused.status_code == 422 and "Rekap ini milik kab/kota 62.01 tahun" in refused.text
+    assert refused.status_code == 422 and "Rekap ini milik kab/kota 62.01 tahun" in html.text_of(html.page(refused))
 
     junk = _upload(client, world, token, os.urandom(64 * 1024), "rekap.xlsx")
-    assert junk.status_code == 422 and "bukan buku kerja Excel (.xlsx)" in junk.text
+    assert junk.status_code == 422 and "bukan buku kerja Excel (.xlsx)" in html.text_of(html.page(junk))
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as handle:
         handle.writestr("catatan.txt", "bukan excel")
     zipped = _upload(client, world, token, archive.getvalue(), "rekap.xlsx")
-    assert zipped.status_code == 422 and "bukan buku kerja Excel (.xlsx)" in zipped.text
+    assert zipped.status_code == 422 and "bukan buku kerja Excel (.xlsx)" in html.text_of(html.page(zipped))
     nothing = client.post(f"{world.base()}/impor", data={"csrf_token": token})
-    assert nothing.status_code == 422 and "Pilih berkas rekap" in nothing.text
+    assert nothing.status_code == 422 and "Pilih berkas rekap" in html.text_of(html.page(nothing))
     forged = _confirm(client, world, token, "0" * 64)
-    assert forged.status_code == 422 and "Tidak ada yang dapat dikonfirmasi" in forged.text
+    assert forged.status_code == 422 and "Tidak ada yang dapat dikonfirmasi" in html.text_of(html.page(forged))
     assert _snapshot(db, seeded["assessment"].id) == before
 
 
@@ -327,7 +331,7 @@ def test_ten_megabytes_of_junk(client, world, auth, db, seeded, settings, catalo
     token = auth.login(client, "dp3a_a")
     # The app's upload limit (2 MB in tests) stops it before the route reads it.
     stopped = _upload(client, world, token, junk)
-    assert stopped.status_code == 413 and "Berkas terlalu besar" in stopped.text
+    assert stopped.status_code == 413 and "Berkas terlalu besar" in html.text_of(html.page(stopped))
     # With a generous upload limit, the import's own limit (5 MB) answers.
     roomy = create_app(Settings(environment="test", database_url=migrated, data_dir=tmp_path / "roomy",
                                 max_upload_mb=20), catalogue=catalogue)
@@ -336,7 +340,7 @@ def test_ten_megabytes_of_junk(client, world, auth, db, seeded, settings, catalo
             big_token = auth.login(big, "dp3a_a")
             refused = _upload(big, world, big_token, junk)
             assert refused.status_code == 422
-            assert "Berkas lebih besar dari 5 MB" in refused.text
+            assert "Berkas lebih besar dari 5 MB" in html.text_of(html.page(refused))
             assert not list((tmp_path / "roomy" / "evidence" / "tmp").glob("import-*"))
     finally:
         roomy.state.engine.dispose()
@@ -351,9 +355,9 @@ def test_import_only_while_the_kabkota_answers(client, world, auth, db, seeded):
     db.add(assessment)
     db.commit()
     page = client.get(f"{world.base()}/impor")
-    assert page.status_code == 200 and "tidak dapat diimpor lagi" in page.text
+    assert page.status_code == 200 and "tidak dapat diimpor lagi" in html.text_of(html.page(page))
     refused = _upload(client, world, token, exported)
-    assert refused.status_code == 409 and "tidak dapat diimpor lagi" in refused.text
+    assert refused.status_code == 409 and "tidak dapat diimpor lagi" in html.text_of(html.page(refused))
 
 
 def test_only_the_dp3a_of_the_kabkota_imports(make_client, world, auth, seeded):
@@ -372,11 +376,11 @@ FORMULA_LIKE_NOTES = ("=SUM(A1:A3) hanya catatan, bukan rumus", "+62 812 3456 78
 
 
 def _problems(response) -> list[str]:
-    return [" ".join(li.text_content().split()) for li in lxml_html.fromstring(response.text).xpath("//li[@class='error']")]
+    return html.texts(html.page(response), "//li[@class='error']")
 
 
 def _changed_codes(response) -> list[str]:
-    return [td.text_content() for td in lxml_html.fromstring(response.text).xpath("//td[@class='code']")]
+    return [td.text_content() for td in html.page(response).xpath("//td[@class='code']")]
 
 
 @pytest.fixture
@@ -408,7 +412,7 @@ def test_notes_beginning_with_equals_survive_export_and_unchanged_import(client,
     unchanged = _upload(client, world, token, exported)
     assert unchanged.status_code == 200, _problems(unchanged)
     assert _problems(unchanged) == [] and _changed_codes(unchanged) == []
-    assert "Tidak ada perubahan" in lxml_html.fromstring(unchanged.text).text_content()
+    assert "Tidak ada perubahan" in html.text_of(html.page(unchanged))
 
     # Beside them, one such note typed anew (as text): that one change, and it is saved as typed.
     edited_code = seeded["options"][6]
@@ -489,7 +493,7 @@ def test_a_rekap_that_fetches_data_from_elsewhere_is_refused_with_its_reason(cli
     before = _snapshot(db, seeded["assessment"].id)
     refused = _upload(client, world, token, linked.getvalue())
     assert refused.status_code == 422
-    text = " ".join(lxml_html.fromstring(refused.text).text_content().split())
+    text = html.text_of(html.page(refused))
     assert "mengambil data dari luar berkas" in text and "bukan buku kerja Excel" not in text
     assert _snapshot(db, seeded["assessment"].id) == before
 
@@ -507,7 +511,7 @@ def test_a_rekap_carrying_an_embedded_program_object_is_refused_with_its_reason(
     before = _snapshot(db, seeded["assessment"].id)
     refused = _upload(client, world, token, carried.getvalue())
     assert refused.status_code == 422
-    text = " ".join(lxml_html.fromstring(refused.text).text_content().split())
+    text = html.text_of(html.page(refused))
     assert "objek program yang tertanam" in text and "bukan buku kerja Excel" not in text
     assert _snapshot(db, seeded["assessment"].id) == before
 
@@ -529,7 +533,7 @@ def test_reimporting_an_applied_workbook_warns_of_nothing(client, world, auth, d
     preview = _upload(client, world, token, edited)
     assert _confirm(client, world, token, _sha(preview.text)).status_code == 200
 
-    again = lxml_html.fromstring(_upload(client, world, token, edited).text)
+    again = html.page(_upload(client, world, token, edited))
     section = again.xpath('//section[@aria-labelledby="preview-title"]')[0]
     assert section.xpath('.//li[contains(@class, "warning")]') == []
     assert section.xpath('.//h3') == []

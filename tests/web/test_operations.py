@@ -54,7 +54,8 @@ def test_a_worker_is_not_ready_until_its_scores_are_warm(client, app, world, db,
     def no_scoring(*_args, **_kwargs):
         raise AssertionError("scored again although warmed up")
 
-    monkeypatch.setattr(overview, "_compute", no_scoring)
+    monkeypatch.setattr(scorer, "score", no_scoring)
+    monkeypatch.setattr(scorer, "verified", no_scoring)
     with Session(app.state.engine) as session:  # the cache is the app engine's
         rows = overview.region_rows(session, scorer, world.year)
     assert sum(1 for row in rows if row.scores is not None) == len(world.assessments)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from click.testing import CliRunner
@@ -17,6 +16,7 @@ from app.services.answers import AnswerInput, save_answer, submit
 from app.services.demo import sample_pdf
 from app.services.evidence import attach
 from scoring.samples import best_answer
+from tests import html
 
 
 def _user(db, username) -> User:
@@ -49,7 +49,7 @@ def _dinkes_codes(catalogue, n):
 
 
 def _token(page_text: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', page_text).group(1)
+    return html.attrs(html.page(page_text), "//*[@name='csrf_token']/@value")[0]
 
 
 def test_dp3a_returns_agency_fixes_dp3a_approves_and_verified_score_rises(
@@ -64,15 +64,16 @@ def test_dp3a_returns_agency_fixes_dp3a_approves_and_verified_score_rises(
 
     queue = dp3a.get(f"{base}/verifikasi")
     assert queue.status_code == 200
+    links = html.texts(html.page(queue), "//a")
     for code in codes:
-        assert f">{code}</a>" in queue.text
-    assert "belum dibuka" in queue.text  # unread
+        assert code in links
+    assert "belum dibuka" in html.text_of(html.page(queue))  # unread
 
     detail = dp3a.get(f"{base}/verifikasi/{codes[0]}")
-    assert detail.status_code == 200 and f"{codes[0]}.pdf" in detail.text
+    assert detail.status_code == 200 and f"{codes[0]}.pdf" in html.text_of(html.page(detail))
     missing_reason = dp3a.post(f"{base}/verifikasi/{codes[0]}", data={"action": "returned", "note": "x",
                                                                       "csrf_token": dp3a_token})
-    assert missing_reason.status_code == 422 and "minimal satu alasan" in missing_reason.text
+    assert missing_reason.status_code == 422 and "minimal satu alasan" in html.text_of(html.page(missing_reason))
     returned = dp3a.post(f"{base}/verifikasi/{codes[0]}", data={
         "action": "returned", "reasons": ["belum_ditandatangani"], "note": "SK belum ditandatangani",
         "csrf_token": dp3a_token}, follow_redirects=False)
@@ -80,7 +81,7 @@ def test_dp3a_returns_agency_fixes_dp3a_approves_and_verified_score_rises(
 
     # The agency sees why, on its workspace and on the card.
     workspace = opd.get(f"{base}/isian")
-    assert "Perlu perhatian Anda" in workspace.text and "SK belum ditandatangani" in workspace.text
+    assert "Perlu perhatian Anda" in html.text_of(html.page(workspace)) and "SK belum ditandatangani" in html.text_of(html.page(workspace))
     # A new upload keeps it returned (the focal point may still fix the answer); the submit sends it back.
     upload = opd.post(f"{base}/isian/{codes[0]}/bukti",
                       files={"files": ("sk-ttd.pdf", io.BytesIO(sample_pdf("SK", "ditandatangani")), "application/pdf")},
@@ -94,7 +95,7 @@ def test_dp3a_returns_agency_fixes_dp3a_approves_and_verified_score_rises(
     db.refresh(answer)
     assert answer.status == AnswerStatus.SUBMITTED
     again = dp3a.get(f"{base}/verifikasi")
-    assert "berubah sejak diputuskan" in again.text
+    assert "berubah sejak diputuskan" in html.text_of(html.page(again))
 
     before = review_service.stage_scores(scorer, review_service.load_state(db, world.assessments["a"]))
     for code in codes:
@@ -106,7 +107,7 @@ def test_dp3a_returns_agency_fixes_dp3a_approves_and_verified_score_rises(
     assert before.by_stage["dp3a"].total == 0
     assert after.by_stage["dp3a"].total == sum(scorer.questions[c].max_cents for c in codes)
     dashboard = dp3a.get(f"{base}/dasbor")
-    assert dashboard.status_code == 200 and "<svg" in dashboard.text
+    assert dashboard.status_code == 200 and html.page(dashboard).xpath("//svg")
     # Decisions are appended, never edited: the return is still in the history.
     actions = [e.action for e in db.exec(select(ReviewEvent).where(ReviewEvent.answer_id == answer.id)
                                          .order_by(ReviewEvent.id))]
@@ -118,9 +119,9 @@ def test_batch_approval(client, world, auth, db, scorer, catalogue):
     _answer_as(db, world, scorer, catalogue, "opd_a", codes)
     token = auth.login(client, "dp3a_a")
     nothing = client.post(f"{world.base()}/verifikasi-massal", data={"csrf_token": token})
-    assert nothing.status_code == 200 and "Centang dulu jawaban" in nothing.text
+    assert nothing.status_code == 200 and "Centang dulu jawaban" in html.text_of(html.page(nothing))
     response = client.post(f"{world.base()}/verifikasi-massal", data={"codes": codes, "csrf_token": token})
-    assert response.status_code == 200 and "4 jawaban disetujui" in response.text
+    assert response.status_code == 200 and "4 jawaban disetujui" in html.text_of(html.page(response))
     statuses = {a.status for a in db.exec(select(Answer))}
     assert statuses == {AnswerStatus.APPROVED}
 
@@ -128,7 +129,7 @@ def test_batch_approval(client, world, auth, db, scorer, catalogue):
 def test_submission_needs_every_question_then_locks_the_agencies(client, world, auth, db, scorer, catalogue):
     token = auth.login(client, "dp3a_a")
     page = client.get(f"{world.base()}/kirim-penilaian")
-    assert "Pertanyaan belum dijawab (atau ditandai tidak berlaku): 274" in page.text
+    assert "Pertanyaan belum dijawab (atau ditandai tidak berlaku): 274" in html.text_of(html.page(page))
     refused = client.post(f"{world.base()}/kirim-penilaian", data={"csrf_token": token})
     assert refused.status_code == 422
     _answer_as(db, world, scorer, catalogue, "dp3a_a", list(catalogue.questions), send=False)
@@ -169,11 +170,11 @@ def test_province_verifies_returns_reopens_and_the_kabkota_fixes_in_time(
     reopened = province.post(f"{base}/verifikasi/{codes[2]}/buka",
                              data={"hours": "48", "note": "Lampirkan DPA yang ditandatangani",
                                    "csrf_token": province_token})
-    assert reopened.status_code == 200 and "sudah dibuka untuk kab/kota sampai" in reopened.text
+    assert reopened.status_code == 200 and "sudah dibuka untuk kab/kota sampai" in html.text_of(html.page(reopened))
 
     # The kab/kota sees why and the deadline, and may change exactly that answer.
     workspace = opd.get(f"{base}/isian")
-    assert "Dikembalikan provinsi" in workspace.text and "Lampirkan DPA" in workspace.text
+    assert "Dikembalikan provinsi" in html.text_of(html.page(workspace)) and "Lampirkan DPA" in html.text_of(html.page(workspace))
     answer = db.exec(select(Answer).where(Answer.question_code == codes[2])).one()
     fix = opd.post(f"{base}/isian/{codes[2]}/bukti",
                    files={"files": ("dpa.pdf", io.BytesIO(sample_pdf("DPA", "ttd")), "application/pdf")},
@@ -185,7 +186,8 @@ def test_province_verifies_returns_reopens_and_the_kabkota_fixes_in_time(
     sent = opd.post(f"{base}/isian/{codes[2]}/kirim", headers={"X-CSRF-Token": opd_token, "HX-Request": "true"})
     assert sent.status_code == 200, sent.text
     queue = province.get(f"{base}/verifikasi")
-    assert codes[2] in queue.text and "berubah sejak diputuskan" in queue.text
+    shown = html.text_of(html.page(queue))
+    assert codes[2] in shown and "berubah sejak diputuskan" in shown
     # Returned again (still incomplete): a new window, as the submission ended the first.
     assert province.post(f"{base}/verifikasi/{codes[2]}", data={
         "action": "returned", "reasons": ["tidak_lengkap"], "note": "DPA belum lengkap", "csrf_token": province_token,
@@ -206,7 +208,8 @@ def test_province_verifies_returns_reopens_and_the_kabkota_fixes_in_time(
 
     # The decision ends the window before its deadline: what was just approved stays as approved.
     workspace = opd.get(f"{base}/isian")
-    assert "dibuka kembali oleh verifikator" not in workspace.text and "Dikembalikan provinsi" not in workspace.text
+    tree = html.page(workspace)
+    assert not html.mentions(tree, "dibuka kembali oleh verifikator") and not html.mentions(tree, "Dikembalikan provinsi")
     db.expire_all()
     version = db.get(Answer, answer.id).version
     late = opd.post(f"{base}/isian/{codes[2]}", data={"version": str(version), "note": "ubah lagi"},
@@ -215,7 +218,7 @@ def test_province_verifies_returns_reopens_and_the_kabkota_fixes_in_time(
     closing = db.exec(select(AuditEntry).where(AuditEntry.action == "review.approved",
                                                AuditEntry.entity_id == str(answer.id))).all()[-1]
     assert closing.after["reopening_closed"] is True
-    assert "Dibuka kembali" not in province.get(f"{base}/verifikasi/{codes[2]}").text
+    assert not html.mentions(html.page(province.get(f"{base}/verifikasi/{codes[2]}")), "Dibuka kembali")
 
 
 def test_province_of_another_region_and_before_submission_sees_nothing(make_client, world, auth):
@@ -223,7 +226,7 @@ def test_province_of_another_region_and_before_submission_sees_nothing(make_clie
     auth.login(province, "province")
     assert province.get(f"{world.base()}/verifikasi").status_code == 403
     refused = province.get(f"{world.base()}/dasbor")
-    assert refused.status_code == 403 and "belum mengirim penilaian mandirinya" in refused.text
+    assert refused.status_code == 403 and "belum mengirim penilaian mandirinya" in html.text_of(html.page(refused))
 
 
 def _count_queries(engine):

@@ -8,7 +8,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from lxml import html
+from lxml import html as lxml_html
 from sqlmodel import select
 
 from app.models import (
@@ -28,6 +28,7 @@ from app.services.demo import sample_pdf
 from app.services.evidence import attach
 from app.templating import dom_id
 from scoring.samples import best_answer
+from tests import html
 
 NOTE = "Lampirkan SK yang ditandatangani bupati"
 
@@ -65,7 +66,7 @@ def _answered(db, app, world, scorer, codes, *, stage="self") -> list[Answer]:
 
 
 def _page(response):
-    return html.fromstring(response.text)
+    return lxml_html.fromstring(response.text)
 
 
 def _text(node) -> str:
@@ -283,7 +284,7 @@ def test_the_reopen_form_refuses_an_empty_note_and_closes_once_open(make_client,
     assert "Dibuka untuk kab/kota sampai" in shown and NOTE in shown
     # A stale form pressed again (no note): the same window, no second one, no second audit entry.
     again = province.post(url, data={"hours": "48", "note": "", "csrf_token": token})
-    assert again.status_code == 200 and "sudah dibuka untuk kab/kota sampai" in again.text
+    assert again.status_code == 200 and "sudah dibuka untuk kab/kota sampai" in html.text_of(html.page(again))
     assert len(_windows(db, answer)) == 1
     assert len(db.exec(select(AuditEntry).where(AuditEntry.action == "review.reopen")).all()) == 1
     # The kab/kota sees the question once, with one deadline.
@@ -313,7 +314,7 @@ def test_submit_all_leaves_out_returned_answers_nobody_fixed(make_client, auth, 
                     headers=_hx(opd_token)).status_code == 200
     sent = opd.post(f"{base}/kirim-semua", headers=_hx(opd_token))
     assert sent.status_code == 200
-    said = _text(html.fragment_fromstring(sent.text))
+    said = _text(lxml_html.fragment_fromstring(sent.text))
     assert "1 jawaban dikirim" in said and "2 jawaban yang dikembalikan tidak dikirim" in said
     db.expire_all()
     status = {code: db.get(Answer, a.id).status for code, a in answers.items()}

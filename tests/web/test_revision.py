@@ -3,8 +3,6 @@ also in another worker (another app on the same database)."""
 
 from __future__ import annotations
 
-import re
-
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -14,6 +12,7 @@ from app.services import audit
 from app.services import review as review_service
 from app.services.answers import AnswerInput, save_answer, submit
 from scoring.samples import best_answer
+from tests import html
 
 
 def _user(db, username) -> User:
@@ -71,11 +70,11 @@ def test_a_change_in_one_worker_shows_at_once_in_another(app, settings, catalogu
         token = auth.login(second, "dp3a_a")
 
         def verified_score() -> str:
-            page = first.get(f"{base}/dasbor").text
-            return re.findall(r'<p class="big">([^<]+)</p>', page)[1]  # self, DP3A, province
+            page = html.page(first.get(f"{base}/dasbor"))
+            return html.texts(page, "//p[@class='big']")[1]  # self, DP3A, province
 
         def waiting() -> int:
-            return first.get(f"{base}/verifikasi").text.count("/verifikasi/")
+            return len(html.page(first.get(f"{base}/verifikasi")).xpath("//a[contains(@href, '/verifikasi/')]"))
 
         assert verified_score() == "0,00" and waiting() == 2  # both now cached by the first worker
         decided = second.post(f"{base}/verifikasi/{codes[0]}",

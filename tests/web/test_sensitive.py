@@ -12,6 +12,7 @@ from app.services import review as review_service
 from app.services.answers import AnswerInput, save_answer
 from app.services.demo import sample_pdf
 from app.services.evidence import attach
+from tests import html
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_the_agency_sees_a_count_and_the_reason_not_the_file(client, world, auth
     auth.login(client, "opd_a")
     card = client.get(f"{world.base()}/isian/{code}", headers={"HX-Request": "true"})
     assert "visum-anak-budi" not in card.text
-    assert "1 berkas tersimpan" in card.text and "hanya DP3A dan verifikator" in card.text
+    assert "1 berkas tersimpan" in html.text_of(html.page(card)) and "hanya DP3A dan verifikator" in html.text_of(html.page(card))
     # A file the agency may not open answers like one that does not exist (a guessed id learns nothing).
     refused = client.get(f"{world.base()}/bukti/{evidence.id}")
     missing = client.get(f"{world.base()}/bukti/{evidence.id + 1000}")
@@ -104,4 +105,5 @@ def test_the_agency_is_told_a_sensitive_question_still_needs_its_file(client, wo
                 if ref.question.sensitive and ref.question.evidence.required and "DINKES" in ref.question.agencies)
     auth.login(client, "opd_a")
     card = client.get(f"{world.base()}/isian/{code}", headers={"HX-Request": "true"})
-    assert "0 berkas tersimpan. <strong>Pertanyaan ini wajib disertai bukti dukung.</strong>" in card.text
+    required = html.one(html.page(card), "//strong[normalize-space()='Pertanyaan ini wajib disertai bukti dukung.']")
+    assert "0 berkas tersimpan. Pertanyaan ini wajib disertai bukti dukung." in html.text_of(required.getparent())

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import io
-import re
 import zlib
 
 import pytest
-from lxml import html as lhtml
 from sqlmodel import select
 
 from app.models import Answer, AnswerStatus, AuditEntry, Evidence, StoredFile
 from app.templating import dom_id
+from tests import html
 
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
@@ -49,9 +48,10 @@ def test_workspace_lists_only_the_agencys_questions(client, world, auth, catalog
     assert page.status_code == 200
     dinkes = [r.question.code for r in catalogue.iter_questions() if "DINKES" in r.question.agencies]
     others = [r.question.code for r in catalogue.iter_questions() if r.question.agencies == ("DISDIK",)]
-    assert f'id="q-{dom_id(dinkes[0])}"' in page.text
-    assert others and f'id="q-{dom_id(others[0])}"' not in page.text
-    assert f"0 / {len(dinkes)}" in page.text
+    tree = html.page(page)
+    assert tree.xpath(f"//*[@id='q-{dom_id(dinkes[0])}']")
+    assert others and not tree.xpath(f"//*[@id='q-{dom_id(others[0])}']")
+    assert f"0 / {len(dinkes)}" in html.text_of(tree)
 
 
 def test_home_sends_each_role_to_its_work(client, world, auth):
@@ -65,14 +65,16 @@ def test_save_an_answer_updates_score_and_version(client, world, auth, catalogue
     question, best = _dinkes_option_question(catalogue)
     url = f"{world.base()}/isian/{question.code}"
     card = client.get(url, headers={"HX-Request": "true"})
-    assert card.status_code == 200 and 'name="version"' in card.text
+    assert card.status_code == 200 and html.page(card).xpath("//*[@name='version']")
     response = client.post(url, data={"version": "0", "option": best.code, "note": "Perbup 12/2023"},
                            headers=_headers(token))
     assert response.status_code == 200, response.text
-    assert "Tersimpan" in response.text
-    assert f'id="version-{dom_id(question.code)}" value="1"' in response.text
+    tree = html.page(response)
+    assert "Tersimpan" in html.text_of(tree)
+    assert html.attrs(tree, f"//*[@id='version-{dom_id(question.code)}']/@value") == ["1"]
     points = scorer.questions[question.code].max_cents
-    assert f'<span id="points-{dom_id(question.code)}" hx-swap-oob="true">{points // 100},{points % 100:02d}</span>' in response.text
+    shown = html.one(tree, f"//span[@id='points-{dom_id(question.code)}']")
+    assert shown.get("hx-swap-oob") == "true" and html.text_of(shown) == f"{points // 100},{points % 100:02d}"
     answer = db.exec(select(Answer).where(Answer.question_code == question.code)).one()
     assert answer.option == best.code and answer.version == 1 and answer.note == "Perbup 12/2023"
     audit = db.exec(select(AuditEntry).where(AuditEntry.action == "answer.save")).all()
@@ -85,7 +87,7 @@ def test_value_off_the_scale_gets_a_message_in_indonesian(client, world, auth, c
     response = client.post(f"{world.base()}/isian/{question.code}", data={"version": "0", "option": "palsu"},
                            headers=_headers(token))
     assert response.status_code == 422
-    assert "tidak ada pada skala jawabannya" in response.text
+    assert "tidak ada pada skala jawabannya" in html.text_of(html.page(response))
 
 
 def test_two_people_saving_from_the_same_version_conflict_and_both_texts_survive(
@@ -103,8 +105,9 @@ def test_two_people_saving_from_the_same_version_conflict_and_both_texts_survive
     assert again.status_code == 200
     clash = second.post(url, data={"version": "1", "option": best.code, "note": "teks B"}, headers=_headers(token_2))
     assert clash.status_code == 409
-    assert "teks A" in clash.text and "teks B" in clash.text  # theirs shown, mine kept
-    assert "Opd A" in clash.text
+    shown = html.text_of(html.page(clash))
+    assert "teks A" in shown and "teks B" in shown  # theirs shown, mine kept
+    assert "Opd A" in shown
     stored = db.exec(select(Answer).where(Answer.question_code == question.code)).one()
     assert stored.note == "teks A" and stored.version == 2
     # Keeping one's own version is a deliberate save on top of the newer one.
@@ -122,12 +125,12 @@ def test_upload_pdf_then_reuse_it_without_a_second_copy(client, world, auth, cat
         headers=_headers(token),
     )
     assert response.status_code == 200, response.text
-    assert "1 berkas diunggah" in response.text
+    assert "1 berkas diunggah" in html.text_of(html.page(response))
     evidence = db.exec(select(Evidence)).one()
     assert evidence.filename == "laporan gizi.pdf"
     unchosen = client.post(f"{world.base()}/isian/{second}/bukti-pakai", data={"evidence_id": ""},
                            headers=_headers(token))
-    assert unchosen.status_code == 422 and "Pilih dulu berkas" in unchosen.text
+    assert unchosen.status_code == 422 and "Pilih dulu berkas" in html.text_of(html.page(unchosen))
     assert len(db.exec(select(Evidence)).all()) == 1
     reuse = client.post(f"{world.base()}/isian/{second}/bukti-pakai", data={"evidence_id": str(evidence.id)},
                         headers=_headers(token))
@@ -159,7 +162,7 @@ def test_executable_renamed_pdf_is_refused_and_nothing_is_stored(client, world, 
         headers=_headers(token),
     )
     assert response.status_code == 422
-    assert "program, bukan dokumen" in response.text
+    assert "program, bukan dokumen" in html.text_of(html.page(response))
     assert db.exec(select(Evidence)).all() == []
     assert db.exec(select(StoredFile)).all() == []
     evidence_dir = app.state.settings.evidence_dir
@@ -173,7 +176,8 @@ def test_submit_makes_the_answer_read_only(client, world, auth, catalogue, db):
     client.post(url, data={"version": "0", "option": option}, headers=_headers(token))
     submitted = client.post(f"{url}/kirim", headers=_headers(token))
     assert submitted.status_code == 200, submitted.text
-    assert "read-only" in submitted.text or "hanya dapat dibaca" in submitted.text
+    shown = html.text_of(html.page(submitted))
+    assert "read-only" in shown or "hanya dapat dibaca" in shown
     answer = db.exec(select(Answer).where(Answer.question_code == question.code)).one()
     assert answer.status == AnswerStatus.SUBMITTED
     blocked = client.post(url, data={"version": str(answer.version), "option": option, "note": "x"},
@@ -193,7 +197,7 @@ def test_required_evidence_blocks_submission(client, world, auth, catalogue):
                 headers=_headers(token))
     response = client.post(f"{url}/kirim", headers=_headers(token))
     assert response.status_code == 422
-    assert "bukti" in response.text.lower()
+    assert "bukti" in html.text_of(html.page(response)).lower()
 
 
 def test_opd_cannot_touch_another_agencys_question(client, world, auth, catalogue):
@@ -208,7 +212,7 @@ def test_post_without_csrf_token_is_refused(client, world, auth, catalogue):
     question, best = _dinkes_option_question(catalogue)
     response = client.post(f"{world.base()}/isian/{question.code}", data={"version": "0", "option": best.code})
     assert response.status_code == 403
-    assert "kedaluwarsa" in response.text
+    assert "kedaluwarsa" in html.text_of(html.page(response))
 
 
 def test_cross_site_post_is_refused_even_with_a_token(client, world, auth, catalogue):
@@ -241,30 +245,43 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
 
 
-def test_rows_rendered_for_one_kab_kota_link_to_the_cards_of_another(client, world, auth, catalogue, app):
-    """Rows and the headings around them are cached once for the nation (the card link is put in
+def test_rows_rendered_for_one_kab_kota_link_to_the_cards_of_another(client, world, auth, catalogue, app,
+                                                                    monkeypatch):
+    """Rows and the headings around them are rendered once for the nation (the card link is put in
     per list): kab/kota B's list, made of what was rendered for A and at the worker's start, links
-    to B's cards only."""
-    import re
-
-    from app.routes.workspace import _question_rows, _question_skeletons, warm_question_rows
+    to B's cards only. Seen from outside: the row macro and the headings template are not run again."""
+    from app.routes.workspace import warm_question_rows
+    from app.templating import env
 
     warm_question_rows(app.state.engine, catalogue)
-    warmed = len(_question_rows._by_engine[app.state.engine])
+    rows, headings = _count_calls(monkeypatch, env, "workspace/_question_row.html", "workspace/_questions.html")
     auth.login(client, "dp3a_a")
     page_a = client.get(f"{world.base('a')}/isian")
-    assert len(_question_rows._by_engine[app.state.engine]) == warmed  # every row came from the warm-up
+    assert rows == []  # every row came from the warm-up
     client.cookies.clear()
     auth.login(client, "dp3a_b")
-    skeletons = len(_question_skeletons._by_engine[app.state.engine])
+    rendered = len(headings)
     page_b = client.get(f"{world.base('b')}/isian")
-    assert len(_question_skeletons._by_engine[app.state.engine]) == skeletons  # the same headings: reused
-    links_a = re.findall(r'hx-get="([^"]+)"\s+hx-trigger="toggle once"', page_a.text)
-    links_b = re.findall(r'hx-get="([^"]+)"\s+hx-trigger="toggle once"', page_b.text)
+    assert rendered and len(headings) == rendered  # the same headings: reused
+    links_a = html.attrs(html.page(page_a), "//*[@hx-trigger='toggle once']/@hx-get")
+    links_b = html.attrs(html.page(page_b), "//*[@hx-trigger='toggle once']/@hx-get")
     assert len(links_b) == len(catalogue.questions) == len(links_a)
     assert all(link.startswith(f"{world.base('b')}/isian/") for link in links_b)
     assert all(link.startswith(f"{world.base('a')}/isian/") for link in links_a)
     assert "\x00" not in page_b.text
+
+
+def _count_calls(monkeypatch, env, row_template: str, list_template: str) -> tuple[list, list]:
+    """Calls of the row template's `row` macro and renders of the list template, from now on."""
+    rows: list = []
+    headings: list = []
+    macros = env.get_template(row_template).module
+    row = macros.row
+    monkeypatch.setattr(macros, "row", lambda *args, **kwargs: rows.append(args) or row(*args, **kwargs))
+    template = env.get_template(list_template)
+    render = template.render
+    monkeypatch.setattr(template, "render", lambda *args, **kwargs: headings.append(1) or render(*args, **kwargs))
+    return rows, headings
 
 
 def test_the_dp3a_filtered_to_one_agency_keeps_its_progress_card_after_a_submission(client, world, auth, catalogue):
@@ -280,12 +297,13 @@ def test_the_dp3a_filtered_to_one_agency_keeps_its_progress_card_after_a_submiss
     submitted = client.post(f"{url}/kirim", headers=headers)
     assert submitted.status_code == 200, submitted.text
     dinkes_total = sum(1 for r in catalogue.iter_questions() if "DINKES" in r.question.agencies)
-    assert f"/kemajuan?opd={dinkes.id}" in submitted.text
-    assert f"/ {dinkes_total}</dd>" in submitted.text
+    tree = html.page(submitted)
+    assert html.mentions(tree, f"/kemajuan?opd={dinkes.id}")
+    assert any(shown.endswith(f"/ {dinkes_total}") for shown in html.texts(tree, "//dd"))
     # A header naming another region's agency is no filter, not an error after the submission.
     other = {**_headers(token), "HX-Current-URL": f"http://testserver{world.base()}/isian?opd={world.agencies['dinkes_b'].id}"}
     again = client.post(f"{url}/kirim", headers=other)
-    assert again.status_code == 422 and "/kemajuan?opd=" not in again.text
+    assert again.status_code == 422 and not html.mentions(html.page(again), "/kemajuan?opd=")
 
 
 def _dinkes_question_requiring_evidence(catalogue):
@@ -301,15 +319,15 @@ def test_not_applicable_needs_its_reason_not_evidence_to_be_submitted(client, wo
     url = f"{world.base()}/isian/{question.code}"
     saved = client.post(url, data={"version": "0", "not_applicable": "1", "note": ""}, headers=_headers(token))
     assert saved.status_code == 200, saved.text
-    assert "Tuliskan di catatan mengapa pertanyaan ini tidak berlaku" in saved.text  # said at once, not at the deadline
+    assert "Tuliskan di catatan mengapa pertanyaan ini tidak berlaku" in html.text_of(html.page(saved))  # said at once, not at the deadline
     refused = client.post(f"{url}/kirim", headers=_headers(token))
     assert refused.status_code == 422
-    assert "Jelaskan di catatan mengapa pertanyaan ini tidak berlaku" in refused.text
+    assert "Jelaskan di catatan mengapa pertanyaan ini tidak berlaku" in html.text_of(html.page(refused))
     answer = db.exec(select(Answer).where(Answer.question_code == question.code)).one()
     assert answer.status == AnswerStatus.DRAFT
     saved = client.post(url, data={"version": str(answer.version), "not_applicable": "1",
                                    "note": "Tidak ada rumah sakit di wilayah kami."}, headers=_headers(token))
-    assert saved.status_code == 200 and "Tuliskan di catatan" not in saved.text
+    assert saved.status_code == 200 and "Tuliskan di catatan" not in html.text_of(html.page(saved))
     submitted = client.post(f"{url}/kirim", headers=_headers(token))
     assert submitted.status_code == 200, submitted.text
     db.refresh(answer)
@@ -325,8 +343,9 @@ def test_submit_all_leaves_out_not_applicable_answers_without_a_reason(client, w
                                data={"version": "0", "not_applicable": "1", "note": note}, headers=_headers(token))
         assert response.status_code == 200, response.text
     response = client.post(f"{world.base()}/kirim-semua", headers=_headers(token))
-    assert "1 jawaban dikirim" in response.text
-    assert "1 jawaban tidak dikirim karena ditandai tidak berlaku tanpa alasan" in response.text
+    shown = html.text_of(html.page(response))
+    assert "1 jawaban dikirim" in shown
+    assert "1 jawaban tidak dikirim karena ditandai tidak berlaku tanpa alasan" in shown
     statuses = {a.question_code: a.status for a in db.exec(select(Answer)).all()}
     assert statuses == {questions[0].code: AnswerStatus.DRAFT, questions[1].code: AnswerStatus.SUBMITTED}
 
@@ -339,15 +358,17 @@ def test_saving_the_same_answer_again_writes_nothing_and_keeps_a_colleagues_form
     form = {"option": best.code, "note": "Perbup 12/2023"}
     assert client.post(url, data={"version": "0", **form}, headers=_headers(token)).status_code == 200
     again = client.post(url, data={"version": "1", **form}, headers=_headers(token))
-    assert again.status_code == 200 and "Tersimpan" in again.text
-    assert f'id="version-{dom_id(question.code)}" value="1"' in again.text
+    tree = html.page(again)
+    assert again.status_code == 200 and "Tersimpan" in html.text_of(tree)
+    assert html.attrs(tree, f"//*[@id='version-{dom_id(question.code)}']/@value") == ["1"]
     answer = db.exec(select(Answer).where(Answer.question_code == question.code)).one()
     assert answer.version == 1
     saves = db.exec(select(AuditEntry).where(AuditEntry.action == "answer.save")).all()
     assert len(saves) == 1
     changed = client.post(url, data={"version": "1", **form, "note": "Perbup 12/2023 dan SK Bupati"},
                           headers=_headers(token))  # the colleague's form, still at version 1
-    assert changed.status_code == 200 and 'value="2"' in changed.text
+    assert changed.status_code == 200
+    assert html.attrs(html.page(changed), f"//*[@id='version-{dom_id(question.code)}']/@value") == ["2"]
 
 
 def test_a_returned_answer_given_a_file_by_the_filtered_dp3a_stays_returned_and_editable(
@@ -388,7 +409,7 @@ def test_a_broken_current_url_header_is_no_filter_not_an_error(client, world, au
     response = client.post(f"{world.base()}/isian/{code}/kirim",
                            headers={**_headers(token), "HX-Current-URL": current_url})
     assert response.status_code == 422, response.text
-    assert "/kemajuan?opd=" not in response.text
+    assert not html.mentions(html.page(response), "/kemajuan?opd=")
 
 
 @pytest.mark.parametrize("opd", ["%C2%B2", "99999999999999999999999", "2147483648", "-1", "0"])
@@ -403,17 +424,18 @@ def test_the_progress_card_refreshed_for_a_filtered_dp3a_asks_again_with_the_fil
     dinkes = world.agencies["dinkes_a"]
     card = client.get(f"{world.base()}/kemajuan?opd={dinkes.id}", headers={"HX-Request": "true"})
     assert card.status_code == 200
-    assert f"/kemajuan?opd={dinkes.id}" in card.text  # its next refresh counts the same agency
-    assert 'hx-swap-oob' not in card.text
+    tree = html.page(card)
+    assert html.mentions(tree, f"/kemajuan?opd={dinkes.id}")  # its next refresh counts the same agency
+    assert not tree.xpath("//*[@hx-swap-oob]")
 
 
 def test_switching_language_keeps_the_pages_filter(client, world, auth):
     auth.login(client, "dp3a_a")
     dinkes = world.agencies["dinkes_a"]
     page = client.get(f"{world.base()}/isian?opd={dinkes.id}")
-    assert f'href="?opd={dinkes.id}&amp;lang=en"' in page.text
+    assert html.page(page).xpath(f"//a[@href='?opd={dinkes.id}&lang=en']")
     english = client.get(f"{world.base()}/isian?opd={dinkes.id}&lang=en")
-    assert f'href="?opd={dinkes.id}&amp;lang=id"' in english.text
+    assert html.page(english).xpath(f"//a[@href='?opd={dinkes.id}&lang=id']")
 
 
 def test_a_number_answer_is_shown_as_written_not_as_stored(client, world, auth, catalogue):
@@ -425,7 +447,8 @@ def test_a_number_answer_is_shown_as_written_not_as_stored(client, world, auth, 
     assert client.post(url, data={"version": "0", "value": "87,5"}, headers=_headers(token)).status_code == 200
     submitted = client.post(f"{url}/kirim", headers=_headers(token))  # read-only: the value is printed
     assert submitted.status_code == 200, submitted.text
-    assert "<dd>87,5</dd>" in submitted.text and "87.5000" not in submitted.text
+    tree = html.page(submitted)
+    assert "87,5" in html.texts(tree, "//dd") and not html.mentions(tree, "87.5000")
 
 
 def test_answer_values_lose_the_columns_trailing_zeros_only():
@@ -448,7 +471,7 @@ def test_the_card_names_the_agencies_of_this_kab_kota_that_answer_it(client, wor
     card = client.get(f"{world.base()}/isian/{question.code}", headers={"HX-Request": "true"})
     # Full names a tap away (a <details>), not behind a hover-only title: phones cannot hover.
     names = {li.findtext("strong"): " ".join(li.text_content().split()[1:])
-             for li in lhtml.fromstring(card.text).xpath("//details[@class='answered-by']//li")}
+             for li in html.page(card).xpath("//details[@class='answered-by']//li")}
     assert names["DINKESKOTA"] == "Dinas Kesehatan Kota Palangka Raya"
     others = [code for code in question.agencies if code != "DINKES"]
     for code in others:  # the other agencies by this region's names too, not by catalogue codes
@@ -465,9 +488,9 @@ def test_a_file_first_then_the_answer_is_no_conflict(client, world, auth, catalo
     uploaded = client.post(f"{url}/bukti", files={"files": ("sk.pdf", io.BytesIO(PDF), "application/pdf")},
                            headers=_headers(token))
     assert uploaded.status_code == 200, uploaded.text
-    version = re.search(rf'id="version-{dom_id(question.code)}" value="(\d+)" hx-swap-oob="true"', uploaded.text)
-    assert version is not None, uploaded.text
-    saved = client.post(url, data={"version": version.group(1), "option": option}, headers=_headers(token))
+    version = html.attrs(html.page(uploaded), f"//*[@id='version-{dom_id(question.code)}'][@hx-swap-oob='true']/@value")
+    assert len(version) == 1 and version[0].isdigit(), uploaded.text
+    saved = client.post(url, data={"version": version[0], "option": option}, headers=_headers(token))
     assert saved.status_code == 200, saved.text
 
 
@@ -491,7 +514,7 @@ def test_submit_all_sends_nothing_once_the_region_went_to_the_province(client, w
     db.add(assessment)
     db.commit()
     response = client.post(f"{world.base()}/kirim-semua", headers=_headers(token))
-    assert "sudah dikirim ke provinsi" in response.text
+    assert "sudah dikirim ke provinsi" in html.text_of(html.page(response))
     answer = db.exec(select(Answer).where(Answer.question_code == question.code)).one()
     db.refresh(answer)
     assert answer.status == AnswerStatus.DRAFT

@@ -11,7 +11,7 @@ import zlib
 import pytest
 from pypdf import PdfReader
 
-from tests.unit import test_evidence_samples as samples
+from tests.app import test_evidence_samples as samples
 
 _HEADER = re.compile(rb"(?<![0-9])(\d+) 0 obj\b")
 

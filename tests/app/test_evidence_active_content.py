@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.evidence import RefusedFile, sniff
-from tests.unit import test_evidence_samples as samples
+from tests.app import test_evidence_samples as samples
 
 ODT = "application/vnd.oasis.opendocument.text"
 ODS = "application/vnd.oasis.opendocument.spreadsheet"

@@ -72,10 +72,14 @@ def test_other_paths_are_not_limited(client):
 
 
 def test_prefix_matches_whole_segments():
-    limited = UploadSizeLimit(None, max_bytes=MB, paths_prefix="/unggah/")  # type: ignore[arg-type]
-    assert limited._applies("/unggah") and limited._applies("/unggah/bukti/1")
-    assert not limited._applies("/unggahan")
-    assert UploadSizeLimit(None, max_bytes=MB)._applies("/anything")  # type: ignore[arg-type]
+    anywhere = Starlette(routes=[Route("/{path:path}", echo_length, methods=["POST"])])
+    oversized = b"x" * (BOUND + 1)
+    with TestClient(UploadSizeLimit(anywhere, max_bytes=MB, paths_prefix="/unggah/")) as limited:
+        assert_refused(limited.post("/unggah", content=oversized))
+        assert_refused(limited.post("/unggah/bukti/1", content=oversized))
+        assert limited.post("/unggahan", content=oversized).status_code == 200
+    with TestClient(UploadSizeLimit(anywhere, max_bytes=MB)) as everywhere:
+        assert_refused(everywhere.post("/anything", content=oversized))
 
 
 def test_limit_in_message_is_the_real_one():

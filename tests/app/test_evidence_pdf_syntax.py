@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from app.evidence import RefusedFile, sniff
-from tests.unit import test_evidence_pdf_samples as pdfs
-from tests.unit import test_evidence_samples as samples
+from tests.app import test_evidence_pdf_samples as pdfs
+from tests.app import test_evidence_samples as samples
 
 OPEN_ACTION_JS = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
 URI_ACTION = b"<< /S /URI /URI (https://kla.go.id) >>"

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from app.evidence import ALLOWED_EXTENSIONS, RefusedFile, Sniffed, sniff
 from app.evidence.sniff import MEDIA_TYPES, REFUSAL_CODES
-from tests.unit import test_evidence_samples as samples
+from tests.app import test_evidence_samples as samples
 
 
 def write(tmp_path: Path, data: bytes, name: str = "upload.bin") -> Path:

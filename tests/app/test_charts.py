@@ -3,7 +3,6 @@ named on its own line; the legend lists exactly the stages drawn (issue 20, item
 
 from __future__ import annotations
 
-import re
 from types import SimpleNamespace
 
 from lxml import html
@@ -23,7 +22,7 @@ def _sheets(province: int = 0):
 def test_bars_are_scaled_to_the_row_maximum_per_stage():
     svg = str(stage_bars([("I", "I"), ("II", "Klaster <II>")], _sheets(), {"I": 10000, "II": 0}, 0, "parts-title"))
     plot = WIDTH - VALUE_WIDTH
-    widths = [float(w) for w in re.findall(r'width="([\d.]+)" height="8"', svg)]  # the stage bars
+    widths = [float(w) for w in html.fromstring(svg).xpath("//*[@height='8']/@width")]  # the stage bars
     # The province has given no points: its bars are not drawn at all.
     assert widths == [plot / 2, plot / 4, 0.0, 0.0]
     assert ">50%</text>" in svg and ">0%</text>" in svg  # a zero maximum draws empty bars, not an error

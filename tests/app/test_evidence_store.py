@@ -14,7 +14,7 @@ import pytest
 
 import app.evidence.store as store_module
 from app.evidence import EvidenceStore, RefusedFile, StoredFile
-from tests.unit import test_evidence_samples as samples
+from tests.app import test_evidence_samples as samples
 
 LIMIT = 64 * 1024
 
