@@ -19,7 +19,7 @@ from app.clock import local_input_value, parse_local_input
 from app.deps import AdminPlace, CatalogueDep, CurrentUser, FormDep, Place, RowId, SessionDep, agency_in
 from app.forms import parse_id
 from app.i18n import gettext as _
-from app.models import Agency, Role, User
+from app.models import Agency, Role, User, saved_id
 from app.refusals import Refusal
 from app.services import administration as admin
 from app.services.accounts import locked_minutes, may_log_in
@@ -61,7 +61,7 @@ def _overview(request: Request, session: Session, place: Place, catalogue: Catal
     return render(request, "administration/index.html", {
         "place": place,
         "tab": "overview",
-        "counts": admin.overview(session, place.regency.code, _id(assessment.id), catalogue),
+        "counts": admin.overview(session, place.regency.code, saved_id(assessment.id), catalogue),
         "catalogue": catalogue,
         "deadline_passed": admin.deadline_passed(assessment),
         "handed_on": admin.handed_on(assessment),
@@ -120,7 +120,7 @@ def _agencies(request: Request, session: Session, place: Place, catalogue: Catal
     return render(request, "administration/agencies.html", {
         "place": place,
         "tab": "agencies",
-        "rows": admin.agency_rows(session, place.regency.code, _id(place.assessment.id)),
+        "rows": admin.agency_rows(session, place.regency.code, saved_id(place.assessment.id)),
         "roles": catalogue.agencies,
         "values": values or {"short_name": "", "name": "", "role_code": "", "active": True},
         "errors": _errors(refusal) if refusal else {},
@@ -299,7 +299,7 @@ def admin_assignments(request: Request, place: AdminPlace, session: SessionDep, 
     chosen = catalogue.parts.get(part or "") or catalogue.data.parts[0]
     agencies = admin.agencies_of(session, place.regency.code, active_only=True)
     codes = [q.code for indicator in chosen.indicators for q in indicator.questions]
-    assessment_id = _id(place.assessment.id)
+    assessment_id = saved_id(place.assessment.id)
     pairs = admin.assigned_pairs(session, assessment_id, codes)
     active_ids = {a.id for a in agencies}
     return render(request, "administration/assignments.html", {
@@ -334,7 +334,7 @@ def admin_assignment_toggle(request: Request, place: AdminPlace, session: Sessio
     except Refusal as refusal:
         raise HTTPException(refusal.status, refusal.message) from None
     session.commit()
-    assessment_id = _id(place.assessment.id)
+    assessment_id = saved_id(place.assessment.id)
     covered = admin.covered_codes(session, assessment_id, [code])
     return templates.TemplateResponse(request, "administration/_toggle.html", {
         "q": ref.question,
@@ -346,7 +346,3 @@ def admin_assignment_toggle(request: Request, place: AdminPlace, session: Sessio
                                       year=place.cycle.year).path,
     })
 
-
-def _id(row_id: int | None) -> int:
-    assert row_id is not None  # rows read from the database have their id
-    return row_id

@@ -10,7 +10,7 @@ from app import access
 from app.deps import AdminPlace, CatalogueDep, CurrentUser, FormDep, Place, RegencyCode, ScorerDep, SessionDep
 from app.forms import parse_id
 from app.i18n import gettext as _
-from app.models import Answer, Assessment, CarryOver, CarryStatus, Cycle, Regency, Role
+from app.models import Answer, Assessment, CarryOver, CarryStatus, Cycle, Regency, Role, saved_id
 from app.refusals import Refusal
 from app.services import cycles as cycle_service
 from app.services.overview import scores_of
@@ -32,8 +32,8 @@ def region_years(
     own = user.role == Role.DP3A and user.regency_code == regency.code
     if not own and not access.may_see_province(user, regency.province_code):
         raise HTTPException(403)
-    rows = session.exec(select(Cycle, Assessment).join(Assessment, Assessment.cycle_id == Cycle.id)
-                        .where(Assessment.regency_code == regency.code).order_by(Cycle.year)).all()
+    rows = session.exec(select(Cycle, Assessment).join(Assessment, col(Assessment.cycle_id) == Cycle.id)
+                        .where(Assessment.regency_code == regency.code).order_by(col(Cycle.year))).all()
     # Outside the kab/kota, a cycle shows once its DP3A has submitted it.
     rows = [(c, a) for c, a in rows if own or a.stage != Stage.SELF]
     scores = scores_of(session, scorer, [a for _, a in rows])
@@ -85,7 +85,7 @@ def carry_over_decide(
     except Refusal as refusal:
         return _page(request, session, place, catalogue, refusal)
     if decision == "accept_all":
-        chosen = cycle_service.proposed(session, _id(assessment.id))
+        chosen = cycle_service.proposed(session, saved_id(assessment.id))
     else:
         carry_id = parse_id(form.get("carry_id"))
         carry = session.get(CarryOver, carry_id) if carry_id else None
@@ -105,7 +105,3 @@ def carry_over_decide(
     return RedirectResponse(str(request.url_for("carry_over", regency_code=place.regency.code, year=place.cycle.year)),
                             status_code=303)
 
-
-def _id(row_id: int | None) -> int:
-    assert row_id is not None  # rows read from the database have their id
-    return row_id

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.i18n import gettext as _
-from app.models import Agency, Assessment, Assignment, Role, User, utcnow
+from app.models import Agency, Assessment, Assignment, Role, User, saved_id, utcnow
 from app.passwords import hash_password, temporary_password
 from app.refusals import NotAllowed, Refusal
 from app.services import audit, sessions
@@ -75,16 +75,16 @@ def agency_rows(session: Session, regency_code: str, assessment_id: int) -> list
     """Every agency with its counts: three queries, whatever the number of agencies."""
     agencies = agencies_of(session, regency_code)
     accounts = dict(session.exec(
-        select(User.agency_id, func.count(User.id))
+        select(User.agency_id, func.count(col(User.id)))
         .where(User.regency_code == regency_code, User.active, col(User.agency_id).is_not(None))
-        .group_by(User.agency_id)
+        .group_by(col(User.agency_id))
     ).all())
     questions = dict(session.exec(
-        select(Assignment.agency_id, func.count(Assignment.id))
+        select(Assignment.agency_id, func.count(col(Assignment.id)))
         .where(Assignment.assessment_id == assessment_id)
-        .group_by(Assignment.agency_id)
+        .group_by(col(Assignment.agency_id))
     ).all())
-    return [AgencyRow(a, accounts.get(a.id, 0), questions.get(a.id, 0)) for a in agencies]
+    return [AgencyRow(a, accounts.get(saved_id(a.id), 0), questions.get(saved_id(a.id), 0)) for a in agencies]
 
 
 def check_agency(session: Session, catalogue: Catalogue, regency_code: str, short_name: str, name: str,
@@ -143,17 +143,11 @@ def update_agency(session: Session, catalogue: Catalogue, by: User, agency: Agen
         return False
     session.add(agency)
     if before["active"] and not active:
-        sessions.end_agency(session, _id(agency.id))
+        sessions.end_agency(session, saved_id(agency.id))
     audit.record(session, by, "agency.update", "agency", agency.id, regency_code=agency.regency_code,
                  before={k: v for k, v in before.items() if before[k] != after[k]},
                  after={k: v for k, v in after.items() if before[k] != after[k]})
     return True
-
-
-def _id(row_id: int | None) -> int:
-    """The id of a row that was flushed (SQLModel types it optional for rows not yet written)."""
-    assert row_id is not None
-    return row_id
 
 
 # -- accounts -------------------------------------------------------------------------------
@@ -162,7 +156,7 @@ def _id(row_id: int | None) -> int:
 def region_users(session: Session, regency_code: str) -> list[tuple[User, Agency | None]]:
     """The kab/kota's accounts with their agency, in one query."""
     return list(session.exec(
-        select(User, Agency).outerjoin(Agency, Agency.id == User.agency_id)
+        select(User, Agency).outerjoin(Agency, col(Agency.id) == User.agency_id)
         .where(User.regency_code == regency_code)
         .order_by(User.role, User.username)
     ).all())
@@ -205,7 +199,7 @@ def _taken(username: str) -> str:
 def coordinator_agency(session: Session, regency_code: str) -> Agency | None:
     return session.exec(
         select(Agency).where(Agency.regency_code == regency_code, Agency.role_code == COORDINATOR_ROLE, Agency.active)
-        .order_by(Agency.id)
+        .order_by(col(Agency.id))
     ).first()
 
 
@@ -237,7 +231,7 @@ def reset_password(session: Session, by: User, user: User) -> str:
     password = temporary_password()
     user.password_hash = hash_password(password)
     session.add(user)
-    sessions.end_all(session, _id(user.id))
+    sessions.end_all(session, saved_id(user.id))
     clear_failures(session, user.username)
     audit.record(session, by, "user.password_reset", "user", user.id, regency_code=user.regency_code)
     return password
@@ -251,7 +245,7 @@ def set_user_active(session: Session, by: User, user: User, active: bool) -> boo
         return False
     user.active = active
     if not active:
-        sessions.end_all(session, _id(user.id))
+        sessions.end_all(session, saved_id(user.id))
     session.add(user)
     audit.record(session, by, "user.activate" if active else "user.deactivate", "user", user.id,
                  regency_code=user.regency_code, before={"active": not active}, after={"active": active})
@@ -283,7 +277,7 @@ def assigned_pairs(session: Session, assessment_id: int, codes: list[str]) -> se
 
 def covered_codes(session: Session, assessment_id: int, codes: list[str] | None = None) -> set[str]:
     """Questions that at least one active agency answers."""
-    query = (select(Assignment.question_code).join(Agency, Agency.id == Assignment.agency_id)
+    query = (select(Assignment.question_code).join(Agency, col(Agency.id) == Assignment.agency_id)
              .where(Assignment.assessment_id == assessment_id, Agency.active))
     if codes is not None:
         query = query.where(col(Assignment.question_code).in_(codes))
@@ -314,7 +308,7 @@ def toggle_assignment(session: Session, by: User, assessment: Assessment, code: 
         return False
     values = {"question": code, "agency": agency.short_name, "agency_id": agency.id}
     if assigned:
-        session.add(Assignment(assessment_id=assessment.id, question_code=code, agency_id=agency.id))
+        session.add(Assignment(assessment_id=saved_id(assessment.id), question_code=code, agency_id=saved_id(agency.id)))
         try:
             session.flush()
         except IntegrityError:  # a double click that raced itself: it is assigned either way
@@ -378,11 +372,12 @@ class Overview:
 
 def overview(session: Session, regency_code: str, assessment_id: int, catalogue: Catalogue) -> Overview:
     agency_counts = dict(session.exec(
-        select(Agency.active, func.count(Agency.id)).where(Agency.regency_code == regency_code)
-        .group_by(Agency.active)
+        select(Agency.active, func.count(col(Agency.id))).where(Agency.regency_code == regency_code)
+        .group_by(col(Agency.active))
     ).all())
     user_counts = dict(session.exec(
-        select(User.active, func.count(User.id)).where(User.regency_code == regency_code).group_by(User.active)
+        select(User.active, func.count(col(User.id))).where(User.regency_code == regency_code)
+        .group_by(col(User.active))
     ).all())
     return Overview(
         agencies=sum(agency_counts.values()),

@@ -18,7 +18,18 @@ import yaml
 from sqlmodel import Session, col, select
 
 from app.i18n import gettext as _
-from app.models import Answer, Assessment, CarryOver, CarryStatus, Cycle, Evidence, Regency, User, utcnow
+from app.models import (
+    Answer,
+    Assessment,
+    CarryOver,
+    CarryStatus,
+    Cycle,
+    Evidence,
+    Regency,
+    User,
+    saved_id,
+    utcnow,
+)
 from app.refusals import NotAllowed, Refusal
 from app.services import audit
 from app.services.answers import is_answered, scored
@@ -88,7 +99,7 @@ def open_cycle(
     if province_code:
         regencies_query = regencies_query.where(Regency.province_code == province_code)
     if previous is not None:
-        regencies_query = regencies_query.join(Assessment, Assessment.regency_code == Regency.code).where(
+        regencies_query = regencies_query.join(Assessment, col(Assessment.regency_code) == Regency.code).where(
             Assessment.cycle_id == previous.id)
     opened = proposed = 0
     for regency in session.exec(regencies_query.order_by(Regency.code)).all():
@@ -112,7 +123,7 @@ def _propose(session: Session, assessment: Assessment, old: Assessment | None, m
         code = new_code(answer.question_code, mapping, catalogue)
         if code is None or code in existing or not is_answered(answer):
             continue
-        session.add(CarryOver(assessment_id=assessment.id, question_code=code, source_answer_id=answer.id))
+        session.add(CarryOver(assessment_id=saved_id(assessment.id), question_code=code, source_answer_id=saved_id(answer.id)))
         existing.add(code)
         count += 1
     return count
@@ -188,7 +199,7 @@ def accept(session: Session, scorer: Scorer, assessment: Assessment, carry: Carr
             scorer.question_points(carry.question_code, value)
         except AnswerError:
             raise CarryError(_("The answer no longer fits the question's scale."), code="off_scale") from None
-    answer = present or Answer(assessment_id=assessment.id, question_code=carry.question_code, updated_by=user.id)
+    answer = present or Answer(assessment_id=saved_id(assessment.id), question_code=carry.question_code, updated_by=user.id)
     answer.option, answer.value = source.option, source.value
     answer.not_applicable, answer.note = source.not_applicable, source.note
     answer.updated_by, answer.updated_at = user.id, utcnow()
@@ -197,7 +208,7 @@ def accept(session: Session, scorer: Scorer, assessment: Assessment, carry: Carr
     regency = session.get(Regency, assessment.regency_code)
     assert regency is not None and answer.id is not None
     evidence_access = EvidenceAccess(session, scorer.catalogue, user, regency_code=regency.code,
-                                     province_code=regency.province_code, assessment_id=assessment.id,
+                                     province_code=regency.province_code, assessment_id=saved_id(assessment.id),
                                      stage=assessment.stage)
     withheld = 0
     for evidence in session.exec(select(Evidence).where(Evidence.answer_id == source.id, col(Evidence.removed_at).is_(None))):
@@ -205,8 +216,8 @@ def accept(session: Session, scorer: Scorer, assessment: Assessment, carry: Carr
                 and evidence_access.may_attach(evidence.sha256, carry.question_code)):
             withheld += 1
             continue
-        session.add(Evidence(answer_id=answer.id, sha256=evidence.sha256, filename=evidence.filename,
-                             uploaded_by=user.id))
+        session.add(Evidence(answer_id=saved_id(answer.id), sha256=evidence.sha256, filename=evidence.filename,
+                             uploaded_by=saved_id(user.id)))
     _decide(session, assessment, carry, CarryStatus.ACCEPTED, user)
     return Carried(answer, withheld)
 

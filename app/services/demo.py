@@ -20,6 +20,7 @@ import io
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 from sqlmodel import Session, select
 
@@ -37,6 +38,7 @@ from app.models import (
     ReviewEvent,
     Role,
     User,
+    saved_id,
     utcnow,
 )
 from app.passwords import hash_password
@@ -137,12 +139,12 @@ def _local_names(session: Session, regency_code: str) -> None:
     session.add(agency)
 
 
-def _account(session: Session, report: DemoReport, username: str, full_name: str, role: Role, where: str,
-             **fields: object) -> User:
+def _account(session: Session, report: DemoReport, username: str, full_name: str, role: Role, where: str, *,
+             province_code: str | None = None, regency_code: str | None = None, agency_id: int | None = None) -> User:
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
-        user = User(username=username, full_name=full_name, role=role,
-                    password_hash=hash_password(DEMO_PASSWORD), **fields)
+        user = User(username=username, full_name=full_name, role=role, password_hash=hash_password(DEMO_PASSWORD),
+                    province_code=province_code, regency_code=regency_code, agency_id=agency_id)
         session.add(user)
         session.flush()
     report.accounts.append((username, role.value, where))
@@ -154,7 +156,7 @@ def _pick_answers(scorer: Scorer, codes: list[str], quality: float, rng: random.
     chosen: dict[str, ScoredAnswer] = {}
     for code in codes:
         options = possible_answers(scorer, code)
-        ranked = sorted(options, key=lambda a, c=code: scorer.question_points(c, a))
+        ranked = sorted(options, key=partial(scorer.question_points, code))
         spread = min(len(ranked) - 1, max(0, round(rng.gauss(quality, 0.25) * (len(ranked) - 1))))
         chosen[code] = ranked[spread]
     return chosen
@@ -194,7 +196,7 @@ def _answer_region(session: Session, catalogue: Catalogue, scorer: Scorer, store
             del chosen[code]
     reasons = [r.code for r in catalogue.review_reasons]
     for index, (code, given) in enumerate(sorted(chosen.items())):
-        answer = Answer(assessment_id=assessment.id, question_code=code, option=given.option, value=given.value,
+        answer = Answer(assessment_id=saved_id(assessment.id), question_code=code, option=given.option, value=given.value,
                         note="", updated_by=dp3a.id, version=1)
         status = _demo_status(index, focus, rng)
         answer.status = status
@@ -208,13 +210,13 @@ def _answer_region(session: Session, catalogue: Catalogue, scorer: Scorer, store
         if needs_file or (focus and roll < 0.45):
             _attach_pdf(session, store, answer, catalogue, regency_code, dp3a)
         if status != AnswerStatus.DRAFT:
-            session.add(ReviewEvent(answer_id=answer.id, stage=Stage.SELF, action=ReviewAction.SUBMITTED,
-                                    user_id=dp3a.id))
+            session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.SELF, action=ReviewAction.SUBMITTED,
+                                    user_id=saved_id(dp3a.id)))
         if status == AnswerStatus.APPROVED:
-            session.add(ReviewEvent(answer_id=answer.id, stage=Stage.DP3A, action=ReviewAction.APPROVED,
-                                    user_id=dp3a.id))
+            session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.DP3A, action=ReviewAction.APPROVED,
+                                    user_id=saved_id(dp3a.id)))
         if status == AnswerStatus.RETURNED:
-            session.add(ReviewEvent(answer_id=answer.id, stage=Stage.DP3A, action=ReviewAction.RETURNED, user_id=dp3a.id,
+            session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.DP3A, action=ReviewAction.RETURNED, user_id=saved_id(dp3a.id),
                                     reasons=[rng.choice(reasons)],
                                     note="Lampirkan dokumen tahun berjalan yang sudah ditandatangani."))
     audit.record(session, dp3a, "demo.answers", "assessment", assessment.id, regency_code=regency_code,
@@ -238,15 +240,15 @@ def _hand_to_province(session: Session, catalogue: Catalogue, assessment: Assess
         # kab/kota's 2x24 h window to fix it.
         if rng.random() < 0.1:
             note = "Bukti dukung tidak sesuai dengan tahun penilaian."
-            session.add(ReviewEvent(answer_id=answer.id, stage=Stage.PROVINCE, action=ReviewAction.RETURNED,
-                                    user_id=verifier.id,
+            session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.PROVINCE, action=ReviewAction.RETURNED,
+                                    user_id=saved_id(verifier.id),
                                     reasons=[rng.choice(reasons)], note=note))
-            session.add(Reopening(answer_id=answer.id, stage=Stage.PROVINCE, opened_by=verifier.id, note=note,
+            session.add(Reopening(answer_id=saved_id(answer.id), stage=Stage.PROVINCE, opened_by=saved_id(verifier.id), note=note,
                                   until=utcnow() + timedelta(hours=review_service.REOPEN_HOURS)))
             answer.status = AnswerStatus.RETURNED
         else:
-            session.add(ReviewEvent(answer_id=answer.id, stage=Stage.PROVINCE, action=ReviewAction.APPROVED,
-                                    user_id=verifier.id))
+            session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.PROVINCE, action=ReviewAction.APPROVED,
+                                    user_id=saved_id(verifier.id)))
             answer.status = AnswerStatus.APPROVED
         session.add(answer)
 
@@ -270,8 +272,8 @@ def _attach_pdf(session: Session, store: EvidenceStore, answer: Answer, catalogu
     title = f"Bukti dukung {question.code} - {regency_code} - 2024"
     stored = store.save_file(io.BytesIO(sample_pdf(title, question.text[:90])))
     register(session, stored)
-    session.add(Evidence(answer_id=answer.id, sha256=stored.sha256, filename=f"bukti-{question.code}.pdf",
-                         uploaded_by=user.id))
+    session.add(Evidence(answer_id=saved_id(answer.id), sha256=stored.sha256, filename=f"bukti-{question.code}.pdf",
+                         uploaded_by=saved_id(user.id)))
 
 
 def sample_pdf(title: str, body: str) -> bytes:
