@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint, false
-from sqlmodel import AutoString, Field, SQLModel
+from sqlalchemy import JSON, Column, ColumnElement, Index, Numeric, UniqueConstraint, false
+from sqlmodel import AutoString, Field, SQLModel, col
 
 from scoring import Stage
 
@@ -244,9 +245,9 @@ class Reopening(SQLModel, table=True):
     closed_at: datetime | None = None
 
     @classmethod
-    def open_at(cls, now: datetime):
+    def open_at(cls, now: datetime) -> ColumnElement[bool]:
         """SQL: the reopenings whose window is open at `now`."""
-        return (cls.until > now) & (cls.closed_at.is_(None))  # type: ignore[union-attr]
+        return (col(cls.until) > now) & (col(cls.closed_at).is_(None))
 
 
 class Seen(SQLModel, table=True):
@@ -277,8 +278,16 @@ class AuditEntry(SQLModel, table=True):
     entity: str = Field(max_length=40)
     entity_id: str = Field(max_length=80)
     regency_code: str | None = Field(default=None, max_length=5, index=True)
-    before: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    after: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(default="", max_length=64)
     chain: str | None = Field(default=None, max_length=5)
+
+
+def saved_id(row_id: int | None) -> int:
+    """The id of a row that has been flushed or read. SQLModel types every id optional (a row not yet
+    written has none); code past the flush says so with this instead of an assert at each use."""
+    if row_id is None:
+        raise ValueError("the row has not been written yet")
+    return row_id

@@ -73,7 +73,8 @@ def too_guessable(password: str, username: str = "") -> bool:
     from zxcvbn import zxcvbn
 
     known = [*APP_WORDS, *place_names(), username, *username.replace("_", ".").split(".")]
-    return zxcvbn(password[:SCORED_LENGTH], user_inputs=[w for w in known if w])["score"] < MIN_SCORE
+    score: int = zxcvbn(password[:SCORED_LENGTH], user_inputs=[w for w in known if w])["score"]
+    return score < MIN_SCORE
 
 
 @cache
@@ -82,7 +83,7 @@ def place_names() -> tuple[str, ...]:
     "kotawaringintimur"): a focal point's first idea is its own place and a year."""
     from app.services.regions import read_csv
 
-    names = set()
+    names: set[str] = set()
     for row in read_csv("provinces.csv") + read_csv("regencies.csv"):
         name = row["name"].lower().removeprefix("kabupaten ").removeprefix("kota ")
         names.update((name, name.replace(" ", "")))

@@ -12,6 +12,7 @@ from fractions import Fraction
 
 from indicators.faults import Fault
 from indicators.models import Band, CatalogueData, NumberScale, OptionsScale
+from indicators.yaml_source import Path
 
 CENT = Decimal("0.01")
 
@@ -30,8 +31,8 @@ def _fmt(value: Decimal | Fraction) -> str:
     return text
 
 
-def _unique(kind: str, entries: list[tuple[str, tuple]]) -> Iterator[Fault]:
-    first: dict[str, tuple] = {}
+def _unique(kind: str, entries: list[tuple[str, Path]]) -> Iterator[Fault]:
+    first: dict[str, Path] = {}
     for code, path in entries:
         if code in first:
             yield Fault(
@@ -54,10 +55,11 @@ def _codes(data: CatalogueData) -> Iterator[Fault]:
     for kind, key, entries in sections:
         yield from _unique(kind, [(e.code, (key, i)) for i, e in enumerate(entries)])
     yield from _unique("part", [(p.code, ("parts", i)) for i, p in enumerate(data.parts)])
-    indicators, questions = [], []
+    indicators: list[tuple[str, Path]] = []
+    questions: list[tuple[str, Path]] = []
     for pi, part in enumerate(data.parts):
         for ii, indicator in enumerate(part.indicators):
-            ipath = ("parts", pi, "indicators", ii)
+            ipath: Path = ("parts", pi, "indicators", ii)
             indicators.append((indicator.code, ipath))
             for qi, question in enumerate(indicator.questions):
                 questions.append((question.code, (*ipath, "questions", qi)))
@@ -81,12 +83,12 @@ def _points(data: CatalogueData) -> Iterator[Fault]:
             yield Fault("too_precise", (*path, "max"), params={"value": _fmt(value)})
 
 
-def _maxima(data: CatalogueData) -> Iterator[tuple[tuple, Decimal]]:
+def _maxima(data: CatalogueData) -> Iterator[tuple[Path, Decimal]]:
     yield ("instrument",), data.instrument.max_total
     for pi, part in enumerate(data.parts):
         yield ("parts", pi), part.max
         for ii, indicator in enumerate(part.indicators):
-            ipath = ("parts", pi, "indicators", ii)
+            ipath: Path = ("parts", pi, "indicators", ii)
             yield ipath, indicator.max
             for qi, question in enumerate(indicator.questions):
                 yield (*ipath, "questions", qi), question.max
@@ -110,7 +112,8 @@ def _sums(data: CatalogueData) -> Iterator[Fault]:
             )
         for ii, indicator in enumerate(part.indicators):
             total = sum((q.max for q in indicator.questions), Decimal(0))
-            params = {"indicator": indicator.code, "total": _fmt(total), "max": _fmt(indicator.max)}
+            params: dict[str, object] = {"indicator": indicator.code, "total": _fmt(total),
+                                         "max": _fmt(indicator.max)}
             path = ("parts", pi, "indicators", ii, "max")
             if indicator.capped and total < indicator.max:
                 yield Fault("capped_below", path, params=params)

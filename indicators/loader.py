@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path as FilePath
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from indicators.catalogue import Catalogue
 from indicators.checks import check_catalogue
@@ -74,12 +75,12 @@ def parse_catalogue(text: str, source: str = "<text>") -> Catalogue:
 def _with_line(fault: Fault, document: YamlDocument) -> Fault:
     params = dict(fault.params)
     first_path = params.pop("first_path", None)
-    if first_path is not None:
+    if isinstance(first_path, tuple):  # set by the uniqueness check: where the first of a duplicate is
         params["first_line"] = document.line_of((*first_path, "code")) or "?"
     return Fault(fault.code, fault.path, document.line_of(fault.path), params)
 
 
-def _shape_fault(error: dict, document: YamlDocument) -> Fault:
+def _shape_fault(error: ErrorDetails, document: YamlDocument) -> Fault:
     path = _data_path(document.data, error["loc"])
     kind = error["type"]
     if kind == "missing":
@@ -92,7 +93,7 @@ def _shape_fault(error: dict, document: YamlDocument) -> Fault:
     return Fault("invalid_value", path, document.line_of(path), {"value": shown, "problem": problem})
 
 
-def _data_path(data: object, loc: tuple) -> Path:
+def _data_path(data: object, loc: tuple[int | str, ...]) -> Path:
     """Drop the parts of a Pydantic location that are not in the file.
 
     A discriminated union adds its tag after the list index, e.g.

@@ -36,7 +36,7 @@ def parse_answer(scorer: Scorer, code: str, raw: object) -> Answer:
     return answer
 
 
-def _from_mapping(code: str, raw: Mapping) -> Answer:
+def _from_mapping(code: str, raw: Mapping[str, object]) -> Answer:
     unknown = set(map(str, raw)) - _KEYS
     if unknown:
         raise AnswerError(AnswerProblem(code, "wrong_kind", ", ".join(sorted(unknown))))
@@ -54,7 +54,7 @@ def _from_mapping(code: str, raw: Mapping) -> Answer:
     return Answer(value=number) if key == "value" else Answer(score=number)
 
 
-def parse_answers(scorer: Scorer, raw: Mapping) -> tuple[dict[str, Answer], list[AnswerProblem]]:
+def parse_answers(scorer: Scorer, raw: Mapping[str, object]) -> tuple[dict[str, Answer], list[AnswerProblem]]:
     """Every answer that fits, and a problem for every one that does not."""
     answers: dict[str, Answer] = {}
     problems: list[AnswerProblem] = []

@@ -7,7 +7,7 @@ dictionary look-ups and integer sums.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -28,7 +28,7 @@ class CompiledQuestion:
     kind: int
     option_cents: Mapping[str, int] = field(default_factory=dict)
     # Points already worked out, by option code or by typed value: the fast path.
-    known: dict = field(default_factory=dict)
+    known: dict[str | Decimal | None, int] = field(default_factory=dict)
     lower_is_better: bool = False
     thresholds: tuple[tuple[Decimal, int], ...] = ()  # (minimum, cents), highest first
 
@@ -186,7 +186,7 @@ class Scorer:
             parts[self.indicator_part[slot]] += cents
         return ScoreSheet(points, indicators, parts, sum(parts.values()))
 
-    def max_of(self, codes) -> int:
+    def max_of(self, codes: Iterable[str]) -> int:
         """The most these questions can earn together, in cents: a capped indicator gives no more than
         its maximum however many of its questions are listed (the instrument's 1000 for all of them)."""
         per_indicator: dict[int, int] = {}
@@ -206,10 +206,12 @@ class Scorer:
         }
 
 
-def _compile(code: str, index: int, indicator: int, max_cents: int, scale) -> CompiledQuestion:
+def _compile(code: str, index: int, indicator: int, max_cents: int,
+             scale: OptionsScale | PercentScale | NumberScale) -> CompiledQuestion:
     if isinstance(scale, OptionsScale):
         option_cents = {o.code: share_of(o.fraction, max_cents) for o in scale.options}
-        return CompiledQuestion(code, index, indicator, max_cents, _OPTION, option_cents, dict(option_cents))
+        known: dict[str | Decimal | None, int] = {option: cents for option, cents in option_cents.items()}
+        return CompiledQuestion(code, index, indicator, max_cents, _OPTION, option_cents, known)
     if isinstance(scale, PercentScale):
         return CompiledQuestion(
             code, index, indicator, max_cents, _PERCENT, lower_is_better=scale.lower_is_better

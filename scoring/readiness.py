@@ -53,6 +53,7 @@ def readiness(
     `excluded` names questions the plan must not propose (e.g. marked not applicable).
     """
     self_sheet = scorer.score(answers)
+    at_risk: tuple[AtRisk, ...]
     if verdicts is None:
         basis, at_risk = self_sheet, ()
     else:

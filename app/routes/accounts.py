@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 
 from app.deps import CurrentUser, FormDep, OptionalUser, SessionDep
 from app.i18n import gettext as _
@@ -50,7 +50,7 @@ def _login_error(result: LoginResult) -> str:
 
 
 @router.get("/masuk", name="login")
-def login_page(request: Request, user: OptionalUser, next: str | None = None):
+def login_page(request: Request, user: OptionalUser, next: str | None = None) -> Response:
     if user is not None:
         return RedirectResponse(_safe_next(next), status_code=303)
     return render(request, "accounts/login.html", {"next": _safe_next(next), "error": None, "username": "",
@@ -58,7 +58,7 @@ def login_page(request: Request, user: OptionalUser, next: str | None = None):
 
 
 @router.post("/masuk", name="login_submit")
-def login_submit(request: Request, session: SessionDep, form: FormDep):
+def login_submit(request: Request, session: SessionDep, form: FormDep) -> Response:
     username = str(form.get("username", ""))[:80]
     # Not cut short: a longer entry than any password may be fails as it is (app.passwords.MAX_LENGTH).
     password = str(form.get("password", ""))
@@ -67,7 +67,7 @@ def login_submit(request: Request, session: SessionDep, form: FormDep):
     if result.user is None:
         session.commit()  # the failure counts
         context = {"next": target, "error": _login_error(result), "username": username, "max_length": MAX_LENGTH}
-        status = {"throttled": 429, "inactive": 403}.get(result.refused, 401)
+        status = {"throttled": 429, "inactive": 403}.get(result.refused or "", 401)
         return render(request, "accounts/login.html", context, status_code=status)
     sessions.end(session, request.session.get(sessions.COOKIE_KEY))  # a login over another one replaces it
     token = sessions.start(session, result.user, request.app.state.settings.session_hours)
@@ -79,25 +79,26 @@ def login_submit(request: Request, session: SessionDep, form: FormDep):
 
 
 @router.post("/keluar", name="logout")
-def logout(request: Request, session: SessionDep):
+def logout(request: Request, session: SessionDep) -> Response:
     sessions.end(session, request.session.get(sessions.COOKIE_KEY))
     session.commit()
     request.session.clear()
     return RedirectResponse("/masuk", status_code=303)
 
 
-def _password_page(request: Request, *, error: str | None = None, done: bool = False, status_code: int = 200):
+def _password_page(request: Request, *, error: str | None = None, done: bool = False,
+                   status_code: int = 200) -> Response:
     return render(request, "accounts/password.html", {"error": error, "done": done, "min_length": MIN_LENGTH,
                                                       "max_length": MAX_LENGTH}, status_code=status_code)
 
 
 @router.get("/akun/sandi", name="password")
-def password_page(request: Request, user: CurrentUser):
+def password_page(request: Request, user: CurrentUser) -> Response:
     return _password_page(request)
 
 
 @router.post("/akun/sandi", name="password_submit")
-def password_submit(request: Request, session: SessionDep, user: CurrentUser, form: FormDep):
+def password_submit(request: Request, session: SessionDep, user: CurrentUser, form: FormDep) -> Response:
     current = str(form.get("current", ""))
     new = str(form.get("new", ""))
     confirm = str(form.get("confirm", ""))

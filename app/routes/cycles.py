@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import RedirectResponse
-from sqlmodel import select
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session, col, select
 
 from app import access
-from app.deps import AdminPlace, CatalogueDep, CurrentUser, FormDep, RegencyCode, ScorerDep, SessionDep
+from app.deps import AdminPlace, CatalogueDep, CurrentUser, FormDep, Place, RegencyCode, ScorerDep, SessionDep
 from app.forms import parse_id
 from app.i18n import gettext as _
-from app.models import Answer, Assessment, CarryOver, Cycle, Regency, Role
+from app.models import Answer, Assessment, CarryOver, CarryStatus, Cycle, Regency, Role, saved_id
+from app.refusals import Refusal
 from app.services import cycles as cycle_service
 from app.services.overview import scores_of
 from app.templating import render
+from indicators import Catalogue
+from scoring import Stage
 
 router = APIRouter(tags=["cycles"])
 
@@ -22,22 +25,23 @@ router = APIRouter(tags=["cycles"])
 def region_years(
     request: Request, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
     regency_code: RegencyCode,
-):
+) -> Response:
     regency = session.get(Regency, regency_code)
     if regency is None:
         raise HTTPException(404)
     own = user.role == Role.DP3A and user.regency_code == regency.code
     if not own and not access.may_see_province(user, regency.province_code):
         raise HTTPException(403)
-    rows = session.exec(select(Cycle, Assessment).join(Assessment, Assessment.cycle_id == Cycle.id)
-                        .where(Assessment.regency_code == regency.code).order_by(Cycle.year)).all()
+    rows = session.exec(select(Cycle, Assessment).join(Assessment, col(Assessment.cycle_id) == Cycle.id)
+                        .where(Assessment.regency_code == regency.code).order_by(col(Cycle.year))).all()
     # Outside the kab/kota, a cycle shows once its DP3A has submitted it.
-    rows = [(c, a) for c, a in rows if own or a.stage != "self"]
+    rows = [(c, a) for c, a in rows if own or a.stage != Stage.SELF]
     scores = scores_of(session, scorer, [a for _, a in rows])
     return render(request, "cycles/years.html", {
         "regency": regency, "rows": rows, "scores": scores, "catalogue": catalogue,
         "bands": {b.code: b for b in catalogue.bands},
         "versions": {cycle.id: instrument_name(cycle.instrument_version) for cycle, _a in rows},
+        "stages": Stage,
     })
 
 
@@ -50,50 +54,47 @@ def instrument_name(version: str) -> str:
 
 
 @router.get("/r/{regency_code}/{year}/bawa", name="carry_over")
-def carry_over(request: Request, place: AdminPlace, session: SessionDep, catalogue: CatalogueDep):
+def carry_over(request: Request, place: AdminPlace, session: SessionDep, catalogue: CatalogueDep) -> Response:
     return _page(request, session, place, catalogue)
 
 
-def _page(request, session, place, catalogue, message=None, status_code=200):
-    carries = session.exec(select(CarryOver, Answer).join(Answer, Answer.id == CarryOver.source_answer_id)
+def _page(request: Request, session: Session, place: Place, catalogue: Catalogue,
+          refusal: Refusal | None = None) -> Response:
+    carries = session.exec(select(CarryOver, Answer).join(Answer, col(Answer.id) == CarryOver.source_answer_id)
                            .where(CarryOver.assessment_id == place.assessment.id)
-                           .order_by(CarryOver.id)).all()
+                           .order_by(col(CarryOver.id))).all()
     return render(request, "cycles/carry_over.html", {
-        "place": place, "carries": carries, "catalogue": catalogue, "message": message,
-        "proposed": sum(1 for c, _ in carries if c.status == "proposed"),
-    }, status_code=status_code)
+        "place": place, "carries": carries, "catalogue": catalogue,
+        "message": refusal.message if refusal else None,
+        "proposed": sum(1 for c, _ in carries if c.status == CarryStatus.PROPOSED),
+        "statuses": CarryStatus,
+    }, status_code=refusal.status if refusal else 200)
 
 
 @router.post("/r/{regency_code}/{year}/bawa", name="carry_over_decide")
 def carry_over_decide(
     request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, form: FormDep,
-):
+) -> Response:
     decision = str(form.get("decision", ""))
     if decision not in ("accept", "reject", "accept_all"):
         raise HTTPException(422)
-    if place.assessment.stage != "self":
-        return _page(request, session, place, catalogue, _("This cycle has been submitted: nothing can be carried over now."), 409)
+    assessment = place.assessment
+    try:
+        cycle_service.check_carry_open(assessment)
+    except Refusal as refusal:
+        return _page(request, session, place, catalogue, refusal)
     if decision == "accept_all":
-        chosen = session.exec(select(CarryOver).where(CarryOver.assessment_id == place.assessment.id,
-                                                      CarryOver.status == "proposed")).all()
+        chosen = cycle_service.proposed(session, saved_id(assessment.id))
     else:
         carry_id = parse_id(form.get("carry_id"))
         carry = session.get(CarryOver, carry_id) if carry_id else None
-        if carry is None or carry.assessment_id != place.assessment.id:
+        if carry is None or carry.assessment_id != assessment.id:
             raise HTTPException(404)
         chosen = [carry]
-    done, refused, withheld = 0, 0, 0
-    for carry in chosen:
-        try:
-            if decision == "reject":
-                cycle_service.reject(session, place.assessment, carry, user)
-            else:
-                withheld += cycle_service.accept(session, scorer, place.assessment, carry, user).withheld_files
-            done += 1
-        except cycle_service.CarryError:
-            refused += 1
+    outcome = cycle_service.decide(session, scorer, assessment, user, chosen, accepted=decision != "reject")
     session.commit()
+    done, refused, withheld = outcome.done, outcome.refused, outcome.withheld
     message = _("%(n)s answers carried over.") % {"n": done} if decision != "reject" else _("Rejected.")
     if refused:
         message += " " + _("%(n)s could not be carried over (already answered, or no longer on the scale).") % {"n": refused}
@@ -103,3 +104,4 @@ def carry_over_decide(
     request.session["flash"] = message
     return RedirectResponse(str(request.url_for("carry_over", regency_code=place.regency.code, year=place.cycle.year)),
                             status_code=303)
+

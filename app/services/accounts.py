@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from app.models import Agency, LoginAttempt, User, utcnow
+from app.models import Agency, LoginAttempt, User, saved_id, utcnow
 from app.passwords import DUMMY_HASH, hash_password, policy_problem, verify_password
 from app.services import audit, sessions
 
@@ -61,7 +61,7 @@ def authenticate(session: Session, username: str, password: str, client: str) ->
     wait = login_wait(session, username, client, now)
     if wait is not None:
         return LoginResult(None, "throttled", _minutes(wait[0]), wait[1])
-    row = session.exec(select(User, Agency).outerjoin(Agency, Agency.id == User.agency_id)
+    row = session.exec(select(User, Agency).outerjoin(Agency, col(Agency.id) == User.agency_id)
                        .where(User.username == username)).first()
     user, agency = row if row else (None, None)
     valid = verify_password(password, user.password_hash if user else DUMMY_HASH)
@@ -102,8 +102,8 @@ def login_wait(session: Session, username: str, client: str,
     now = now or utcnow()
     rows = session.exec(
         select(LoginAttempt.username, LoginAttempt.client, LoginAttempt.at)
-        .where(LoginAttempt.ok.is_(False), LoginAttempt.at >= now - WINDOW,
-               or_(LoginAttempt.username == username, LoginAttempt.client == client))
+        .where(col(LoginAttempt.ok).is_(False), col(LoginAttempt.at) >= now - WINDOW,
+               or_(col(LoginAttempt.username) == username, col(LoginAttempt.client) == client))
     ).all()
     pair = sorted(at for name, address, at in rows if name == username and address == client)
     account = sorted(at for name, _address, at in rows if name == username)
@@ -133,7 +133,7 @@ def locked_minutes(session: Session, usernames: Iterable[str]) -> dict[str, int]
         return {}
     rows = session.exec(
         select(LoginAttempt.username, LoginAttempt.client, LoginAttempt.at)
-        .where(LoginAttempt.ok.is_(False), LoginAttempt.at >= now - WINDOW, LoginAttempt.username.in_(names))
+        .where(col(LoginAttempt.ok).is_(False), col(LoginAttempt.at) >= now - WINDOW, col(LoginAttempt.username).in_(names))
     ).all()
     by_account: dict[str, dict[str, list[datetime]]] = {}
     for name, address, at in rows:
@@ -152,14 +152,14 @@ def locked_minutes(session: Session, usernames: Iterable[str]) -> dict[str, int]
 
 def clear_failures(session: Session, username: str) -> None:
     """Lift every lock of the account (a reset, or the DP3A's "lift the lock")."""
-    session.execute(delete(LoginAttempt).where(LoginAttempt.username == username, LoginAttempt.ok.is_(False)))
+    session.execute(delete(LoginAttempt).where(col(LoginAttempt.username) == username, col(LoginAttempt.ok).is_(False)))
 
 
 def _known(session: Session, username: str, client: str, now: datetime) -> bool:
     """Whether the account has logged in from this address within KNOWN_FOR."""
     return session.exec(
-        select(LoginAttempt.id).where(LoginAttempt.ok.is_(True), LoginAttempt.username == username,
-                                      LoginAttempt.client == client, LoginAttempt.at >= now - KNOWN_FOR)
+        select(LoginAttempt.id).where(col(LoginAttempt.ok).is_(True), col(LoginAttempt.username) == username,
+                                      col(LoginAttempt.client) == client, col(LoginAttempt.at) >= now - KNOWN_FOR)
     ).first() is not None
 
 
@@ -167,9 +167,9 @@ def _remember_success(session: Session, username: str, client: str, now: datetim
     """Clear this pair's failures (not the account's: a guesser elsewhere keeps his count), keep one
     success row for the pair, and prune what no limit looks at any more."""
     session.execute(delete(LoginAttempt).where(
-        or_(and_(LoginAttempt.username == username, LoginAttempt.client == client),
-            and_(LoginAttempt.ok.is_(False), LoginAttempt.at < now - WINDOW),
-            LoginAttempt.at < now - KNOWN_FOR)))
+        or_(and_(col(LoginAttempt.username) == username, col(LoginAttempt.client) == client),
+            and_(col(LoginAttempt.ok).is_(False), col(LoginAttempt.at) < now - WINDOW),
+            col(LoginAttempt.at) < now - KNOWN_FOR)))
     session.add(LoginAttempt(username=username, client=client, at=now, ok=True))
 
 
@@ -191,5 +191,5 @@ def set_password(session: Session, user: User, new: str, by: User) -> None:
     working. The route gives the changer's browser a new session (`sessions.start`)."""
     user.password_hash = hash_password(new)
     session.add(user)
-    sessions.end_all(session, user.id)
+    sessions.end_all(session, saved_id(user.id))
     audit.record(session, by, "user.password", "user", user.id, regency_code=user.regency_code)

@@ -1,28 +1,29 @@
 """The DP3A's administration of its kab/kota: agencies, accounts, who answers what, the window.
 
-Small functions that validate, write and audit; the routes only parse forms and render.
-Validation messages are in the request's language (gettext with English ids).
+Small functions that validate, write and audit; the routes only parse forms, render, and commit
+(nothing here commits). A refused change raises `Problems` (a `Refusal` naming the fields at fault)
+or `NotAllowed`; messages are in the request's language (gettext with English ids).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.i18n import gettext as _
-from app.models import Agency, Assessment, Assignment, Role, User, utcnow
+from app.models import Agency, Assessment, Assignment, Role, User, saved_id, utcnow
 from app.passwords import hash_password, temporary_password
+from app.refusals import NotAllowed, Refusal
 from app.services import audit, sessions
 from app.services.accounts import clear_failures, locked_minutes
 from indicators import Catalogue
+from scoring import Stage
 
-WIB = ZoneInfo("Asia/Jakarta")
 USERNAME = re.compile(r"^[a-z0-9._-]{3,40}$")
 MAX_SHORT_NAME = 40
 MAX_AGENCY_NAME = 200
@@ -31,17 +32,26 @@ ACCOUNT_ROLES = (Role.OPD, Role.DP3A)
 COORDINATOR_ROLE = "DP3A"
 
 
-@dataclass
-class Problems:
-    """Field name -> message, for re-rendering a form next to what was typed."""
+class Problems(Refusal):
+    """A form refused: field name -> message, for re-rendering it next to what was typed."""
 
-    errors: dict[str, str] = field(default_factory=dict)
+    def __init__(self, errors: dict[str, str], *, status: int | None = None) -> None:
+        super().__init__(" ".join(errors.values()), code="form", status=status)
+        self.errors = errors
+
+
+class _Findings:
+    """Collects a form's problems, the first per field, and refuses them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
 
     def add(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
 
-    def __bool__(self) -> bool:
-        return bool(self.errors)
+    def refuse(self) -> None:
+        if self.errors:
+            raise Problems(self.errors)
 
 
 # -- agencies -------------------------------------------------------------------------------
@@ -65,21 +75,22 @@ def agency_rows(session: Session, regency_code: str, assessment_id: int) -> list
     """Every agency with its counts: three queries, whatever the number of agencies."""
     agencies = agencies_of(session, regency_code)
     accounts = dict(session.exec(
-        select(User.agency_id, func.count(User.id))
-        .where(User.regency_code == regency_code, User.active, User.agency_id.is_not(None))
-        .group_by(User.agency_id)
+        select(User.agency_id, func.count(col(User.id)))
+        .where(User.regency_code == regency_code, User.active, col(User.agency_id).is_not(None))
+        .group_by(col(User.agency_id))
     ).all())
     questions = dict(session.exec(
-        select(Assignment.agency_id, func.count(Assignment.id))
+        select(Assignment.agency_id, func.count(col(Assignment.id)))
         .where(Assignment.assessment_id == assessment_id)
-        .group_by(Assignment.agency_id)
+        .group_by(col(Assignment.agency_id))
     ).all())
-    return [AgencyRow(a, accounts.get(a.id, 0), questions.get(a.id, 0)) for a in agencies]
+    return [AgencyRow(a, accounts.get(saved_id(a.id), 0), questions.get(saved_id(a.id), 0)) for a in agencies]
 
 
-def agency_problems(session: Session, catalogue: Catalogue, regency_code: str, short_name: str, name: str,
-                    role_code: str, agency_id: int | None = None) -> Problems:
-    problems = Problems()
+def check_agency(session: Session, catalogue: Catalogue, regency_code: str, short_name: str, name: str,
+                 role_code: str, agency_id: int | None = None) -> None:
+    """Refuse (`Problems`) an agency's fields that cannot be saved."""
+    problems = _Findings()
     if not short_name:
         problems.add("short_name", _("Write the agency's short name, e.g. DINKES."))
     elif len(short_name) > MAX_SHORT_NAME:
@@ -98,29 +109,33 @@ def agency_problems(session: Session, catalogue: Catalogue, regency_code: str, s
         problems.add("name", _("The full name is too long (at most %(n)s characters).") % {"n": MAX_AGENCY_NAME})
     if role_code not in catalogue.agencies:
         problems.add("role_code", _("Choose the agency's role from the list."))
-    return problems
+    problems.refuse()
 
 
-def _agency_values(agency: Agency) -> dict:
+def _agency_values(agency: Agency) -> dict[str, object]:
     return {"short_name": agency.short_name, "name": agency.name, "role_code": agency.role_code,
             "active": agency.active}
 
 
-def create_agency(session: Session, by: User, regency_code: str, short_name: str, name: str,
+def create_agency(session: Session, catalogue: Catalogue, by: User, regency_code: str, short_name: str, name: str,
                   role_code: str) -> Agency:
+    check_agency(session, catalogue, regency_code, short_name, name, role_code)
     agency = Agency(regency_code=regency_code, short_name=short_name, name=name, role_code=role_code)
     session.add(agency)
     session.flush()
     audit.record(session, by, "agency.create", "agency", agency.id, regency_code=regency_code,
                  after=_agency_values(agency))
-    session.commit()
     return agency
 
 
-def update_agency(session: Session, by: User, agency: Agency, short_name: str, name: str, role_code: str,
-                  active: bool) -> bool:
+def update_agency(session: Session, catalogue: Catalogue, by: User, agency: Agency, short_name: str, name: str,
+                  role_code: str, active: bool) -> bool:
     """Change an agency; False when nothing changed (then nothing is written). Deactivating it ends
     the sessions of its accounts, which can no longer log in (app.deps, app.services.accounts)."""
+    check_agency(session, catalogue, agency.regency_code, short_name, name, role_code, agency_id=agency.id)
+    if agency.id == by.agency_id and agency.active and not active:
+        # Its accounts can no longer log in: the DP3A would shut itself out.
+        raise Problems({"active": _("You cannot deactivate the agency of your own account.")}, status=409)
     before = _agency_values(agency)
     agency.short_name, agency.name, agency.role_code, agency.active = short_name, name, role_code, active
     after = _agency_values(agency)
@@ -128,11 +143,10 @@ def update_agency(session: Session, by: User, agency: Agency, short_name: str, n
         return False
     session.add(agency)
     if before["active"] and not active:
-        sessions.end_agency(session, agency.id)
+        sessions.end_agency(session, saved_id(agency.id))
     audit.record(session, by, "agency.update", "agency", agency.id, regency_code=agency.regency_code,
                  before={k: v for k, v in before.items() if before[k] != after[k]},
                  after={k: v for k, v in after.items() if before[k] != after[k]})
-    session.commit()
     return True
 
 
@@ -142,7 +156,7 @@ def update_agency(session: Session, by: User, agency: Agency, short_name: str, n
 def region_users(session: Session, regency_code: str) -> list[tuple[User, Agency | None]]:
     """The kab/kota's accounts with their agency, in one query."""
     return list(session.exec(
-        select(User, Agency).outerjoin(Agency, Agency.id == User.agency_id)
+        select(User, Agency).outerjoin(Agency, col(Agency.id) == User.agency_id)
         .where(User.regency_code == regency_code)
         .order_by(User.role, User.username)
     ).all())
@@ -155,15 +169,15 @@ def user_in(session: Session, regency_code: str, user_id: int) -> User | None:
     return user
 
 
-def account_problems(session: Session, regency_code: str, username: str, full_name: str, role: str,
-                     agency: Agency | None, agency_given: bool) -> Problems:
-    problems = Problems()
+def check_account(session: Session, username: str, full_name: str, role: str, agency: Agency | None,
+                  agency_given: bool) -> None:
+    """Refuse (`Problems`) a new account's fields that cannot be saved."""
+    problems = _Findings()
     if not USERNAME.match(username):
         problems.add("username", _("The username needs 3 to 40 characters: lowercase letters, digits, "
                                    "dot, underscore or hyphen (e.g. budi.dinkes)."))
     elif session.exec(select(User.id).where(User.username == username)).first() is not None:
-        problems.add("username", _("The username %(name)s is already taken. Choose another one.")
-                     % {"name": username})
+        problems.add("username", _taken(username))
     if not full_name:
         problems.add("full_name", _("Write the person's full name."))
     elif len(full_name) > MAX_FULL_NAME:
@@ -175,63 +189,66 @@ def account_problems(session: Session, regency_code: str, username: str, full_na
             problems.add("agency_id", _("Choose an active agency of this kab/kota."))
         else:
             problems.add("agency_id", _("Choose the agency the person works for."))
-    return problems
+    problems.refuse()
+
+
+def _taken(username: str) -> str:
+    return _("The username %(name)s is already taken. Choose another one.") % {"name": username}
 
 
 def coordinator_agency(session: Session, regency_code: str) -> Agency | None:
     return session.exec(
         select(Agency).where(Agency.regency_code == regency_code, Agency.role_code == COORDINATOR_ROLE, Agency.active)
-        .order_by(Agency.id)
+        .order_by(col(Agency.id))
     ).first()
 
 
-class UsernameTaken(Exception):
-    """Someone took the username between the check and the insert."""
-
-
-def create_user(session: Session, by: User, regency_code: str, username: str, full_name: str, role: Role,
-                agency: Agency) -> tuple[User, str]:
+def create_user(session: Session, by: User, regency_code: str, username: str, full_name: str, role: str,
+                agency: Agency | None, agency_given: bool) -> tuple[User, str]:
     """A new account with a temporary password, returned once and stored only as a hash."""
+    check_account(session, username, full_name, role, agency, agency_given)
+    assert agency is not None  # check_account refuses an account without one
     password = temporary_password()  # obeys the password policy (app.passwords)
-    user = User(username=username, full_name=full_name, password_hash=hash_password(password), role=role,
+    user = User(username=username, full_name=full_name, password_hash=hash_password(password), role=Role(role),
                 regency_code=regency_code, agency_id=agency.id)
     session.add(user)
     try:
         session.flush()
-    except IntegrityError:
+    except IntegrityError:  # someone took the username between the check and the insert
         session.rollback()
-        raise UsernameTaken(username) from None
+        raise Problems({"username": _taken(username)}) from None
     audit.record(session, by, "user.create", "user", user.id, regency_code=regency_code,
                  after={"username": username, "full_name": full_name, "role": str(role),
                         "agency": agency.short_name, "agency_id": agency.id})
-    session.commit()
     return user, password
 
 
 def reset_password(session: Session, by: User, user: User) -> str:
     """A new temporary password; every session of the user ends and the locks from failed logins
     are lifted (the login page tells a locked-out person to ask for exactly this)."""
+    if user.id == by.id:
+        raise NotAllowed(_("Change your own password on the Password page."))
     password = temporary_password()
     user.password_hash = hash_password(password)
     session.add(user)
-    sessions.end_all(session, user.id)
+    sessions.end_all(session, saved_id(user.id))
     clear_failures(session, user.username)
     audit.record(session, by, "user.password_reset", "user", user.id, regency_code=user.regency_code)
-    session.commit()
     return password
 
 
 def set_user_active(session: Session, by: User, user: User, active: bool) -> bool:
     """Activate or deactivate; deactivating ends the user's sessions. False when nothing changed."""
+    if user.id == by.id and not active:
+        raise NotAllowed(_("You cannot deactivate your own account."))
     if user.active == active:
         return False
     user.active = active
     if not active:
-        sessions.end_all(session, user.id)
+        sessions.end_all(session, saved_id(user.id))
     session.add(user)
     audit.record(session, by, "user.activate" if active else "user.deactivate", "user", user.id,
                  regency_code=user.regency_code, before={"active": not active}, after={"active": active})
-    session.commit()
     return True
 
 
@@ -241,7 +258,6 @@ def lift_lock(session: Session, by: User, user: User) -> bool:
         return False
     clear_failures(session, user.username)
     audit.record(session, by, "user.unlock", "user", user.id, regency_code=user.regency_code)
-    session.commit()
     return True
 
 
@@ -254,17 +270,17 @@ def assigned_pairs(session: Session, assessment_id: int, codes: list[str]) -> se
         return set()
     rows = session.exec(
         select(Assignment.question_code, Assignment.agency_id)
-        .where(Assignment.assessment_id == assessment_id, Assignment.question_code.in_(codes))
+        .where(Assignment.assessment_id == assessment_id, col(Assignment.question_code).in_(codes))
     ).all()
     return {(code, agency_id) for code, agency_id in rows}
 
 
 def covered_codes(session: Session, assessment_id: int, codes: list[str] | None = None) -> set[str]:
     """Questions that at least one active agency answers."""
-    query = (select(Assignment.question_code).join(Agency, Agency.id == Assignment.agency_id)
+    query = (select(Assignment.question_code).join(Agency, col(Agency.id) == Assignment.agency_id)
              .where(Assignment.assessment_id == assessment_id, Agency.active))
     if codes is not None:
-        query = query.where(Assignment.question_code.in_(codes))
+        query = query.where(col(Assignment.question_code).in_(codes))
     return set(session.exec(query.distinct()).all())
 
 
@@ -280,7 +296,10 @@ def unassigned_count(session: Session, assessment_id: int, catalogue: Catalogue)
 
 def toggle_assignment(session: Session, by: User, assessment: Assessment, code: str, agency: Agency,
                       assigned: bool) -> bool:
-    """Make `agency` answer `code` (or stop answering it). False when it already was so."""
+    """Make `agency` answer `code` (or stop answering it). False when it already was so; an inactive
+    agency is refused before that is looked at."""
+    if assigned and not agency.active:
+        raise NotAllowed(_("The agency %(name)s is inactive: activate it first.") % {"name": agency.short_name})
     existing = session.exec(
         select(Assignment).where(Assignment.assessment_id == assessment.id, Assignment.question_code == code,
                                  Assignment.agency_id == agency.id)
@@ -289,7 +308,7 @@ def toggle_assignment(session: Session, by: User, assessment: Assessment, code: 
         return False
     values = {"question": code, "agency": agency.short_name, "agency_id": agency.id}
     if assigned:
-        session.add(Assignment(assessment_id=assessment.id, question_code=code, agency_id=agency.id))
+        session.add(Assignment(assessment_id=saved_id(assessment.id), question_code=code, agency_id=saved_id(agency.id)))
         try:
             session.flush()
         except IntegrityError:  # a double click that raced itself: it is assigned either way
@@ -297,32 +316,14 @@ def toggle_assignment(session: Session, by: User, assessment: Assessment, code: 
             return False
         audit.record(session, by, "assignment.add", "assignment", f"{assessment.id}:{code}:{agency.id}",
                      regency_code=assessment.regency_code, after=values)
-    else:
+    elif existing is not None:
         session.delete(existing)
         audit.record(session, by, "assignment.remove", "assignment", f"{assessment.id}:{code}:{agency.id}",
                      regency_code=assessment.regency_code, before=values)
-    session.commit()
     return True
 
 
 # -- the answering window -----------------------------------------------------------------
-
-
-def parse_wib(text: str) -> datetime:
-    """A datetime-local value ("2024-05-31T16:00") read as WIB, returned as aware UTC."""
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is not None:
-        raise ValueError("expected a local time")
-    return moment.replace(tzinfo=WIB).astimezone(UTC)
-
-
-def wib_input_value(moment: datetime | None) -> str:
-    """The value of a datetime-local input showing `moment` in WIB."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(WIB).strftime("%Y-%m-%dT%H:%M")
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -333,6 +334,8 @@ def as_utc(moment: datetime | None) -> datetime | None:
 
 def set_window(session: Session, by: User, assessment: Assessment, open_: bool, closes_at: datetime | None) -> bool:
     """Open or close the answering window and set its deadline. False when nothing changed."""
+    if open_ and closes_at is not None and closes_at < utcnow():
+        raise Refusal(_("The deadline is already past. Choose a later time, or leave it empty."))
     before = {"window_open": assessment.window_open, "window_closes_at": as_utc(assessment.window_closes_at)}
     after = {"window_open": open_, "window_closes_at": as_utc(closes_at)}
     if before == after:
@@ -342,13 +345,17 @@ def set_window(session: Session, by: User, assessment: Assessment, open_: bool, 
     session.add(assessment)
     audit.record(session, by, "assessment.window", "assessment", assessment.id,
                  regency_code=assessment.regency_code, before=before, after=after)
-    session.commit()
     return True
 
 
 def deadline_passed(assessment: Assessment) -> bool:
     closes = as_utc(assessment.window_closes_at)
     return closes is not None and closes < utcnow()
+
+
+def handed_on(assessment: Assessment) -> bool:
+    """The DP3A has submitted the self-assessment: agencies can no longer change answers, window or not."""
+    return assessment.stage != Stage.SELF
 
 
 # -- the overview -------------------------------------------------------------------------
@@ -365,11 +372,12 @@ class Overview:
 
 def overview(session: Session, regency_code: str, assessment_id: int, catalogue: Catalogue) -> Overview:
     agency_counts = dict(session.exec(
-        select(Agency.active, func.count(Agency.id)).where(Agency.regency_code == regency_code)
-        .group_by(Agency.active)
+        select(Agency.active, func.count(col(Agency.id))).where(Agency.regency_code == regency_code)
+        .group_by(col(Agency.active))
     ).all())
     user_counts = dict(session.exec(
-        select(User.active, func.count(User.id)).where(User.regency_code == regency_code).group_by(User.active)
+        select(User.active, func.count(col(User.id))).where(User.regency_code == regency_code)
+        .group_by(col(User.active))
     ).all())
     return Overview(
         agencies=sum(agency_counts.values()),

@@ -12,13 +12,14 @@ import json
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, text, update
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app import sqlite_writer
-from app.models import Assessment, AuditEntry, User, utcnow
+from app.models import Assessment, AuditEntry, User, saved_id, utcnow
 
 # Audited actions that change nothing an assessment shows.
 UNCHANGING = frozenset({"user.login", "user.password", "user.create", "user.password_reset", "user.activate",
@@ -30,8 +31,8 @@ _CHAIN_LOCK = 7_254_001
 
 # Every audited change runs these: built once, as Core statements on the tables. Building the
 # expressions and going through the ORM's unit of work cost more CPU than the round trips.
-_entries = AuditEntry.__table__
-_assessments = Assessment.__table__
+_entries = SQLModel.metadata.tables["auditentry"]
+_assessments = SQLModel.metadata.tables["assessment"]
 _LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(:key, :chain)")
 # PostgreSQL: the revision bump, then the chain lock, in one round trip. The lock is taken in the
 # main query, over the count of the rows the UPDATE returned: only once the UPDATE has finished.
@@ -55,8 +56,8 @@ def record(
     entity_id: object,
     *,
     regency_code: str | None = None,
-    before: dict | None = None,
-    after: dict | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
 ) -> None:
     """Append an entry in the session's transaction (the caller commits with its change).
 
@@ -70,12 +71,12 @@ def record(
         lock = {"key": _CHAIN_LOCK, "chain": zlib.crc32(chain.encode()) & 0x7FFF_FFFF}
         if bump:
             session.execute(_BUMP_THEN_LOCK_CHAIN, {"regency": regency_code, **lock})
-            _expire_revision(session, regency_code)
+            _expire_revision(session, chain)
         else:
             session.execute(_LOCK_CHAIN, lock)
     else:  # SQLite: no other writer of this worker between reading the chain's head and appending
         if bump:
-            bump_revision(session, regency_code)
+            bump_revision(session, chain)
         sqlite_writer.reserve(session.connection().connection.dbapi_connection)
     last = session.execute(_CHAIN_HEAD, {"chain": chain}).scalar()
     entry = AuditEntry(
@@ -107,7 +108,7 @@ def _expire_revision(session: Session, regency_code: str) -> None:
 
 
 def entry_hash(entry: AuditEntry) -> str:
-    at = entry.at
+    at: object = entry.at  # a datetime, or its text as stored in an old row
     if isinstance(at, datetime):
         at = (at.astimezone(UTC) if at.tzinfo else at).replace(tzinfo=None).isoformat(timespec="microseconds")
     body = json.dumps(
@@ -121,10 +122,11 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def _plain(values: dict | None) -> dict | None:
+def _plain(values: dict[str, Any] | None) -> dict[str, Any] | None:
     if values is None:
         return None
-    return json.loads(json.dumps(values, default=str))
+    plain: dict[str, Any] = json.loads(json.dumps(values, default=str))
+    return plain
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
     last_id = 0
     while True:
         rows = session.exec(
-            select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+            select(AuditEntry).where(col(AuditEntry.id) > last_id).order_by(col(AuditEntry.id)).limit(batch)
             .execution_options(populate_existing=True)  # what the database holds, not the session's copies
         ).all()
         if not rows:
@@ -156,4 +158,4 @@ def verify_chain(session: Session, batch: int = 5000) -> ChainReport:
                 return ChainReport(checked, entry.id, "hash")
             previous[entry.chain] = entry.hash
             checked += 1
-            last_id = entry.id
+            last_id = saved_id(entry.id)

@@ -9,6 +9,9 @@ have handed their self-assessment to the province, which has decided on every
 answer of most of them and on part of the others, so the province has
 something to compare and drill into. In every region each answer past draft
 whose question requires evidence has its file, as submission demands.
+
+The `kla demo` command's unit of work: it commits once per kab/kota, so that a long run leaves
+what it finished.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import io
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
+from functools import partial
 
 from sqlmodel import Session, select
 
@@ -27,23 +30,27 @@ from app.models import (
     Answer,
     AnswerStatus,
     Assessment,
+    Cycle,
     Evidence,
     Regency,
     Reopening,
+    ReviewAction,
     ReviewEvent,
     Role,
     User,
+    saved_id,
     utcnow,
 )
 from app.passwords import hash_password
 from app.services import audit
 from app.services import review as review_service
+from app.services.answers import scored
 from app.services.evidence import register
 from app.services.regions import load_regions
 from app.services.setup import default_agencies, ensure_cycle, open_assessment
 from indicators import Catalogue
 from scoring import Answer as ScoredAnswer
-from scoring import Scorer, category_for, format_points
+from scoring import Scorer, Stage, category_for, format_points
 from scoring.samples import possible_answers
 
 DEMO_PASSWORD = "demo-kla-2024"
@@ -102,13 +109,13 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
         answers = {
             a.question_code: a for a in session.exec(select(Answer).where(Answer.assessment_id == assessment.id))
         }
-        sheet = scorer.score({c: s for c, a in answers.items() if (s := _scored(a)) is not None})
+        sheet = scorer.score({c: s for c, a in answers.items() if (s := scored(a)) is not None})
         report.scores.append((regency.name, format_points(sheet.total), category_for(scorer, sheet).name))
     session.commit()
     return report
 
 
-def _is_fresh(session: Session, regency_code: str, cycle) -> bool:
+def _is_fresh(session: Session, regency_code: str, cycle: Cycle) -> bool:
     return session.exec(
         select(Assessment).where(Assessment.cycle_id == cycle.id, Assessment.regency_code == regency_code)
     ).first() is None
@@ -127,43 +134,38 @@ def _local_names(session: Session, regency_code: str) -> None:
     agency = session.exec(
         select(Agency).where(Agency.regency_code == regency_code, Agency.role_code == "DP3A")
     ).first()
+    assert agency is not None  # default_agencies made it
     agency.short_name, agency.name = local
     session.add(agency)
 
 
-def _account(session, report, username, full_name, role, where, **fields) -> User:
+def _account(session: Session, report: DemoReport, username: str, full_name: str, role: Role, where: str, *,
+             province_code: str | None = None, regency_code: str | None = None, agency_id: int | None = None) -> User:
     user = session.exec(select(User).where(User.username == username)).first()
     if user is None:
-        user = User(username=username, full_name=full_name, role=role,
-                    password_hash=hash_password(DEMO_PASSWORD), **fields)
+        user = User(username=username, full_name=full_name, role=role, password_hash=hash_password(DEMO_PASSWORD),
+                    province_code=province_code, regency_code=regency_code, agency_id=agency_id)
         session.add(user)
         session.flush()
     report.accounts.append((username, role.value, where))
     return user
 
 
-def _scored(answer: Answer) -> ScoredAnswer | None:
-    if answer.option is not None:
-        return ScoredAnswer(option=answer.option)
-    if answer.value is not None:
-        return ScoredAnswer(value=Decimal(answer.value))
-    return None
-
-
 def _pick_answers(scorer: Scorer, codes: list[str], quality: float, rng: random.Random) -> dict[str, ScoredAnswer]:
     """One answer per question, better on average as `quality` rises (0..1)."""
-    chosen = {}
+    chosen: dict[str, ScoredAnswer] = {}
     for code in codes:
         options = possible_answers(scorer, code)
-        ranked = sorted(options, key=lambda a: scorer.question_points(code, a))
+        ranked = sorted(options, key=partial(scorer.question_points, code))
         spread = min(len(ranked) - 1, max(0, round(rng.gauss(quality, 0.25) * (len(ranked) - 1))))
         chosen[code] = ranked[spread]
     return chosen
 
 
-def _answers_for_target(scorer, codes, target_points, rng) -> dict[str, ScoredAnswer]:
+def _answers_for_target(scorer: Scorer, codes: list[str], target_points: float,
+                        rng: random.Random) -> dict[str, ScoredAnswer]:
     low, high = 0.0, 1.0
-    best = {}
+    best: dict[str, ScoredAnswer] = {}
     for _ in range(14):
         quality = (low + high) / 2
         state = rng.getstate()
@@ -177,7 +179,8 @@ def _answers_for_target(scorer, codes, target_points, rng) -> dict[str, ScoredAn
     return best
 
 
-def _answer_region(session, catalogue, scorer, store, assessment, regency_code, dp3a, rng) -> None:
+def _answer_region(session: Session, catalogue: Catalogue, scorer: Scorer, store: EvidenceStore,
+                   assessment: Assessment, regency_code: str, dp3a: User, rng: random.Random) -> None:
     codes = list(catalogue.questions)
     target = TARGETS.get(regency_code)
     focus = regency_code == FOCUS
@@ -193,7 +196,7 @@ def _answer_region(session, catalogue, scorer, store, assessment, regency_code, 
             del chosen[code]
     reasons = [r.code for r in catalogue.review_reasons]
     for index, (code, given) in enumerate(sorted(chosen.items())):
-        answer = Answer(assessment_id=assessment.id, question_code=code, option=given.option, value=given.value,
+        answer = Answer(assessment_id=saved_id(assessment.id), question_code=code, option=given.option, value=given.value,
                         note="", updated_by=dp3a.id, version=1)
         status = _demo_status(index, focus, rng)
         answer.status = status
@@ -207,18 +210,21 @@ def _answer_region(session, catalogue, scorer, store, assessment, regency_code, 
         if needs_file or (focus and roll < 0.45):
             _attach_pdf(session, store, answer, catalogue, regency_code, dp3a)
         if status != AnswerStatus.DRAFT:
-            session.add(ReviewEvent(answer_id=answer.id, stage="self", action="submitted", user_id=dp3a.id))
+            session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.SELF, action=ReviewAction.SUBMITTED,
+                                    user_id=saved_id(dp3a.id)))
         if status == AnswerStatus.APPROVED:
-            session.add(ReviewEvent(answer_id=answer.id, stage="dp3a", action="approved", user_id=dp3a.id))
+            session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.DP3A, action=ReviewAction.APPROVED,
+                                    user_id=saved_id(dp3a.id)))
         if status == AnswerStatus.RETURNED:
-            session.add(ReviewEvent(answer_id=answer.id, stage="dp3a", action="returned", user_id=dp3a.id,
+            session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.DP3A, action=ReviewAction.RETURNED, user_id=saved_id(dp3a.id),
                                     reasons=[rng.choice(reasons)],
                                     note="Lampirkan dokumen tahun berjalan yang sudah ditandatangani."))
     audit.record(session, dp3a, "demo.answers", "assessment", assessment.id, regency_code=regency_code,
                  after={"answers": len(chosen)})
 
 
-def _hand_to_province(session, catalogue, assessment, dp3a, verifier, rng) -> None:
+def _hand_to_province(session: Session, catalogue: Catalogue, assessment: Assessment, dp3a: User, verifier: User,
+                      rng: random.Random) -> None:
     """Submitted to the province, which decided on every answer of some regions and a few of the others."""
     session.flush()
     state = review_service.load_state(session, assessment)
@@ -234,13 +240,15 @@ def _hand_to_province(session, catalogue, assessment, dp3a, verifier, rng) -> No
         # kab/kota's 2x24 h window to fix it.
         if rng.random() < 0.1:
             note = "Bukti dukung tidak sesuai dengan tahun penilaian."
-            session.add(ReviewEvent(answer_id=answer.id, stage="province", action="returned", user_id=verifier.id,
+            session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.PROVINCE, action=ReviewAction.RETURNED,
+                                    user_id=saved_id(verifier.id),
                                     reasons=[rng.choice(reasons)], note=note))
-            session.add(Reopening(answer_id=answer.id, stage="province", opened_by=verifier.id, note=note,
+            session.add(Reopening(answer_id=saved_id(answer.id), stage=Stage.PROVINCE, opened_by=saved_id(verifier.id), note=note,
                                   until=utcnow() + timedelta(hours=review_service.REOPEN_HOURS)))
             answer.status = AnswerStatus.RETURNED
         else:
-            session.add(ReviewEvent(answer_id=answer.id, stage="province", action="approved", user_id=verifier.id))
+            session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.PROVINCE, action=ReviewAction.APPROVED,
+                                    user_id=saved_id(verifier.id)))
             answer.status = AnswerStatus.APPROVED
         session.add(answer)
 
@@ -258,13 +266,14 @@ def _demo_status(index: int, focus: bool, rng: random.Random) -> AnswerStatus:
     return AnswerStatus.RETURNED
 
 
-def _attach_pdf(session, store, answer, catalogue, regency_code, user) -> None:
+def _attach_pdf(session: Session, store: EvidenceStore, answer: Answer, catalogue: Catalogue, regency_code: str,
+                user: User) -> None:
     question = catalogue.questions[answer.question_code].question
     title = f"Bukti dukung {question.code} - {regency_code} - 2024"
     stored = store.save_file(io.BytesIO(sample_pdf(title, question.text[:90])))
     register(session, stored)
-    session.add(Evidence(answer_id=answer.id, sha256=stored.sha256, filename=f"bukti-{question.code}.pdf",
-                         uploaded_by=user.id))
+    session.add(Evidence(answer_id=saved_id(answer.id), sha256=stored.sha256, filename=f"bukti-{question.code}.pdf",
+                         uploaded_by=saved_id(user.id)))
 
 
 def sample_pdf(title: str, body: str) -> bytes:

@@ -20,7 +20,7 @@ def read_csv(name: str) -> list[dict[str, str]]:
 def load_regions(session: Session, province_codes: set[str] | None = None) -> tuple[int, int]:
     """Insert missing provinces and kab/kota (all, or only those of `province_codes`).
 
-    Returns how many of each are in the database afterwards.
+    Returns how many of each are in the database afterwards. The caller commits.
     """
     known_provinces = set(session.exec(select(Province.code)).all())
     known_regencies = set(session.exec(select(Regency.code)).all())
@@ -32,5 +32,5 @@ def load_regions(session: Session, province_codes: set[str] | None = None) -> tu
         wanted = province_codes is None or row["province_code"] in province_codes
         if wanted and row["code"] not in known_regencies:
             session.add(Regency(code=row["code"], province_code=row["province_code"], name=row["name"]))
-    session.commit()
+    session.flush()
     return len(session.exec(select(Province.code)).all()), len(session.exec(select(Regency.code)).all())

@@ -16,9 +16,9 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from app.models import User, UserSession, utcnow
+from app.models import User, UserSession, saved_id, utcnow
 
 COOKIE_KEY = "sid"
 
@@ -33,9 +33,11 @@ def token_key(token: object) -> str | None:
 def start(session: Session, user: User, hours: int) -> str:
     """A new session for `user`; returns the token for the cookie. Prunes expired rows."""
     now = utcnow()
-    session.execute(delete(UserSession).where(UserSession.expires_at <= now))
+    session.execute(delete(UserSession).where(col(UserSession.expires_at) <= now))
     token = secrets.token_urlsafe(32)
-    session.add(UserSession(id=token_key(token), user_id=user.id, created_at=now,
+    key = token_key(token)
+    assert key is not None  # a token we made
+    session.add(UserSession(id=key, user_id=saved_id(user.id), created_at=now,
                             expires_at=now + timedelta(hours=hours)))
     return token
 
@@ -44,16 +46,16 @@ def end(session: Session, token: object) -> None:
     """Log this browser out (nothing happens for an unknown or missing token)."""
     key = token_key(token)
     if key is not None:
-        session.execute(delete(UserSession).where(UserSession.id == key))
+        session.execute(delete(UserSession).where(col(UserSession.id) == key))
 
 
 def end_all(session: Session, user_id: int) -> None:
     """End every session of a user (a password set, an account deactivated)."""
-    session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+    session.execute(delete(UserSession).where(col(UserSession.user_id) == user_id))
 
 
 def end_agency(session: Session, agency_id: int) -> None:
     """End the sessions of every account of an agency (the agency was deactivated)."""
-    members = select(User.id).where(User.agency_id == agency_id).scalar_subquery()
-    session.execute(delete(UserSession).where(UserSession.user_id.in_(members)))
+    members = select(col(User.id)).where(col(User.agency_id) == agency_id).scalar_subquery()
+    session.execute(delete(UserSession).where(col(UserSession.user_id).in_(members)))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from app.models import Agency, Assessment, Assignment, Cycle, Regency
+from app.models import Agency, Assessment, Assignment, Cycle, Regency, saved_id
 from app.services import audit
 from indicators import Catalogue
 
@@ -55,7 +55,7 @@ def open_assessment(session: Session, regency: Regency, cycle: Cycle, catalogue:
     ).first()
     if assessment is not None:
         return assessment
-    assessment = Assessment(cycle_id=cycle.id, regency_code=regency.code)
+    assessment = Assessment(cycle_id=saved_id(cycle.id), regency_code=regency.code)
     session.add(assessment)
     session.flush()
     agencies = session.exec(select(Agency).where(Agency.regency_code == regency.code, Agency.active)).all()

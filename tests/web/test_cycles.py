@@ -39,6 +39,7 @@ def test_new_cycle_proposes_answers_and_accepting_copies_them_without_copying_fi
     moved = last_year[2]
     mapping = {last_year[1]: None, moved: last_year[2]}
     opened = cycle_service.open_cycle(db, catalogue, world.year + 1, from_year=world.year, mapping=mapping)
+    db.commit()  # the service leaves the unit of work to its caller (the `kla cycle open` command)
     assert opened.proposed == 2  # one dropped by the mapping
     token = auth.login(client, "dp3a_a")
     url = f"/r/{world.regency_a.code}/{world.year + 1}/bawa"
@@ -59,6 +60,7 @@ def test_new_cycle_proposes_answers_and_accepting_copies_them_without_copying_fi
 
 def test_years_side_by_side(client, world, auth, db, catalogue, last_year):
     cycle_service.open_cycle(db, catalogue, world.year + 1, from_year=world.year)
+    db.commit()
     auth.login(client, "dp3a_a")
     page = client.get(f"/r/{world.regency_a.code}/tahun")
     assert page.status_code == 200
