@@ -31,6 +31,7 @@ def regions_load() -> None:
     upgrade_or_exit(url)
     with Session(make_engine(url)) as session:
         provinces, regencies = load_regions(session)
+        session.commit()
     click.echo(_("%(provinces)s provinces, %(regencies)s kabupaten/kota")
                % {"provinces": provinces, "regencies": regencies})
 
@@ -94,6 +95,7 @@ def cycle_open(year: int, from_year: int | None, mapping: Path | None, province_
         fail(str(exc))
     with Session(make_engine(found.resolved_database_url), expire_on_commit=False) as session:
         opened = open_cycle(session, catalogue, year, from_year=from_year, mapping=codes, province_code=province_code)
+        session.commit()
     click.echo(_("Cycle %(year)s: %(opened)s kab/kota opened, %(proposed)s answers proposed to carry over.")
                % {"year": year, "opened": opened.assessments, "proposed": opened.proposed})
 

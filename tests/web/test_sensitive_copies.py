@@ -190,6 +190,7 @@ def test_carry_over_leaves_sensitive_files_off_ordinary_questions(client, auth, 
     target = "13.5"  # ordinary, Dinkes, the same answer scale as 22A.2
     assert catalogue.questions[target].question.scale == catalogue.questions[SENSITIVE].question.scale
     cycle_service.open_cycle(db, catalogue, world.year + 1, from_year=world.year, mapping={SENSITIVE: target})
+    db.commit()
     token = auth.login(client, "dp3a_a")
     url = f"/r/{world.regency_a.code}/{world.year + 1}/bawa"
     response = client.post(url, data={"decision": "accept_all", "csrf_token": token})
