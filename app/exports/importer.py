@@ -14,7 +14,11 @@ percentage, the value that gives them; for a count, the smallest threshold that 
 Points no answer can give are refused with the allowed values.
 
 Nothing is written by `plan_import`; `apply_import` saves through
-`app.services.answers.save_answer` (optimistic locking, audit log), one answer at a time.
+`app.services.answers.save_answer` (optimistic locking, audit log), one answer at a time, and
+leaves the commit to the route (one unit of work per request).
+
+The pieces: `import_file` reads the workbook, `scale_points` turns points into answers and
+back, `import_report` holds what a plan and a report say.
 """
 
 from __future__ import annotations
