@@ -17,19 +17,22 @@ from __future__ import annotations
 import io
 import math
 import re
-from datetime import UTC, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
 
 import xlsxwriter
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from indicators import Catalogue
-from scoring import from_cents
+from scoring import Stage, from_cents
 from scoring.categories import band_for, cent_bands
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-WIB = ZoneInfo("Asia/Jakarta")
+Style = dict[str, Any]  # XlsxWriter format properties
 
 # The ministry's "Rekap Penilaian Mandiri" layout: exactly these 11 columns, in this order.
 REKAP_COLUMNS = (
@@ -54,23 +57,42 @@ FORMAT_VERSION = 1
 DATA_COLUMNS = ("Kode Pertanyaan", "Opsi", "Nilai", "Tidak Berlaku", "Versi", "Nilai EM (sen)", "Catatan")
 SUBTOTAL_LABEL = "Jumlah"
 
-STAGE_LABELS = {
-    "self": "Evaluasi mandiri (kab/kota)",
-    "province": "Verifikasi provinsi",
-    "ministry": "Reviu kementerian",
+# The workbooks are the ministry's documents: Indonesian whatever the UI language, in the wording of its
+# rekap ("Evaluasi mandiri (kab/kota)", capitalised, naming who answers), not the UI's `stage_label`
+# ("evaluasi mandiri"). So they keep names of their own, keyed by the one `Stage`.
+STAGE_LABELS: dict[Stage, str] = {
+    Stage.SELF: "Evaluasi mandiri (kab/kota)",
+    Stage.PROVINCE: "Verifikasi provinsi",
+    Stage.MINISTRY: "Reviu kementerian",
 }
-VERIFIED_LABELS = {"dp3a": "Verifikasi DP3A", "province": "Verifikasi provinsi"}
+VERIFIED_LABELS: dict[Stage, str] = {Stage.DP3A: "Verifikasi DP3A", Stage.PROVINCE: "Verifikasi provinsi"}
+VERIFIED_BY: dict[Stage, str] = {Stage.DP3A: "DP3A kab/kota", Stage.PROVINCE: "Provinsi"}  # national summary
 
 POINTS_FORMAT = "0.00"
-HEADER = {"bold": True, "bg_color": "#DDE6F0", "text_wrap": True, "valign": "vcenter", "align": "center",
+POINTS: Style = {"num_format": POINTS_FORMAT}
+TITLE: Style = {"bold": True, "font_size": 14}
+HEADER: Style = {"bold": True, "bg_color": "#DDE6F0", "text_wrap": True, "valign": "vcenter", "align": "center",
           "border": 1}
-TOTAL = {"bold": True, "bg_color": "#F2F2F2", "text_wrap": True, "valign": "top"}
-WRAP_TOP = {"text_wrap": True, "valign": "top"}
-TOP = {"valign": "top"}
-LINK = {"font_color": "#0563C1", "underline": 1}
+TOTAL: Style = {"bold": True, "bg_color": "#F2F2F2", "text_wrap": True, "valign": "top"}
+WRAP_TOP: Style = {"text_wrap": True, "valign": "top"}
+TOP: Style = {"valign": "top"}
+LINK: Style = {"font_color": "#0563C1", "underline": 1}
 LINE_HEIGHT = 15.0  # points per line of 11 pt text, as Excel and LibreOffice draw it
 
 _BAD_TITLE_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def stage_text(stage: str) -> str:
+    """An assessment's stage as the workbooks name it; an unknown value as it is."""
+    try:
+        return STAGE_LABELS.get(Stage(stage), stage)
+    except ValueError:
+        return stage
+
+
+def verified_stage(assessment_stage: str) -> Stage:
+    """The most advanced review stage reached: the province's once submitted, else the DP3A's."""
+    return Stage.PROVINCE if assessment_stage in (Stage.PROVINCE, Stage.MINISTRY) else Stage.DP3A
 
 
 def sheet_title(text: str, taken: set[str]) -> str:
@@ -107,7 +129,7 @@ def category_formula(catalogue: Catalogue, ref: str, *, blank_if_empty: bool = F
     expr = _string(bands[0].name)
     for band in bands[1:]:
         op = ">=" if band.includes_min else ">"
-        expr = f"IF({total}{op}{_number(band.min)},{_string(band.name)},{expr})"
+        expr = f"IF({total}{op}{plain_number(band.min)},{_string(band.name)},{expr})"
     if blank_if_empty:
         expr = f'IF({ref}="","",{expr})'
     return "=" + expr
@@ -124,7 +146,8 @@ def _string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _number(value) -> str:
+def plain_number(value: Decimal | float | int) -> str:
+    """A number as a formula or a label writes it: "600", "12.5" (never "600.00" or "1E+2")."""
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -136,7 +159,7 @@ def points(cents: int | None) -> float | None:
 
 def clean_text(value: str | None) -> str:
     """Text a cell can hold: characters Excel refuses are dropped."""
-    return ILLEGAL_CHARACTERS_RE.sub("", value or "")
+    return str(ILLEGAL_CHARACTERS_RE.sub("", value or ""))
 
 
 def is_formula_like(text: str) -> bool:
@@ -144,14 +167,7 @@ def is_formula_like(text: str) -> bool:
     return text.startswith(("=", "+", "-", "@"))
 
 
-def wib(moment: datetime | None = None) -> str:
-    moment = moment or datetime.now(UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(WIB).strftime("%d-%m-%Y %H:%M") + " WIB"
-
-
-def workbook_bytes(workbook) -> bytes:
+def workbook_bytes(workbook: Any) -> bytes:  # noqa: ANN401 (an openpyxl Workbook, or bytes; no stubs)
     """An openpyxl workbook saved to bytes (tests build odd workbooks with it); the app's builders
     (XlsxWriter) return bytes already, which pass through as they are."""
     if isinstance(workbook, bytes):
@@ -167,7 +183,7 @@ class Book:
     Strings are never turned into formulas, numbers or links behind the app's back: a note that
     starts with "=" is text; formulas are written only through `formula`, always with their value."""
 
-    def __init__(self, target: str | Any | None = None, *, constant_memory: bool = False):
+    def __init__(self, target: str | Path | IO[bytes] | None = None, *, constant_memory: bool = False) -> None:
         self.buffer = io.BytesIO() if target is None else None
         self.workbook = xlsxwriter.Workbook(target if target is not None else self.buffer, {
             "constant_memory": constant_memory,
@@ -176,10 +192,10 @@ class Book:
             "strings_to_numbers": False,
             "strings_to_urls": False,
         })
-        self._formats: dict[tuple, Any] = {}
+        self._formats: dict[tuple[tuple[str, Any], ...], Format] = {}
 
-    def fmt(self, *layers: dict | None, **more):
-        props: dict = {}
+    def fmt(self, *layers: Style | None, **more: Any) -> Format | None:  # noqa: ANN401 (format properties)
+        props: Style = {}
         for layer in (*layers, more):
             if layer:
                 props.update(layer)
@@ -190,7 +206,7 @@ class Book:
             self._formats[key] = self.workbook.add_format(props)
         return self._formats[key]
 
-    def sheet(self, title: str):
+    def sheet(self, title: str) -> Worksheet:
         return self.workbook.add_worksheet(title)
 
     def close(self) -> bytes:
@@ -198,7 +214,7 @@ class Book:
         return self.buffer.getvalue() if self.buffer is not None else b""
 
 
-def write_text(book: Book, sheet, row: int, column: int, value: str | None, *styles: dict | None) -> None:
+def write_text(book: Book, sheet: Worksheet, row: int, column: int, value: str | None, *styles: Style | None) -> None:
     """Text that stays text even when it starts with '=' (a note, a file name): 0-based row and column."""
     text = clean_text(value)
     quote = {"quote_prefix": True} if is_formula_like(text) else None
@@ -209,7 +225,8 @@ def write_text(book: Book, sheet, row: int, column: int, value: str | None, *sty
         sheet.write_blank(row, column, None, cell_format)
 
 
-def write_number(book: Book, sheet, row: int, column: int, value: float | None, *styles: dict | None) -> None:
+def write_number(book: Book, sheet: Worksheet, row: int, column: int, value: float | None,
+                 *styles: Style | None) -> None:
     cell_format = book.fmt(*styles)
     if value is None:
         if cell_format is not None:
@@ -218,14 +235,32 @@ def write_number(book: Book, sheet, row: int, column: int, value: float | None, 
         sheet.write_number(row, column, value, cell_format)
 
 
-def write_formula(book: Book, sheet, row: int, column: int, formula: str, value, *styles: dict | None) -> None:
+def write_formula(book: Book, sheet: Worksheet, row: int, column: int, formula: str, value: float | str | None,
+                  *styles: Style | None) -> None:
     """A formula with the value the app computed for it, for viewers that do not recalculate."""
     sheet.write_formula(row, column, formula, book.fmt(*styles), "" if value is None else value)
 
 
-def write_header(book: Book, sheet, row: int, labels) -> None:
+def write_header(book: Book, sheet: Worksheet, row: int, labels: Iterable[str],
+                 widths: Iterable[float] | None = None) -> None:
+    """The header row; with the columns' `widths`, as tall as its wrapped labels need."""
+    labels = list(labels)
     for column, label in enumerate(labels):
         sheet.write_string(row, column, label, book.fmt(HEADER))
+    if widths is not None:
+        sheet.set_row(row, row_height(zip(labels, widths, strict=True)))
+
+
+def set_widths(sheet: Worksheet, widths: Iterable[float]) -> None:
+    """Column widths from the first column on, in characters."""
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, width)
+
+
+def fill_row(book: Book, sheet: Worksheet, row: int, columns: int, *styles: Style | None) -> None:
+    """Style the first `columns` cells of a row (a total row's shading) before its values are written."""
+    for column in range(columns):
+        sheet.write_blank(row, column, None, book.fmt(*styles))
 
 
 def text_lines(text: str | None, width: float) -> int:
@@ -250,13 +285,13 @@ def text_lines(text: str | None, width: float) -> int:
     return lines
 
 
-def row_height(texts_and_widths, *, minimum: int = 1) -> float:
+def row_height(texts_and_widths: Iterable[tuple[str | None, float]], *, minimum: int = 1) -> float:
     """The height in points a row needs so that every wrapped cell shows all its lines."""
     lines = max([minimum, *(text_lines(text, width) for text, width in texts_and_widths)])
     return lines * LINE_HEIGHT + 2
 
 
-def print_setup(sheet, first_title_row: int, last_title_row: int | None = None, *, one_page_wide: bool = True) -> None:
+def print_setup(sheet: Worksheet, first_title_row: int, last_title_row: int | None = None, *, one_page_wide: bool = True) -> None:
     """A4 landscape, gridlines printed, the header rows (0-based) repeated on every page;
     `one_page_wide`: scaled to the page's width, as many pages down as needed (never to one page)."""
     sheet.set_landscape()

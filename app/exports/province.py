@@ -17,19 +17,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlmodel import Session
 from xlsxwriter.utility import xl_col_to_name
 
+from app.clock import local_time
 from app.exports.common import (
-    POINTS_FORMAT,
-    STAGE_LABELS,
+    POINTS,
+    TITLE,
     TOP,
     TOTAL,
     WRAP_TOP,
     Book,
     category_formula,
     category_value,
+    fill_row,
     points,
     print_setup,
     row_height,
-    wib,
+    set_widths,
+    stage_text,
     write_formula,
     write_header,
     write_number,
@@ -38,7 +41,7 @@ from app.exports.common import (
 from app.models import Province
 from app.services.overview import region_rows, scores_shown, verified_categories
 from indicators import Catalogue
-from scoring import Scorer, provila_status
+from scoring import Scorer, Stage, provila_status
 from scoring.provila import MINIMUM_CATEGORY
 
 SHEET_TITLE = "Rekap Provinsi"
@@ -56,7 +59,6 @@ FIXED_COLUMNS = (
     "Terjawab",
 )
 HEADER_ROW = 8  # 1-based, as in the formulas
-POINTS = {"num_format": POINTS_FORMAT}
 WIDTHS = {"Kode": 7, "Kabupaten/Kota": 22, "Tahap": 14, "Terjawab": 9, "Kategori EM": 12,
           "Kategori Verifikasi": 12}
 NUMBER_WIDTH = 10
@@ -87,9 +89,8 @@ def build_province_workbook(
     book = Book()
     sheet = book.sheet(SHEET_TITLE)
     name = province.name if province else province_code
-    write_text(book, sheet, 0, 0, f"Rekap KLA {year} · Provinsi {name} ({province_code})",
-               {"bold": True, "font_size": 14})
-    write_text(book, sheet, 1, 0, f"Diekspor: {wib(now)}")
+    write_text(book, sheet, 0, 0, f"Rekap KLA {year} · Provinsi {name} ({province_code})", TITLE)
+    write_text(book, sheet, 1, 0, f"Diekspor: {local_time(now)}")
     write_text(book, sheet, 2, 0, "Provila (aplikasi)", {"bold": True})
     write_text(book, sheet, 2, 2, "Memenuhi" if provila.qualifies else "Belum memenuhi")
     write_text(book, sheet, 3, 0, "Tertahan oleh", {"bold": True, "valign": "top"})
@@ -106,8 +107,8 @@ def build_province_workbook(
     sheet.set_row(5, row_height([(explanation, 170)]))
 
     header = HEADER_ROW - 1
-    write_header(book, sheet, header, columns)
-    sheet.set_row(header, row_height((label, WIDTHS.get(label, NUMBER_WIDTH)) for label in columns))
+    widths = [WIDTHS.get(label, NUMBER_WIDTH) for label in columns]
+    write_header(book, sheet, header, columns, widths)
     total_questions = len(catalogue.questions)
     r = header
     categories: list[str] = []
@@ -117,21 +118,21 @@ def build_province_workbook(
         scores = region.scores
         write_text(book, sheet, r, col["Kode"], region.regency.code, TOP)
         write_text(book, sheet, r, col["Kabupaten/Kota"], region.regency.name, WRAP_TOP)
-        stage = STAGE_LABELS.get(scores.stage, scores.stage) if scores else "Tidak ikut serta"
+        stage = stage_text(scores.stage) if scores else "Tidak ikut serta"
         write_text(book, sheet, r, col["Tahap"], stage, WRAP_TOP)
         sheet.set_row(r, row_height([(region.regency.name, WIDTHS["Kabupaten/Kota"]), (stage, WIDTHS["Tahap"])]))
         if scores is not None:
             write_number(book, sheet, r, col["Terjawab"], scores.answered / total_questions, TOP,
                          {"num_format": "0.0%"})
-        if not scores_shown(region):
+        if scores is None or not scores_shown(region):
             continue
         for offset, part in enumerate(parts):
-            value = scores.parts["self"][part.code]
+            value = scores.parts[Stage.SELF][part.code]
             write_number(book, sheet, r, first_part + offset, points(value), TOP, POINTS)
             sums[columns[first_part + offset]].append(value)
-        em_cents = sum(scores.parts["self"][part.code] for part in parts)
-        prov_cents = scores.totals["province"]
-        values = {"Nilai EM": em_cents, "Verifikasi DP3A": scores.totals["dp3a"],
+        em_cents = sum(scores.parts[Stage.SELF][part.code] for part in parts)
+        prov_cents = scores.totals[Stage.PROVINCE]
+        values = {"Nilai EM": em_cents, "Verifikasi DP3A": scores.totals[Stage.DP3A],
                   "Verifikasi Provinsi": prov_cents, DIFFERENCE: prov_cents - em_cents}
         for key, value in values.items():
             sums[key].append(value)
@@ -139,7 +140,7 @@ def build_province_workbook(
         span = f"{xl_col_to_name(first_part)}{row1}:{xl_col_to_name(last_part)}{row1}"
         em, prov = f"{letter['Nilai EM']}{row1}", f"{letter['Verifikasi Provinsi']}{row1}"
         write_formula(book, sheet, r, col["Nilai EM"], f"=ROUND(SUM({span}),2)", points(em_cents), TOP, POINTS)
-        write_number(book, sheet, r, col["Verifikasi DP3A"], points(scores.totals["dp3a"]), TOP, POINTS)
+        write_number(book, sheet, r, col["Verifikasi DP3A"], points(scores.totals[Stage.DP3A]), TOP, POINTS)
         write_number(book, sheet, r, col["Verifikasi Provinsi"], points(prov_cents), TOP, POINTS)
         write_formula(book, sheet, r, col[DIFFERENCE], f"=ROUND({prov}-{em},2)", points(prov_cents - em_cents),
                       TOP, POINTS)
@@ -155,8 +156,7 @@ def build_province_workbook(
 
     # Averages over the kab/kota that show scores, and the Provila status recomputed by formula.
     average_row = last + 1  # 0-based: one empty row between
-    for column in range(len(columns)):
-        sheet.write_blank(average_row, column, None, book.fmt(TOTAL))
+    fill_row(book, sheet, average_row, len(columns), TOTAL)
     label = "Rata-rata (kab/kota yang sudah mengirim)"
     write_text(book, sheet, average_row, col["Kabupaten/Kota"], label, TOTAL)
     sheet.set_row(average_row, row_height([(label, WIDTHS["Kabupaten/Kota"])]))
@@ -175,16 +175,14 @@ def build_province_workbook(
     write_formula(book, sheet, 4, 2, f'=IF(AND({n_regions}>0,{counted}={n_regions}),"Memenuhi","Belum memenuhi")',
                   "Memenuhi" if meets else "Belum memenuhi")
 
-    for key, index in col.items():
-        sheet.set_column(index, index, WIDTHS.get(key, NUMBER_WIDTH))
+    set_widths(sheet, widths)
     sheet.freeze_panes(HEADER_ROW, 2)
     sheet.autofilter(header, 0, last - 1, len(columns) - 1)
     print_setup(sheet, header)
     return book.close()
 
 
-def province_workbook_bytes(session, catalogue, scorer, province_code, year, *, now=None) -> bytes:
-    return build_province_workbook(session, catalogue, scorer, province_code, year, now=now)
+province_workbook_bytes = build_province_workbook  # the name app/cli.py imports
 
 
 def _average(values: list[int]) -> int | None:

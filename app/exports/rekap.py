@@ -21,7 +21,9 @@ from urllib.parse import quote
 
 from sqlmodel import Session
 from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
+from app.clock import local_time
 from app.exports.common import (
     COL,
     DATA_COLUMNS,
@@ -29,11 +31,11 @@ from app.exports.common import (
     FORMAT_TAG,
     FORMAT_VERSION,
     LINK,
-    POINTS_FORMAT,
+    POINTS,
     REKAP_COLUMNS,
-    STAGE_LABELS,
     SUBTOTAL_LABEL,
     SUMMARY_SHEET,
+    TITLE,
     TOP,
     TOTAL,
     VERIFIED_LABELS,
@@ -42,12 +44,16 @@ from app.exports.common import (
     category_formula,
     category_value,
     clean_text,
+    fill_row,
     part_sheet_titles,
+    plain_number,
     points,
     print_setup,
     quoted,
     row_height,
-    wib,
+    set_widths,
+    stage_text,
+    verified_stage,
     write_formula,
     write_header,
     write_number,
@@ -57,7 +63,8 @@ from app.models import Assessment, Cycle, Province, Regency
 from app.services.evidence import EvidenceAccess
 from app.services.review import load_state, stage_scores
 from indicators import Catalogue
-from scoring import ReviewStatus, Scorer, to_cents
+from indicators.models import Part
+from scoring import ReviewStatus, Scorer, Stage, to_cents
 
 # Narrow enough that the 11 columns print one A4 landscape page wide at a readable size (~6.5 pt).
 WIDTHS = {"Klaster": 12, "Kode Indikator": 9, "Nama Indikator": 20, "Kode Pertanyaan": 11, "Pertanyaan": 46,
@@ -65,12 +72,6 @@ WIDTHS = {"Klaster": 12, "Kode Indikator": 9, "Nama Indikator": 20, "Kode Pertan
           "Bukti Dukung": 20}
 WRAPPED = {"Klaster", "Nama Indikator", "Pertanyaan", "Sumber Data", "Catatan", "Bukti Dukung"}
 NUMBERS = {"Nilai Maks", "Nilai EM", "Nilai Verifikasi"}
-POINTS = {"num_format": POINTS_FORMAT}
-
-
-def verified_stage(assessment_stage: str) -> str:
-    """The most advanced review stage reached: the province's once submitted, else the DP3A's."""
-    return "province" if assessment_stage in ("province", "ministry") else "dp3a"
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,9 @@ def build_regency_workbook(
     `evidence_access`: the reader's rights on the files (`app.services.evidence`): a file it may not
     see is counted, not named. None: the operator at the command line, who reads the database anyway."""
     now = now or datetime.now(UTC)
-    regency = session.get(Regency, assessment.regency_code)
+    regency = session.get_one(Regency, assessment.regency_code)
     province = session.get(Province, regency.province_code)
-    cycle = session.get(Cycle, assessment.cycle_id)
+    cycle = session.get_one(Cycle, assessment.cycle_id)
     state = load_state(session, assessment)
     scores = stage_scores(scorer, state)
     stage = verified_stage(assessment.stage)
@@ -115,12 +116,11 @@ def build_regency_workbook(
     summary = book.sheet(SUMMARY_SHEET)
     titles = part_sheet_titles(catalogue)
     blocks: list[PartBlock] = []
-    data_rows: list[list] = []
+    data_rows: list[list[str | int | None]] = []
 
     for part in catalogue.data.parts:
         sheet = book.sheet(titles[part.code])
-        write_header(book, sheet, 0, REKAP_COLUMNS)
-        sheet.set_row(0, row_height((label, WIDTHS[label]) for label in REKAP_COLUMNS))
+        write_header(book, sheet, 0, REKAP_COLUMNS, (WIDTHS[label] for label in REKAP_COLUMNS))
         row = 0  # 0-based: the header is row 0, the first question row 1 (row 2 in a formula)
         cents: dict[str, list[tuple[str, int]]] = {name: [] for name in NUMBERS}
         for indicator in part.indicators:
@@ -158,11 +158,11 @@ def build_regency_workbook(
                         _evidence_link(book, sheet, row, COL[name] - 1, f"{base}{files[0].id}?unduh=1", value)
                     else:
                         write_text(book, sheet, row, COL[name] - 1, value, style)
-                for name, value in (("Nilai Maks", to_cents(question.max)), ("Nilai EM", em),
-                                    ("Nilai Verifikasi", verified)):
-                    write_number(book, sheet, row, COL[name] - 1, points(value), TOP, POINTS)
-                    if value is not None:
-                        cents[name].append((indicator.code, value))
+                for column, worth in (("Nilai Maks", to_cents(question.max)), ("Nilai EM", em),
+                                      ("Nilai Verifikasi", verified)):
+                    write_number(book, sheet, row, COL[column] - 1, points(worth), TOP, POINTS)
+                    if worth is not None:
+                        cents[column].append((indicator.code, worth))
                 sheet.set_row(row, row_height((texts[name], WIDTHS[name]) for name in WRAPPED))
                 data_rows.append([
                     code,
@@ -184,13 +184,10 @@ def build_regency_workbook(
     return book.close()
 
 
-def regency_workbook_bytes(session, catalogue, scorer, assessment, base_url, *, now=None,
-                           evidence_access: EvidenceAccess | None = None) -> bytes:
-    return build_regency_workbook(session, catalogue, scorer, assessment, base_url, now=now,
-                                  evidence_access=evidence_access)
+regency_workbook_bytes = build_regency_workbook  # the name app/cli.py imports
 
 
-def _evidence_link(book, sheet, row: int, column: int, url: str, names: str) -> None:
+def _evidence_link(book: Book, sheet: Worksheet, row: int, column: int, url: str, names: str) -> None:
     """The file names, one a line, linked to the first file's download.
 
     A HYPERLINK formula (with the names as its value) rather than a cell hyperlink: LibreOffice shows a
@@ -205,7 +202,7 @@ def _evidence_link(book, sheet, row: int, column: int, url: str, names: str) -> 
         sheet.write_url(row, column, url, book.fmt(WRAP_TOP, LINK), string=names.replace("\n", ", ")[:32767])
 
 
-def _capped_sum(part, values: list[tuple[str, int]]) -> int:
+def _capped_sum(part: Part, values: list[tuple[str, int]]) -> int:
     """What the subtotal formula computes, in cents: the sum, each capped indicator held at its maximum."""
     total = sum(v for _, v in values)
     for indicator in part.indicators:
@@ -215,13 +212,13 @@ def _capped_sum(part, values: list[tuple[str, int]]) -> int:
     return total
 
 
-def _subtotal_row(book, sheet, part, first: int, last: int, row: int, cents) -> dict[str, int]:
+def _subtotal_row(book: Book, sheet: Worksheet, part: Part, first: int, last: int, row: int,
+                  cents: dict[str, list[tuple[str, int]]]) -> dict[str, int]:
     """SUM of each points column; an indicator capped at its maximum is capped here too."""
     code_column = xl_col_to_name(COL["Kode Indikator"] - 1)
     capped = [i for i in part.indicators if i.capped]
     r = row - 1  # 0-based
-    for column in range(len(REKAP_COLUMNS)):
-        sheet.write_blank(r, column, None, book.fmt(TOTAL))
+    fill_row(book, sheet, r, len(REKAP_COLUMNS), TOTAL)
     label = f"{SUBTOTAL_LABEL} {part.short_name}"
     write_text(book, sheet, r, COL["Klaster"] - 1, label, TOTAL)
     totals = {}
@@ -232,38 +229,38 @@ def _subtotal_row(book, sheet, part, first: int, last: int, row: int, cents) -> 
         for indicator in capped:
             codes = f"${code_column}${first}:${code_column}${last}"
             within = f'SUMPRODUCT(({codes}="{indicator.code}")*{span})'
-            formula += f"-MAX(0,{within}-{_plain(indicator.max)})"
+            formula += f"-MAX(0,{within}-{plain_number(indicator.max)})"
         totals[name] = _capped_sum(part, cents[name])
         write_formula(book, sheet, r, COL[name] - 1, f"=ROUND({formula},2)", points(totals[name]), TOTAL, POINTS)
     explained = ""
     if capped:
         explained = "Jumlah bagian ({}).".format("; ".join(
-            f"indikator {i.code} dibatasi pada nilai maksimumnya {_plain(i.max)}" for i in capped))
+            f"indikator {i.code} dibatasi pada nilai maksimumnya {plain_number(i.max)}" for i in capped))
         write_text(book, sheet, r, COL["Pertanyaan"] - 1, explained, TOTAL)
     sheet.set_row(r, row_height([(label, WIDTHS["Klaster"]), (explained, WIDTHS["Pertanyaan"])]))
     return totals
 
 
-def _format_part_sheet(sheet, last: int) -> None:
-    for name, width in WIDTHS.items():
-        sheet.set_column(COL[name] - 1, COL[name] - 1, width)
+def _format_part_sheet(sheet: Worksheet, last: int) -> None:
+    set_widths(sheet, (WIDTHS[name] for name in REKAP_COLUMNS))
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, last - 1, len(REKAP_COLUMNS) - 1)
     print_setup(sheet, 0)
 
 
-def _summary(book, sheet, catalogue, regency, province, cycle, assessment, stage, blocks, now) -> None:
+def _summary(book: Book, sheet: Worksheet, catalogue: Catalogue, regency: Regency, province: Province | None,
+             cycle: Cycle, assessment: Assessment, stage: Stage, blocks: list[PartBlock], now: datetime) -> None:
     """The summary; rows and columns 0-based here, 1-based in the formulas."""
     info = catalogue.data.instrument
-    write_text(book, sheet, 0, 0, f"{info.title} · {regency.name}", {"bold": True, "font_size": 14})
-    facts = [
+    write_text(book, sheet, 0, 0, f"{info.title} · {regency.name}", TITLE)
+    facts: list[tuple[str, str | int]] = [
         ("Kabupaten/Kota", f"{regency.name} ({regency.code})"),
         ("Provinsi", f"{province.name} ({province.code})" if province else regency.province_code),
         ("Tahun", cycle.year),
         ("Versi instrumen", f"{cycle.instrument_code} {cycle.instrument_version}"),
-        ("Tahap", STAGE_LABELS.get(assessment.stage, assessment.stage)),
+        ("Tahap", stage_text(assessment.stage)),
         ("Nilai Verifikasi dari", VERIFIED_LABELS[stage]),
-        ("Diekspor", wib(now)),
+        ("Diekspor", local_time(now)),
     ]
     row = 2
     for label, value in facts:
@@ -288,8 +285,7 @@ def _summary(book, sheet, catalogue, regency, province, cycle, assessment, stage
     last = first + len(blocks) - 1
     total_row, category_row = last + 1, last + 2
     for r in (total_row, category_row):
-        for column in range(5):
-            sheet.write_blank(r, column, None, book.fmt(TOTAL))
+        fill_row(book, sheet, r, 5, TOTAL)
     write_text(book, sheet, total_row, 1, "Total", TOTAL)
     write_text(book, sheet, category_row, 1, "Kategori", TOTAL)
     names_shown = []
@@ -310,8 +306,8 @@ def _summary(book, sheet, catalogue, regency, province, cycle, assessment, stage
     write_text(book, sheet, row, 0, "Batas kategori", {"bold": True})
     row += 1
     for band in catalogue.bands:
-        low = ("≥ " if band.includes_min else "> ") + _plain(band.min)
-        high = ("≤ " if band.includes_max else "< ") + _plain(band.max)
+        low = ("≥ " if band.includes_min else "> ") + plain_number(band.min)
+        high = ("≤ " if band.includes_max else "< ") + plain_number(band.max)
         write_text(book, sheet, row, 1, band.name)
         write_text(book, sheet, row, 2, f"{low} dan {high}")
         row += 1
@@ -330,13 +326,15 @@ def _summary(book, sheet, catalogue, regency, province, cycle, assessment, stage
     print_setup(sheet, header_row)
 
 
-def _data_sheet(book, catalogue, regency, cycle, rows, now) -> None:
+def _data_sheet(book: Book, catalogue: Catalogue, regency: Regency, cycle: Cycle,
+                rows: list[list[str | int | None]], now: datetime) -> None:
     sheet = book.sheet(DATA_SHEET)
     sheet.very_hidden()
     info = catalogue.data.instrument
-    head = [FORMAT_TAG, FORMAT_VERSION, regency.code, cycle.year, info.code, info.version,
+    head: list[str | int | None] = [FORMAT_TAG, FORMAT_VERSION, regency.code, cycle.year, info.code, info.version,
             now.astimezone(UTC).isoformat()]
-    for r, values in enumerate([head, list(DATA_COLUMNS), *rows]):
+    table: list[list[str | int | None]] = [head, list(DATA_COLUMNS), *rows]
+    for r, values in enumerate(table):
         for c, value in enumerate(values):
             if value is None:
                 continue
@@ -346,6 +344,3 @@ def _data_sheet(book, catalogue, regency, cycle, rows, now) -> None:
                 sheet.write_number(r, c, value)
 
 
-def _plain(value) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path as FilePath
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import FileResponse, Response
@@ -47,12 +47,14 @@ from app.exports.importer import (
     too_large_message,
 )
 from app.exports.national import write_national_workbook
-from app.exports.province import province_workbook_bytes
-from app.exports.rekap import regency_workbook_bytes
+from app.exports.province import build_province_workbook
+from app.exports.rekap import build_regency_workbook
 from app.i18n import gettext as _
 from app.models import Province
+from app.refusals import Refusal
 from app.services.evidence import EvidenceAccess
 from app.templating import render
+from scoring import Stage
 
 router = APIRouter(tags=["exports"])
 
@@ -73,11 +75,11 @@ def _xlsx(data: bytes, filename: str) -> Response:
 
 @router.get("/r/{regency_code}/{year}/ekspor.xlsx", name="export_regency")
 def export_regency(request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
-                   catalogue: CatalogueDep, scorer: ScorerDep):
+                   catalogue: CatalogueDep, scorer: ScorerDep) -> Response:
     base_url = str(request.base_url).rstrip("/")
     # Names only the files this reader may see (today every reader of the rekap may: the DP3A, and the
     # verifiers once the kab/kota has submitted; the rule decides, not this route).
-    data = regency_workbook_bytes(session, catalogue, scorer, place.assessment, base_url,
+    data = build_regency_workbook(session, catalogue, scorer, place.assessment, base_url,
                                   evidence_access=EvidenceAccess.of(session, catalogue, user, place))
     return _xlsx(data, f"rekap-{place.regency.code}-{place.cycle.year}.xlsx")
 
@@ -86,12 +88,12 @@ def export_regency(request: Request, place: ReviewPlace, session: SessionDep, us
 def export_province(
     session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
     province_code: ProvinceCode, year: Annotated[int, Path(ge=2000, le=2100)],
-):
+) -> Response:
     if not access.may_see_province(user, province_code):
         raise HTTPException(403)
     if session.get(Province, province_code) is None:
         raise HTTPException(404)
-    data = province_workbook_bytes(session, catalogue, scorer, province_code, year)
+    data = build_province_workbook(session, catalogue, scorer, province_code, year)
     return _xlsx(data, f"rekap-{province_code}-{year}.xlsx")
 
 
@@ -99,7 +101,7 @@ def export_province(
 def export_national(
     session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
     year: Annotated[int, Path(ge=2000, le=2100)],
-):
+) -> FileResponse:
     """The national workbook (a row per kab/kota and question) for the ministry. Only kab/kota that
     have submitted: in-progress work stays the kab/kota's own, as on every page. Written to a
     temporary file in streaming mode (514 x 274 rows would not fit a response built in memory)."""
@@ -127,25 +129,26 @@ def export_national(
 # -- import -------------------------------------------------------------------------------------
 
 
-def _page(request: Request, place: Place, *, status_code: int = 200, **context):
+def _page(request: Request, place: Place, *, status_code: int = 200, **context: Any) -> Response:  # noqa: ANN401
     context.setdefault("plan", None)
     context.setdefault("report", None)
     context.setdefault("messages", [])
     context.setdefault("sha256", "")
     context["place"] = place
-    context["closed"] = place.assessment.stage != "self"
-    return render(request, "exports/import.html", context, status_code=status_code)
+    context["closed"] = place.assessment.stage != Stage.SELF
+    page: Response = render(request, "exports/import.html", context, status_code=status_code)
+    return page
 
 
 @router.get("/r/{regency_code}/{year}/impor", name="import_form")
-def import_form(request: Request, place: AdminPlace):
+def import_form(request: Request, place: AdminPlace) -> Response:
     return _page(request, place)
 
 
 @router.post("/r/{regency_code}/{year}/impor", name="import_preview")
 async def import_preview(request: Request, place: AdminPlace, session: SessionDep, catalogue: CatalogueDep,
-                         scorer: ScorerDep):
-    if place.assessment.stage != "self":
+                         scorer: ScorerDep) -> Response:
+    if place.assessment.stage != Stage.SELF:
         return _page(request, place, messages=[stage_closed_message()], status_code=409)
     form = await request.form()
     upload = form.get("file")
@@ -155,13 +158,13 @@ async def import_preview(request: Request, place: AdminPlace, session: SessionDe
     _sweep(store.tmp_dir)
     try:
         sha256, path = await _keep_upload(store.tmp_dir, upload, request.app.state.settings.max_upload_bytes)
-    except ImportRefused as refused:
-        return _page(request, place, messages=[refused.message], status_code=422)
+    except Refusal as refused:  # ImportRefused: the file as a whole
+        return _page(request, place, messages=[refused.message], status_code=refused.status)
     try:
         plan = await run_in_threadpool(plan_import, session, catalogue, scorer, place.assessment, path)
-    except ImportRefused as refused:
+    except Refusal as refused:
         path.unlink(missing_ok=True)
-        return _page(request, place, messages=[refused.message], status_code=422)
+        return _page(request, place, messages=[refused.message], status_code=refused.status)
     if plan.ok and plan.changes:
         request.session[SESSION_KEY] = f"{place.assessment.id}:{sha256}"
     else:
@@ -173,8 +176,8 @@ async def import_preview(request: Request, place: AdminPlace, session: SessionDe
 
 @router.post("/r/{regency_code}/{year}/impor/konfirmasi", name="import_confirm")
 async def import_confirm(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser,
-                         catalogue: CatalogueDep, scorer: ScorerDep):
-    if place.assessment.stage != "self":
+                         catalogue: CatalogueDep, scorer: ScorerDep) -> Response:
+    if place.assessment.stage != Stage.SELF:
         return _page(request, place, messages=[stage_closed_message()], status_code=409)
     form = await request.form()
     sha256 = str(form.get("sha256", ""))
@@ -186,11 +189,12 @@ async def import_confirm(request: Request, place: AdminPlace, session: SessionDe
             "rekap again.")], status_code=422)
     try:
         plan = await run_in_threadpool(plan_import, session, catalogue, scorer, place.assessment, path)
-    except ImportRefused as refused:
-        return _page(request, place, messages=[refused.message], status_code=422)
+    except Refusal as refused:  # ImportRefused: the file as a whole
+        return _page(request, place, messages=[refused.message], status_code=refused.status)
     if not plan.ok:  # something changed since the preview (e.g. an answer was submitted meanwhile)
         return _page(request, place, plan=plan, sha256=sha256, status_code=422)
     report = await run_in_threadpool(apply_import, session, scorer, place.assessment, plan, user)
+    session.commit()  # the whole import is one unit of work
     path.unlink(missing_ok=True)
     request.session.pop(SESSION_KEY, None)
     return _page(request, place, report=report)

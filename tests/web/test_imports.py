@@ -216,6 +216,51 @@ def test_stale_workbook_reports_conflicts_and_keeps_newer_answers(client, world,
         assert stored[code].note == "di aplikasi" and stored[code].version == 2
 
 
+@pytest.mark.parametrize("meanwhile", ["saved", "deleted"])
+def test_answer_changed_between_preview_and_save_is_a_conflict_not_a_scale_error(
+        client, world, auth, db, catalogue, scorer, seeded, monkeypatch, meanwhile):
+    """A colleague saves (or an administrator removes) the answer in the moment between the confirmation's
+    planning and its save: the save's version conflict is reported as "changed in the app since the
+    download", never as the answer service's "does not fit its scale (version)"."""
+    from app.exports import importer
+    from app.routes import exports as export_routes
+
+    token = auth.login(client, "dp3a_a")
+    assessment, code = seeded["assessment"], seeded["options"][2]
+    exported = _export(client, world)
+
+    def edit(workbook):
+        sheet, row = _locate(workbook, catalogue, code)
+        sheet.cell(row=row, column=NOTE).value = "dari Excel"
+
+    preview = _upload(client, world, token, _edit(exported, edit))
+    assert "1 jawaban akan berubah" in preview.text
+
+    def apply_after_a_colleague(session, *args):
+        stored = db.exec(select(Answer).where(Answer.assessment_id == assessment.id,
+                                              Answer.question_code == code)).one()
+        if meanwhile == "saved":
+            saved = save_answer(db, assessment, code, AnswerInput(option=stored.option, note="di aplikasi"),
+                                stored.version, _user(db, "dp3a_a"), scorer)
+            assert saved.saved
+        else:
+            db.delete(stored)
+        db.commit()
+        return importer.apply_import(session, *args)
+
+    monkeypatch.setattr(export_routes, "apply_import", apply_after_a_colleague)
+    done = _confirm(client, world, token, _sha(preview.text))
+    assert done.status_code == 200, done.text
+    page = lxml_html.fromstring(done.text)
+    conflicts = [" ".join(li.text_content().split()) for li in page.xpath('//li[@class="warning"]')]
+    assert len(conflicts) == 1 and conflicts[0].startswith(f"Pertanyaan {code} sudah diubah di aplikasi")
+    assert page.xpath('//li[@class="error"]') == []  # not "could not be saved: ... (version)"
+    assert "0 jawaban disimpan" in done.text
+    db.expire_all()
+    stored = db.exec(select(Answer).where(Answer.assessment_id == assessment.id, Answer.question_code == code)).all()
+    assert [a.note for a in stored] == (["di aplikasi"] if meanwhile == "saved" else [])
+
+
 # -- malformed files ----------------------------------------------------------------------------
 
 
