@@ -251,11 +251,11 @@ def test_answer_changed_between_preview_and_save_is_a_conflict_not_a_scale_error
     monkeypatch.setattr(export_routes, "apply_import", apply_after_a_colleague)
     done = _confirm(client, world, token, _sha(preview.text))
     assert done.status_code == 200, done.text
-    page = lxml_html.fromstring(done.text)
+    page = html.page(done)
     conflicts = [" ".join(li.text_content().split()) for li in page.xpath('//li[@class="warning"]')]
     assert len(conflicts) == 1 and conflicts[0].startswith(f"Pertanyaan {code} sudah diubah di aplikasi")
     assert page.xpath('//li[@class="error"]') == []  # not "could not be saved: ... (version)"
-    assert "0 jawaban disimpan" in done.text
+    assert "0 jawaban disimpan" in html.text_of(page)
     db.expire_all()
     stored = db.exec(select(Answer).where(Answer.assessment_id == assessment.id, Answer.question_code == code)).all()
     assert [a.note for a in stored] == (["di aplikasi"] if meanwhile == "saved" else [])
