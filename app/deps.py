@@ -13,13 +13,17 @@ from fastapi import Depends, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import and_, bindparam, join, or_
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from app import access
+from app.config import Settings
+from app.evidence import EvidenceStore
 from app.i18n import gettext as _
 from app.models import Agency, Assessment, Cycle, Regency, Role, User, UserSession, utcnow
 from app.services.sessions import COOKIE_KEY, token_key
+from app.startup import StartUp
 from indicators import Catalogue
 from scoring import Scorer
 
@@ -28,12 +32,67 @@ class LoginRequired(Exception):
     """No valid session: pages redirect to the login form, htmx gets HX-Redirect."""
 
 
-# Dependencies that do no blocking work are `async def`: FastAPI runs a plain `def` dependency
-# in the thread pool, a hop that costs more than the check itself on every request. Creating a
-# session opens no connection; the first query does, in the (threaded) handler.
+# What the app is built with (app.factory puts it on app.state): routes ask for it here instead of
+# reaching into the app. Dependencies that do no blocking work are `async def`: FastAPI runs a plain
+# `def` dependency in the thread pool, a hop that costs more than the check itself on every request.
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+async def get_store(request: Request) -> EvidenceStore:
+    store: EvidenceStore = request.app.state.evidence
+    return store
+
+
+async def get_start_up(request: Request) -> StartUp:
+    start_up: StartUp = request.app.state.start_up
+    return start_up
+
+
+async def get_catalogue(request: Request) -> Catalogue:
+    catalogue: Catalogue = request.app.state.catalogue
+    return catalogue
+
+
+async def get_scorer(request: Request) -> Scorer:
+    scorer: Scorer = request.app.state.scorer
+    return scorer
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+StoreDep = Annotated[EvidenceStore, Depends(get_store)]
+StartUpDep = Annotated[StartUp, Depends(get_start_up)]
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+ScorerDep = Annotated[Scorer, Depends(get_scorer)]
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work, and the one place its commit policy is kept:
+
+    - services never commit: they add, change and `flush()` (to get ids, or to let a constraint
+      speak), and write their audit entries in the same session;
+    - the route commits once, after its last service call, before it renders its answer;
+    - anything that ends the request before that commit (a refusal, a 404, a bug) leaves nothing
+      written: the exception passes through here and the session is rolled back; a refusal the
+      route catches and renders is not committed either, and closing the session discards it.
+
+    Creating a session opens no connection; the first query does, in the (threaded) handler.
+    The session closes after the response is sent (FastAPI's default scope of a yield dependency);
+    whatever was not committed by then is rolled back as its connection goes back to the pool.
+    (It reads the engine itself rather than through `get_engine`: one dependency less on every request.)"""
     with Session(request.app.state.engine, expire_on_commit=False) as session:
-        yield session
+        try:
+            yield session
+        except BaseException:  # a refusal, an error page, a bug, a request cancelled half way
+            session.rollback()
+            raise
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -124,18 +183,6 @@ async def get_current_user(user: OptionalUser) -> User:
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
-
-
-async def get_catalogue(request: Request) -> Catalogue:
-    return request.app.state.catalogue
-
-
-async def get_scorer(request: Request) -> Scorer:
-    return request.app.state.scorer
-
-
-CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
-ScorerDep = Annotated[Scorer, Depends(get_scorer)]
 
 
 @dataclass
