@@ -7,6 +7,7 @@ the kab/kota (its agencies and its DP3A) until the DP3A submits them.
 from __future__ import annotations
 
 from app.models import Role, User
+from scoring import Stage
 
 
 def may_work_in(user: User, regency_code: str) -> bool:
@@ -43,7 +44,7 @@ def may_review(user: User, regency_code: str, province_code: str, assessment_sta
     """
     if user.role == Role.DP3A:
         return user.regency_code == regency_code
-    if assessment_stage == "self":
+    if assessment_stage == Stage.SELF:
         return False
     if user.role == Role.PROVINCE:
         return user.province_code == province_code

@@ -18,17 +18,20 @@ from __future__ import annotations
 import asyncio
 import weakref
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 EXEMPT = ("/health", "/ready", "/static/")
 
 
 class AdmissionLimit:
-    def __init__(self, app, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
         # One semaphore per event loop: a worker has one, a test may run several one after another.
-        self._slots: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+            weakref.WeakKeyDictionary())
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(EXEMPT):
             await self.app(scope, receive, send)
             return

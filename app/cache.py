@@ -14,7 +14,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from markupsafe import Markup
 from sqlalchemy.engine import Engine
@@ -23,12 +23,16 @@ from starlette.requests import Request
 from app.i18n import current_language
 
 T = TypeVar("T")
+CacheKey = tuple[Hashable, ...]
 
 
 class RevisionCache:
+    """Entries of any kind, per engine, least recently used out first. Each cache holds one kind
+    of value; its `get` returns what its `compute` returns."""
+
     def __init__(self, size: int) -> None:
         self.size = size
-        self._by_engine: weakref.WeakKeyDictionary[Engine, OrderedDict] = weakref.WeakKeyDictionary()
+        self._by_engine: weakref.WeakKeyDictionary[Engine, OrderedDict[Hashable, Any]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
     def get(self, engine: Engine, key: Hashable, compute: Callable[[], T]) -> T:
@@ -36,13 +40,13 @@ class RevisionCache:
             entries = self._by_engine.get(engine)
             if entries is not None and key in entries:
                 entries.move_to_end(key)
-                return entries[key]
+                return cast(T, entries[key])
         # Computed outside the lock: two requests may both compute the same entry, which is harmless.
         value = compute()
         self.put(engine, key, value)
         return value
 
-    def peek(self, engine: Engine, key: Hashable):
+    def peek(self, engine: Engine, key: Hashable) -> Any:
         """The entry for `key`, or None."""
         with self._lock:
             entries = self._by_engine.get(engine)
@@ -51,13 +55,18 @@ class RevisionCache:
             entries.move_to_end(key)
             return entries[key]
 
-    def put(self, engine: Engine, key: Hashable, value) -> None:
+    def put(self, engine: Engine, key: Hashable, value: object) -> None:
         with self._lock:
             entries = self._by_engine.setdefault(engine, OrderedDict())
             entries[key] = value
             entries.move_to_end(key)
             while len(entries) > self.size:
                 entries.popitem(last=False)
+
+    def count(self, engine: Engine) -> int:
+        """How many entries the cache holds for this engine."""
+        with self._lock:
+            return len(self._by_engine.get(engine, ()))
 
     def clear(self) -> None:
         with self._lock:
@@ -71,33 +80,62 @@ class FragmentCache:
     under, the UI language, the catalogue, and the assessment's id and revision when the fragment
     shows an assessment. The caller names only what else the fragment is made from; a value a
     template shows must come from those parts or from the revision, or the cache serves stale HTML.
+
+    Inside a request, `get`, `peek` and `put` take the common parts from it. Outside one (a
+    worker's warm-up renders fragments before anyone asks), `key_for` builds the same key from the
+    root path and language it names, and `get_by_key` and `put_by_key` use it.
     """
 
     def __init__(self, size: int) -> None:
         self._entries = RevisionCache(size)
 
     @staticmethod
-    def key(request: Request, *parts: Hashable, catalogue: object = None, assessment: object = None) -> tuple:
-        common: tuple = (request.scope.get("root_path", ""), current_language.get(), id(catalogue))
+    def key_for(root_path: str, language: str, *parts: Hashable, catalogue: object = None,
+                assessment: object = None) -> CacheKey:
+        """The key of a fragment rendered under `root_path` in `language`: what `key` makes of a
+        request with that root path and language."""
+        common: CacheKey = (root_path, language, id(catalogue))
         if assessment is not None:
             common += (getattr(assessment, "id", None), getattr(assessment, "revision", None))
         return common + parts
 
-    def get(self, request: Request, parts: tuple, render: Callable[[], Markup], *,
-            catalogue: object = None, assessment: object = None) -> Markup:
-        engine = request.app.state.engine
-        key = self.key(request, *parts, catalogue=catalogue, assessment=assessment)
-        return self._entries.get(engine, key, render)
+    @classmethod
+    def key(cls, request: Request, *parts: Hashable, catalogue: object = None,
+            assessment: object = None) -> CacheKey:
+        return cls.key_for(request.scope.get("root_path", ""), current_language.get(), *parts,
+                           catalogue=catalogue, assessment=assessment)
 
-    def peek(self, request: Request, parts: tuple, *, catalogue: object = None,
+    def get(self, request: Request, parts: CacheKey, render: Callable[[], Markup], *,
+            catalogue: object = None, assessment: object = None) -> Markup:
+        key = self.key(request, *parts, catalogue=catalogue, assessment=assessment)
+        return self._entries.get(_engine(request), key, render)
+
+    def peek(self, request: Request, parts: CacheKey, *, catalogue: object = None,
              assessment: object = None) -> Markup | None:
         key = self.key(request, *parts, catalogue=catalogue, assessment=assessment)
-        return self._entries.peek(request.app.state.engine, key)
+        found: Markup | None = self._entries.peek(_engine(request), key)
+        return found
 
-    def put(self, request: Request, parts: tuple, value: Markup, *, catalogue: object = None,
+    def put(self, request: Request, parts: CacheKey, value: Markup, *, catalogue: object = None,
             assessment: object = None) -> None:
         key = self.key(request, *parts, catalogue=catalogue, assessment=assessment)
-        self._entries.put(request.app.state.engine, key, value)
+        self._entries.put(_engine(request), key, value)
+
+    def get_by_key(self, engine: Engine, key: CacheKey, render: Callable[[], Markup]) -> Markup:
+        """The fragment under a key from `key_for`, rendered if missing."""
+        return self._entries.get(engine, key, render)
+
+    def put_by_key(self, engine: Engine, key: CacheKey, value: Markup) -> None:
+        self._entries.put(engine, key, value)
+
+    def count(self, engine: Engine) -> int:
+        return self._entries.count(engine)
 
     def clear(self) -> None:
         self._entries.clear()
+
+
+def _engine(request: Request) -> Engine:
+    """The app's engine: entries go with it (a test's, a restored database's)."""
+    engine: Engine = request.app.state.engine
+    return engine

@@ -1,13 +1,16 @@
-"""Engine and sessions. SQLite (the embedded default) gets WAL, foreign keys, a busy timeout
+"""The engine, and reads for display. SQLite (the embedded default) gets WAL, foreign keys, a busy timeout
 and one writer at a time per process (app.sqlite_writer)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, Result, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, create_engine
 
 from app.sqlite_writer import WAIT_SECONDS, OneWriterConnection
@@ -27,7 +30,7 @@ def make_engine(url: str, connections: int = 10) -> Engine:
     return create_engine(url, pool_size=connections, max_overflow=5, pool_pre_ping=True, pool_recycle=1800)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -36,12 +39,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def session_scope(engine: Engine) -> Iterator[Session]:
-    with Session(engine, expire_on_commit=False) as session:
-        yield session
-
-
-def read_rows(session: Session, statement, params: dict | None = None) -> Result:
+def read_rows(session: Session, statement: Executable, params: dict[str, Any] | None = None) -> Result[*tuple[Any, ...]]:
     """A read for display, on the session's connection but outside the ORM: its rows cost less to
     build and, unlike the ORM's, do not keep the session and everything it loaded alive while a
     cache holds them. Like any read on the connection, it sees what is committed or flushed."""

@@ -7,31 +7,90 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated, NoReturn
+from typing import Annotated, Literal, NoReturn, cast
 
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import and_, bindparam, join, or_
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select as sa_select
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
 from starlette.datastructures import FormData
 
 from app import access
+from app.config import Settings
+from app.evidence import EvidenceStore
 from app.i18n import gettext as _
 from app.models import Agency, Assessment, Cycle, Regency, Role, User, UserSession, utcnow
 from app.services.sessions import COOKIE_KEY, token_key
+from app.startup import StartUp
 from indicators import Catalogue
-from scoring import Scorer
+from scoring import Scorer, Stage
 
 
 class LoginRequired(Exception):
     """No valid session: pages redirect to the login form, htmx gets HX-Redirect."""
 
 
-# Dependencies that do no blocking work are `async def`: FastAPI runs a plain `def` dependency
-# in the thread pool, a hop that costs more than the check itself on every request. Creating a
-# session opens no connection; the first query does, in the (threaded) handler.
+# What the app is built with (app.factory puts it on app.state): routes ask for it here instead of
+# reaching into the app. Dependencies that do no blocking work are `async def`: FastAPI runs a plain
+# `def` dependency in the thread pool, a hop that costs more than the check itself on every request.
+async def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+async def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+async def get_store(request: Request) -> EvidenceStore:
+    store: EvidenceStore = request.app.state.evidence
+    return store
+
+
+async def get_start_up(request: Request) -> StartUp:
+    start_up: StartUp = request.app.state.start_up
+    return start_up
+
+
+async def get_catalogue(request: Request) -> Catalogue:
+    catalogue: Catalogue = request.app.state.catalogue
+    return catalogue
+
+
+async def get_scorer(request: Request) -> Scorer:
+    scorer: Scorer = request.app.state.scorer
+    return scorer
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+StoreDep = Annotated[EvidenceStore, Depends(get_store)]
+StartUpDep = Annotated[StartUp, Depends(get_start_up)]
+CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
+ScorerDep = Annotated[Scorer, Depends(get_scorer)]
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work, and the one place its commit policy is kept:
+
+    - services never commit: they add, change and `flush()` (to get ids, or to let a constraint
+      speak), and write their audit entries in the same session;
+    - the route commits once, after its last service call, before it renders its answer;
+    - anything that ends the request before that commit (a refusal, a 404, a bug) leaves nothing
+      written, and so does a refusal the route catches and renders without committing.
+
+    The rollback is the session's close, as the request leaves this `with`: the transaction ends
+    uncommitted and the connection goes back to the pool, which rolls it back (the engine's
+    `pool_reset_on_return`, "rollback" by default). Not `session.rollback()` on an exception: it
+    would expire every loaded object, and the error page still shows the signed-in user.
+    Creating a session opens no connection; the first query does, in the (threaded) handler.
+    The session closes after the response is sent (FastAPI's default scope of a yield dependency),
+    or as an exception passes through here on its way to the error page.
+    It reads the engine itself rather than through `get_engine`: one dependency less on every request."""
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
 
@@ -63,12 +122,13 @@ RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # Every request runs these: built once (building a statement costs more CPU than running it).
 # The user comes with the session that names it (app.services.sessions): a logged-out, expired or
 # ended session, an inactive account or an account of an inactive agency finds no row.
-_sessions, _agencies = UserSession.__table__, Agency.__table__
-_SIGNED_IN = and_(_sessions.c.id == bindparam("sid"), _sessions.c.expires_at > bindparam("now"), User.active,
-                  or_(User.agency_id.is_(None), _agencies.c.active))
+_sessions, _agencies = sa_inspect(UserSession).local_table, sa_inspect(Agency).local_table
+_SIGNED_IN = and_(_sessions.c.id == bindparam("sid"), _sessions.c.expires_at > bindparam("now"), col(User.active),
+                  or_(col(User.agency_id).is_(None), _agencies.c.active))
 _USER = (sa_select(User).select_from(User).join(_sessions, _sessions.c.user_id == User.id)
          .outerjoin(_agencies, _agencies.c.id == User.agency_id).where(_SIGNED_IN))
-_regencies, _cycles, _assessments = Regency.__table__, Cycle.__table__, Assessment.__table__
+_regencies, _cycles = sa_inspect(Regency).local_table, sa_inspect(Cycle).local_table
+_assessments = sa_inspect(Assessment).local_table
 # Joined on the tables: an ORM join here would not stay in parentheses inside the outer join.
 _PLACE = (join(_regencies, _assessments, _assessments.c.regency_code == _regencies.c.code)
           .join(_cycles, _cycles.c.id == _assessments.c.cycle_id))
@@ -80,7 +140,7 @@ _USER_AND_PLACE = (sa_select(User, Regency, Cycle, Assessment).select_from(User)
 _PLACE_ALONE = sa_select(Regency, Cycle, Assessment).select_from(_PLACE).where(_IS_PLACE)
 
 
-def _signed_in(request: Request) -> dict | None:
+def _signed_in(request: Request) -> dict[str, object] | None:
     """The query parameters naming this request's session, or None: no session cookie."""
     key = token_key(request.session.get(COOKIE_KEY))
     return {"sid": key, "now": utcnow()} if key is not None else None
@@ -102,9 +162,9 @@ def _check_user(request: Request, user: User | None) -> User | None:
     return user
 
 
-def _loaded_user(request: Request) -> User | None | bool:
+def _loaded_user(request: Request) -> User | None | Literal[False]:
     """The user this request has already loaded (None: nobody signed in), or False: not yet."""
-    return getattr(request.state, "user", False)
+    return cast("User | None | Literal[False]", getattr(request.state, "user", False))
 
 
 async def get_optional_user(request: Request, session: SessionDep) -> User | None:
@@ -124,18 +184,6 @@ async def get_current_user(user: OptionalUser) -> User:
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
-
-
-async def get_catalogue(request: Request) -> Catalogue:
-    return request.app.state.catalogue
-
-
-async def get_scorer(request: Request) -> Scorer:
-    return request.app.state.scorer
-
-
-CatalogueDep = Annotated[Catalogue, Depends(get_catalogue)]
-ScorerDep = Annotated[Scorer, Depends(get_scorer)]
 
 
 @dataclass
@@ -163,7 +211,8 @@ def get_place(
     row = None
     if params is not None:
         row = session.execute(_USER_AND_PLACE, {**params, "regency_code": regency_code, "year": year}).first()
-    if _check_user(request, row[0] if row else None) is None:
+    user = _check_user(request, row[0] if row is not None else None)
+    if row is None or user is None:
         raise LoginRequired()
     if row[1] is None:
         raise HTTPException(404)
@@ -206,7 +255,7 @@ async def get_history_place(place: Annotated[Place, Depends(get_place)], user: C
 def _refuse_review(place: Place, user: User) -> NoReturn:
     """403; a verifier of the region learns why: the kab/kota has not handed its work over yet."""
     regency = place.regency
-    if (user.role in (Role.PROVINCE, Role.ADMIN) and place.assessment.stage == "self"
+    if (user.role in (Role.PROVINCE, Role.ADMIN) and place.assessment.stage == Stage.SELF
             and access.may_oversee(user, regency.code, regency.province_code)):
         raise HTTPException(403, _("%(name)s has not submitted its self-assessment yet: its answers and scores "
                                    "stay with the kab/kota until its DP3A submits them.") % {"name": regency.name})
@@ -233,11 +282,3 @@ def agency_in(session: Session, place: Place, agency_id: int) -> Agency:
         raise HTTPException(404)
     return agency
 
-
-def require_role(*roles: Role):
-    async def check(user: CurrentUser) -> User:
-        if user.role not in roles:
-            raise HTTPException(403)
-        return user
-
-    return Depends(check)

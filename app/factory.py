@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import gc
+import logging
+import threading
+from collections.abc import AsyncIterator, Iterable
 from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from markupsafe import escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import NoMatchFound
+from starlette.routing import BaseRoute, NoMatchFound
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import i18n
 from app.admission import AdmissionLimit
@@ -42,6 +48,8 @@ from app.routes import catalogue as catalogue_page
 from app.routes.api import build_api
 from app.routes.workspace import warm_question_rows
 from app.security_headers import SecurityHeaders, headers_for
+from app.services import overview
+from app.startup import StartUp
 from app.templating import compile_all, is_partial, render, templates
 from app.templating import env as templating_env
 from indicators import Catalogue, load_catalogue
@@ -58,15 +66,45 @@ def prepare_worker(app: FastAPI) -> None:
     then stops the start instead of a user's page), and let FastAPI build its table of routes,
     which it does router by router as links are first looked up by name: a name that no route
     has makes it go through all of them; and render the workspace's rows of unanswered questions,
-    the same in every kab/kota (~30 ms of a first list otherwise)."""
+    the same in every kab/kota (~30 ms of a first list otherwise). Speed only: without it, each
+    template compiles and each row renders when a page first needs it."""
     compile_all()
     with contextlib.suppress(NoMatchFound):
         app.url_path_for("-warm-up-")
     warm_question_rows(app.state.engine, app.state.catalogue)
 
 
-def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None) -> FastAPI:
-    """`catalogue` lets tests share one loaded instrument; normally it is read from the settings."""
+@contextlib.asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """A serving worker's start (`create_app(warm_up=True)`, as app.main does), before the server
+    lets the first request in: `prepare_worker`, then the nation's scores in a thread beside the
+    first requests; /ready answers 503 until they are cached, so that a proxy sends no one to a
+    worker whose first national view would take seconds. An app that does not warm up starts
+    with nothing to do (the tests: a TestClient runs the lifespan only as a context manager)."""
+    start_up: StartUp = app.state.start_up
+    if start_up.warms:
+        prepare_worker(app)
+        # Everything loaded by now (the instrument, templates, modules) lives as long as the process:
+        # keep it out of the collector's way so that full collections stay short under load.
+        gc.collect()
+        gc.freeze()
+        threading.Thread(target=_cache_scores, args=(app,), name="kla-warm-up", daemon=True).start()
+    yield
+
+
+def _cache_scores(app: FastAPI) -> None:
+    try:
+        overview.warm_up(app.state.engine, app.state.scorer)
+    except Exception as exc:  # a cold cache is slower, not wrong: it must never keep a worker from serving
+        logging.getLogger("kla").warning("scores not warmed up at start (%s: %s)", type(exc).__name__, exc)
+    finally:
+        app.state.start_up.scores_cached()
+
+
+def create_app(settings: Settings | None = None, catalogue: Catalogue | None = None, *,
+               warm_up: bool = False) -> FastAPI:
+    """`catalogue` lets tests share one loaded instrument; normally it is read from the settings.
+    `warm_up`: a serving worker warms up in its `lifespan`; tests and commands leave it out."""
     settings = settings or Settings()
     # Fail fast: a broken instrument file must stop the start, not the first page view.
     instrument = catalogue or load_catalogue(settings.catalogue_file)
@@ -77,6 +115,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         redoc_url=None,
         openapi_url=None,
         dependencies=[Depends(csrf_protect)],
+        lifespan=lifespan,
     )
     configure_logging(settings.log_level)
     app.state.settings = settings
@@ -84,6 +123,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.scorer = Scorer(instrument)
     app.state.engine = make_engine(settings.resolved_database_url, connections=settings.active_requests)
     app.state.evidence = EvidenceStore(settings.evidence_dir, settings.max_upload_bytes)
+    app.state.start_up = StartUp(warms=warm_up)
 
     # Templates are read once; only development picks up edits without a restart.
     templating_env.auto_reload = settings.environment == "development"
@@ -122,7 +162,7 @@ def api_routes(app: FastAPI) -> list[APIRoute]:
     """
     found: list[APIRoute] = []
 
-    def walk(routes) -> None:
+    def walk(routes: Iterable[BaseRoute]) -> None:
         for route in routes:
             if isinstance(route, APIRoute):
                 found.append(route)
@@ -139,10 +179,10 @@ class LanguageMiddleware:
     Pure ASGI rather than @app.middleware("http"), which costs a task per request.
     """
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -151,7 +191,7 @@ class LanguageMiddleware:
         chosen = i18n.choose_language(asked or request.cookies.get(LANGUAGE_COOKIE))
         remember = asked in i18n.LANGUAGES
 
-        async def send_with_cookie(message) -> None:
+        async def send_with_cookie(message: Message) -> None:
             if remember and message["type"] == "http.response.start":
                 cookie = f"{LANGUAGE_COOKIE}={asked}; Max-Age={365 * 24 * 3600}; Path=/; HttpOnly; SameSite=lax"
                 message.setdefault("headers", []).append((b"set-cookie", cookie.encode("latin-1")))
@@ -166,20 +206,20 @@ class LanguageMiddleware:
 
 def _add_error_pages(app: FastAPI, *, hsts: bool) -> None:
     @app.exception_handler(LoginRequired)
-    async def login_required(request: Request, _exc: LoginRequired):
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
         target = "/masuk?next=" + request.url.path
         if request.headers.get("HX-Request") == "true":
             return HTMLResponse("", status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
 
     @app.exception_handler(CsrfRejected)
-    async def csrf_rejected(request: Request, _exc: CsrfRejected):
+    async def csrf_rejected(request: Request, _exc: CsrfRejected) -> Response:
         message = _("This form has expired or came from another site. Reload the page and try again; "
                     "what you typed is still in the form.")
         return _error(request, 403, message)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException):
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         messages = {
             403: _("You do not have access to this page or this region."),
             404: _("The page you asked for does not exist."),
@@ -195,7 +235,7 @@ def _add_error_pages(app: FastAPI, *, hsts: bool) -> None:
         return _error(request, exc.status_code, message or messages.get(exc.status_code, _("Something went wrong.")))
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError):
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         """A page's parameters FastAPI could not read: a person gets a page, not FastAPI's JSON (the
         JSON API under API_PREFIX is an app of its own and keeps its JSON answers)."""
         if any(error.get("loc", ("",))[0] == "path" for error in exc.errors()):
@@ -204,12 +244,13 @@ def _add_error_pages(app: FastAPI, *, hsts: bool) -> None:
         return _error(request, 422, _("Something in the address or the form is not valid. Go back, check what "
                                       "you entered and try again."))
 
-    async def server_error(request: Request, _exc: Exception):
+    async def server_error(request: Request, _exc: Exception) -> Response:
         """The page for a failure nobody foresaw. Starlette sends it from ServerErrorMiddleware, outside
         every middleware of the app: the language, the session and the security headers are not there."""
         language = i18n.choose_language(request.query_params.get("lang") or request.cookies.get(LANGUAGE_COOKIE))
         token = i18n.current_language.set(language)
         request.scope.setdefault("router", app.router)  # the page's links, when it failed before routing
+        response: Response
         try:
             message = _("Something went wrong on our side. What you saved before is kept; reload the page "
                         "and try again, and tell your administrator if it happens again.")
@@ -235,17 +276,16 @@ def _add_error_pages(app: FastAPI, *, hsts: bool) -> None:
     app.add_exception_handler(Exception, server_error)
 
 
-def _error(request: Request, status: int, message: str):
+def _error(request: Request, status: int, message: str) -> Response:
     if is_partial(request):
         return HTMLResponse(
             f'<p class="error" role="alert">{_escape(message)}</p>',
             status_code=status,
             headers={"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"},
         )
-    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+    page: Response = render(request, "error.html", {"status": status, "message": message}, status_code=status)
+    return page
 
 
 def _escape(text: str) -> str:
-    from markupsafe import escape
-
     return str(escape(text))

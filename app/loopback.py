@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 # Starlette's TestClient names its server "testserver": an in-process client, no socket at all.
 IN_PROCESS = "testserver"
 
@@ -38,10 +40,10 @@ class LoopbackOnly:
     """Answer 403 to every request that did not arrive on a loopback address (added only while the
     development secret is in use)."""
 
-    def __init__(self, app) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             server = scope.get("server")
             host = str(server[0]) if server else ""
@@ -51,7 +53,7 @@ class LoopbackOnly:
         await self.app(scope, receive, send)
 
 
-async def _refuse(send) -> None:
+async def _refuse(send: Send) -> None:
     body = REFUSAL.encode()
     await send({"type": "http.response.start", "status": 403,
                 "headers": [(b"content-type", b"text/plain; charset=utf-8"),

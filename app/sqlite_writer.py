@@ -17,6 +17,12 @@ import os
 import re
 import sqlite3
 import threading
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+if TYPE_CHECKING:
+    from _typeshed import StrOrBytesPath
 
 WAIT_SECONDS = 30
 
@@ -35,45 +41,50 @@ def lock_for(database: str) -> threading.Lock:
 
 def opens_write(sql: str) -> bool:
     """Whether `sql` starts a write transaction (a plain BEGIN too: what follows may write)."""
-    start = _LEADING.match(sql).end()
+    leading = _LEADING.match(sql)  # always matches: it may match nothing
+    start = leading.end() if leading else 0
     return sql[start:start + 7].upper().startswith(_WRITES)
 
 
 class OneWriterCursor(sqlite3.Cursor):
-    def execute(self, sql, parameters=(), /):
-        self.connection.before(sql)
+    # Made only by OneWriterConnection.cursor: its connection is one of ours.
+    def execute(self, sql: str, parameters: Any = (), /) -> OneWriterCursor:
+        cast(OneWriterConnection, self.connection).before(sql)
         return super().execute(sql, parameters)
 
-    def executemany(self, sql, seq_of_parameters, /):
-        self.connection.before(sql)
+    def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> OneWriterCursor:
+        cast(OneWriterConnection, self.connection).before(sql)
         return super().executemany(sql, seq_of_parameters)
 
-    def executescript(self, script, /):
+    def executescript(self, script: str, /) -> sqlite3.Cursor:
         try:
             return super().executescript(script)  # commits first, runs outside a transaction
         finally:
-            self.connection.after()
+            cast(OneWriterConnection, self.connection).after()
 
 
 class OneWriterConnection(sqlite3.Connection):
     """Pass as `factory=` to sqlite3.connect (SQLAlchemy: connect_args)."""
 
-    def __init__(self, database, *args, **kwargs) -> None:
+    def __init__(self, database: StrOrBytesPath, *args: Any, **kwargs: Any) -> None:
         super().__init__(database, *args, **kwargs)
         self.writer = lock_for(os.fsdecode(database))
         self.writing = False
 
-    def cursor(self, factory=OneWriterCursor):
+    # sqlite3's overloads type a cursor by its factory; ours is always a OneWriterCursor by default.
+    def cursor(  # type: ignore[override]
+        self, factory: Callable[[sqlite3.Connection], sqlite3.Cursor] = OneWriterCursor,
+    ) -> sqlite3.Cursor:
         return super().cursor(factory)
 
     # The connection's own shortcuts make a plain cursor: send them through ours.
-    def execute(self, sql, parameters=(), /):
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
         return self.cursor().execute(sql, parameters)
 
-    def executemany(self, sql, seq_of_parameters, /):
+    def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> sqlite3.Cursor:
         return self.cursor().executemany(sql, seq_of_parameters)
 
-    def executescript(self, script, /):
+    def executescript(self, script: str, /) -> sqlite3.Cursor:
         return self.cursor().executescript(script)
 
     def reserve(self) -> None:
@@ -98,32 +109,33 @@ class OneWriterConnection(sqlite3.Connection):
             self.writing = False
             self.writer.release()
 
-    def commit(self):
+    def commit(self) -> None:
         try:
             super().commit()
         finally:
             self.after()
 
-    def rollback(self):
+    def rollback(self) -> None:
         try:
             super().rollback()
         finally:
             self._end()
 
-    def close(self):
+    def close(self) -> None:
         try:
             super().close()
         finally:
             self._end()
 
-    def __exit__(self, *exc):
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None, /) -> Literal[False]:
         try:
-            return super().__exit__(*exc)
+            return super().__exit__(kind, error, traceback)
         finally:
             self.after()
 
 
-def reserve(dbapi_connection) -> None:
+def reserve(dbapi_connection: object) -> None:
     """Take the writer lock if this is one of our SQLite connections (PostgreSQL: nothing)."""
     if isinstance(dbapi_connection, OneWriterConnection):
         dbapi_connection.reserve()

@@ -1,20 +1,21 @@
 """The instrument, read-only: parts, indicators, questions, points, scales and agencies."""
 
 from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
-from app.deps import OptionalUser
+from app.deps import CatalogueDep, OptionalUser
 from app.templating import render
 
 router = APIRouter(prefix="/instrumen", tags=["catalogue"])
 
 
 @router.get("", name="catalogue")
-def catalogue_page(request: Request, user: OptionalUser, part: str | None = None):
+def catalogue_page(request: Request, user: OptionalUser, catalogue: CatalogueDep,
+                   part: str | None = None) -> Response:
     """Open to anyone; `user` is loaded so that a signed-in user keeps the page header (name, way home)."""
-    catalogue = request.app.state.catalogue
     parts = catalogue.data.parts
     chosen = next((p for p in parts if p.code == part), None)
-    return render(
+    page: Response = render(
         request,
         "catalogue/index.html",
         {
@@ -25,3 +26,4 @@ def catalogue_page(request: Request, user: OptionalUser, part: str | None = None
         },
         block="part_list",
     )
+    return page

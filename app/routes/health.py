@@ -5,29 +5,28 @@ from __future__ import annotations
 
 import os
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app.deps import CatalogueDep, EngineDep, SettingsDep, StartUpDep
 from app.migrate import revisions, schema_state
 
 router = APIRouter(tags=["health"])
 
 
 @router.api_route("/health", methods=["GET", "HEAD"], name="health")  # HEAD: what uptime monitors send
-def health(request: Request) -> dict:
-    catalogue = request.app.state.catalogue
+def health(catalogue: CatalogueDep) -> dict[str, str | int]:
     return {"status": "ok", "instrument": catalogue.data.instrument.code, "questions": len(catalogue.questions)}
 
 
 @router.api_route("/ready", methods=["GET", "HEAD"], name="ready")
-def ready(request: Request):
+def ready(settings: SettingsDep, engine: EngineDep, start_up: StartUpDep) -> JSONResponse:
     """Ready to serve: the database answers at the newest schema, the evidence store is writable and
-    (in a worker started from app.main) the scores are cached."""
-    settings = request.app.state.settings
+    (in a worker that warms up, app.main's) the scores are cached."""
     checks: dict[str, str] = {}
     try:
-        with request.app.state.engine.connect() as connection:
+        with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
             current, head = revisions(connection, settings.resolved_database_url)
         checks["database"] = "ok"
@@ -40,9 +39,8 @@ def ready(request: Request):
         checks["evidence"] = "ok" if os.access(store, os.W_OK) else "not writable"
     except OSError as exc:
         checks["evidence"] = f"unavailable: {exc.strerror}"
-    warmed = getattr(request.app.state, "warmed", None)  # set by app.main once the scores are cached
-    if warmed is not None:
-        checks["scores"] = "ok" if warmed.is_set() else "warming up"
+    if start_up.warms:
+        checks["scores"] = "warming up" if start_up.warming else "ok"
     healthy = all(value == "ok" for value in checks.values())
     return JSONResponse({"status": "ok" if healthy else "not ready", "checks": checks},
                         status_code=200 if healthy else 503)

@@ -12,7 +12,7 @@ router = APIRouter(tags=["home"])
 
 
 @router.get("/", name="home")
-def home(user: OptionalUser, catalogue: CatalogueDep):
+def home(user: OptionalUser, catalogue: CatalogueDep) -> RedirectResponse:
     year = catalogue.year
     if user is None:
         return RedirectResponse("/masuk", status_code=303)
@@ -24,6 +24,6 @@ def home(user: OptionalUser, catalogue: CatalogueDep):
 
 
 @router.get("/favicon.ico", name="favicon", include_in_schema=False)
-async def favicon():
+async def favicon() -> RedirectResponse:
     """Browsers ask for it on pages that name no icon (a PDF opened in its own tab): the app's icon."""
     return RedirectResponse("/static/favicon.svg", status_code=301)

@@ -39,16 +39,15 @@ def test_not_ready_on_a_schema_from_a_newer_version_and_says_which_way(client, d
 
 
 def test_a_worker_is_not_ready_until_its_scores_are_warm(client, app, world, db, scorer, monkeypatch):
-    import threading
-
     from app.services import overview
+    from app.startup import StartUp
 
-    monkeypatch.setattr(app.state, "warmed", threading.Event(), raising=False)
+    monkeypatch.setattr(app.state, "start_up", StartUp(warms=True))  # what a serving worker starts with
     waiting = client.get("/ready")
     assert waiting.status_code == 503 and waiting.json()["checks"]["scores"] == "warming up"
     overview.clear_cache()
     assert overview.warm_up(app.state.engine, scorer) == len(world.assessments)
-    app.state.warmed.set()
+    app.state.start_up.scores_cached()
     assert client.get("/ready").status_code == 200
 
     def no_scoring(*_args, **_kwargs):
@@ -122,3 +121,30 @@ def test_monitors_may_ask_with_head(client):
         response = client.head(path)
         assert response.status_code == 200, path
         assert response.content == b""
+
+
+def test_a_serving_worker_warms_up_in_its_lifespan_and_is_ready_afterwards(settings, catalogue, world, monkeypatch):
+    import gc
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from app.factory import create_app
+    from app.services import overview
+    from app.templating import TEMPLATES_DIR, env
+
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # what a worker keeps for life; the tests go on collecting
+    overview.clear_cache()
+    app = create_app(settings, catalogue=catalogue, warm_up=True)
+    try:
+        assert app.state.start_up.warming  # nothing happens when the app is built, only when it starts
+        with TestClient(app) as client:  # runs the lifespan, as a server does
+            cached = {key[1] for key in env.cache}
+            assert {str(p.relative_to(TEMPLATES_DIR)) for p in TEMPLATES_DIR.rglob("*.html")} <= cached
+            deadline = time.monotonic() + 30
+            while (response := client.get("/ready")).status_code != 200 and time.monotonic() < deadline:
+                assert response.json()["checks"]["scores"] == "warming up"
+                time.sleep(0.05)
+            assert response.status_code == 200 and response.json()["checks"]["scores"] == "ok"
+    finally:
+        app.state.engine.dispose()
