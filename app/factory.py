@@ -66,8 +66,10 @@ def prepare_worker(app: FastAPI) -> None:
     then stops the start instead of a user's page), and let FastAPI build its table of routes,
     which it does router by router as links are first looked up by name: a name that no route
     has makes it go through all of them; and render the workspace's rows of unanswered questions,
-    the same in every kab/kota (~30 ms of a first list otherwise). Speed only: without it, each
+    the same in every kab/kota (~30 ms of a first list otherwise); the translation catalogues are
+    compiled first. Speed only: without it, each
     template compiles and each row renders when a page first needs it."""
+    i18n.load_translations()
     compile_all()
     with contextlib.suppress(NoMatchFound):
         app.url_path_for("-warm-up-")

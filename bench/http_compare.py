@@ -24,7 +24,7 @@ Then `kla serve` starts (1 worker; --workers passes through) on a free
 loopback port, next to a bare FastAPI app under the same uvicorn settings as
 the floor to compare with. The app keeps the scores of each region per worker
 (app/services/overview.py); each worker computes them as it starts and
-answers /ready with 503 until it has (app/main.py). The first province request
+answers /ready with 503 until it has (the lifespan in app/factory.py). The first province request
 (its 14 regions) is timed on a fresh server once /ready says 200, which is then
 restarted for the first national request (all 514 regions): the first page a
 user opens after a start, whose templates and row fragments are still cold.

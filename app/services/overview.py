@@ -188,7 +188,7 @@ def clear_cache() -> None:
 def warm_up(engine: Engine, scorer: Scorer) -> int:
     """Score every assessment of every cycle into this worker's cache; returns how many.
 
-    Run once when a worker starts (app.main), before it reports ready: otherwise the first
+    Run once when a worker starts (the lifespan in app.factory), before it reports ready: otherwise the first
     national view after a start reads and scores all 514 kab/kota while its user waits."""
     with Session(engine) as session:
         years = session.exec(select(Cycle.year).where(col(Cycle.id).in_(select(Assessment.cycle_id)))).all()
