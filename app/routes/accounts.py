@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.deps import CurrentUser, FormDep, OptionalUser, SessionDep
+from app.deps import CurrentUser, FormDep, OptionalUser, SessionDep, SettingsDep
 from app.i18n import gettext as _
 from app.passwords import MAX_LENGTH, MIN_LENGTH
 from app.services import sessions
@@ -58,7 +58,7 @@ def login_page(request: Request, user: OptionalUser, next: str | None = None) ->
 
 
 @router.post("/masuk", name="login_submit")
-def login_submit(request: Request, session: SessionDep, form: FormDep) -> Response:
+def login_submit(request: Request, session: SessionDep, form: FormDep, settings: SettingsDep) -> Response:
     username = str(form.get("username", ""))[:80]
     # Not cut short: a longer entry than any password may be fails as it is (app.passwords.MAX_LENGTH).
     password = str(form.get("password", ""))
@@ -70,7 +70,7 @@ def login_submit(request: Request, session: SessionDep, form: FormDep) -> Respon
         status = {"throttled": 429, "inactive": 403}.get(result.refused or "", 401)
         return render(request, "accounts/login.html", context, status_code=status)
     sessions.end(session, request.session.get(sessions.COOKIE_KEY))  # a login over another one replaces it
-    token = sessions.start(session, result.user, request.app.state.settings.session_hours)
+    token = sessions.start(session, result.user, settings.session_hours)
     session.commit()
     request.session.clear()  # a fresh session (and CSRF token) at every login
     request.session[sessions.COOKIE_KEY] = token
@@ -98,7 +98,8 @@ def password_page(request: Request, user: CurrentUser) -> Response:
 
 
 @router.post("/akun/sandi", name="password_submit")
-def password_submit(request: Request, session: SessionDep, user: CurrentUser, form: FormDep) -> Response:
+def password_submit(request: Request, session: SessionDep, user: CurrentUser, form: FormDep,
+                    settings: SettingsDep) -> Response:
     current = str(form.get("current", ""))
     new = str(form.get("new", ""))
     confirm = str(form.get("confirm", ""))
@@ -121,7 +122,7 @@ def password_submit(request: Request, session: SessionDep, user: CurrentUser, fo
     if code:
         return _password_page(request, error=problems[code], status_code=400)
     set_password(session, user, new, by=user)
-    token = sessions.start(session, user, request.app.state.settings.session_hours)
+    token = sessions.start(session, user, settings.session_hours)
     session.commit()
     request.session[sessions.COOKIE_KEY] = token  # this browser stays signed in, under a new session
     return _password_page(request, done=True)

@@ -35,6 +35,8 @@ from app.deps import (
     ReviewPlace,
     ScorerDep,
     SessionDep,
+    SettingsDep,
+    StoreDep,
 )
 from app.exports.common import XLSX_MEDIA_TYPE
 from app.exports.importer import (
@@ -147,17 +149,16 @@ def import_form(request: Request, place: AdminPlace) -> Response:
 
 @router.post("/r/{regency_code}/{year}/impor", name="import_preview")
 async def import_preview(request: Request, place: AdminPlace, session: SessionDep, catalogue: CatalogueDep,
-                         scorer: ScorerDep) -> Response:
+                         scorer: ScorerDep, store: StoreDep, settings: SettingsDep) -> Response:
     if place.assessment.stage != Stage.SELF:
         return _page(request, place, messages=[stage_closed_message()], status_code=409)
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _page(request, place, messages=[_("Choose the rekap file (.xlsx) to upload.")], status_code=422)
-    store = request.app.state.evidence
     _sweep(store.tmp_dir)
     try:
-        sha256, path = await _keep_upload(store.tmp_dir, upload, request.app.state.settings.max_upload_bytes)
+        sha256, path = await _keep_upload(store.tmp_dir, upload, settings.max_upload_bytes)
     except Refusal as refused:  # ImportRefused: the file as a whole
         return _page(request, place, messages=[refused.message], status_code=refused.status)
     try:
@@ -176,13 +177,13 @@ async def import_preview(request: Request, place: AdminPlace, session: SessionDe
 
 @router.post("/r/{regency_code}/{year}/impor/konfirmasi", name="import_confirm")
 async def import_confirm(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser,
-                         catalogue: CatalogueDep, scorer: ScorerDep) -> Response:
+                         catalogue: CatalogueDep, scorer: ScorerDep, store: StoreDep) -> Response:
     if place.assessment.stage != Stage.SELF:
         return _page(request, place, messages=[stage_closed_message()], status_code=409)
     form = await request.form()
     sha256 = str(form.get("sha256", ""))
     expected = request.session.get(SESSION_KEY)
-    path = _kept_path(request.app.state.evidence.tmp_dir, sha256)
+    path = _kept_path(store.tmp_dir, sha256)
     if path is None or expected != f"{place.assessment.id}:{sha256}" or not _fresh(path):
         return _page(request, place, messages=[_(
             "There is nothing to confirm: the preview has expired or belongs to another file. Upload the "
