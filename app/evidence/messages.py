@@ -10,8 +10,10 @@ so `too_large` can mention the file's size when it is known and stay correct whe
 
 from __future__ import annotations
 
+from decimal import Decimal
 from string import Formatter
 
+from app import i18n
 from app.evidence.refused import REFUSAL_CODES
 
 LANGUAGES = ("id", "en")
@@ -190,8 +192,8 @@ def format_number(value: object, lang: str = DEFAULT_LANGUAGE) -> str:
         return str(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = str(value) if isinstance(value, int) else _round_float(value)
-    return text.replace(".", ",") if _language(lang) == "id" else text
+    number = value if isinstance(value, int) else Decimal(_round_float(value))
+    return i18n.format_number(number, language=_language(lang))
 
 
 def _round_float(value: float) -> str:

@@ -35,6 +35,8 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import unquote
 
 from lxml import etree
@@ -98,7 +100,7 @@ def _check_relationships(archive: zipfile.ZipFile, name: str) -> None:
         raise RefusedFile("office_external", f"{kind} -> {target[:200]!r} in {name}")
 
 
-def _elements(archive: zipfile.ZipFile, name: str, *tags: str):
+def _elements(archive: zipfile.ZipFile, name: str, *tags: str) -> Iterator[Any]:
     """The part's elements with these tags, parsed as XML: no DTD loaded, nothing from the network."""
     with archive.open(name) as part:
         parsed = etree.iterparse(part, events=("end",), tag=tags, resolve_entities=False,
@@ -193,7 +195,7 @@ def check_opendocument(archive: zipfile.ZipFile, names: list[str], *, nested: bo
     check_embedded(archive, names, nested=nested)
 
 
-def _windows(archive: zipfile.ZipFile, name: str):
+def _windows(archive: zipfile.ZipFile, name: str) -> Iterator[bytes]:
     """The part in 1 MiB pieces, lower-cased and without NULs (so UTF-16 XML reads like UTF-8),
     each piece preceded by the end of the one before, so that no token is cut in two."""
     tail = b""
@@ -240,7 +242,7 @@ def _has_element(window: bytes, name: bytes) -> bool:
     return False
 
 
-def _finds(window: bytes, token: bytes):
+def _finds(window: bytes, token: bytes) -> Iterator[int]:
     start = window.find(token)
     while start != -1:
         yield start

@@ -20,6 +20,7 @@ detected here.
 
 from __future__ import annotations
 
+import mmap
 import struct
 
 from app.evidence.refused import RefusedFile
@@ -33,7 +34,7 @@ _ENTRY_SIZE = 128
 _STORAGE, _STREAM, _ROOT = 1, 2, 5
 
 
-def ole_kind(data) -> str | None:
+def ole_kind(data: bytes | mmap.mmap) -> str | None:
     """"doc", "xls" or None (neither) for a compound file (bytes or mmap).
 
     The first document stream in the directory wins, so a Word file with an embedded Excel
@@ -58,7 +59,7 @@ def ole_kind(data) -> str | None:
     return kind
 
 
-def _directory(data) -> list[tuple[str, int]]:
+def _directory(data: bytes | mmap.mmap) -> list[tuple[str, int]]:
     head = data[:512]
     if len(head) < 512 or not head.startswith(OLE_MAGIC) or head[0x1C:0x1E] != b"\xfe\xff" \
             or head[0x1E] not in (9, 12):

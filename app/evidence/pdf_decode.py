@@ -12,6 +12,9 @@ refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
 from pypdf import apply_configuration
 from pypdf.errors import LimitReachedError
 from pypdf.filters import ASCII85Decode, ASCIIHexDecode, FlateDecode, LZWDecode, RunLengthDecode
@@ -20,6 +23,7 @@ from pypdf.generic import (
     DecodedStreamObject,
     DictionaryObject,
     EncodedStreamObject,
+    PdfObject,
     StreamObject,
 )
 
@@ -30,10 +34,14 @@ MAX_OBJECT_BYTES = 64 * 1024 * 1024
 MAX_SLOW_FILTER_BYTES = 1024 * 1024
 MAX_FILTERS = 8
 
-_FAST_FILTERS = {"/FlateDecode": FlateDecode, "/Fl": FlateDecode,
-                 "/ASCIIHexDecode": ASCIIHexDecode, "/AHx": ASCIIHexDecode}
-_SLOW_FILTERS = {"/LZWDecode": LZWDecode, "/LZW": LZWDecode, "/ASCII85Decode": ASCII85Decode,
-                 "/A85": ASCII85Decode, "/RunLengthDecode": RunLengthDecode, "/RL": RunLengthDecode}
+# Keyed by filter name, looked up with whatever object a file puts there.
+_Filter = Callable[[bytes, DictionaryObject], bytes]
+_FAST_FILTERS: dict[object, _Filter] = {
+    "/FlateDecode": FlateDecode.decode, "/Fl": FlateDecode.decode,
+    "/ASCIIHexDecode": ASCIIHexDecode.decode, "/AHx": ASCIIHexDecode.decode}
+_SLOW_FILTERS: dict[object, _Filter] = {
+    "/LZWDecode": LZWDecode.decode, "/LZW": LZWDecode.decode, "/ASCII85Decode": ASCII85Decode.decode,
+    "/A85": ASCII85Decode.decode, "/RunLengthDecode": RunLengthDecode.decode, "/RL": RunLengthDecode.decode}
 
 
 class Decoder:
@@ -43,7 +51,7 @@ class Decoder:
         self.left = limit
         self.slow_left = MAX_SLOW_FILTER_BYTES
 
-    def limits(self):
+    def limits(self) -> AbstractContextManager[object]:
         left, slow = max(self.left, 0), max(self.slow_left, 0)
         return apply_configuration(
             zlib_maximum_output_length=left,
@@ -68,12 +76,12 @@ class Decoder:
             stream.decoded_self.set_data(data)
         return data
 
-    def decode_raw(self, data: bytes, filters: object, parameters: object) -> bytes:
-        filters, parameters = as_list(filters), as_list(parameters)
-        if len(filters) > MAX_FILTERS:
-            raise RefusedFile("zip_bomb", f"{len(filters)} filters on one stream")
-        for index, name in enumerate(filters):
-            params = parameters[index] if index < len(parameters) else None
+    def decode_raw(self, data: bytes, filters: PdfObject | None, parameters: PdfObject | None) -> bytes:
+        names, all_params = as_list(filters), as_list(parameters)
+        if len(names) > MAX_FILTERS:
+            raise RefusedFile("zip_bomb", f"{len(names)} filters on one stream")
+        for index, name in enumerate(names):
+            params = all_params[index] if index < len(all_params) else None
             data = self._stage(data, name, params if isinstance(params, DictionaryObject) else DictionaryObject())
         return data
 
@@ -87,7 +95,7 @@ class Decoder:
                 raise RefusedFile("zip_bomb", "too much LZW/ASCII85/RunLength data to check")
         try:
             with self.limits():
-                data = decoder.decode(data, params)
+                data = decoder(data, params)
         except LimitReachedError as exc:
             raise RefusedFile("zip_bomb", f"pypdf: {exc}") from exc
         self.left -= len(data)
@@ -96,7 +104,7 @@ class Decoder:
         return data
 
 
-def as_list(value: object) -> list:
+def as_list(value: PdfObject | None) -> list[PdfObject | None]:
     value = value.get_object() if value is not None else None
     if value is None:
         return []

@@ -22,9 +22,11 @@ objects lexed on their own may read the file 4 times over, not more.
 
 from __future__ import annotations
 
+import mmap
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
+from typing import TypeAlias
 
 from app.evidence.refused import RefusedFile
 
@@ -45,6 +47,9 @@ MIN_OBJECTS, BYTES_PER_OBJECT = 100_000, 16  # `1 0 obj null endobj` is 19 bytes
 MIN_TOKENS, BYTES_PER_TOKEN = 500_000, 10  # a dictionary-heavy file has one token per ~100 bytes
 LEX_BYTES_PER_BYTE = 4
 
+# The file as read: bytes, or a read-only memory map of a large upload (never copied into bytes).
+Data: TypeAlias = bytes | mmap.mmap
+
 
 @dataclass(slots=True)
 class Extent:
@@ -59,7 +64,7 @@ class Extent:
     hidden: bool = False  # inside a string, comment or stream data of the file read in order
 
 
-def objects(data) -> tuple[list[Extent], list[tuple[int, int]]]:
+def objects(data: Data) -> tuple[list[Extent], list[tuple[int, int]]]:
     """Every object and trailer of the file (bytes or mmap), and the strings, comments and hex
     strings of the reading in order (what is no syntax). `RefusedFile` past the budgets."""
     lexer = _Lexer(data)
@@ -67,7 +72,7 @@ def objects(data) -> tuple[list[Extent], list[tuple[int, int]]]:
 
 
 class _Lexer:
-    def __init__(self, data) -> None:
+    def __init__(self, data: Data) -> None:
         self.data = data
         self.objects_left = max(MIN_OBJECTS, len(data) // BYTES_PER_OBJECT)
         self.tokens_left = max(MIN_TOKENS, len(data) // BYTES_PER_TOKEN)
@@ -101,7 +106,7 @@ class _Lexer:
                 elif depth == 1:
                     depth = 0
                     item = self._stream_after(opened if start is None else start, opened, position)
-                    if item:
+                    if item and item.body:  # a stream always has a body
                         found.append(item)
                         self._look_inside(*item.body)
                         position, start = item.body[1], None
@@ -174,10 +179,10 @@ class _Lexer:
     def _stream_after(self, start: int, opened: int, closed: int) -> Extent | None:
         """A stream, if the `stream` keyword follows the dictionary that ends at `closed`."""
         data = self.data
-        keyword = _SPACE_AND_COMMENTS.match(data, closed).end()
+        keyword = _end_of(_SPACE_AND_COMMENTS, data, closed)
         if data[keyword : keyword + 6] != b"stream" or not _keyword_after(data, keyword + 6):
             return None
-        position = _SPACES.match(data, keyword + 6).end()
+        position = _end_of(_SPACES, data, keyword + 6)
         eol = data[position : position + 2]
         odd = not eol.startswith((b"\n", b"\r"))
         position += 2 if eol == b"\r\n" else (0 if odd else 1)
@@ -217,13 +222,19 @@ class _Lexer:
             raise RefusedFile("pdf_structure", f"more syntax than a file of {len(self.data)} bytes can hold")
 
 
-def _keyword(data, at: int, length: int) -> bool:
+def _end_of(pattern: re.Pattern[bytes], data: Data, at: int) -> int:
+    """Where `pattern`, which also matches nothing, stops matching from `at` on."""
+    match = pattern.match(data, at)
+    return match.end() if match else at
+
+
+def _keyword(data: Data, at: int, length: int) -> bool:
     """A keyword, not part of a word or a name; a digit may be glued in front (`1 0obj`)."""
     before = data[at - 1] if at else 0x20
     return (before in _NOT_REGULAR and before != 0x2F or 0x30 <= before <= 0x39) and _keyword_after(data, at + length)
 
 
-def _after_number(data, at: int, floor: int) -> bool:
+def _after_number(data: Data, at: int, floor: int) -> bool:
     """Whether a number, or the end of a comment, comes before `at` (spaces aside)."""
     position = at - 1
     while position >= floor and data[position] in _WHITESPACE:
@@ -236,5 +247,5 @@ def _after_number(data, at: int, floor: int) -> bool:
     return data.find(b"%", max(line + 1, floor), position + 1) != -1
 
 
-def _keyword_after(data, end: int) -> bool:
+def _keyword_after(data: Data, end: int) -> bool:
     return end >= len(data) or data[end] in _NOT_REGULAR

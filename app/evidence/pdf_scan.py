@@ -23,12 +23,16 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NumberObject, read_object
 
 from app.evidence.pdf_decode import Decoder
-from app.evidence.pdf_lexer import REGULAR, Extent, objects
+from app.evidence.pdf_lexer import REGULAR, Data, objects
 from app.evidence.refused import RefusedFile
+
+if TYPE_CHECKING:  # pypdf names the reader's interface only in a private module: for the checker alone
+    from pypdf._protocols import PdfReaderProtocol
 
 
 def _pdf_names(words: Iterable[str]) -> re.Pattern[bytes]:
@@ -74,7 +78,8 @@ class Findings:
 
 
 class _NoReader:
-    """Stands in for a `PdfReader` while a lone dictionary is parsed: references stay references."""
+    """Stands in for a `PdfReader` while a lone dictionary is parsed: references stay references.
+    `read_object` asks the reader only for `strict` and `get_object` (and `None` fails on `1 0 R`)."""
 
     strict = False
 
@@ -82,12 +87,12 @@ class _NoReader:
         return None
 
 
-def scan(data, max_decoded_bytes: int) -> Findings:
+def scan(data: Data, max_decoded_bytes: int) -> Findings:
     return _Scan(data, max_decoded_bytes).run()
 
 
 class _Scan:
-    def __init__(self, data, max_decoded_bytes: int) -> None:
+    def __init__(self, data: Data, max_decoded_bytes: int) -> None:
         self.data = data
         self.decoder = Decoder(max_decoded_bytes)
         self.findings = Findings()
@@ -111,8 +116,8 @@ class _Scan:
             if item.hidden or (hidden_streams and index >= 0 and bodies[index][1] > item.start):
                 self._search(item.start, item.end)
         for item in found:
-            if item.dictionary:
-                self._stream(item)
+            if item.dictionary and item.body:  # a stream: both are always set
+                self._stream(item.dictionary, item.body, item.odd_start)
         return self.findings
 
     # --- names, and streams of objects -----------------------------------------------------
@@ -134,15 +139,16 @@ class _Scan:
         else:
             self.findings.structure = True
 
-    def _stream(self, item: Extent) -> None:
+    def _stream(self, span: tuple[int, int], body: tuple[int, int], odd_start: bool) -> None:
+        """The stream whose dictionary is at `span` and whose data is at `body`."""
         data = self.data
-        keys = {name_of(m.group()) for m in _STREAM_KEYS.finditer(data, *item.dictionary)}
+        keys = {name_of(m.group()) for m in _STREAM_KEYS.finditer(data, *span)}
         if "W" in keys or "ObjStm" in keys or {"N", "First"} <= keys:
             self.findings.structure = True
         else:
             return
         try:
-            dictionary = read_object(io.BytesIO(data[slice(*item.dictionary)]), _NoReader())
+            dictionary = read_object(io.BytesIO(data[slice(*span)]), cast("PdfReaderProtocol", _NoReader()))
         except Exception:  # a dictionary pypdf cannot read: pass 2 must, or the file is refused
             self.findings.unchecked.add("unreadable stream dictionary")
             return
@@ -151,9 +157,9 @@ class _Scan:
         elif "W" in keys:
             _check_xref_size(dictionary, len(data))
         if "ObjStm" in keys or {"N", "First"} <= keys:
-            self._object_stream(item, dictionary if isinstance(dictionary, DictionaryObject) else None)
+            self._object_stream(body, odd_start, dictionary if isinstance(dictionary, DictionaryObject) else None)
 
-    def _object_stream(self, item: Extent, dictionary: DictionaryObject | None) -> None:
+    def _object_stream(self, body: tuple[int, int], odd_start: bool, dictionary: DictionaryObject | None) -> None:
         self.object_streams_left -= 1
         if self.object_streams_left < 0:
             raise RefusedFile("pdf_structure", f"over {max_object_streams(len(self.data))} object streams")
@@ -167,9 +173,9 @@ class _Scan:
         if _has_reference(filters) or _has_reference(parameters):
             self.findings.unchecked.add("object stream with indirect filters")
             return
-        if item.odd_start or isinstance(length, IndirectObject):
+        if odd_start or isinstance(length, IndirectObject):
             self.findings.unchecked.add("object stream whose data viewers may read differently")
-        begin, end = item.body
+        begin, end = body
         candidates = {self.data[begin:end]}  # up to `endstream`, as a viewer repairing the file reads it
         if isinstance(length, NumberObject) and 0 <= length <= len(self.data) - begin:
             candidates.add(self.data[begin : begin + int(length)])  # as a viewer trusting /Length reads it
