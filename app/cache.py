@@ -23,6 +23,7 @@ from starlette.requests import Request
 from app.i18n import current_language
 
 T = TypeVar("T")
+F = TypeVar("F")  # a fragment: Markup, or pieces of it
 
 
 class RevisionCache:
@@ -59,6 +60,10 @@ class RevisionCache:
             while len(entries) > self.size:
                 entries.popitem(last=False)
 
+    def count(self, engine: Engine) -> int:
+        with self._lock:
+            return len(self._by_engine.get(engine, ()))
+
     def clear(self) -> None:
         with self._lock:
             self._by_engine.clear()
@@ -78,16 +83,31 @@ class FragmentCache:
 
     @staticmethod
     def key(request: Request, *parts: Hashable, catalogue: object = None, assessment: object = None) -> tuple:
-        common: tuple = (request.scope.get("root_path", ""), current_language.get(), id(catalogue))
+        return FragmentCache.key_at(request.scope.get("root_path", ""), *parts, catalogue=catalogue,
+                                    assessment=assessment)
+
+    @staticmethod
+    def key_at(root_path: str, *parts: Hashable, catalogue: object = None, assessment: object = None) -> tuple:
+        common: tuple = (root_path, current_language.get(), id(catalogue))
         if assessment is not None:
             common += (getattr(assessment, "id", None), getattr(assessment, "revision", None))
         return common + parts
 
-    def get(self, request: Request, parts: tuple, render: Callable[[], Markup], *,
-            catalogue: object = None, assessment: object = None) -> Markup:
-        engine = request.app.state.engine
-        key = self.key(request, *parts, catalogue=catalogue, assessment=assessment)
+    def get(self, request: Request, parts: tuple, render: Callable[[], F], *,
+            catalogue: object = None, assessment: object = None) -> F:
+        """The fragment (HTML, or pieces of it such as a list's skeleton) made by `render` for these parts."""
+        return self.get_at(request.app.state.engine, request.scope.get("root_path", ""), parts, render,
+                           catalogue=catalogue, assessment=assessment)
+
+    def get_at(self, engine: Engine, root_path: str, parts: tuple, render: Callable[[], F], *,
+               catalogue: object = None, assessment: object = None) -> F:
+        """`get` outside a request (a worker's warm-up), for links built under `root_path`."""
+        key = self.key_at(root_path, *parts, catalogue=catalogue, assessment=assessment)
         return self._entries.get(engine, key, render)
+
+    def count(self, engine: Engine) -> int:
+        """How many fragments are kept for this engine (for tests of what is cached)."""
+        return self._entries.count(engine)
 
     def peek(self, request: Request, parts: tuple, *, catalogue: object = None,
              assessment: object = None) -> Markup | None:

@@ -5,7 +5,11 @@ change an answer only if it is still in the state they found it in: a save names
 started from, a submission the statuses it may leave (compare-and-set in the UPDATE's WHERE), and
 a decision holds the answer's row (`lock_answers`) while it looks at what was decided before.
 Locks are taken in one order everywhere: answers (by id), then the assessment (the revision bump
-in `audit.record`), then the audit chain; so two transactions never wait for each other in a ring."""
+in `audit.record`), then the audit chain; so two transactions never wait for each other in a ring.
+
+Nothing here commits: the caller's unit of work (a request, an import) commits once.
+A save that cannot go raises a `Refusal`: `AnswerConflict` (someone saved first), `NotAllowed`
+(read-only) or a plain `Refusal` (the answer does not fit the question's scale)."""
 
 from __future__ import annotations
 
@@ -20,10 +24,13 @@ from sqlmodel import Session, select
 
 from app import sqlite_writer
 from app.db import read_rows
-from app.models import Answer, AnswerStatus, Assessment, Evidence, ReviewEvent, User, utcnow
+from app.i18n import current_language
+from app.i18n import gettext as _
+from app.models import Answer, AnswerStatus, Assessment, Evidence, ReviewAction, ReviewEvent, User, utcnow
+from app.refusals import Conflict, NotAllowed, Refusal
 from app.services import audit
 from scoring import Answer as ScoredAnswer
-from scoring import AnswerError, AnswerProblem, Scorer
+from scoring import AnswerError, AnswerProblem, Scorer, Stage
 
 EDITABLE = (AnswerStatus.DRAFT, AnswerStatus.RETURNED)
 
@@ -78,13 +85,24 @@ class AnswerInput:
 
 @dataclass
 class SaveOutcome:
-    answer: Answer | None
-    saved: bool = False
-    conflict: Answer | None = None  # the newer version someone else saved
-    locked: bool = False  # submitted or approved: read-only until returned
-    problem: AnswerProblem | None = None
+    answer: Answer
     points: int = 0
     written: bool = True  # False: the same as stored, nothing written (no new version)
+
+
+class AnswerConflict(Conflict):
+    """Someone saved the answer since the version the change started from (`current`: the answer
+    as it is now; None when the change names a version of an answer nobody has started)."""
+
+    def __init__(self, current: Answer | None) -> None:
+        super().__init__(_("Someone else changed this answer a moment ago; your version was not saved."),
+                         code="stale_version")
+        self.current = current
+
+
+def problem_refusal(problem: AnswerProblem) -> Refusal:
+    """An answer that does not fit its question's scale, as a refusal in the request's language."""
+    return Refusal(problem.message(current_language.get()), code=problem.code)
 
 
 def scored(answer: Answer) -> ScoredAnswer | None:
@@ -162,27 +180,28 @@ def save_answer(
 
     A submitted or approved answer is read-only unless a verifier reopened it.
     `current` is the stored answer when the caller has already read it (None: none yet).
+    Raises `AnswerConflict`, `NotAllowed` (read-only) or `Refusal` (the answer does not fit).
     """
     if given.value is not None and value_problem(given.value, "any") is not None:
-        return SaveOutcome(None, problem=AnswerProblem(code, "out_of_range", str(given.value)[:40]))
+        raise problem_refusal(AnswerProblem(code, "out_of_range", str(given.value)[:40]))
     candidate = _candidate(given)
     points = 0
     if candidate is not None:
         try:
             points = scorer.question_points(code, candidate)
         except AnswerError as exc:
-            return SaveOutcome(None, problem=exc.problem)
+            raise problem_refusal(exc.problem) from None
     if current is False:
         current = answer_at(session, assessment.id, code)
-    if current is None:
+    if not isinstance(current, Answer):
         return _insert(session, assessment, code, given, expected_version, user, points)
     if current.status not in EDITABLE and not reopened:
-        return SaveOutcome(current, locked=True)
+        raise NotAllowed(_("This answer has been submitted and is read-only until it is returned."), code="read_only")
     if current.version != expected_version:
-        return SaveOutcome(current, conflict=current)
+        raise AnswerConflict(current)
     if _unchanged(current, given):
         # Nothing to write: a new version would only make a colleague's open form stale for nothing.
-        return SaveOutcome(current, saved=True, points=points, written=False)
+        return SaveOutcome(current, points=points, written=False)
     before = _snapshot(current)
     changes = {
         "option": given.option,
@@ -195,19 +214,16 @@ def save_answer(
     }
     result = session.execute(_SAVE, {"answer_id": current.id, "expected": expected_version,
                                      **{"new_" + name: value for name, value in changes.items()}})
-    if result.rowcount != 1:  # someone saved between our read and our write
-        session.rollback()
-        fresh = session.get(Answer, current.id)
-        session.refresh(fresh)
-        return SaveOutcome(fresh, conflict=fresh)
+    if result.rowcount != 1:  # someone saved between our read and our write (nothing was written)
+        session.refresh(current)
+        raise AnswerConflict(current)
     after = {**before, **{k: changes[k] for k in ("option", "value", "note", "not_applicable", "version")}}
     audit.record(session, user, "answer.save", "answer", current.id, regency_code=assessment.regency_code,
                  before=before, after=after)
-    session.commit()
     # The row now holds exactly these values: set them instead of reading the row back.
     for name, value in changes.items():
         set_committed_value(current, name, value)
-    return SaveOutcome(current, saved=True, points=points)
+    return SaveOutcome(current, points=points)
 
 
 def _unchanged(current: Answer, given: AnswerInput) -> bool:
@@ -216,9 +232,10 @@ def _unchanged(current: Answer, given: AnswerInput) -> bool:
         (given.option, given.value, given.note, given.not_applicable)
 
 
-def _insert(session, assessment, code, given, expected_version, user, points) -> SaveOutcome:
-    if expected_version != 0:
-        return SaveOutcome(None, conflict=None, problem=AnswerProblem(code, "wrong_kind", "version"))
+def _insert(session: Session, assessment: Assessment, code: str, given: AnswerInput, expected_version: int,
+            user: User, points: int) -> SaveOutcome:
+    if expected_version != 0:  # a version of an answer that is not stored (any more): someone else's work
+        raise AnswerConflict(None)
     answer = Answer(
         assessment_id=assessment.id,
         question_code=code,
@@ -232,13 +249,13 @@ def _insert(session, assessment, code, given, expected_version, user, points) ->
     try:
         session.flush()
     except IntegrityError:  # created by someone else a moment ago
+        # The failed INSERT ends the transaction (PostgreSQL refuses anything after it): this unit
+        # of work is over, whatever it held; the caller learns of the conflict.
         session.rollback()
-        existing = answer_at(session, assessment.id, code)
-        return SaveOutcome(existing, conflict=existing)
+        raise AnswerConflict(answer_at(session, assessment.id, code)) from None
     audit.record(session, user, "answer.save", "answer", answer.id, regency_code=assessment.regency_code,
                  before=None, after=_snapshot(answer))
-    session.commit()  # every column has its value from Python: nothing to read back
-    return SaveOutcome(answer, saved=True, points=points)
+    return SaveOutcome(answer, points=points)  # every column has its value from Python: nothing to read back
 
 
 def submit(session: Session, assessment: Assessment, answers: list[Answer], user: User) -> int:
@@ -261,10 +278,10 @@ def submit(session: Session, assessment: Assessment, answers: list[Answer], user
             set_committed_value(answer, name, value)
         sent.append((answer, before))
     for answer, before in sent:  # the events and audit entries once every answer row is held
-        session.add(ReviewEvent(answer_id=answer.id, stage="self", action="submitted", user_id=user.id))
+        session.add(ReviewEvent(answer_id=answer.id, stage=Stage.SELF, action=ReviewAction.SUBMITTED, user_id=user.id))
         audit.record(session, user, "answer.submit", "answer", answer.id, regency_code=assessment.regency_code,
                      before={"status": before}, after={"status": AnswerStatus.SUBMITTED})
-    session.commit()
+    session.flush()
     return len(sent)
 
 

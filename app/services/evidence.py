@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from app import access
 from app.evidence import EvidenceStore, RefusedFile, StoredFile, safe_filename
+from app.i18n import gettext as _
 from app.models import Answer, Assessment, Assignment, Evidence, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.services import audit
@@ -121,6 +122,12 @@ def reusable(session: Session, assessment_id: int, question_codes: list[str] | N
 
 
 # -- sensitive files -------------------------------------------------------------------------
+
+
+def sensitive_refusal() -> str:
+    """Why a file cannot go onto this question (`EvidenceAccess.may_attach` said no)."""
+    return _("A file of a sensitive question cannot be attached to a question that is not sensitive: "
+             "it can name child victims.")
 
 
 def sensitive_codes(catalogue) -> list[str]:

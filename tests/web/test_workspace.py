@@ -247,20 +247,26 @@ def test_rows_rendered_for_one_kab_kota_link_to_the_cards_of_another(client, wor
     to B's cards only."""
     import re
 
-    from app.routes.workspace import _question_rows, _question_skeletons, warm_question_rows
+    from urllib.parse import urljoin
 
-    warm_question_rows(app.state.engine, catalogue)
-    warmed = len(_question_rows._by_engine[app.state.engine])
+    from app.routes.question_list import _question_rows, _question_skeletons, warm_question_rows
+
+    engine = app.state.engine
+    warm_question_rows(engine, catalogue)
+    warmed = _question_rows.count(engine)
     auth.login(client, "dp3a_a")
     page_a = client.get(f"{world.base('a')}/isian")
-    assert len(_question_rows._by_engine[app.state.engine]) == warmed  # every row came from the warm-up
+    assert _question_rows.count(engine) == warmed  # every row came from the warm-up
     client.cookies.clear()
     auth.login(client, "dp3a_b")
-    skeletons = len(_question_skeletons._by_engine[app.state.engine])
+    skeletons = _question_skeletons.count(engine)
     page_b = client.get(f"{world.base('b')}/isian")
-    assert len(_question_skeletons._by_engine[app.state.engine]) == skeletons  # the same headings: reused
-    links_a = re.findall(r'hx-get="([^"]+)"\s+hx-trigger="toggle once"', page_a.text)
-    links_b = re.findall(r'hx-get="([^"]+)"\s+hx-trigger="toggle once"', page_b.text)
+    assert _question_skeletons.count(engine) == skeletons  # the same headings: reused
+    # The links as the browser follows them from each list's page.
+    links_a = [urljoin(f"{world.base('a')}/isian", link)
+               for link in re.findall(r'hx-get="([^"]+)"\s+hx-trigger="toggle once"', page_a.text)]
+    links_b = [urljoin(f"{world.base('b')}/isian", link)
+               for link in re.findall(r'hx-get="([^"]+)"\s+hx-trigger="toggle once"', page_b.text)]
     assert len(links_b) == len(catalogue.questions) == len(links_a)
     assert all(link.startswith(f"{world.base('b')}/isian/") for link in links_b)
     assert all(link.startswith(f"{world.base('a')}/isian/") for link in links_a)
