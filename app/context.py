@@ -17,7 +17,6 @@ from app.models import User
 from indicators import Catalogue
 from scoring import Scorer
 
-
 PREFIX = "/r/{regency_code}/{year}"  # every workspace route's: the kab/kota and the cycle
 
 
@@ -34,11 +33,13 @@ class Workspace:
 
     @property
     def settings(self) -> Settings:
-        return self.request.app.state.settings
+        settings: Settings = self.request.app.state.settings
+        return settings
 
     @property
     def store(self) -> EvidenceStore:
-        return self.request.app.state.evidence
+        store: EvidenceStore = self.request.app.state.evidence
+        return store
 
     @property
     def max_upload_mb(self) -> int:

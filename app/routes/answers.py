@@ -92,7 +92,8 @@ def answer_submit(ws: WorkspaceDep, code: str) -> Response:
         message = refusal.message
     context = card_context(ws, code, message=message)
     context.update(counters(ws, list_filter(ws)))
-    return render(ws.request, "workspace/question.html", context, block="card", status_code=422 if message else 200)
+    page: Response = render(ws.request, "workspace/question.html", context, block="card", status_code=422 if message else 200)
+    return page
 
 
 @router.post("/kirim-semua", name="answers_submit_all")

@@ -14,6 +14,7 @@ from app.models import Agency, Assignment, Role
 from app.services import answers as answer_service
 from app.services import evidence as evidence_service
 from app.services import questions
+from app.services.questions import assessment_id
 from app.services.evidence import EvidenceAccess, sensitive_codes
 
 
@@ -21,12 +22,12 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
     """Everything question.html's card shows of question `code`, and what it lets this user do."""
     session, place, catalogue = ws.session, ws.place, ws.catalogue
     ref = catalogue.questions[code]
-    answer = answer_service.answer_at(session, place.assessment.id, code)
+    answer = answer_service.answer_at(session, assessment_id(place), code)
     points = 0
     if answer is not None and (value := answer_service.scored(answer)) is not None:
         points = ws.scorer.question_points(code, value)
     mine = None if ws.user.role == Role.DP3A else sorted(
-        questions.assigned_codes(session, place.assessment.id, ws.user.agency_id))
+        questions.assigned_codes(session, assessment_id(place), ws.user.agency_id))
     reopening = questions.is_reopened(session, answer)
     returned_event = questions.latest_return(session, answer)
     rights = questions.card_rights(place, ws.user, answer, reopening, returned=returned_event is not None)
@@ -38,7 +39,7 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
     # Who answers here: this kab/kota's OPD by their local names, as its DP3A assigned them.
     answered_by = session.exec(
         select(Agency.short_name, Agency.name).join(Assignment, Assignment.agency_id == Agency.id)
-        .where(Assignment.assessment_id == place.assessment.id, Assignment.question_code == code)
+        .where(Assignment.assessment_id == assessment_id(place), Assignment.question_code == code)
         .order_by(Agency.short_name)).all()
     context = {
         "place": place,
@@ -54,7 +55,7 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
         "answered_by": answered_by,
         # Sensitive files are never offered for reuse: they could name child victims.
         "reusable": [e for e in evidence_access.offerable(evidence_service.reusable(
-                         session, place.assessment.id, mine, exclude=sensitive_codes(catalogue)))
+                         session, assessment_id(place), mine, exclude=sensitive_codes(catalogue)))
                      if e.sha256 not in attached_here],
         "sensitive": ref.question.sensitive,
         "sees_sensitive": evidence_access.sees_sensitive,
@@ -95,7 +96,7 @@ def counters(ws: Workspace, opd: int | None = None) -> dict[str, Any]:
     session, place = ws.session, ws.place
     agency = questions.chosen_agency(session, place, ws.user, opd)
     codes = questions.question_codes_for(session, place, ws.catalogue, agency)
-    answers = answer_service.answer_rows(session, place.assessment.id, None if agency is None else codes)
+    answers = answer_service.answer_rows(session, assessment_id(place), None if agency is None else codes)
     evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
     sheet = ws.scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
     return {

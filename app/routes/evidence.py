@@ -16,7 +16,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.context import PREFIX, Workspace, WorkspaceDep
-from app.deps import MAX_ID, CatalogueDep, CurrentUser, FormDep, Place, ReviewPlace, RowId, SessionDep, WorkPlace
+from app.deps import (
+    MAX_ID,
+    CatalogueDep,
+    CurrentUser,
+    FormDep,
+    Place,
+    ReviewPlace,
+    RowId,
+    SessionDep,
+    WorkPlace,
+)
 from app.evidence import RefusedFile, StoredFile, refusal_message
 from app.forms import parse_id
 from app.i18n import current_language
@@ -28,6 +38,7 @@ from app.routes.cards import card_context
 from app.services import answers as answer_service
 from app.services import evidence as evidence_service
 from app.services import questions
+from app.services.questions import assessment_id
 from app.services.evidence import EvidenceAccess, sensitive_refusal
 from app.templating import templates
 from indicators import Catalogue
@@ -51,7 +62,7 @@ def visible_evidence(session: Session, place: Place, evidence_access: EvidenceAc
     if this user may see it (`EvidenceAccess.may_see`); otherwise `no_such_file`."""
     evidence = session.get(Evidence, evidence_id) if 0 < evidence_id <= MAX_ID else None
     answer = session.get(Answer, evidence.answer_id) if evidence else None
-    if (evidence is None or answer is None or answer.assessment_id != place.assessment.id
+    if (evidence is None or answer is None or answer.assessment_id != assessment_id(place)
             or (code is not None and answer.question_code != code)
             or not evidence_access.may_see(evidence, answer.question_code)):
         raise no_such_file()
@@ -102,13 +113,13 @@ def _answer_for_evidence(ws: Workspace, code: str, known: Answer | None) -> Answ
 
     `known`: the answer `open_question` found (answers are never deleted); when there was none,
     look again, as someone may have started it since."""
-    answer = known or answer_service.answer_at(ws.session, ws.place.assessment.id, code)
+    answer = known or answer_service.answer_at(ws.session, assessment_id(ws.place), code)
     if answer is not None:
         # The answer's row before the kab/kota's (which the audit entry bumps), in the order a
         # verifier's decision takes them: the opposite order could deadlock on PostgreSQL.
         answer_service.lock_answers(ws.session, [answer])
     else:
-        answer = Answer(assessment_id=ws.place.assessment.id, question_code=code, updated_by=ws.user.id)
+        answer = Answer(assessment_id=assessment_id(ws.place), question_code=code, updated_by=ws.user.id)
         ws.session.add(answer)
         ws.session.flush()
     return answer

@@ -56,7 +56,7 @@ def _join(request: Request, catalogue: Catalogue, codes: list[str], state: ListS
 
 
 def _skeleton(catalogue: Catalogue, codes: list[str]) -> Skeleton:
-    macros = templating_env.get_template("workspace/_questions.html").module
+    macros: Any = templating_env.get_template("workspace/_questions.html").module  # its macros, by name
     pieces: list[Markup | Question] = []
     part = indicator = None  # the codes of the part and indicator whose headings came last
     for code in codes:

@@ -26,6 +26,7 @@ from app.routes.question_list import warm_question_rows as warm_question_rows
 from app.services import answers as answer_service
 from app.services import question_filter, questions
 from app.services.administration import agencies_of
+from app.services.questions import assessment_id
 from app.services.questions import assigned_codes as assigned_codes  # app.routes.history imports it from here
 from app.templating import render, templates
 
@@ -37,7 +38,7 @@ def workspace(ws: WorkspaceDep, opd: str | None = None, tampil: str | None = Non
     request, session, place, user, catalogue, scorer = ws.request, ws.session, ws.place, ws.user, ws.catalogue, ws.scorer
     agency = questions.chosen_agency(session, place, user, agency_filter(opd))
     codes = questions.question_codes_for(session, place, catalogue, agency)
-    answers = answer_service.answer_rows(session, place.assessment.id, None if agency is None else codes)
+    answers = answer_service.answer_rows(session, assessment_id(place), None if agency is None else codes)
     evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
     progress = answer_service.progress(codes, answers, evidence)
     sheet = scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
@@ -65,7 +66,8 @@ def workspace(ws: WorkspaceDep, opd: str | None = None, tampil: str | None = Non
         "questions_html": question_list(request, catalogue, place.assessment, shown,
                                         ListState(answers, evidence, sheet.questions)),
     }
-    return render(request, "workspace/index.html", context)
+    page: Response = render(request, "workspace/index.html", context)
+    return page
 
 
 @dataclass
@@ -91,7 +93,7 @@ def _notices(session: Session, place: Place, codes: list[str], answers: dict[str
     windows: dict[str, Reopening] = {}
     for reopening, code in session.exec(
         select(Reopening, Answer.question_code).join(Answer, col(Answer.id) == Reopening.answer_id)
-        .where(Answer.assessment_id == place.assessment.id, Reopening.open_at(utcnow()))
+        .where(Answer.assessment_id == assessment_id(place), Reopening.open_at(utcnow()))
         .order_by(col(Reopening.until))
     ):
         if code in wanted:
@@ -104,7 +106,8 @@ def _notices(session: Session, place: Place, codes: list[str], answers: dict[str
 @router.get("/isian/{code}", name="question_card")
 def question_card(ws: WorkspaceDep, code: str) -> Response:
     questions.check_question(ws.session, ws.place, ws.user, ws.catalogue, code)
-    return render(ws.request, "workspace/question.html", card_context(ws, code), block="card")
+    page: Response = render(ws.request, "workspace/question.html", card_context(ws, code), block="card")
+    return page
 
 
 @router.get("/kemajuan", name="workspace_progress")

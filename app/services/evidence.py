@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from sqlmodel import Session, select
 
@@ -22,6 +24,21 @@ from app.i18n import gettext as _
 from app.models import Answer, Assessment, Assignment, Evidence, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.services import audit
+from indicators import Catalogue
+
+if TYPE_CHECKING:
+    from starlette.datastructures import UploadFile
+
+    from app.deps import Place
+
+
+class FileRow(Protocol):
+    """An `Evidence` row, or a plain row of its columns (what the review desk reads)."""
+
+    id: int | None
+    sha256: str
+    filename: str
+    removed_at: datetime | None
 
 
 @dataclass
@@ -57,7 +74,7 @@ def attach(
     return evidence
 
 
-async def store_upload(store: EvidenceStore, upload) -> StoredFile:
+async def store_upload(store: EvidenceStore, upload: UploadFile) -> StoredFile:
     """Stream an UploadFile into the store (hashing, counting, sniffing on the way)."""
 
     async def chunks():
@@ -130,11 +147,11 @@ def sensitive_refusal() -> str:
              "it can name child victims.")
 
 
-def sensitive_codes(catalogue) -> list[str]:
+def sensitive_codes(catalogue: Catalogue) -> list[str]:
     return [code for code, ref in catalogue.questions.items() if ref.question.sensitive]
 
 
-def sensitive_contents(session: Session, catalogue, regency_code: str) -> set[str]:
+def sensitive_contents(session: Session, catalogue: Catalogue, regency_code: str) -> set[str]:
     """The SHA-256 of every file whose content entered this kab/kota on a sensitive question: its
     first current attachment here (the lowest `Evidence` id with that content, in any cycle, not
     removed) is on a sensitive question. Removed attachments do not count: a file put on a sensitive
@@ -188,7 +205,7 @@ class EvidenceAccess:
     counts as sensitive: nobody can tell what its files hold, so agencies do not open them.
     """
 
-    def __init__(self, session: Session, catalogue, user: User, *, regency_code: str, province_code: str,
+    def __init__(self, session: Session, catalogue: Catalogue, user: User, *, regency_code: str, province_code: str,
                  assessment_id: int, stage: str) -> None:
         self.session, self.catalogue, self.user = session, catalogue, user
         self.regency_code, self.assessment_id = regency_code, assessment_id
@@ -197,7 +214,7 @@ class EvidenceAccess:
         self._own_codes: set[str] | None = None
 
     @classmethod
-    def of(cls, session: Session, catalogue, user: User, place) -> EvidenceAccess:
+    def of(cls, session: Session, catalogue: Catalogue, user: User, place: Place) -> EvidenceAccess:
         """For the assessment a route's guard resolved (`app.deps.Place`) and has admitted the user to."""
         return cls(session, catalogue, user, regency_code=place.regency.code,
                    province_code=place.regency.province_code, assessment_id=place.assessment.id,
@@ -212,7 +229,7 @@ class EvidenceAccess:
             self._contents = sensitive_contents(self.session, self.catalogue, self.regency_code)
         return sha256 in self._contents
 
-    def is_sensitive(self, evidence, question_code: str) -> bool:
+    def is_sensitive(self, evidence: FileRow, question_code: str) -> bool:
         """`evidence`: an Evidence row (or a plain row with its columns) attached to `question_code`."""
         return self.question_sensitive(question_code) or self.content_sensitive(evidence.sha256)
 
@@ -224,7 +241,7 @@ class EvidenceAccess:
                 Assignment.assessment_id == self.assessment_id, Assignment.agency_id == self.user.agency_id)))
         return question_code in self._own_codes
 
-    def may_see(self, evidence, question_code: str) -> bool:
+    def may_see(self, evidence: FileRow, question_code: str) -> bool:
         """Name, open, copy or remove this file (attached to `question_code` of this assessment)."""
         if not self._on_own_question(question_code):
             return False
@@ -249,7 +266,7 @@ class EvidenceAccess:
         """Of files on ordinary questions (offered for reuse), those that are not sensitive."""
         return [row for row in rows if not self.content_sensitive(row.sha256)]
 
-    def record_opening(self, evidence, question_code: str) -> None:
+    def record_opening(self, evidence: FileRow, question_code: str) -> None:
         """Served a file: a sensitive one leaves an "opened" entry in the audit log (the route commits)."""
         if self.is_sensitive(evidence, question_code):
             audit.record(self.session, self.user, "evidence.download", "evidence", evidence.id,

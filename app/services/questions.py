@@ -41,6 +41,12 @@ MAX_FILES_PER_UPLOAD = 10
 # -- which questions belong to whom -------------------------------------------------
 
 
+def assessment_id(place: Place) -> int:
+    """The id of the assessment the guard resolved (a stored row: never None)."""
+    assert place.assessment.id is not None
+    return place.assessment.id
+
+
 def assigned_codes(session: Session, assessment_id: int, agency_id: int | None) -> set[str]:
     query = select(Assignment.question_code).where(Assignment.assessment_id == assessment_id)
     if agency_id is not None:
@@ -58,7 +64,7 @@ def chosen_agency(session: Session, place: Place, user: User, opd: int | None) -
 def question_codes_for(session: Session, place: Place, catalogue: Catalogue, agency: Agency | None) -> list[str]:
     if agency is None:
         return list(catalogue.questions)  # the DP3A's "all questions" view
-    codes = assigned_codes(session, place.assessment.id, agency.id)
+    codes = assigned_codes(session, assessment_id(place), agency.id)
     return [code for code in catalogue.questions if code in codes]
 
 
@@ -67,7 +73,7 @@ def check_question(session: Session, place: Place, user: User, catalogue: Catalo
     ref = catalogue.questions.get(code)
     if ref is None:
         raise HTTPException(404)
-    if user.role == Role.OPD and code not in assigned_codes(session, place.assessment.id, user.agency_id):
+    if user.role == Role.OPD and code not in assigned_codes(session, assessment_id(place), user.agency_id):
         raise HTTPException(403)
     return ref
 
@@ -158,10 +164,12 @@ class QuestionAt:
 # Every save starts with this read: built once (see open_question).
 _QUESTION_AT = sa_select(
     Answer,
-    exists().where(Reopening.answer_id == Answer.id, Reopening.open_at(bindparam("now"))),
-    exists().where(Assignment.assessment_id == bindparam("assessment_id"),
-                   Assignment.question_code == bindparam("code"), Assignment.agency_id == bindparam("agency_id")),
-).where(Answer.assessment_id == bindparam("assessment_id"), Answer.question_code == bindparam("code"))
+    exists().where(col(Reopening.answer_id) == col(Answer.id),
+                   Reopening.open_at(bindparam("now"))),  # type: ignore[arg-type]  # a bound "now"
+    exists().where(col(Assignment.assessment_id) == bindparam("assessment_id"),
+                   col(Assignment.question_code) == bindparam("code"),
+                   col(Assignment.agency_id) == bindparam("agency_id")),
+).where(col(Answer.assessment_id) == bindparam("assessment_id"), col(Answer.question_code) == bindparam("code"))
 
 
 def open_question(session: Session, place: Place, user: User, catalogue: Catalogue, code: str) -> QuestionAt:
@@ -170,12 +178,12 @@ def open_question(session: Session, place: Place, user: User, catalogue: Catalog
     ref = catalogue.questions.get(code)
     if ref is None:
         raise HTTPException(404)
-    row = session.execute(_QUESTION_AT, {"now": utcnow(), "assessment_id": place.assessment.id, "code": code,
+    row = session.execute(_QUESTION_AT, {"now": utcnow(), "assessment_id": assessment_id(place), "code": code,
                                          "agency_id": user.agency_id}).first()
     answer, is_reopened_now, is_assigned = row if row is not None else (None, False, None)
     if user.role == Role.OPD:
         if is_assigned is None:
-            is_assigned = code in assigned_codes(session, place.assessment.id, user.agency_id)
+            is_assigned = code in assigned_codes(session, assessment_id(place), user.agency_id)
         if not is_assigned:
             raise HTTPException(403)
     return QuestionAt(ref, answer, bool(is_reopened_now))
@@ -254,7 +262,7 @@ def submit_all(session: Session, place: Place, user: User, catalogue: Catalogue,
     """Send every ready answer of `codes`, by the rules of one answer's submission and of the DP3A's
     check of the whole region: a "not applicable" needs its reason in the note, any other answer the
     evidence it requires; a returned answer nobody changed stays back."""
-    answers = answer_service.answers_of(session, place.assessment.id, codes)
+    answers = answer_service.answers_of(session, assessment_id(place), codes)
     evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
     result, ready = Submission(), []
     for code, answer in answers.items():
