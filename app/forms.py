@@ -8,11 +8,10 @@ from decimal import Decimal
 
 from starlette.datastructures import FormData
 
-from app.refusals import Refusal
-
 from app.deps import MAX_ID
 from app.i18n import current_language, decimal_mark
 from app.i18n import gettext as _
+from app.refusals import Refusal
 from app.services.answers import MAX_NUMBER, VALUE_STEP, AnswerInput, value_problem
 from indicators.models import OptionsScale, Scale
 from scoring.answers import to_decimal
