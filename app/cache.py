@@ -52,7 +52,7 @@ class RevisionCache:
             entries.move_to_end(key)
             return entries[key]
 
-    def put(self, engine: Engine, key: Hashable, value) -> None:
+    def put(self, engine: Engine, key: Hashable, value: object) -> None:
         with self._lock:
             entries = self._by_engine.setdefault(engine, OrderedDict())
             entries[key] = value

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.context import Workspace
 from app.deps import agency_filter
@@ -14,8 +14,8 @@ from app.models import Agency, Assignment, Role
 from app.services import answers as answer_service
 from app.services import evidence as evidence_service
 from app.services import questions
-from app.services.questions import assessment_id
 from app.services.evidence import EvidenceAccess, sensitive_codes
+from app.services.questions import assessment_id
 
 
 def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
     files, hidden_files = evidence_access.split(every_file, code)
     # Who answers here: this kab/kota's OPD by their local names, as its DP3A assigned them.
     answered_by = session.exec(
-        select(Agency.short_name, Agency.name).join(Assignment, Assignment.agency_id == Agency.id)
+        select(Agency.short_name, Agency.name).join(Assignment, col(Assignment.agency_id) == col(Agency.id))
         .where(Assignment.assessment_id == assessment_id(place), Assignment.question_code == code)
         .order_by(Agency.short_name)).all()
     context = {
@@ -85,7 +85,7 @@ def list_filter(ws: Workspace) -> int | None:
         query = parse_qs(urlsplit(ws.request.headers.get("HX-Current-URL", "")).query)
     except ValueError:  # e.g. "http://[oops": a broken header is no filter
         return None
-    agency_id = agency_filter((query.get("opd") or [None])[0])
+    agency_id = agency_filter(next(iter(query.get("opd", [])), None))
     agency = ws.session.get(Agency, agency_id) if agency_id else None
     return agency.id if agency is not None and agency.regency_code == ws.place.regency.code else None
 

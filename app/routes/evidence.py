@@ -38,8 +38,8 @@ from app.routes.cards import card_context
 from app.services import answers as answer_service
 from app.services import evidence as evidence_service
 from app.services import questions
-from app.services.questions import assessment_id
 from app.services.evidence import EvidenceAccess, sensitive_refusal
+from app.services.questions import assessment_id
 from app.templating import templates
 from indicators import Catalogue
 

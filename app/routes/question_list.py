@@ -37,7 +37,7 @@ class ListState:
     same attributes), file counts per answer id and points per question."""
 
     answers: Mapping[str, Any] = field(default_factory=dict)
-    evidence: Mapping[int, int] = field(default_factory=dict)
+    evidence: Mapping[int | None, int] = field(default_factory=dict)
     points: Mapping[str, int] = field(default_factory=dict)
 
 

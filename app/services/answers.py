@@ -13,14 +13,16 @@ A save that cannot go raises a `Refusal`: `AnswerConflict` (someone saved first)
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, Protocol, TypeGuard
 
-from sqlalchemy import Row, bindparam, func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app import sqlite_writer
 from app.db import read_rows
@@ -34,7 +36,7 @@ from scoring import AnswerError, AnswerProblem, Scorer, Stage
 
 EDITABLE = (AnswerStatus.DRAFT, AnswerStatus.RETURNED)
 
-_answers = Answer.__table__
+_answers = Answer.__table__  # type: ignore[attr-defined]  # SQLModel's table, untyped
 # An agency's save, the busiest statement of a cycle: built once, on the table (the ORM's bulk
 # update would also look for the row among the session's objects).
 _SAVE = (update(_answers)
@@ -105,8 +107,20 @@ def problem_refusal(problem: AnswerProblem) -> Refusal:
     return Refusal(problem.message(current_language.get()), code=problem.code)
 
 
-def scored(answer: Answer) -> ScoredAnswer | None:
-    """The scoring engine's view of a stored answer (None while it says nothing)."""
+class AnswerLike(Protocol):
+    """What an answer says, stored (an `Answer`, a row of its columns) or as a form sent it (`AnswerInput`)."""
+
+    @property
+    def not_applicable(self) -> bool: ...
+    @property
+    def option(self) -> str | None: ...
+    @property
+    def value(self) -> Decimal | None: ...
+
+
+def scored(answer: AnswerLike) -> ScoredAnswer | None:
+    """The scoring engine's view of an answer (None while it says nothing): the one translation of
+    a stored or given answer into the engine's."""
     if answer.not_applicable:
         return ScoredAnswer(not_applicable=True)
     if answer.option is not None:
@@ -116,7 +130,7 @@ def scored(answer: Answer) -> ScoredAnswer | None:
     return None
 
 
-def is_answered(answer: Answer | None) -> bool:
+def is_answered(answer: Answer | None) -> TypeGuard[Answer]:
     return answer is not None and (answer.not_applicable or answer.option is not None or answer.value is not None)
 
 
@@ -139,23 +153,23 @@ def answer_at(session: Session, assessment_id: int, code: str) -> Answer | None:
 def answers_of(session: Session, assessment_id: int, codes: list[str] | None = None) -> dict[str, Answer]:
     query = select(Answer).where(Answer.assessment_id == assessment_id)
     if codes is not None:
-        query = query.where(Answer.question_code.in_(codes))
+        query = query.where(col(Answer.question_code).in_(codes))
     return {a.question_code: a for a in session.exec(query)}
 
 
-def answer_rows(session: Session, assessment_id: int, codes: list[str] | None = None) -> dict[str, Row]:
+def answer_rows(session: Session, assessment_id: int, codes: list[str] | None = None) -> dict[str, Any]:
     """`answers_of` as read-only rows (same attribute names) for pages that only show answers.
 
     A page of 274 answers spends most of its time building ORM objects (and feeding the cyclic
     garbage collector); plain rows cost a fraction. They read what is committed or flushed.
     """
-    query = sa_select(*Answer.__table__.columns).where(Answer.assessment_id == assessment_id)
+    query = sa_select(*_answers.columns).where(_answers.c.assessment_id == assessment_id)
     if codes is not None:
-        query = query.where(Answer.question_code.in_(codes))
+        query = query.where(col(Answer.question_code).in_(codes))
     return {row.question_code: row for row in read_rows(session, query)}
 
 
-def scored_answers(answers: dict[str, Answer]) -> dict[str, ScoredAnswer]:
+def scored_answers(answers: Mapping[str, AnswerLike]) -> dict[str, ScoredAnswer]:
     result = {}
     for code, answer in answers.items():
         value = scored(answer)
@@ -184,7 +198,7 @@ def save_answer(
     """
     if given.value is not None and value_problem(given.value, "any") is not None:
         raise problem_refusal(AnswerProblem(code, "out_of_range", str(given.value)[:40]))
-    candidate = _candidate(given)
+    candidate = scored(given)
     points = 0
     if candidate is not None:
         try:
@@ -214,7 +228,9 @@ def save_answer(
     }
     result = session.execute(_SAVE, {"answer_id": current.id, "expected": expected_version,
                                      **{"new_" + name: value for name, value in changes.items()}})
-    if result.rowcount != 1:  # someone saved between our read and our write (nothing was written)
+    # Someone saved between our read and our write (nothing was written). An UPDATE's result is a
+    # CursorResult, which session.execute's type does not say.
+    if result.rowcount != 1:  # type: ignore[attr-defined]
         session.refresh(current)
         raise AnswerConflict(current)
     after = {**before, **{k: changes[k] for k in ("option", "value", "note", "not_applicable", "version")}}
@@ -266,7 +282,7 @@ def submit(session: Session, assessment: Assessment, answers: list[Answer], user
     others find it submitted and count nothing."""
     sent = []
     now = utcnow()
-    for answer in sorted(answers, key=lambda a: a.id):  # the lock order (see the module's docstring)
+    for answer in sorted(answers, key=lambda a: a.id or 0):  # the lock order (see the module's docstring)
         if answer.status not in EDITABLE or not is_answered(answer):
             continue
         before = answer.status
@@ -292,13 +308,13 @@ def lock_answers(session: Session, answers: list[Answer]) -> None:
     time per process; the SQLite set-up runs one worker), then a fresh read."""
     if not answers:
         return
-    ids = sorted(a.id for a in answers)
+    ids = sorted(a.id for a in answers if a.id is not None)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa_select(Answer).where(Answer.id.in_(ids)).order_by(Answer.id).with_for_update()
+        session.execute(sa_select(Answer).where(col(Answer.id).in_(ids)).order_by(col(Answer.id)).with_for_update()
                         .execution_options(populate_existing=True)).all()
         return
     sqlite_writer.reserve(session.connection().connection.dbapi_connection)
-    session.execute(sa_select(Answer).where(Answer.id.in_(ids))
+    session.execute(sa_select(Answer).where(col(Answer.id).in_(ids))
                     .execution_options(populate_existing=True)).all()
 
 
@@ -315,18 +331,18 @@ class Progress:
         return round(100 * part / self.total) if self.total else 0
 
 
-def evidence_counts(session: Session, answer_ids: list[int]) -> dict[int, int]:
+def evidence_counts(session: Session, answer_ids: Sequence[int | None]) -> dict[int | None, int]:
     if not answer_ids:
         return {}
     rows = session.exec(
-        select(Evidence.answer_id, func.count(Evidence.id))
-        .where(Evidence.answer_id.in_(answer_ids), Evidence.removed_at.is_(None))
-        .group_by(Evidence.answer_id)
+        select(Evidence.answer_id, func.count(col(Evidence.id)))
+        .where(col(Evidence.answer_id).in_(answer_ids), col(Evidence.removed_at).is_(None))
+        .group_by(col(Evidence.answer_id))
     ).all()
     return dict(rows)
 
 
-def progress(codes: list[str], answers: dict[str, Answer], evidence: dict[int, int]) -> Progress:
+def progress(codes: list[str], answers: Mapping[str, Answer], evidence: Mapping[int | None, int]) -> Progress:
     result = Progress(total=len(codes))
     for code in codes:
         answer = answers.get(code)
@@ -343,17 +359,7 @@ def progress(codes: list[str], answers: dict[str, Answer], evidence: dict[int, i
     return result
 
 
-def _candidate(given: AnswerInput) -> ScoredAnswer | None:
-    if given.not_applicable:
-        return ScoredAnswer(not_applicable=True)
-    if given.option is not None:
-        return ScoredAnswer(option=given.option)
-    if given.value is not None:
-        return ScoredAnswer(value=given.value)
-    return None
-
-
-def _snapshot(answer: Answer) -> dict:
+def _snapshot(answer: Answer) -> dict[str, object]:
     return {
         "question": answer.question_code,
         "option": answer.option,

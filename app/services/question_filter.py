@@ -44,7 +44,7 @@ def matches(choice: QuestionFilter, answer: Answer | None, requires_evidence: bo
     return answer_service.lacks_required_evidence(answer, requires_evidence, files)
 
 
-def shown_codes(codes: list[str], answers: Mapping[str, Answer], evidence: Mapping[int, int], catalogue: Catalogue,
+def shown_codes(codes: list[str], answers: Mapping[str, Answer], evidence: Mapping[int | None, int], catalogue: Catalogue,
                 choice: QuestionFilter | None, text: str) -> list[str]:
     """The codes of `codes` (in their order) that pass the filter and contain `text` (in the code or the
     question's text, case ignored)."""
