@@ -42,10 +42,11 @@ from app.exports.common import (
     clean_text,
     part_sheet_titles,
 )
-from app.i18n import current_language, decimal_mark, pick
+from app.i18n import decimal_mark, pick
 from app.i18n import gettext as _
 from app.models import Answer, Assessment, Cycle, Regency, User
-from app.services.answers import EDITABLE, AnswerInput, answers_of, save_answer, scored
+from app.refusals import NotAllowed, Refusal
+from app.services.answers import EDITABLE, AnswerConflict, AnswerInput, answers_of, save_answer, scored
 from indicators import Catalogue, NumberScale, OptionsScale, PercentScale
 from scoring import Answer as ScoredAnswer
 from scoring import AnswerError, Scorer, format_points, to_cents
@@ -642,18 +643,17 @@ def apply_import(
     if not plan.ok or assessment.stage != "self":
         return report
     for change in plan.changes:
-        outcome = save_answer(session, assessment, change.code, change.given, change.expected_version, user, scorer)
-        if outcome.saved:
-            report.saved.append(change.code)
-        elif outcome.conflict is not None or (outcome.problem is not None and outcome.problem.code == "wrong_kind"
-                                              and outcome.problem.detail == "version"):
-            now = outcome.conflict.version if outcome.conflict is not None else 0
+        try:
+            save_answer(session, assessment, change.code, change.given, change.expected_version, user, scorer)
+        except AnswerConflict as stale:
+            now = stale.current.version if stale.current is not None else 0
             report.conflicts.append(Conflict(change.code, change.sheet, change.row, change.expected_version, now))
-        elif outcome.locked:
+        except NotAllowed:
             report.failed.append(_("Question %(code)s has been submitted or approved in the meantime and is "
                                    "read-only: not changed.") % {"code": change.code})
-        else:
-            problem = outcome.problem.message(current_language.get()) if outcome.problem else ""
+        except Refusal as refusal:
             report.failed.append(_("Question %(code)s could not be saved: %(problem)s") % {
-                "code": change.code, "problem": problem})
+                "code": change.code, "problem": refusal.message})
+        else:
+            report.saved.append(change.code)
     return report

@@ -191,6 +191,7 @@ async def import_confirm(request: Request, place: AdminPlace, session: SessionDe
     if not plan.ok:  # something changed since the preview (e.g. an answer was submitted meanwhile)
         return _page(request, place, plan=plan, sha256=sha256, status_code=422)
     report = await run_in_threadpool(apply_import, session, scorer, place.assessment, plan, user)
+    await run_in_threadpool(session.commit)
     path.unlink(missing_ok=True)
     request.session.pop(SESSION_KEY, None)
     return _page(request, place, report=report)
