@@ -83,7 +83,7 @@ def _skeleton(catalogue: Catalogue, codes: list[str]) -> Skeleton:
 def question_row(engine: Engine, root_path: str, catalogue: Catalogue,
                  state: ListState) -> Callable[[Question], Markup]:
     """`row(question)`: its HTML from the row cache, rendered on a miss."""
-    render_row = templating_env.get_template("workspace/_question_row.html").module.row
+    render_row = templating_env.get_template("workspace/_question_row.html").module.row  # type: ignore[attr-defined]
 
     def row(q: Question) -> Markup:
         a = state.answers.get(q.code)

@@ -11,12 +11,12 @@ copies, removes, carries over or exports evidence goes through.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app import access
 from app.evidence import EvidenceStore, RefusedFile, StoredFile, safe_filename
@@ -77,7 +77,7 @@ def attach(
 async def store_upload(store: EvidenceStore, upload: UploadFile) -> StoredFile:
     """Stream an UploadFile into the store (hashing, counting, sniffing on the way)."""
 
-    async def chunks():
+    async def chunks() -> AsyncIterator[bytes]:
         while chunk := await upload.read(256 * 1024):
             yield chunk
 
@@ -89,7 +89,7 @@ def already_attached(session: Session, answer_id: int, sha256: str) -> Evidence 
     click, the same file uploaded twice) changes nothing. Callers hold the answer's row
     (`answers.lock_answers`), so two requests at once see each other's attachment."""
     return session.exec(select(Evidence).where(Evidence.answer_id == answer_id, Evidence.sha256 == sha256,
-                                               Evidence.removed_at.is_(None))).first()
+                                               col(Evidence.removed_at).is_(None))).first()
 
 
 def reuse(session: Session, assessment: Assessment, answer: Answer, source: Evidence, user: User) -> Evidence:
@@ -111,7 +111,7 @@ def remove(session: Session, assessment: Assessment, evidence: Evidence, user: U
 
 def attached(session: Session, answer_id: int) -> list[Evidence]:
     """Every attachment of an answer, current first, then removed ones (newest first)."""
-    rows = session.exec(select(Evidence).where(Evidence.answer_id == answer_id).order_by(Evidence.id.desc())).all()
+    rows = session.exec(select(Evidence).where(Evidence.answer_id == answer_id).order_by(col(Evidence.id).desc())).all()
     return sorted(rows, key=lambda e: e.removed_at is not None)
 
 
@@ -121,14 +121,14 @@ def reusable(session: Session, assessment_id: int, question_codes: list[str] | N
     except those of the `exclude` questions."""
     query = (
         select(Evidence)
-        .join(Answer, Answer.id == Evidence.answer_id)
-        .where(Answer.assessment_id == assessment_id, Evidence.removed_at.is_(None))
-        .order_by(Evidence.id.desc())
+        .join(Answer, col(Answer.id) == col(Evidence.answer_id))
+        .where(Answer.assessment_id == assessment_id, col(Evidence.removed_at).is_(None))
+        .order_by(col(Evidence.id).desc())
     )
     if question_codes is not None:
-        query = query.where(Answer.question_code.in_(question_codes))
+        query = query.where(col(Answer.question_code).in_(question_codes))
     if exclude:
-        query = query.where(Answer.question_code.notin_(exclude))
+        query = query.where(col(Answer.question_code).notin_(exclude))
     seen: set[str] = set()
     result = []
     for evidence in session.exec(query):
@@ -161,15 +161,16 @@ def sensitive_contents(session: Session, catalogue: Catalogue, regency_code: str
     if not codes:
         return set()
     in_region = (select(Evidence.sha256, Evidence.id, Answer.question_code)
-                 .join(Answer, Answer.id == Evidence.answer_id)
-                 .join(Assessment, Assessment.id == Answer.assessment_id)
-                 .where(Assessment.regency_code == regency_code, Evidence.removed_at.is_(None)))
-    on_sensitive = (select(Evidence.sha256).join(Answer, Answer.id == Evidence.answer_id)
-                    .join(Assessment, Assessment.id == Answer.assessment_id)
-                    .where(Assessment.regency_code == regency_code, Answer.question_code.in_(codes),
-                           Evidence.removed_at.is_(None)))
+                 .join(Answer, col(Answer.id) == col(Evidence.answer_id))
+                 .join(Assessment, col(Assessment.id) == col(Answer.assessment_id))
+                 .where(Assessment.regency_code == regency_code, col(Evidence.removed_at).is_(None)))
+    on_sensitive = (select(Evidence.sha256).join(Answer, col(Answer.id) == col(Evidence.answer_id))
+                    .join(Assessment, col(Assessment.id) == col(Answer.assessment_id))
+                    .where(Assessment.regency_code == regency_code, col(Answer.question_code).in_(codes),
+                           col(Evidence.removed_at).is_(None)))
     first: dict[str, tuple[int, str]] = {}
-    for sha256, evidence_id, code in session.exec(in_region.where(Evidence.sha256.in_(on_sensitive))):
+    for sha256, evidence_id, code in session.exec(in_region.where(col(Evidence.sha256).in_(on_sensitive))):
+        assert evidence_id is not None  # a stored row's
         if sha256 not in first or evidence_id < first[sha256][0]:
             first[sha256] = (evidence_id, code)
     wanted = set(codes)
@@ -247,7 +248,7 @@ class EvidenceAccess:
             return False
         return self.sees_sensitive or not self.is_sensitive(evidence, question_code)
 
-    def split(self, rows: Iterable, question_code: str) -> tuple[list, int]:
+    def split(self, rows: Iterable[FileRow], question_code: str) -> tuple[list[FileRow], int]:
         """The rows of one question this user may see (current and removed), and how many current
         ones it may not (counted, never named)."""
         shown, hidden = [], 0
@@ -262,7 +263,7 @@ class EvidenceAccess:
         """A sensitive file goes onto sensitive questions only."""
         return self.question_sensitive(target_code) or not self.content_sensitive(sha256)
 
-    def offerable(self, rows: Iterable) -> list:
+    def offerable(self, rows: Iterable[FileRow]) -> list[FileRow]:
         """Of files on ordinary questions (offered for reuse), those that are not sensitive."""
         return [row for row in rows if not self.content_sensitive(row.sha256)]
 
