@@ -96,10 +96,13 @@ class AnswerConflict(Conflict):
     """Someone saved the answer since the version the change started from (`current`: the answer
     as it is now; None when the change names a version of an answer nobody has started)."""
 
-    def __init__(self, current: Answer | None) -> None:
+    def __init__(self, current: Answer | None, *, rolled_back: bool = False) -> None:
         super().__init__(_("Someone else changed this answer a moment ago; your version was not saved."),
                          code="stale_version")
         self.current = current
+        # The unit of work was rolled back (a first save that lost the race to insert): whatever the
+        # caller changed before this save is gone too.
+        self.rolled_back = rolled_back
 
 
 def problem_refusal(problem: AnswerProblem) -> Refusal:
@@ -268,7 +271,7 @@ def _insert(session: Session, assessment: Assessment, code: str, given: AnswerIn
         # The failed INSERT ends the transaction (PostgreSQL refuses anything after it): this unit
         # of work is over, whatever it held; the caller learns of the conflict.
         session.rollback()
-        raise AnswerConflict(answer_at(session, assessment.id, code)) from None
+        raise AnswerConflict(answer_at(session, assessment.id, code), rolled_back=True) from None
     audit.record(session, user, "answer.save", "answer", answer.id, regency_code=assessment.regency_code,
                  before=None, after=_snapshot(answer))
     return SaveOutcome(answer, points=points)  # every column has its value from Python: nothing to read back
