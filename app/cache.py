@@ -23,6 +23,7 @@ from starlette.requests import Request
 from app.i18n import current_language
 
 T = TypeVar("T")
+F = TypeVar("F")  # a fragment: Markup, or pieces of it (a list's skeleton)
 CacheKey = tuple[Hashable, ...]
 
 
@@ -80,10 +81,6 @@ class FragmentCache:
     under, the UI language, the catalogue, and the assessment's id and revision when the fragment
     shows an assessment. The caller names only what else the fragment is made from; a value a
     template shows must come from those parts or from the revision, or the cache serves stale HTML.
-
-    Inside a request, `get`, `peek` and `put` take the common parts from it. Outside one (a
-    worker's warm-up renders fragments before anyone asks), `key_for` builds the same key from the
-    root path and language it names, and `get_by_key` and `put_by_key` use it.
     """
 
     def __init__(self, size: int) -> None:
@@ -92,8 +89,7 @@ class FragmentCache:
     @staticmethod
     def key_for(root_path: str, language: str, *parts: Hashable, catalogue: object = None,
                 assessment: object = None) -> CacheKey:
-        """The key of a fragment rendered under `root_path` in `language`: what `key` makes of a
-        request with that root path and language."""
+        """The key of a fragment rendered under `root_path` in `language`."""
         common: CacheKey = (root_path, language, id(catalogue))
         if assessment is not None:
             common += (getattr(assessment, "id", None), getattr(assessment, "revision", None))
@@ -105,10 +101,18 @@ class FragmentCache:
         return cls.key_for(request.scope.get("root_path", ""), current_language.get(), *parts,
                            catalogue=catalogue, assessment=assessment)
 
-    def get(self, request: Request, parts: CacheKey, render: Callable[[], Markup], *,
-            catalogue: object = None, assessment: object = None) -> Markup:
+    def get(self, request: Request, parts: CacheKey, render: Callable[[], F], *,
+            catalogue: object = None, assessment: object = None) -> F:
+        """The fragment `render` makes for these parts, rendered only when not kept."""
         key = self.key(request, *parts, catalogue=catalogue, assessment=assessment)
         return self._entries.get(_engine(request), key, render)
+
+    def get_at(self, engine: Engine, root_path: str, parts: CacheKey, render: Callable[[], F], *,
+               catalogue: object = None, assessment: object = None) -> F:
+        """`get` outside a request (a worker's warm-up), for links built under `root_path`, in the
+        current language."""
+        key = self.key_for(root_path, current_language.get(), *parts, catalogue=catalogue, assessment=assessment)
+        return self._entries.get(engine, key, render)
 
     def peek(self, request: Request, parts: CacheKey, *, catalogue: object = None,
              assessment: object = None) -> Markup | None:
@@ -121,14 +125,8 @@ class FragmentCache:
         key = self.key(request, *parts, catalogue=catalogue, assessment=assessment)
         self._entries.put(_engine(request), key, value)
 
-    def get_by_key(self, engine: Engine, key: CacheKey, render: Callable[[], Markup]) -> Markup:
-        """The fragment under a key from `key_for`, rendered if missing."""
-        return self._entries.get(engine, key, render)
-
-    def put_by_key(self, engine: Engine, key: CacheKey, value: Markup) -> None:
-        self._entries.put(engine, key, value)
-
     def count(self, engine: Engine) -> int:
+        """How many fragments are kept for this engine (for tests of what is cached)."""
         return self._entries.count(engine)
 
     def clear(self) -> None:

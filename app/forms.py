@@ -11,11 +11,20 @@ from starlette.datastructures import FormData
 from app.deps import MAX_ID
 from app.i18n import current_language, decimal_mark
 from app.i18n import gettext as _
+from app.refusals import Refusal
 from app.services.answers import MAX_NUMBER, VALUE_STEP, AnswerInput, value_problem
-from indicators.models import OptionsScale
+from indicators.models import OptionsScale, Scale
 from scoring.answers import to_decimal
 
-MAX_NOTE = 4000
+MAX_NOTE = 4000  # characters: every note a person writes (an answer's, a verifier's)
+
+
+def parse_note(form: FormData, field: str = "note") -> str:
+    """The note of a form, trimmed; refused (422) past MAX_NOTE characters, never cut silently."""
+    note = str(form.get(field, "")).strip()
+    if len(note) > MAX_NOTE:
+        raise Refusal(_("The note is too long (at most %(n)s characters).") % {"n": MAX_NOTE}, code="note_too_long")
+    return note
 
 
 def parse_id(raw: object) -> int | None:
@@ -32,17 +41,14 @@ def parse_id(raw: object) -> int | None:
 class AnswerForm:
     given: AnswerInput
     version: int
-    error: str | None = None
 
 
-def parse_answer_form(form: FormData, scale) -> AnswerForm:
+def parse_answer_form(form: FormData, scale: Scale) -> AnswerForm:
+    """The answer a form sent, or a `Refusal` (422) saying what is wrong with it."""
     raw_version = str(form.get("version", "0")).strip()
     # A version that is no plain number, or past the column, matches no stored version: a conflict.
     version = int(raw_version) if raw_version.isascii() and raw_version.isdigit() and len(raw_version) < 10 else -1
-    note = str(form.get("note", "")).strip()
-    if len(note) > MAX_NOTE:
-        return AnswerForm(AnswerInput(note=note[:MAX_NOTE]), version,
-                          _("The note is too long (at most %(n)s characters).") % {"n": MAX_NOTE})
+    note = parse_note(form)
     not_applicable = form.get("not_applicable") in ("1", "on", "true")
     if not_applicable:
         return AnswerForm(AnswerInput(note=note, not_applicable=True), version)
@@ -54,22 +60,18 @@ def parse_answer_form(form: FormData, scale) -> AnswerForm:
         return AnswerForm(AnswerInput(note=note), version)
     value = to_decimal(raw)
     if value is None:
-        return AnswerForm(AnswerInput(note=note), version,
-                          _("'%(value)s' is not a number. Write digits, e.g. 87.5.") % {"value": raw[:40]})
+        raise Refusal(_("'%(value)s' is not a number. Write digits, e.g. 87.5.") % {"value": raw[:40]})
     problem = value_problem(value, scale.kind)
     if problem in ("negative", "over_100"):
         limit = _("between 0 and 100") if scale.kind == "percent" else _("0 or more")
-        return AnswerForm(AnswerInput(note=note), version,
-                          _("The value must be %(limit)s.") % {"limit": limit})
+        raise Refusal(_("The value must be %(limit)s.") % {"limit": limit}, code=problem or "")
     if problem == "too_large":
         largest = f"{int(MAX_NUMBER):,}".replace(",", "." if decimal_mark() == "," else ",")
-        return AnswerForm(AnswerInput(note=note), version,
-                          _("%(value)s is too large: at most %(max)s.") % {"value": raw[:40],
-                                                                                         "max": largest})
+        raise Refusal(_("%(value)s is too large: at most %(max)s.") % {"value": raw[:40], "max": largest},
+                      code=problem)
     if problem == "not_whole":
-        unit = scale.unit_en if current_language.get() == "en" else scale.unit
-        return AnswerForm(AnswerInput(note=note), version,
-                          _("Write a whole number: %(value)s %(unit)s cannot be counted.") % {
-                              "value": raw[:40], "unit": unit})
+        unit = scale.unit_en if current_language.get() == "en" else scale.unit  # type: ignore[union-attr]
+        raise Refusal(_("Write a whole number: %(value)s %(unit)s cannot be counted.") % {
+            "value": raw[:40], "unit": unit}, code=problem)
     step = Decimal("0.01") if scale.kind == "percent" else VALUE_STEP
     return AnswerForm(AnswerInput(value=value.quantize(step), note=note), version)

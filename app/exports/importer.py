@@ -50,11 +50,10 @@ from app.exports.import_report import (
     VersionConflict,
 )
 from app.exports.scale_points import OffScale, answer_for_points, describe, given_points, points_of
-from app.i18n import current_language
 from app.i18n import gettext as _
 from app.models import Answer, Assessment, User
-from app.refusals import Conflict, NotAllowed, Refusal
-from app.services.answers import EDITABLE, AnswerInput, SaveOutcome, answer_at, answers_of, save_answer
+from app.refusals import NotAllowed, Refusal
+from app.services.answers import EDITABLE, AnswerConflict, AnswerInput, answers_of, save_answer
 from indicators import Catalogue
 from scoring import Scorer, Stage
 
@@ -182,15 +181,18 @@ def apply_import(
     report = ApplyReport(conflicts=list(plan.conflicts))
     if not plan.ok or assessment.stage != Stage.SELF:
         return report
-    assessment_id = assessment.id
-    assert assessment_id is not None  # a stored assessment
     for change in plan.changes:
         try:
-            _save(session, scorer, assessment, change, user)
-        except Conflict:
-            now = answer_at(session, assessment_id, change.code)
+            save_answer(session, assessment, change.code, change.given, change.expected_version, user, scorer)
+        except AnswerConflict as stale:
+            now = stale.current.version if stale.current is not None else 0
             report.conflicts.append(VersionConflict(change.code, change.sheet, change.row, change.expected_version,
-                                                    now.version if now is not None else 0))
+                                                    now))
+            if stale.rolled_back:  # the answers saved before this one went with it
+                report.saved.clear()
+                report.failed.append(_("Someone else saved an answer of this kab/kota at the same moment: nothing "
+                                       "from this file was saved. Upload the rekap again."))
+                return report
         except NotAllowed:
             report.failed.append(_("Question %(code)s has been submitted or approved in the meantime and is "
                                    "read-only: not changed.") % {"code": change.code})
@@ -201,27 +203,3 @@ def apply_import(
             report.saved.append(change.code)
     return report
 
-
-def _save(session: Session, scorer: Scorer, assessment: Assessment, change: Change, user: User) -> None:
-    """Save one planned change; a refusal raises (`Conflict`: saved by someone else since the export)."""
-    outcome = save_answer(session, assessment, change.code, change.given, change.expected_version, user, scorer)
-    _raise_unless_saved(outcome)
-
-
-# MERGE: delete this adapter (and the `_raise_unless_saved` call above, and the SaveOutcome import) once
-# `app.services.answers.save_answer` raises `Conflict` / `NotAllowed` / `Refusal` itself.
-def _raise_unless_saved(outcome: SaveOutcome) -> None:
-    """Today's `save_answer` returns its refusals; raise them in the one shape instead. A save naming a
-    version of an answer that no longer exists comes back as a "wrong_kind"/"version" problem ("does
-    not fit its scale (version)"): it is a version conflict, and raised as one."""
-    if outcome.saved:
-        return
-    problem = outcome.problem
-    if outcome.conflict is not None or (problem is not None and (problem.code, problem.detail) ==
-                                        ("wrong_kind", "version")):
-        # The message is not shown: apply_import reports a conflict in its own words (VersionConflict).
-        raise Conflict("changed by someone else since the export", code="version")
-    if outcome.locked:
-        raise NotAllowed("read-only", code="locked")
-    raise Refusal(problem.message(current_language.get()) if problem is not None else "",
-                  code=problem.code if problem is not None else "")

@@ -21,7 +21,6 @@ from app.deps import (
     FormDep,
     Place,
     ReviewPlace,
-    RowId,
     ScorerDep,
     SessionDep,
     agency_filter,
@@ -31,7 +30,7 @@ from app.i18n import gettext as _
 from app.models import Agency, Answer, ReviewAction, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.refusals import Refusal
-from app.routes.workspace import EVIDENCE_SANDBOX, INLINE_KINDS, serve_evidence, visible_evidence
+from app.routes.evidence import INLINE_KINDS
 from app.services import review as review_service
 from app.services.answers import answers_of, lock_answers, scored
 from app.services.evidence import EvidenceAccess
@@ -334,19 +333,6 @@ def review_reopen(
     return RedirectResponse(
         str(request.url_for("review_detail", regency_code=place.regency.code, year=place.cycle.year, code=code)),
         status_code=303)
-
-
-@router.get("/verifikasi-bukti/{evidence_id}", name="review_evidence")
-def review_evidence(
-    request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
-    evidence_id: RowId, unduh: int = 0,
-):
-    evidence_access = EvidenceAccess.of(session, catalogue, user, place)
-    evidence, answer = visible_evidence(session, place, evidence_access, evidence_id)
-    # Shown inside the app's page: no scripts, no forms, no plugins, whatever the file holds.
-    return serve_evidence(session, evidence_access, request.app.state.evidence, evidence, answer,
-                          inline_kinds=frozenset() if unduh else INLINE_KINDS,
-                          headers={"Content-Security-Policy": EVIDENCE_SANDBOX})
 
 
 def _own_submission(session: Session, place: Place, user: User,

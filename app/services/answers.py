@@ -5,29 +5,38 @@ change an answer only if it is still in the state they found it in: a save names
 started from, a submission the statuses it may leave (compare-and-set in the UPDATE's WHERE), and
 a decision holds the answer's row (`lock_answers`) while it looks at what was decided before.
 Locks are taken in one order everywhere: answers (by id), then the assessment (the revision bump
-in `audit.record`), then the audit chain; so two transactions never wait for each other in a ring."""
+in `audit.record`), then the audit chain; so two transactions never wait for each other in a ring.
+
+Nothing here commits: the caller's unit of work (a request, an import) commits once.
+A save that cannot go raises a `Refusal`: `AnswerConflict` (someone saved first), `NotAllowed`
+(read-only) or a plain `Refusal` (the answer does not fit the question's scale)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, Protocol, TypeGuard
 
-from sqlalchemy import Row, bindparam, func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app import sqlite_writer
 from app.db import read_rows
-from app.models import Answer, AnswerStatus, Assessment, Evidence, ReviewEvent, User, utcnow
+from app.i18n import current_language
+from app.i18n import gettext as _
+from app.models import Answer, AnswerStatus, Assessment, Evidence, ReviewAction, ReviewEvent, User, utcnow
+from app.refusals import Conflict, NotAllowed, Refusal
 from app.services import audit
 from scoring import Answer as ScoredAnswer
-from scoring import AnswerError, AnswerProblem, Scorer
+from scoring import AnswerError, AnswerProblem, Scorer, Stage
 
 EDITABLE = (AnswerStatus.DRAFT, AnswerStatus.RETURNED)
 
-_answers = Answer.__table__
+_answers = Answer.__table__  # type: ignore[attr-defined]  # SQLModel's table, untyped
 # An agency's save, the busiest statement of a cycle: built once, on the table (the ORM's bulk
 # update would also look for the row among the session's objects).
 _SAVE = (update(_answers)
@@ -78,17 +87,43 @@ class AnswerInput:
 
 @dataclass
 class SaveOutcome:
-    answer: Answer | None
-    saved: bool = False
-    conflict: Answer | None = None  # the newer version someone else saved
-    locked: bool = False  # submitted or approved: read-only until returned
-    problem: AnswerProblem | None = None
+    answer: Answer
     points: int = 0
     written: bool = True  # False: the same as stored, nothing written (no new version)
 
 
-def scored(answer: Answer) -> ScoredAnswer | None:
-    """The scoring engine's view of a stored answer (None while it says nothing)."""
+class AnswerConflict(Conflict):
+    """Someone saved the answer since the version the change started from (`current`: the answer
+    as it is now; None when the change names a version of an answer nobody has started)."""
+
+    def __init__(self, current: Answer | None, *, rolled_back: bool = False) -> None:
+        super().__init__(_("Someone else changed this answer a moment ago; your version was not saved."),
+                         code="stale_version")
+        self.current = current
+        # The unit of work was rolled back (a first save that lost the race to insert): whatever the
+        # caller changed before this save is gone too.
+        self.rolled_back = rolled_back
+
+
+def problem_refusal(problem: AnswerProblem) -> Refusal:
+    """An answer that does not fit its question's scale, as a refusal in the request's language."""
+    return Refusal(problem.message(current_language.get()), code=problem.code)
+
+
+class AnswerLike(Protocol):
+    """What an answer says, stored (an `Answer`, a row of its columns) or as a form sent it (`AnswerInput`)."""
+
+    @property
+    def not_applicable(self) -> bool: ...
+    @property
+    def option(self) -> str | None: ...
+    @property
+    def value(self) -> Decimal | None: ...
+
+
+def scored(answer: AnswerLike) -> ScoredAnswer | None:
+    """The scoring engine's view of an answer (None while it says nothing): the one translation of
+    a stored or given answer into the engine's."""
     if answer.not_applicable:
         return ScoredAnswer(not_applicable=True)
     if answer.option is not None:
@@ -98,7 +133,7 @@ def scored(answer: Answer) -> ScoredAnswer | None:
     return None
 
 
-def is_answered(answer: Answer | None) -> bool:
+def is_answered(answer: Answer | None) -> TypeGuard[Answer]:
     return answer is not None and (answer.not_applicable or answer.option is not None or answer.value is not None)
 
 
@@ -121,23 +156,23 @@ def answer_at(session: Session, assessment_id: int, code: str) -> Answer | None:
 def answers_of(session: Session, assessment_id: int, codes: list[str] | None = None) -> dict[str, Answer]:
     query = select(Answer).where(Answer.assessment_id == assessment_id)
     if codes is not None:
-        query = query.where(Answer.question_code.in_(codes))
+        query = query.where(col(Answer.question_code).in_(codes))
     return {a.question_code: a for a in session.exec(query)}
 
 
-def answer_rows(session: Session, assessment_id: int, codes: list[str] | None = None) -> dict[str, Row]:
+def answer_rows(session: Session, assessment_id: int, codes: list[str] | None = None) -> dict[str, Any]:
     """`answers_of` as read-only rows (same attribute names) for pages that only show answers.
 
     A page of 274 answers spends most of its time building ORM objects (and feeding the cyclic
     garbage collector); plain rows cost a fraction. They read what is committed or flushed.
     """
-    query = sa_select(*Answer.__table__.columns).where(Answer.assessment_id == assessment_id)
+    query = sa_select(*_answers.columns).where(_answers.c.assessment_id == assessment_id)
     if codes is not None:
-        query = query.where(Answer.question_code.in_(codes))
+        query = query.where(col(Answer.question_code).in_(codes))
     return {row.question_code: row for row in read_rows(session, query)}
 
 
-def scored_answers(answers: dict[str, Answer]) -> dict[str, ScoredAnswer]:
+def scored_answers(answers: Mapping[str, AnswerLike]) -> dict[str, ScoredAnswer]:
     result = {}
     for code, answer in answers.items():
         value = scored(answer)
@@ -162,27 +197,28 @@ def save_answer(
 
     A submitted or approved answer is read-only unless a verifier reopened it.
     `current` is the stored answer when the caller has already read it (None: none yet).
+    Raises `AnswerConflict`, `NotAllowed` (read-only) or `Refusal` (the answer does not fit).
     """
     if given.value is not None and value_problem(given.value, "any") is not None:
-        return SaveOutcome(None, problem=AnswerProblem(code, "out_of_range", str(given.value)[:40]))
-    candidate = _candidate(given)
+        raise problem_refusal(AnswerProblem(code, "out_of_range", str(given.value)[:40]))
+    candidate = scored(given)
     points = 0
     if candidate is not None:
         try:
             points = scorer.question_points(code, candidate)
         except AnswerError as exc:
-            return SaveOutcome(None, problem=exc.problem)
+            raise problem_refusal(exc.problem) from None
     if current is False:
         current = answer_at(session, assessment.id, code)
-    if current is None:
+    if not isinstance(current, Answer):
         return _insert(session, assessment, code, given, expected_version, user, points)
     if current.status not in EDITABLE and not reopened:
-        return SaveOutcome(current, locked=True)
+        raise NotAllowed(_("This answer has been submitted and is read-only until it is returned."), code="read_only")
     if current.version != expected_version:
-        return SaveOutcome(current, conflict=current)
+        raise AnswerConflict(current)
     if _unchanged(current, given):
         # Nothing to write: a new version would only make a colleague's open form stale for nothing.
-        return SaveOutcome(current, saved=True, points=points, written=False)
+        return SaveOutcome(current, points=points, written=False)
     before = _snapshot(current)
     changes = {
         "option": given.option,
@@ -195,19 +231,18 @@ def save_answer(
     }
     result = session.execute(_SAVE, {"answer_id": current.id, "expected": expected_version,
                                      **{"new_" + name: value for name, value in changes.items()}})
-    if result.rowcount != 1:  # someone saved between our read and our write
-        session.rollback()
-        fresh = session.get(Answer, current.id)
-        session.refresh(fresh)
-        return SaveOutcome(fresh, conflict=fresh)
+    # Someone saved between our read and our write (nothing was written). An UPDATE's result is a
+    # CursorResult, which session.execute's type does not say.
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(current)
+        raise AnswerConflict(current)
     after = {**before, **{k: changes[k] for k in ("option", "value", "note", "not_applicable", "version")}}
     audit.record(session, user, "answer.save", "answer", current.id, regency_code=assessment.regency_code,
                  before=before, after=after)
-    session.commit()
     # The row now holds exactly these values: set them instead of reading the row back.
     for name, value in changes.items():
         set_committed_value(current, name, value)
-    return SaveOutcome(current, saved=True, points=points)
+    return SaveOutcome(current, points=points)
 
 
 def _unchanged(current: Answer, given: AnswerInput) -> bool:
@@ -216,9 +251,10 @@ def _unchanged(current: Answer, given: AnswerInput) -> bool:
         (given.option, given.value, given.note, given.not_applicable)
 
 
-def _insert(session, assessment, code, given, expected_version, user, points) -> SaveOutcome:
-    if expected_version != 0:
-        return SaveOutcome(None, conflict=None, problem=AnswerProblem(code, "wrong_kind", "version"))
+def _insert(session: Session, assessment: Assessment, code: str, given: AnswerInput, expected_version: int,
+            user: User, points: int) -> SaveOutcome:
+    if expected_version != 0:  # a version of an answer that is not stored (any more): someone else's work
+        raise AnswerConflict(None)
     answer = Answer(
         assessment_id=assessment.id,
         question_code=code,
@@ -232,13 +268,13 @@ def _insert(session, assessment, code, given, expected_version, user, points) ->
     try:
         session.flush()
     except IntegrityError:  # created by someone else a moment ago
+        # The failed INSERT ends the transaction (PostgreSQL refuses anything after it): this unit
+        # of work is over, whatever it held; the caller learns of the conflict.
         session.rollback()
-        existing = answer_at(session, assessment.id, code)
-        return SaveOutcome(existing, conflict=existing)
+        raise AnswerConflict(answer_at(session, assessment.id, code), rolled_back=True) from None
     audit.record(session, user, "answer.save", "answer", answer.id, regency_code=assessment.regency_code,
                  before=None, after=_snapshot(answer))
-    session.commit()  # every column has its value from Python: nothing to read back
-    return SaveOutcome(answer, saved=True, points=points)
+    return SaveOutcome(answer, points=points)  # every column has its value from Python: nothing to read back
 
 
 def submit(session: Session, assessment: Assessment, answers: list[Answer], user: User) -> int:
@@ -249,7 +285,7 @@ def submit(session: Session, assessment: Assessment, answers: list[Answer], user
     others find it submitted and count nothing."""
     sent = []
     now = utcnow()
-    for answer in sorted(answers, key=lambda a: a.id):  # the lock order (see the module's docstring)
+    for answer in sorted(answers, key=lambda a: a.id or 0):  # the lock order (see the module's docstring)
         if answer.status not in EDITABLE or not is_answered(answer):
             continue
         before = answer.status
@@ -261,10 +297,10 @@ def submit(session: Session, assessment: Assessment, answers: list[Answer], user
             set_committed_value(answer, name, value)
         sent.append((answer, before))
     for answer, before in sent:  # the events and audit entries once every answer row is held
-        session.add(ReviewEvent(answer_id=answer.id, stage="self", action="submitted", user_id=user.id))
+        session.add(ReviewEvent(answer_id=answer.id, stage=Stage.SELF, action=ReviewAction.SUBMITTED, user_id=user.id))
         audit.record(session, user, "answer.submit", "answer", answer.id, regency_code=assessment.regency_code,
                      before={"status": before}, after={"status": AnswerStatus.SUBMITTED})
-    session.commit()
+    session.flush()
     return len(sent)
 
 
@@ -275,13 +311,13 @@ def lock_answers(session: Session, answers: list[Answer]) -> None:
     time per process; the SQLite set-up runs one worker), then a fresh read."""
     if not answers:
         return
-    ids = sorted(a.id for a in answers)
+    ids = sorted(a.id for a in answers if a.id is not None)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa_select(Answer).where(Answer.id.in_(ids)).order_by(Answer.id).with_for_update()
+        session.execute(sa_select(Answer).where(col(Answer.id).in_(ids)).order_by(col(Answer.id)).with_for_update()
                         .execution_options(populate_existing=True)).all()
         return
     sqlite_writer.reserve(session.connection().connection.dbapi_connection)
-    session.execute(sa_select(Answer).where(Answer.id.in_(ids))
+    session.execute(sa_select(Answer).where(col(Answer.id).in_(ids))
                     .execution_options(populate_existing=True)).all()
 
 
@@ -298,18 +334,18 @@ class Progress:
         return round(100 * part / self.total) if self.total else 0
 
 
-def evidence_counts(session: Session, answer_ids: list[int]) -> dict[int, int]:
+def evidence_counts(session: Session, answer_ids: Sequence[int | None]) -> dict[int | None, int]:
     if not answer_ids:
         return {}
     rows = session.exec(
-        select(Evidence.answer_id, func.count(Evidence.id))
-        .where(Evidence.answer_id.in_(answer_ids), Evidence.removed_at.is_(None))
-        .group_by(Evidence.answer_id)
+        select(Evidence.answer_id, func.count(col(Evidence.id)))
+        .where(col(Evidence.answer_id).in_(answer_ids), col(Evidence.removed_at).is_(None))
+        .group_by(col(Evidence.answer_id))
     ).all()
     return dict(rows)
 
 
-def progress(codes: list[str], answers: dict[str, Answer], evidence: dict[int, int]) -> Progress:
+def progress(codes: list[str], answers: Mapping[str, Answer], evidence: Mapping[int | None, int]) -> Progress:
     result = Progress(total=len(codes))
     for code in codes:
         answer = answers.get(code)
@@ -326,17 +362,7 @@ def progress(codes: list[str], answers: dict[str, Answer], evidence: dict[int, i
     return result
 
 
-def _candidate(given: AnswerInput) -> ScoredAnswer | None:
-    if given.not_applicable:
-        return ScoredAnswer(not_applicable=True)
-    if given.option is not None:
-        return ScoredAnswer(option=given.option)
-    if given.value is not None:
-        return ScoredAnswer(value=given.value)
-    return None
-
-
-def _snapshot(answer: Answer) -> dict:
+def _snapshot(answer: Answer) -> dict[str, object]:
     return {
         "question": answer.question_code,
         "option": answer.option,

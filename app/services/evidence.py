@@ -11,16 +11,34 @@ copies, removes, carries over or exports evidence goes through.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app import access
 from app.evidence import EvidenceStore, RefusedFile, StoredFile, safe_filename
+from app.i18n import gettext as _
 from app.models import Answer, Assessment, Assignment, Evidence, Role, User, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.services import audit
+from indicators import Catalogue
+
+if TYPE_CHECKING:
+    from starlette.datastructures import UploadFile
+
+    from app.deps import Place
+
+
+class FileRow(Protocol):
+    """An `Evidence` row, or a plain row of its columns (what the review desk reads)."""
+
+    id: int | None
+    sha256: str
+    filename: str
+    removed_at: datetime | None
 
 
 @dataclass
@@ -56,10 +74,10 @@ def attach(
     return evidence
 
 
-async def store_upload(store: EvidenceStore, upload) -> StoredFile:
+async def store_upload(store: EvidenceStore, upload: UploadFile) -> StoredFile:
     """Stream an UploadFile into the store (hashing, counting, sniffing on the way)."""
 
-    async def chunks():
+    async def chunks() -> AsyncIterator[bytes]:
         while chunk := await upload.read(256 * 1024):
             yield chunk
 
@@ -71,7 +89,7 @@ def already_attached(session: Session, answer_id: int, sha256: str) -> Evidence 
     click, the same file uploaded twice) changes nothing. Callers hold the answer's row
     (`answers.lock_answers`), so two requests at once see each other's attachment."""
     return session.exec(select(Evidence).where(Evidence.answer_id == answer_id, Evidence.sha256 == sha256,
-                                               Evidence.removed_at.is_(None))).first()
+                                               col(Evidence.removed_at).is_(None))).first()
 
 
 def reuse(session: Session, assessment: Assessment, answer: Answer, source: Evidence, user: User) -> Evidence:
@@ -93,7 +111,7 @@ def remove(session: Session, assessment: Assessment, evidence: Evidence, user: U
 
 def attached(session: Session, answer_id: int) -> list[Evidence]:
     """Every attachment of an answer, current first, then removed ones (newest first)."""
-    rows = session.exec(select(Evidence).where(Evidence.answer_id == answer_id).order_by(Evidence.id.desc())).all()
+    rows = session.exec(select(Evidence).where(Evidence.answer_id == answer_id).order_by(col(Evidence.id).desc())).all()
     return sorted(rows, key=lambda e: e.removed_at is not None)
 
 
@@ -103,14 +121,14 @@ def reusable(session: Session, assessment_id: int, question_codes: list[str] | N
     except those of the `exclude` questions."""
     query = (
         select(Evidence)
-        .join(Answer, Answer.id == Evidence.answer_id)
-        .where(Answer.assessment_id == assessment_id, Evidence.removed_at.is_(None))
-        .order_by(Evidence.id.desc())
+        .join(Answer, col(Answer.id) == col(Evidence.answer_id))
+        .where(Answer.assessment_id == assessment_id, col(Evidence.removed_at).is_(None))
+        .order_by(col(Evidence.id).desc())
     )
     if question_codes is not None:
-        query = query.where(Answer.question_code.in_(question_codes))
+        query = query.where(col(Answer.question_code).in_(question_codes))
     if exclude:
-        query = query.where(Answer.question_code.notin_(exclude))
+        query = query.where(col(Answer.question_code).notin_(exclude))
     seen: set[str] = set()
     result = []
     for evidence in session.exec(query):
@@ -123,11 +141,17 @@ def reusable(session: Session, assessment_id: int, question_codes: list[str] | N
 # -- sensitive files -------------------------------------------------------------------------
 
 
-def sensitive_codes(catalogue) -> list[str]:
+def sensitive_refusal() -> str:
+    """Why a file cannot go onto this question (`EvidenceAccess.may_attach` said no)."""
+    return _("A file of a sensitive question cannot be attached to a question that is not sensitive: "
+             "it can name child victims.")
+
+
+def sensitive_codes(catalogue: Catalogue) -> list[str]:
     return [code for code, ref in catalogue.questions.items() if ref.question.sensitive]
 
 
-def sensitive_contents(session: Session, catalogue, regency_code: str) -> set[str]:
+def sensitive_contents(session: Session, catalogue: Catalogue, regency_code: str) -> set[str]:
     """The SHA-256 of every file whose content entered this kab/kota on a sensitive question: its
     first current attachment here (the lowest `Evidence` id with that content, in any cycle, not
     removed) is on a sensitive question. Removed attachments do not count: a file put on a sensitive
@@ -137,15 +161,16 @@ def sensitive_contents(session: Session, catalogue, regency_code: str) -> set[st
     if not codes:
         return set()
     in_region = (select(Evidence.sha256, Evidence.id, Answer.question_code)
-                 .join(Answer, Answer.id == Evidence.answer_id)
-                 .join(Assessment, Assessment.id == Answer.assessment_id)
-                 .where(Assessment.regency_code == regency_code, Evidence.removed_at.is_(None)))
-    on_sensitive = (select(Evidence.sha256).join(Answer, Answer.id == Evidence.answer_id)
-                    .join(Assessment, Assessment.id == Answer.assessment_id)
-                    .where(Assessment.regency_code == regency_code, Answer.question_code.in_(codes),
-                           Evidence.removed_at.is_(None)))
+                 .join(Answer, col(Answer.id) == col(Evidence.answer_id))
+                 .join(Assessment, col(Assessment.id) == col(Answer.assessment_id))
+                 .where(Assessment.regency_code == regency_code, col(Evidence.removed_at).is_(None)))
+    on_sensitive = (select(Evidence.sha256).join(Answer, col(Answer.id) == col(Evidence.answer_id))
+                    .join(Assessment, col(Assessment.id) == col(Answer.assessment_id))
+                    .where(Assessment.regency_code == regency_code, col(Answer.question_code).in_(codes),
+                           col(Evidence.removed_at).is_(None)))
     first: dict[str, tuple[int, str]] = {}
-    for sha256, evidence_id, code in session.exec(in_region.where(Evidence.sha256.in_(on_sensitive))):
+    for sha256, evidence_id, code in session.exec(in_region.where(col(Evidence.sha256).in_(on_sensitive))):
+        assert evidence_id is not None  # a stored row's
         if sha256 not in first or evidence_id < first[sha256][0]:
             first[sha256] = (evidence_id, code)
     wanted = set(codes)
@@ -181,7 +206,7 @@ class EvidenceAccess:
     counts as sensitive: nobody can tell what its files hold, so agencies do not open them.
     """
 
-    def __init__(self, session: Session, catalogue, user: User, *, regency_code: str, province_code: str,
+    def __init__(self, session: Session, catalogue: Catalogue, user: User, *, regency_code: str, province_code: str,
                  assessment_id: int, stage: str) -> None:
         self.session, self.catalogue, self.user = session, catalogue, user
         self.regency_code, self.assessment_id = regency_code, assessment_id
@@ -190,7 +215,7 @@ class EvidenceAccess:
         self._own_codes: set[str] | None = None
 
     @classmethod
-    def of(cls, session: Session, catalogue, user: User, place) -> EvidenceAccess:
+    def of(cls, session: Session, catalogue: Catalogue, user: User, place: Place) -> EvidenceAccess:
         """For the assessment a route's guard resolved (`app.deps.Place`) and has admitted the user to."""
         return cls(session, catalogue, user, regency_code=place.regency.code,
                    province_code=place.regency.province_code, assessment_id=place.assessment.id,
@@ -205,7 +230,7 @@ class EvidenceAccess:
             self._contents = sensitive_contents(self.session, self.catalogue, self.regency_code)
         return sha256 in self._contents
 
-    def is_sensitive(self, evidence, question_code: str) -> bool:
+    def is_sensitive(self, evidence: FileRow, question_code: str) -> bool:
         """`evidence`: an Evidence row (or a plain row with its columns) attached to `question_code`."""
         return self.question_sensitive(question_code) or self.content_sensitive(evidence.sha256)
 
@@ -217,13 +242,13 @@ class EvidenceAccess:
                 Assignment.assessment_id == self.assessment_id, Assignment.agency_id == self.user.agency_id)))
         return question_code in self._own_codes
 
-    def may_see(self, evidence, question_code: str) -> bool:
+    def may_see(self, evidence: FileRow, question_code: str) -> bool:
         """Name, open, copy or remove this file (attached to `question_code` of this assessment)."""
         if not self._on_own_question(question_code):
             return False
         return self.sees_sensitive or not self.is_sensitive(evidence, question_code)
 
-    def split(self, rows: Iterable, question_code: str) -> tuple[list, int]:
+    def split(self, rows: Iterable[FileRow], question_code: str) -> tuple[list[FileRow], int]:
         """The rows of one question this user may see (current and removed), and how many current
         ones it may not (counted, never named)."""
         shown, hidden = [], 0
@@ -238,11 +263,11 @@ class EvidenceAccess:
         """A sensitive file goes onto sensitive questions only."""
         return self.question_sensitive(target_code) or not self.content_sensitive(sha256)
 
-    def offerable(self, rows: Iterable) -> list:
+    def offerable(self, rows: Iterable[FileRow]) -> list[FileRow]:
         """Of files on ordinary questions (offered for reuse), those that are not sensitive."""
         return [row for row in rows if not self.content_sensitive(row.sha256)]
 
-    def record_opening(self, evidence, question_code: str) -> None:
+    def record_opening(self, evidence: FileRow, question_code: str) -> None:
         """Served a file: a sensitive one leaves an "opened" entry in the audit log (the route commits)."""
         if self.is_sensitive(evidence, question_code):
             audit.record(self.session, self.user, "evidence.download", "evidence", evidence.id,

@@ -7,10 +7,12 @@ the templates only show them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 from app.models import Answer, AnswerStatus
 from app.services import answers as answer_service
+from indicators import Catalogue
 
 
 class QuestionFilter(StrEnum):
@@ -42,7 +44,7 @@ def matches(choice: QuestionFilter, answer: Answer | None, requires_evidence: bo
     return answer_service.lacks_required_evidence(answer, requires_evidence, files)
 
 
-def shown_codes(codes: list[str], answers: dict[str, Answer], evidence: dict[int, int], catalogue,
+def shown_codes(codes: list[str], answers: Mapping[str, Answer], evidence: Mapping[int | None, int], catalogue: Catalogue,
                 choice: QuestionFilter | None, text: str) -> list[str]:
     """The codes of `codes` (in their order) that pass the filter and contain `text` (in the code or the
     question's text, case ignored)."""

@@ -108,10 +108,11 @@ def _prepare_submission(url: str, catalogue, scorer) -> list[str]:
                 current = answers.get(code)
                 if is_answered(current):
                     continue
-                outcome = save_answer(session, assessment, code, AnswerInput(not_applicable=True, note=NA_NOTE),
-                                      current.version if current else 0, dp3a, scorer, current=current)
-                assert outcome.saved, f"{code} could not be marked not applicable: {outcome}"
+                # A refusal raises, saying why the code could not be marked not applicable.
+                save_answer(session, assessment, code, AnswerInput(not_applicable=True, note=NA_NOTE),
+                            current.version if current else 0, dp3a, scorer, current=current)
                 marked.append(code)
+            session.commit()
 
             if session.exec(select(User).where(User.username == REGION_OPD)).first() is None:
                 regency = session.get(Regency, REGION)

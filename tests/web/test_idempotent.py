@@ -74,6 +74,7 @@ def _answered(db, app, world, scorer, codes: list[str], *, send: bool) -> list[A
     db.commit()
     if send:
         submit(db, assessment, answers, opd)
+        db.commit()
     return answers
 
 

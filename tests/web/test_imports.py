@@ -195,7 +195,8 @@ def test_stale_workbook_reports_conflicts_and_keeps_newer_answers(client, world,
         scale = catalogue.scales[catalogue.questions[code].question.scale]
         saved = save_answer(db, assessment, code, AnswerInput(option=scale.options[-1].code, note="di aplikasi"), 1,
                             user, scorer)
-        assert saved.saved
+        assert saved.written
+    db.commit()
 
     def edits(workbook):
         sheet, row = _locate(workbook, catalogue, edited_elsewhere)

@@ -14,6 +14,7 @@ from lxml import html
 from sqlmodel import select
 
 from app.models import Answer, AnswerStatus, ReviewEvent, Seen
+from app.refusals import Refusal
 from app.services.answers import AnswerInput, save_answer, scored, submit
 from app.services.demo import sample_pdf
 from app.services.evidence import attach
@@ -45,6 +46,7 @@ def _submitted(db, world, scorer, catalogue, app, code: str, given: AnswerInput)
     stored = app.state.evidence.save_file(io.BytesIO(sample_pdf(code, "bukti")))
     attach(db, world.assessments["a"], answer, stored, "bukti.pdf", opd)
     submit(db, world.assessments["a"], [answer], opd)
+    db.commit()
     return answer
 
 
@@ -168,9 +170,10 @@ def test_a_count_is_a_whole_number(browser, world, auth, catalogue, db, typed):
 
 
 def test_the_service_refuses_an_overflowing_number_whoever_calls_it(world, db, scorer, catalogue):
-    outcome = save_answer(db, world.assessments["a"], _question(catalogue, "number"),
-                          AnswerInput(value=Decimal("1e400")), 0, world.users["opd_a"], scorer)
-    assert not outcome.saved and outcome.problem.code == "out_of_range"
+    with pytest.raises(Refusal) as refused:
+        save_answer(db, world.assessments["a"], _question(catalogue, "number"),
+                    AnswerInput(value=Decimal("1e400")), 0, world.users["opd_a"], scorer)
+    assert refused.value.code == "out_of_range"
 
 
 def _decide(client, token, world, code, score: str):

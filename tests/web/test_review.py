@@ -40,6 +40,7 @@ def _answer_as(db, world, scorer, catalogue, username, codes, *, send=True, file
         db.commit()
     if send:
         submit(db, assessment, answers, user)
+    db.commit()
     return answers
 
 

@@ -63,7 +63,7 @@ def test_a_resubmitted_answer_is_waiting_again_in_the_status_column(client, worl
     saved = save_answer(db, world.assessments["a"], codes[0], AnswerInput(option=answer.option, value=answer.value,
                                                                           note="sudah diperbaiki"),
                         answer.version, opd, scorer)
-    assert saved.saved
+    assert saved.written
     db.refresh(answer)
     submit(db, world.assessments["a"], [answer], opd)
     db.commit()

@@ -57,6 +57,7 @@ def _answered(db, app, world, scorer, codes, *, stage="self") -> list[Answer]:
                f"{answer.question_code}.pdf", opd)
     db.commit()
     submit(db, assessment, answers, opd)
+    db.commit()
     if stage != "self":
         row = db.get(Assessment, assessment.id)
         row.stage = stage

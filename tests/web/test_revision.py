@@ -35,7 +35,8 @@ def test_audited_changes_bump_the_revision_of_their_kab_kota_only(world, db, sco
     code = _codes(catalogue, 1)[0]
     best = best_answer(scorer, code)
     steps = [
-        lambda: save_answer(db, a, code, AnswerInput(option=best.option, value=best.value), 0, opd, scorer),
+        lambda: (save_answer(db, a, code, AnswerInput(option=best.option, value=best.value), 0, opd, scorer),
+                 db.commit()),
         lambda: (submit(db, a, db.exec(select(Answer).where(Answer.assessment_id == a.id)).all(), opd), db.commit()),
         lambda: (review_service.decide(db, a, db.exec(select(Answer).where(Answer.assessment_id == a.id)).one(),
                                        "dp3a", "approved", dp3a), db.commit()),

@@ -34,6 +34,7 @@ def _user(db, username: str) -> User:
 
 def _answer(db, world, scorer, code: str, username: str = "dp3a_a") -> Answer:
     save_answer(db, world.assessments["a"], code, AnswerInput(note="uji"), 0, _user(db, username), scorer)
+    db.commit()
     return db.exec(select(Answer).where(Answer.assessment_id == world.assessments["a"].id,
                                         Answer.question_code == code)).one()
 

@@ -250,7 +250,9 @@ def test_rows_rendered_for_one_kab_kota_link_to_the_cards_of_another(client, wor
     """Rows and the headings around them are rendered once for the nation (the card link is put in
     per list): kab/kota B's list, made of what was rendered for A and at the worker's start, links
     to B's cards only. Seen from outside: the row macro and the headings template are not run again."""
-    from app.routes.workspace import warm_question_rows
+    from urllib.parse import urljoin
+
+    from app.routes.question_list import warm_question_rows
     from app.templating import env
 
     warm_question_rows(app.state.engine, catalogue)
@@ -263,8 +265,11 @@ def test_rows_rendered_for_one_kab_kota_link_to_the_cards_of_another(client, wor
     rendered = len(headings)
     page_b = client.get(f"{world.base('b')}/isian")
     assert rendered and len(headings) == rendered  # the same headings: reused
-    links_a = html.attrs(html.page(page_a), "//*[@hx-trigger='toggle once']/@hx-get")
-    links_b = html.attrs(html.page(page_b), "//*[@hx-trigger='toggle once']/@hx-get")
+    # The links as the browser follows them from each list's page (rows link relative to it).
+    links_a = [urljoin(f"{world.base('a')}/isian", link)
+               for link in html.attrs(html.page(page_a), "//*[@hx-trigger='toggle once']/@hx-get")]
+    links_b = [urljoin(f"{world.base('b')}/isian", link)
+               for link in html.attrs(html.page(page_b), "//*[@hx-trigger='toggle once']/@hx-get")]
     assert len(links_b) == len(catalogue.questions) == len(links_a)
     assert all(link.startswith(f"{world.base('b')}/isian/") for link in links_b)
     assert all(link.startswith(f"{world.base('a')}/isian/") for link in links_a)
@@ -272,15 +277,16 @@ def test_rows_rendered_for_one_kab_kota_link_to_the_cards_of_another(client, wor
 
 
 def _count_calls(monkeypatch, env, row_template: str, list_template: str) -> tuple[list, list]:
-    """Calls of the row template's `row` macro and renders of the list template, from now on."""
+    """Calls of the row template's `row` macro and of the list template's part heading, from now on."""
     rows: list = []
     headings: list = []
     macros = env.get_template(row_template).module
     row = macros.row
     monkeypatch.setattr(macros, "row", lambda *args, **kwargs: rows.append(args) or row(*args, **kwargs))
-    template = env.get_template(list_template)
-    render = template.render
-    monkeypatch.setattr(template, "render", lambda *args, **kwargs: headings.append(1) or render(*args, **kwargs))
+    list_macros = env.get_template(list_template).module
+    part_start = list_macros.part_start
+    monkeypatch.setattr(list_macros, "part_start",
+                        lambda *args, **kwargs: headings.append(args) or part_start(*args, **kwargs))
     return rows, headings
 
 

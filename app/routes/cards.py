@@ -1,0 +1,108 @@
+"""What the workspace's routes render besides the list: a question's card, the progress and score of
+the agency shown (sent out of band after a change), and which agency that is."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from sqlmodel import col, select
+
+from app.context import Workspace
+from app.deps import agency_filter
+from app.models import Agency, Assignment, Role
+from app.services import answers as answer_service
+from app.services import evidence as evidence_service
+from app.services import questions
+from app.services.evidence import EvidenceAccess, sensitive_codes
+from app.services.questions import assessment_id
+
+
+def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
+    """Everything question.html's card shows of question `code`, and what it lets this user do."""
+    session, place, catalogue = ws.session, ws.place, ws.catalogue
+    ref = catalogue.questions[code]
+    answer = answer_service.answer_at(session, assessment_id(place), code)
+    points = 0
+    if answer is not None and (value := answer_service.scored(answer)) is not None:
+        points = ws.scorer.question_points(code, value)
+    mine = None if ws.user.role == Role.DP3A else sorted(
+        questions.assigned_codes(session, assessment_id(place), ws.user.agency_id))
+    reopening = questions.is_reopened(session, answer)
+    returned_event = questions.latest_return(session, answer)
+    rights = questions.card_rights(place, ws.user, answer, reopening, returned=returned_event is not None)
+    evidence_access = EvidenceAccess.of(session, catalogue, ws.user, place)
+    every_file = evidence_service.attached(session, answer.id) if answer else []
+    attached_here = {f.sha256 for f in every_file if f.removed_at is None}
+    # Files this user may not see are counted, never named (sensitive ones, for an agency).
+    files, hidden_files = evidence_access.split(every_file, code)
+    # Who answers here: this kab/kota's OPD by their local names, as its DP3A assigned them.
+    answered_by = session.exec(
+        select(Agency.short_name, Agency.name).join(Assignment, col(Assignment.agency_id) == col(Agency.id))
+        .where(Assignment.assessment_id == assessment_id(place), Assignment.question_code == code)
+        .order_by(Agency.short_name)).all()
+    context = {
+        "place": place,
+        "code": code,
+        "ref": ref,
+        "q": ref.question,
+        "scale": catalogue.scales[ref.question.scale],
+        "answer": answer,
+        "points": points,
+        "files": files,
+        "hidden_files": hidden_files,
+        "stored_count": hidden_files + sum(1 for f in files if f.removed_at is None),
+        "answered_by": answered_by,
+        # Sensitive files are never offered for reuse: they could name child victims.
+        "reusable": [e for e in evidence_access.offerable(evidence_service.reusable(
+                         session, assessment_id(place), mine, exclude=sensitive_codes(catalogue)))
+                     if e.sha256 not in attached_here],
+        "sensitive": ref.question.sensitive,
+        "sees_sensitive": evidence_access.sees_sensitive,
+        "editable": rights.editable,
+        "read_only_because": rights.read_only_because,
+        "reopening": reopening,
+        "returned_event": returned_event,
+        "fix_closed": rights.fix_closed,
+        "may_submit": rights.may_submit,
+        "reasons": {r.code: r for r in catalogue.review_reasons},
+        "max_upload_mb": ws.max_upload_mb,
+        "catalogue": catalogue,
+        "form_values": None,
+        "message": None,
+        "notice": None,
+    }
+    context.update(extra)
+    return context
+
+
+def list_filter(ws: Workspace) -> int | None:
+    """The `?opd=` filter of the list a save or upload came from (htmx sends its URL), so the
+    out-of-band progress card keeps counting the agency the DP3A chose. The header is the
+    client's word: an agency of another region counts as no filter, never as an error after the
+    change was saved."""
+    try:
+        query = parse_qs(urlsplit(ws.request.headers.get("HX-Current-URL", "")).query)
+    except ValueError:  # e.g. "http://[oops": a broken header is no filter
+        return None
+    agency_id = agency_filter(next(iter(query.get("opd", [])), None))
+    agency = ws.session.get(Agency, agency_id) if agency_id else None
+    return agency.id if agency is not None and agency.regency_code == ws.place.regency.code else None
+
+
+def counters(ws: Workspace, opd: int | None = None) -> dict[str, Any]:
+    """Progress and score of the agency shown (the focal point's own; for the DP3A the one it
+    chose, or the whole region), for out-of-band updates."""
+    session, place = ws.session, ws.place
+    agency = questions.chosen_agency(session, place, ws.user, opd)
+    codes = questions.question_codes_for(session, place, ws.catalogue, agency)
+    answers = answer_service.answer_rows(session, assessment_id(place), None if agency is None else codes)
+    evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
+    sheet = ws.scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
+    return {
+        "agency": agency,
+        "progress": answer_service.progress(codes, answers, evidence),
+        "sheet": sheet,
+        "max_points": ws.scorer.max_of(codes),
+        "oob": True,
+    }
