@@ -11,8 +11,19 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, ColumnElement, Index, Numeric, UniqueConstraint, false
-from sqlmodel import AutoString, Field, SQLModel, col
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Index,
+    Numeric,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+)
+from sqlalchemy.engine import Dialect
+from sqlmodel import Field, SQLModel, col
 
 from scoring import Stage
 
@@ -35,8 +46,24 @@ class AnswerStatus(StrEnum):
     RETURNED = "returned"
 
 
-# Stage, ReviewAction and CarryStatus are stored as their plain values in text columns (the
-# columns predate the enums): a StrEnum compares equal to the string read back.
+class EnumText(TypeDecorator[StrEnum]):
+    """A StrEnum stored as its plain value in a text column (the columns of Stage, ReviewAction and
+    CarryStatus predate the enums, and hold "self", "approved", ...), read back as the member."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]) -> None:
+        super().__init__()
+        self.enum = enum
+
+    def process_bind_param(self, value: object, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.enum(value)
+
+
 
 
 class ReviewAction(StrEnum):
@@ -141,7 +168,7 @@ class Assessment(SQLModel, table=True):
     regency_code: str = Field(foreign_key="regency.code", index=True, max_length=5)
     window_open: bool = True  # agencies may answer while the DP3A keeps the window open
     window_closes_at: datetime | None = None
-    stage: Stage = Field(default=Stage.SELF, sa_type=AutoString(length=20))  # where the assessment is
+    stage: Stage = Field(default=Stage.SELF, sa_type=EnumText(Stage))  # where the assessment is
     submitted_at: datetime | None = None  # handed to the province by the DP3A
     submitted_by: int | None = Field(default=None, foreign_key="user.id")
     # Bumped by every audited change to the kab/kota (`audit.record`): pages that show many
@@ -206,8 +233,8 @@ class ReviewEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     answer_id: int = Field(foreign_key="answer.id", index=True)
-    stage: Stage = Field(sa_type=AutoString(length=20))
-    action: ReviewAction = Field(sa_type=AutoString(length=20))
+    stage: Stage = Field(sa_type=EnumText(Stage))
+    action: ReviewAction = Field(sa_type=EnumText(ReviewAction))
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     note: str = Field(default="", max_length=4000)
     # A verifier's own figure for the question (never above the self-assessed points).
@@ -225,7 +252,7 @@ class CarryOver(SQLModel, table=True):
     assessment_id: int = Field(foreign_key="assessment.id", index=True)
     question_code: str = Field(max_length=40)  # the code in the new instrument
     source_answer_id: int = Field(foreign_key="answer.id")
-    status: CarryStatus = Field(default=CarryStatus.PROPOSED, sa_type=AutoString(length=20))
+    status: CarryStatus = Field(default=CarryStatus.PROPOSED, sa_type=EnumText(CarryStatus))
     decided_by: int | None = Field(default=None, foreign_key="user.id")
     decided_at: datetime | None = None
 
@@ -235,7 +262,7 @@ class Reopening(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     answer_id: int = Field(foreign_key="answer.id", index=True)
-    stage: Stage = Field(sa_type=AutoString(length=20))
+    stage: Stage = Field(sa_type=EnumText(Stage))
     until: datetime
     note: str = Field(default="", max_length=4000)
     opened_by: int = Field(foreign_key="user.id")

@@ -243,7 +243,7 @@ def test_answer_changed_between_preview_and_save_is_a_conflict_not_a_scale_error
         if meanwhile == "saved":
             saved = save_answer(db, assessment, code, AnswerInput(option=stored.option, note="di aplikasi"),
                                 stored.version, _user(db, "dp3a_a"), scorer)
-            assert saved.saved
+            assert saved.written
         else:
             db.delete(stored)
         db.commit()
