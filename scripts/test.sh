@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run the whole test suite: once on SQLite (the embedded default, browser tests included),
-# once on PostgreSQL (127.0.0.1:5432, database "test").
+# Run the whole test suite: the linter (ruff) and the type checker (mypy) first, then the tests
+# once on SQLite (the embedded default, browser tests included), once on PostgreSQL
+# (127.0.0.1:5432, database "test").
 # Works from a clean clone: creates .venv, installs the project with its test tools,
 # Debian's Chromium for the browser tests and axe-core (npm) for the accessibility checks.
 # Extra arguments go to both pytest runs (e.g. -x, -k name).
@@ -29,6 +30,10 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start || true
   fi
 fi
+
+echo "== ruff and mypy (settings in pyproject.toml) =="
+.venv/bin/ruff check .
+.venv/bin/mypy
 
 echo "== SQLite =="
 .venv/bin/python -m pytest "$@"
