@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
+
 WIB = ZoneInfo("Asia/Jakarta")  # every time a user sees says "WIB" next to it
 
 
@@ -13,11 +15,12 @@ def as_aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def local_time(moment: datetime | None, fmt: str = "%d-%m-%Y %H:%M") -> str:
-    """"31-05-2024 16:00 WIB"; "" for no time."""
+def local_time(moment: datetime | None, pattern: str = "dd-MM-yyyy HH:mm") -> str:
+    """"31-05-2024 16:00 WIB" (`pattern` in Babel's date pattern syntax, e.g. "HH:mm"); "" for no time.
+    All digits, the same in both languages: the form people write dates in on paper."""
     if moment is None:
         return ""
-    return as_aware(moment).astimezone(WIB).strftime(fmt) + " WIB"
+    return format_datetime(as_aware(moment), pattern, tzinfo=WIB, locale="id") + " WIB"
 
 
 def parse_local_input(text: str) -> datetime:
