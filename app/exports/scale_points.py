@@ -34,13 +34,8 @@ def points_of(scorer: Scorer, code: str, answer: Answer | None) -> int | None:
 
 def given_points(scorer: Scorer, code: str, given: AnswerInput) -> int | None:
     """The points an answer about to be saved gives (None: it says nothing)."""
-    if given.not_applicable:
-        return 0
-    if given.option is not None:
-        return scorer.question_points(code, ScoredAnswer(option=given.option))
-    if given.value is not None:
-        return scorer.question_points(code, ScoredAnswer(value=given.value))
-    return None
+    answer = scored(given)
+    return None if answer is None else scorer.question_points(code, answer)
 
 
 def answer_for_points(scorer: Scorer, code: str, cents: int, current: Answer | None = None) -> ScoredAnswer:
