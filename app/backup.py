@@ -98,20 +98,32 @@ def _evidence_files(evidence_dir: Path) -> list[Path]:
     return sorted(p for p in evidence_dir.rglob("*") if p.is_file() and p.relative_to(evidence_dir).parts[0] != "tmp")
 
 
+def _not_a_backup() -> str:
+    return _("This file is not a KLA backup (manifest.json is missing).")
+
+
+def _open_archive(path: Path) -> tarfile.TarFile:
+    """The backup archive, or `BackupError` for a file that is no gzip-compressed tar (a backup is one)."""
+    try:
+        return tarfile.open(path, "r:gz")
+    except (tarfile.TarError, EOFError):  # not gzip, not a tar inside, or cut short before the first member
+        raise BackupError(_not_a_backup()) from None
+
+
 def restore(archive_path: Path, database_url: str, evidence_dir: Path) -> dict[str, Any]:
     """Put a backup back: the database replaced whole, the evidence files added to the store.
 
     Stop the app first: a running app would keep writing to what is being replaced.
     """
     parsed = make_url(database_url)
-    with tarfile.open(archive_path, "r:gz") as archive, tempfile.TemporaryDirectory(prefix="kla-restore-") as work:
+    with _open_archive(archive_path) as archive, tempfile.TemporaryDirectory(prefix="kla-restore-") as work:
         try:
             member = archive.extractfile(MANIFEST)  # KeyError when absent, None for a folder
             if member is None:
                 raise KeyError(MANIFEST)
             manifest = json.loads(member.read())
         except (KeyError, ValueError):
-            raise BackupError(_("This file is not a KLA backup (manifest.json is missing).")) from None
+            raise BackupError(_not_a_backup()) from None
         archive.extractall(work, filter="data")
         work_dir = Path(work)
         if manifest["database"] == "sqlite":

@@ -34,8 +34,10 @@ from app.request_log import RequestLog, configure_logging
 from app.routes import (
     accounts,
     administration,
+    answers,
     cycles,
     dashboard,
+    evidence,
     exports,
     health,
     history,
@@ -151,8 +153,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     api.state = app.state  # one engine, catalogue and settings for pages and API
     app.state.api = api
     app.mount(API_PREFIX, api, name="api")
-    for module in (health, home, accounts, catalogue_page, workspace, review, dashboard, history, province,
-                   cycles, exports, administration):
+    for module in (health, home, accounts, catalogue_page, workspace, answers, evidence, review, dashboard, history,
+                   province, cycles, exports, administration):
         app.include_router(module.router)
     return app
 

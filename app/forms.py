@@ -9,7 +9,7 @@ from decimal import Decimal
 from starlette.datastructures import FormData
 
 from app.deps import MAX_ID
-from app.i18n import current_language, decimal_mark
+from app.i18n import current_language, format_number
 from app.i18n import gettext as _
 from app.refusals import Refusal
 from app.services.answers import MAX_NUMBER, VALUE_STEP, AnswerInput, value_problem
@@ -66,7 +66,7 @@ def parse_answer_form(form: FormData, scale: Scale) -> AnswerForm:
         limit = _("between 0 and 100") if scale.kind == "percent" else _("0 or more")
         raise Refusal(_("The value must be %(limit)s.") % {"limit": limit}, code=problem or "")
     if problem == "too_large":
-        largest = f"{int(MAX_NUMBER):,}".replace(",", "." if decimal_mark() == "," else ",")
+        largest = format_number(MAX_NUMBER, grouping=True)
         raise Refusal(_("%(value)s is too large: at most %(max)s.") % {"value": raw[:40], "max": largest},
                       code=problem)
     if problem == "not_whole":

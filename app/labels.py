@@ -20,3 +20,15 @@ def stage_label(stage: str) -> str:
         return _(_STAGES[Stage(stage)])
     except (ValueError, KeyError):
         return str(stage)
+
+
+_RETURNED_BY: dict[str, str] = {  # keyed by Stage (a StrEnum): a plain stored value finds it too
+    Stage.PROVINCE: N_("Returned by the province"),
+    Stage.MINISTRY: N_("Returned by the ministry"),
+}
+
+
+def returned_by_label(stage: str) -> str:
+    """Who returned an answer, from the stage of the "returned" review event: the province, the
+    ministry, else the kab/kota's DP3A."""
+    return _(_RETURNED_BY.get(stage, N_("Returned by the DP3A")))

@@ -49,11 +49,11 @@ from app.db import make_engine  # noqa: E402
 from app.exports.national import write_national_workbook  # noqa: E402
 from app.exports.rekap import build_regency_workbook  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.models import Answer, Assessment, Evidence, Regency, Role, StoredFile, User  # noqa: E402
+from app.models import Answer, AnswerStatus, Assessment, Evidence, Regency, Role, StoredFile, User  # noqa: E402
 from app.services.regions import load_regions  # noqa: E402
 from app.services.setup import default_agencies, ensure_cycle, open_assessment  # noqa: E402
 from indicators import load_catalogue  # noqa: E402
-from scoring import Scorer  # noqa: E402
+from scoring import Scorer, Stage  # noqa: E402
 from scoring.samples import random_answers  # noqa: E402
 
 MB = 1024 * 1024
@@ -78,7 +78,7 @@ def generate(url: str, regions: int, seed: int = 2024) -> tuple[int, int]:
         default_agencies(session, first, catalogue)
         measured = open_assessment(session, first, cycle, catalogue)  # with agencies and assignments
         session.execute(insert(Assessment), [
-            {"cycle_id": cycle.id, "regency_code": code, "window_open": True, "stage": "province"}
+            {"cycle_id": cycle.id, "regency_code": code, "window_open": True, "stage": Stage.PROVINCE}
             for code in codes[1:]
         ])
         session.execute(text("UPDATE assessment SET stage = 'province'"))
@@ -89,11 +89,11 @@ def generate(url: str, regions: int, seed: int = 2024) -> tuple[int, int]:
                 rows.append({
                     "assessment_id": assessment_id, "question_code": code, "option": given.option,
                     "value": given.value, "note": "catatan" if rng.random() < 0.2 else "",
-                    "not_applicable": False, "status": "approved", "version": 2, "updated_by": user.id,
+                    "not_applicable": False, "status": AnswerStatus.APPROVED, "version": 2, "updated_by": user.id,
                     "updated_at": now,
                 })
             session.execute(insert(Answer), rows)
-        for stage, share in (("dp3a", 9), ("province", 8)):
+        for stage, share in ((Stage.DP3A, 9), (Stage.PROVINCE, 8)):
             session.execute(text(
                 "INSERT INTO reviewevent (answer_id, stage, action, reasons, note, user_id, at) "
                 "SELECT id, :stage, CASE WHEN abs(random()) % 10 < :share THEN 'approved' ELSE 'returned' END, "

@@ -108,11 +108,22 @@ def generate(data_dir: Path, year: int, decided_share: float, history: bool, see
     from app.config import Settings
     from app.db import make_engine
     from app.migrate import upgrade
-    from app.models import Answer, AnswerStatus, Assessment, Cycle, Regency, ReviewEvent, Role, User, utcnow
+    from app.models import (
+        Answer,
+        AnswerStatus,
+        Assessment,
+        Cycle,
+        Regency,
+        ReviewAction,
+        ReviewEvent,
+        Role,
+        User,
+        utcnow,
+    )
     from app.passwords import hash_password
     from app.services.regions import load_regions
     from indicators import load_catalogue
-    from scoring import Scorer
+    from scoring import Scorer, Stage
     from scoring.samples import possible_answers
 
     settings = Settings(data_dir=data_dir, database_url="", environment="development")
@@ -156,7 +167,7 @@ def generate(data_dir: Path, year: int, decided_share: float, history: bool, see
                 submitted = now - timedelta(days=rng.uniform(5, 30))
                 assessments.append({"id": number, "cycle_id": cycle.id, "regency_code": regency_code,
                                     "window_open": False, "window_closes_at": submitted - timedelta(days=1),
-                                    "stage": "province", "submitted_at": submitted, "submitted_by": None})
+                                    "stage": Stage.PROVINCE, "submitted_at": submitted, "submitted_by": None})
                 quality = rng.uniform(0.2, 0.95)  # from far from Pratama to around Utama
                 first = answer_id + 1
                 for code in codes:
@@ -175,11 +186,11 @@ def generate(data_dir: Path, year: int, decided_share: float, history: bool, see
                     })
                     if history:
                         event_id += 1
-                        events.append(_event(event_id, answer_id, "self", "submitted", province_id,
+                        events.append(_event(event_id, answer_id, Stage.SELF, ReviewAction.SUBMITTED, province_id,
                                              answered_at))
                         if approved:
                             event_id += 1
-                            events.append(_event(event_id, answer_id, "dp3a", "approved", province_id,
+                            events.append(_event(event_id, answer_id, Stage.DP3A, ReviewAction.APPROVED, province_id,
                                                  answered_at + timedelta(hours=rng.uniform(1, 48))))
                 # the province's decisions: all answers in a share of the regions, a few elsewhere
                 ids = list(range(first, answer_id + 1))
@@ -188,11 +199,11 @@ def generate(data_dir: Path, year: int, decided_share: float, history: bool, see
                     event_id += 1
                     at = submitted + timedelta(hours=rng.uniform(1, 96))
                     if rng.random() < PROVINCE_RETURNS:
-                        events.append(_event(event_id, decided, "province", "returned", province_id, at,
+                        events.append(_event(event_id, decided, Stage.PROVINCE, ReviewAction.RETURNED, province_id, at,
                                              reasons=[rng.choice(reasons)],
                                              note="Dokumen belum ditandatangani pejabat berwenang."))
                     else:
-                        events.append(_event(event_id, decided, "province", "approved", province_id, at))
+                        events.append(_event(event_id, decided, Stage.PROVINCE, ReviewAction.APPROVED, province_id, at))
             # Every user id above must exist: the events name the province verifier as their author
             # (the history events too: no DP3A accounts are made for 514 regions; these pages do not show authors).
             session.execute(insert(Assessment.__table__), assessments)
@@ -202,7 +213,7 @@ def generate(data_dir: Path, year: int, decided_share: float, history: bool, see
                 session.execute(insert(ReviewEvent.__table__), events[start:start + 20_000])
             session.commit()
             counts.update(assessments=len(assessments), answers=len(answers), events=len(events),
-                          province_decisions=sum(1 for e in events if e["stage"] == "province"))
+                          province_decisions=sum(1 for e in events if e["stage"] == Stage.PROVINCE))
     finally:
         engine.dispose()
     return counts

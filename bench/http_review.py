@@ -99,6 +99,7 @@ def complete_regency(data_dir: Path, regency_code: str, year: int, username: str
     from app.config import Settings
     from app.db import make_engine
     from app.models import Answer, AnswerStatus, Assessment, Cycle, Evidence, ReviewAction, StoredFile, User
+    from app.refusals import Refusal
     from app.services import review as review_service
     from app.services.answers import EDITABLE, AnswerInput, answers_of, is_answered, save_answer, submit
     from indicators import load_catalogue
@@ -130,11 +131,13 @@ def complete_regency(data_dir: Path, regency_code: str, year: int, username: str
                 options = sorted(possible_answers(scorer, code), key=lambda a: scorer.question_points(code, a))
                 pick = options[min(len(options) - 1, int(len(options) * rng.triangular(0.3, 1.0, 0.9)))]
                 given = AnswerInput(option=pick.option, value=pick.value, note=f"Data {year}, lihat bukti dukung.")
-                outcome = save_answer(session, assessment, code, given, current.version if current else 0, user,
-                                      scorer, current=current)
-                if not outcome.saved:
-                    raise BenchAborted(f"set-up: saving {code} failed ({outcome})")
+                try:
+                    save_answer(session, assessment, code, given, current.version if current else 0, user, scorer,
+                                current=current)
+                except Refusal as refusal:
+                    raise BenchAborted(f"set-up: saving {code} failed ({refusal.code}: {refusal.message})") from None
                 saved += 1
+            session.commit()  # the services leave the commit to their caller
             counts["saved"] = saved
             answers = answers_of(session, assessment.id)
 
@@ -160,6 +163,7 @@ def complete_regency(data_dir: Path, regency_code: str, year: int, username: str
             # 3. everything sent for review
             counts["submitted"] = submit(session, assessment, [a for a in answers.values() if a.status in EDITABLE],
                                          user)
+            session.commit()
 
             # 4. DP3A decisions on about half of the questions
             state = review_service.load_state(session, assessment)

@@ -32,8 +32,8 @@ from app.exports.common import (
     part_sheet_titles,
 )
 from app.exports.import_report import CellProblem, ImportPlan, ImportRefused
-from app.exports.scale_points import number_text, points_text
-from app.i18n import decimal_mark
+from app.forms import MAX_NOTE
+from app.i18n import format_cents, format_number
 from app.i18n import gettext as _
 from app.models import Assessment, Cycle, Regency
 from indicators import Catalogue
@@ -42,7 +42,6 @@ from scoring import to_cents
 MAX_IMPORT_BYTES = 5 * 1024 * 1024  # a filled rekap is ~50-150 KB
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 MAX_ROWS_PER_SHEET = 2000
-MAX_NOTE = 4000
 MAX_ERRORS = 200  # past this many, the file is plainly not a rekap: stop listing
 
 Workbook = Any  # openpyxl's read-only workbook, sheets and cells (the library has no type information)
@@ -99,7 +98,7 @@ def check_file(path: Path) -> None:
 
 
 def too_large_message(limit: int = MAX_IMPORT_BYTES) -> str:
-    megabytes = f"{limit / (1024 * 1024):g}".replace(".", decimal_mark())
+    megabytes = format_number(Decimal(limit) / (1024 * 1024))  # every limit is a whole number of bytes: exact
     return _("The file is larger than %(n)s MB: a kab/kota rekap is far smaller. Check that you chose the "
              "rekap downloaded from this page.") % {"n": megabytes}
 
@@ -311,7 +310,7 @@ def _read_points(cell: Cell, row: int, column: int, code: str, catalogue: Catalo
     cents = to_cents(number)
     if cents < 0 or cents > to_cents(maximum):
         where(row, column, _("%(value)s is outside the range 0 to %(max)s of question %(code)s.") % {
-            "value": number_text(number), "max": points_text(to_cents(maximum)), "code": code})
+            "value": format_number(number), "max": format_cents(to_cents(maximum)), "code": code})
         return INVALID
     return cents
 

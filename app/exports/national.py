@@ -204,8 +204,8 @@ def _region_points(session: Session, scorer: Scorer, assessment_id: int,
     rows = answer_rows(session, assessment_id)
     codes = {row.id: code for code, row in rows.items()}
     # Rows, not ORM objects (a fraction of the cost, 514 times over); `scored_answers` reads the same
-    # attributes. ignore: it is annotated for `Answer` until it takes a protocol both satisfy.
-    stored = scored_answers(rows)  # type: ignore[arg-type]
+    # attributes.
+    stored = scored_answers(rows)
     answers = {code: given for code, given in stored.items() if code in scorer.questions}
     verdicts: dict[str, Verdict] = {}
     for answer_id, action, score in session.exec(

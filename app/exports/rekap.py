@@ -15,6 +15,7 @@ of wrapped text is as tall as its text needs, so that the rekap prints without o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -60,7 +61,7 @@ from app.exports.common import (
     write_text,
 )
 from app.models import Assessment, Cycle, Province, Regency
-from app.services.evidence import EvidenceAccess
+from app.services.evidence import EvidenceAccess, FileRow
 from app.services.review import load_state, stage_scores
 from indicators import Catalogue
 from indicators.models import Part
@@ -134,7 +135,7 @@ def build_regency_workbook(
                     verified = 0
                 agencies = state.agencies_by_question.get(code) or []
                 sources = ", ".join(a.short_name for a in agencies) or ", ".join(question.agencies)
-                files = state.current_files(answer.id) if answer is not None else []
+                files: Sequence[FileRow] = state.current_files(answer.id) if answer is not None else []
                 hidden = 0
                 if evidence_access is not None:
                     files, hidden = evidence_access.split(files, code)

@@ -7,14 +7,14 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from app.i18n import decimal_mark, pick
+from app.i18n import format_cents, format_number, pick
 from app.i18n import gettext as _
 from app.models import Answer
 from app.refusals import Refusal
 from app.services.answers import AnswerInput, scored
 from indicators import Catalogue, NumberScale, OptionsScale, PercentScale
 from scoring import Answer as ScoredAnswer
-from scoring import AnswerError, Scorer, format_points
+from scoring import AnswerError, Scorer
 
 
 class OffScale(Refusal):
@@ -34,13 +34,8 @@ def points_of(scorer: Scorer, code: str, answer: Answer | None) -> int | None:
 
 def given_points(scorer: Scorer, code: str, given: AnswerInput) -> int | None:
     """The points an answer about to be saved gives (None: it says nothing)."""
-    if given.not_applicable:
-        return 0
-    if given.option is not None:
-        return scorer.question_points(code, ScoredAnswer(option=given.option))
-    if given.value is not None:
-        return scorer.question_points(code, ScoredAnswer(value=given.value))
-    return None
+    answer = scored(given)
+    return None if answer is None else scorer.question_points(code, answer)
 
 
 def answer_for_points(scorer: Scorer, code: str, cents: int, current: Answer | None = None) -> ScoredAnswer:
@@ -74,7 +69,7 @@ def answer_for_points(scorer: Scorer, code: str, cents: int, current: Answer | N
                     scorer.question_points(code, ScoredAnswer(value=value)) == cents:
                 return ScoredAnswer(value=value)
         raise OffScale(_("question %(code)s cannot score exactly %(points)s points; try a value 0.01 higher "
-                         "or lower.") % {"code": code, "points": points_text(cents)}, code="off_scale")
+                         "or lower.") % {"code": code, "points": format_cents(cents)}, code="off_scale")
     assert isinstance(scale, NumberScale)
     reachable = sorted(((minimum, worth) for minimum, worth in compiled.thresholds if worth == cents),
                        key=lambda item: item[0])
@@ -88,8 +83,8 @@ def answer_for_points(scorer: Scorer, code: str, cents: int, current: Answer | N
 
 def _not_on_scale(code: str, cents: int, allowed: list[int]) -> OffScale:
     return OffScale(_("question %(code)s cannot score %(points)s points on its answer scale. Allowed points: "
-                      "%(allowed)s.") % {"code": code, "points": points_text(cents),
-                                         "allowed": "; ".join(points_text(c) for c in allowed)}, code="off_scale")
+                      "%(allowed)s.") % {"code": code, "points": format_cents(cents),
+                                         "allowed": "; ".join(format_cents(c) for c in allowed)}, code="off_scale")
 
 
 def describe(catalogue: Catalogue, code: str, option: str | None, value: Decimal | None,
@@ -104,23 +99,10 @@ def describe(catalogue: Catalogue, code: str, option: str | None, value: Decimal
                 return pick(candidate.label, candidate.label_en)
         return option
     if value is not None:
-        text = number_text(value)
+        text = format_number(value)
         if isinstance(scale, PercentScale):
             return f"{text} %"
         if isinstance(scale, NumberScale):
             return f"{text} {pick(scale.unit, scale.unit_en)}"
         return text
     return "–"
-
-
-def points_text(cents: int) -> str:
-    """Points as the UI writes them ("2,50" in Indonesian)."""
-    return format_points(cents, decimal_mark())
-
-
-def number_text(number: Decimal) -> str:
-    """A typed number without trailing zeros, with the UI language's decimal mark."""
-    text = format(number, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text.replace(".", decimal_mark())

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from app.context import Workspace
 from app.deps import agency_filter
-from app.models import Agency, Assignment, Role
+from app.models import Agency, Assignment, Role, saved_id
 from app.services import answers as answer_service
 from app.services import evidence as evidence_service
 from app.services import questions
@@ -32,7 +32,7 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
     returned_event = questions.latest_return(session, answer)
     rights = questions.card_rights(place, ws.user, answer, reopening, returned=returned_event is not None)
     evidence_access = EvidenceAccess.of(session, catalogue, ws.user, place)
-    every_file = evidence_service.attached(session, answer.id) if answer else []
+    every_file = evidence_service.attached(session, saved_id(answer.id)) if answer else []
     attached_here = {f.sha256 for f in every_file if f.removed_at is None}
     # Files this user may not see are counted, never named (sensitive ones, for an agency).
     files, hidden_files = evidence_access.split(every_file, code)

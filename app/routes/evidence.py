@@ -31,7 +31,7 @@ from app.evidence import RefusedFile, StoredFile, refusal_message
 from app.forms import parse_id
 from app.i18n import current_language
 from app.i18n import gettext as _
-from app.models import Answer, Evidence, User
+from app.models import Answer, Evidence, User, saved_id
 from app.models import StoredFile as StoredFileRow
 from app.refusals import Refusal
 from app.routes.cards import card_context
@@ -154,7 +154,7 @@ def _new_here(session: Session, answer: Answer, accepted: list[tuple[StoredFile,
     a file it already holds, are attached once; the person is told)."""
     fresh, seen = [], set()
     for stored, name in accepted:
-        if stored.sha256 in seen or evidence_service.already_attached(session, answer.id, stored.sha256):
+        if stored.sha256 in seen or evidence_service.already_attached(session, saved_id(answer.id), stored.sha256):
             messages.append(_("%(name)s is already attached to this question.") % {"name": name})
         else:
             seen.add(stored.sha256)
@@ -202,7 +202,7 @@ def evidence_reuse(ws: WorkspaceDep, code: str, form: FormDep) -> Response:
     except Refusal as refusal:
         return _evidence_response(ws, code, [refusal.message], status=refusal.status)
     answer = _answer_for_evidence(ws, code, target.answer)
-    if evidence_service.already_attached(ws.session, answer.id, source.sha256):  # a double click
+    if evidence_service.already_attached(ws.session, saved_id(answer.id), source.sha256):  # a double click
         return _evidence_response(ws, code, [_("%(name)s is already attached to this question.")
                                              % {"name": source.filename}], ok=True)
     evidence_service.reuse(ws.session, ws.place.assessment, answer, source, ws.user)  # a returned answer stays returned

@@ -3,7 +3,7 @@
 Every route sits under /r/{regency}/{year}: the guard resolves the assessment and refuses anyone who
 does not work in that kab/kota; each question is then checked against the agency's assignments (the
 DP3A may answer any question). Saving and submitting answers: app.routes.answers; evidence files:
-app.routes.evidence (both under this router). The rules: app.services.questions.
+app.routes.evidence (both under the same prefix). The rules: app.services.questions.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from sqlmodel import Session, col, select
 from app.context import PREFIX, WorkspaceDep
 from app.deps import Place, agency_filter
 from app.models import Answer, AnswerStatus, Reopening, ReviewAction, ReviewEvent, Role, utcnow
-from app.routes import answers as answer_routes
-from app.routes import evidence as evidence_routes
 from app.routes.cards import card_context, counters
 from app.routes.question_list import ListState, question_list
 from app.routes.question_list import warm_question_rows as warm_question_rows
@@ -116,8 +114,3 @@ def workspace_progress(ws: WorkspaceDep, opd: str | None = None) -> Response:
     context = {"place": ws.place, "user": ws.user,  # the user: the card asks again with the DP3A's filter
                **counters(ws, agency_filter(opd)), "oob": False}
     return templates.TemplateResponse(ws.request, "workspace/_progress.html", context)
-
-
-# Served with the pages (app.factory includes this router): the routes keep their full paths, which
-# an included router's would not show to `api_routes` (FastAPI resolves an inclusion's prefix lazily).
-router.routes.extend(answer_routes.router.routes + evidence_routes.router.routes)

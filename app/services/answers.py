@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol, TypeGuard
+from typing import Any, Protocol, TypeGuard, TypeVar
 
 from sqlalchemy import bindparam, func, update
 from sqlalchemy import select as sa_select
@@ -28,7 +28,17 @@ from app import sqlite_writer
 from app.db import read_rows
 from app.i18n import current_language
 from app.i18n import gettext as _
-from app.models import Answer, AnswerStatus, Assessment, Evidence, ReviewAction, ReviewEvent, User, utcnow
+from app.models import (
+    Answer,
+    AnswerStatus,
+    Assessment,
+    Evidence,
+    ReviewAction,
+    ReviewEvent,
+    User,
+    saved_id,
+    utcnow,
+)
 from app.refusals import Conflict, NotAllowed, Refusal
 from app.services import audit
 from scoring import Answer as ScoredAnswer
@@ -121,6 +131,16 @@ class AnswerLike(Protocol):
     def value(self) -> Decimal | None: ...
 
 
+class NotedAnswer(AnswerLike, Protocol):
+    """A stored answer with its note (an `Answer` or a row of its columns)."""
+
+    @property
+    def note(self) -> str: ...
+
+
+StoredAnswer = TypeVar("StoredAnswer", bound=AnswerLike)
+
+
 def scored(answer: AnswerLike) -> ScoredAnswer | None:
     """The scoring engine's view of an answer (None while it says nothing): the one translation of
     a stored or given answer into the engine's."""
@@ -133,11 +153,12 @@ def scored(answer: AnswerLike) -> ScoredAnswer | None:
     return None
 
 
-def is_answered(answer: Answer | None) -> TypeGuard[Answer]:
+def is_answered(answer: StoredAnswer | None) -> TypeGuard[StoredAnswer]:
+    """Says something (an option, a value, or "not applicable"); an `Answer` or a row of its columns."""
     return answer is not None and (answer.not_applicable or answer.option is not None or answer.value is not None)
 
 
-def lacks_reason(answer: Answer) -> bool:
+def lacks_reason(answer: NotedAnswer) -> bool:
     """Marked not applicable without saying why in the note: not ready to be submitted."""
     return answer.not_applicable and not answer.note.strip()
 
@@ -209,7 +230,7 @@ def save_answer(
         except AnswerError as exc:
             raise problem_refusal(exc.problem) from None
     if current is False:
-        current = answer_at(session, assessment.id, code)
+        current = answer_at(session, saved_id(assessment.id), code)
     if not isinstance(current, Answer):
         return _insert(session, assessment, code, given, expected_version, user, points)
     if current.status not in EDITABLE and not reopened:
@@ -256,7 +277,7 @@ def _insert(session: Session, assessment: Assessment, code: str, given: AnswerIn
     if expected_version != 0:  # a version of an answer that is not stored (any more): someone else's work
         raise AnswerConflict(None)
     answer = Answer(
-        assessment_id=assessment.id,
+        assessment_id=saved_id(assessment.id),
         question_code=code,
         option=given.option,
         value=given.value,
@@ -271,7 +292,7 @@ def _insert(session: Session, assessment: Assessment, code: str, given: AnswerIn
         # The failed INSERT ends the transaction (PostgreSQL refuses anything after it): this unit
         # of work is over, whatever it held; the caller learns of the conflict.
         session.rollback()
-        raise AnswerConflict(answer_at(session, assessment.id, code), rolled_back=True) from None
+        raise AnswerConflict(answer_at(session, saved_id(assessment.id), code), rolled_back=True) from None
     audit.record(session, user, "answer.save", "answer", answer.id, regency_code=assessment.regency_code,
                  before=None, after=_snapshot(answer))
     return SaveOutcome(answer, points=points)  # every column has its value from Python: nothing to read back
@@ -297,7 +318,8 @@ def submit(session: Session, assessment: Assessment, answers: list[Answer], user
             set_committed_value(answer, name, value)
         sent.append((answer, before))
     for answer, before in sent:  # the events and audit entries once every answer row is held
-        session.add(ReviewEvent(answer_id=answer.id, stage=Stage.SELF, action=ReviewAction.SUBMITTED, user_id=user.id))
+        session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.SELF, action=ReviewAction.SUBMITTED,
+                                user_id=saved_id(user.id)))
         audit.record(session, user, "answer.submit", "answer", answer.id, regency_code=assessment.regency_code,
                      before={"status": before}, after={"status": AnswerStatus.SUBMITTED})
     session.flush()

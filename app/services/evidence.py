@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from app import access
 from app.evidence import EvidenceStore, RefusedFile, StoredFile, safe_filename
 from app.i18n import gettext as _
-from app.models import Answer, Assessment, Assignment, Evidence, Role, User, utcnow
+from app.models import Answer, Assessment, Assignment, Evidence, Role, User, saved_id, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.services import audit
 from indicators import Catalogue
@@ -64,8 +64,8 @@ def attach(
     user: User,
 ) -> Evidence:
     register(session, stored)
-    evidence = Evidence(answer_id=answer.id, sha256=stored.sha256,
-                        filename=safe_filename(original_name, stored.extension), uploaded_by=user.id)
+    evidence = Evidence(answer_id=saved_id(answer.id), sha256=stored.sha256,
+                        filename=safe_filename(original_name, stored.extension), uploaded_by=saved_id(user.id))
     session.add(evidence)
     session.flush()
     audit.record(session, user, "evidence.upload", "evidence", evidence.id, regency_code=assessment.regency_code,
@@ -93,7 +93,8 @@ def already_attached(session: Session, answer_id: int, sha256: str) -> Evidence 
 
 
 def reuse(session: Session, assessment: Assessment, answer: Answer, source: Evidence, user: User) -> Evidence:
-    evidence = Evidence(answer_id=answer.id, sha256=source.sha256, filename=source.filename, uploaded_by=user.id)
+    evidence = Evidence(answer_id=saved_id(answer.id), sha256=source.sha256, filename=source.filename,
+                        uploaded_by=saved_id(user.id))
     session.add(evidence)
     session.flush()
     audit.record(session, user, "evidence.reuse", "evidence", evidence.id, regency_code=assessment.regency_code,
@@ -218,7 +219,7 @@ class EvidenceAccess:
     def of(cls, session: Session, catalogue: Catalogue, user: User, place: Place) -> EvidenceAccess:
         """For the assessment a route's guard resolved (`app.deps.Place`) and has admitted the user to."""
         return cls(session, catalogue, user, regency_code=place.regency.code,
-                   province_code=place.regency.province_code, assessment_id=place.assessment.id,
+                   province_code=place.regency.province_code, assessment_id=saved_id(place.assessment.id),
                    stage=place.assessment.stage)
 
     def question_sensitive(self, code: str) -> bool:

@@ -89,3 +89,22 @@ def test_a_file_that_is_not_a_backup_is_refused(tmp_path, migrated):
         pass
     with pytest.raises(BackupError, match="bukan cadangan KLA"):
         restore(bogus, migrated, tmp_path / "ev")
+
+
+@pytest.mark.parametrize("content", [b"not an archive at all\n", b"", b"\x1f\x8b\x08\x00broken"],
+                         ids=["text", "empty", "cut-gzip"])
+def test_a_file_that_is_not_a_gzip_archive_is_refused(tmp_path, migrated, content):
+    from click.testing import CliRunner
+
+    from app.backup import BackupError
+    from app.cli import main
+
+    bogus = tmp_path / "x.tar.gz"
+    bogus.write_bytes(content)
+    with pytest.raises(BackupError, match="bukan cadangan KLA"):
+        restore(bogus, migrated, tmp_path / "ev")
+    # The command says so in one line (exit 2), without a traceback.
+    result = CliRunner().invoke(main, ["restore", str(bogus), "--yes"],
+                                env={"KLA_DATABASE_URL": migrated, "KLA_DATA_DIR": str(tmp_path / "data")})
+    assert result.exit_code == 2, result.output
+    assert "bukan cadangan KLA" in result.output and "Traceback" not in result.output
