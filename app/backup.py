@@ -18,6 +18,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,11 @@ def _open_archive(path: Path) -> tarfile.TarFile:
         raise BackupError(_not_a_backup()) from None
 
 
+def _damaged() -> str:
+    return _("The backup file is damaged (cut short or changed): nothing was restored. Use another copy of "
+             "the backup.")
+
+
 def restore(archive_path: Path, database_url: str, evidence_dir: Path) -> dict[str, Any]:
     """Put a backup back: the database replaced whole, the evidence files added to the store.
 
@@ -124,7 +130,12 @@ def restore(archive_path: Path, database_url: str, evidence_dir: Path) -> dict[s
             manifest = json.loads(member.read())
         except (KeyError, ValueError):
             raise BackupError(_not_a_backup()) from None
-        archive.extractall(work, filter="data")
+        except (tarfile.TarError, EOFError, zlib.error, OSError):  # finding the manifest reads every header
+            raise BackupError(_damaged()) from None
+        try:  # before anything is replaced: a damaged archive leaves the database as it was
+            archive.extractall(work, filter="data")
+        except (tarfile.TarError, EOFError, zlib.error, OSError):
+            raise BackupError(_damaged()) from None
         work_dir = Path(work)
         if manifest["database"] == "sqlite":
             if parsed.get_backend_name() != "sqlite":

@@ -108,3 +108,21 @@ def test_a_file_that_is_not_a_gzip_archive_is_refused(tmp_path, migrated, conten
                                 env={"KLA_DATABASE_URL": migrated, "KLA_DATA_DIR": str(tmp_path / "data")})
     assert result.exit_code == 2, result.output
     assert "bukan cadangan KLA" in result.output and "Traceback" not in result.output
+
+
+def test_an_archive_cut_short_after_its_manifest_restores_nothing(tmp_path, migrated, world, app):
+    """A backup copied only partly (the manifest arrived, the database did not): a message, and the
+    database as it was."""
+    from app.backup import BackupError
+
+    archive = tmp_path / "kla.tar.gz"
+    backup(migrated, tmp_path / "ev", archive)
+    whole = archive.read_bytes()
+    archive.write_bytes(whole[: len(whole) * 2 // 3])
+    engine = make_engine(migrated)
+    with Session(engine) as session:
+        users = session.exec(select(User.username)).all()
+    with pytest.raises(BackupError, match="rusak"):
+        restore(archive, migrated, tmp_path / "ev")
+    with Session(engine) as session:
+        assert session.exec(select(User.username)).all() == users
