@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.i18n import gettext as _
-from app.models import Answer, AnswerStatus, Assessment, ReviewAction, ReviewEvent, User, utcnow
+from app.models import Answer, AnswerStatus, Assessment, ReviewAction, ReviewEvent, Role, User, utcnow
 from app.services import audit
 from app.services.answers import is_answered, lacks_reason, scored_answers
 from app.services.review.decisions import ReviewError
@@ -75,6 +75,20 @@ def submit_assessment(session: Session, assessment: Assessment, check: Submissio
         set_committed_value(assessment, name, value)
     audit.record(session, user, "assessment.submit", "assessment", assessment.id,
                  regency_code=assessment.regency_code, before={"stage": Stage.SELF}, after={"stage": Stage.PROVINCE})
+
+
+@dataclass(frozen=True)
+class KabKotaMenu:
+    """What the kab/kota menu (templates/review/_nav.html, on every page of the kab/kota) offers a user."""
+
+    dp3a: bool  # the kab/kota's DP3A: its questions, carrying answers over, agencies and accounts
+    before_hand_over: bool  # the DP3A, before it hands the assessment over: importing answers, the hand-over
+
+
+def kab_kota_menu(assessment: Assessment, user: User) -> KabKotaMenu:
+    """The menu's flags (a Jinja global): the template spells no role or stage."""
+    dp3a = user.role == Role.DP3A
+    return KabKotaMenu(dp3a=dp3a, before_hand_over=dp3a and assessment.stage == Stage.SELF)
 
 
 def _already_submitted() -> ReviewError:
