@@ -102,7 +102,9 @@ def question_history(
                            mask=mask_all or (entry.entity == "evidence" and entry.entity_id in hidden)))
             for entry in entries]
     return render(request, "history/question.html",
-                  {"place": place, "ref": ref, "q": ref.question, "answer": answer, "rows": rows, "users": users})
+                  {"place": place, "ref": ref, "q": ref.question, "answer": answer, "rows": rows, "users": users,
+                   # An agency's focal point goes back to its questions, everyone else to the dashboard.
+                   "back_to": "workspace" if user.role == Role.OPD else "dashboard"})
 
 
 class Shown:
