@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar, cast
 
 from markupsafe import Markup
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from starlette.requests import Request
 
 from app.i18n import current_language
@@ -25,6 +25,7 @@ from app.i18n import current_language
 T = TypeVar("T")
 F = TypeVar("F")  # a fragment: Markup, or pieces of it (a list's skeleton)
 CacheKey = tuple[Hashable, ...]
+Bind = Engine | Connection  # what a session is bound to (`Session.get_bind()`): in this app, the engine
 
 
 class RevisionCache:
@@ -33,10 +34,10 @@ class RevisionCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._by_engine: weakref.WeakKeyDictionary[Engine, OrderedDict[Hashable, Any]] = weakref.WeakKeyDictionary()
+        self._by_engine: weakref.WeakKeyDictionary[Bind, OrderedDict[Hashable, Any]] = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def get(self, engine: Engine, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, engine: Bind, key: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
             entries = self._by_engine.get(engine)
             if entries is not None and key in entries:
@@ -47,7 +48,7 @@ class RevisionCache:
         self.put(engine, key, value)
         return value
 
-    def peek(self, engine: Engine, key: Hashable) -> Any:
+    def peek(self, engine: Bind, key: Hashable) -> Any:
         """The entry for `key`, or None."""
         with self._lock:
             entries = self._by_engine.get(engine)
@@ -56,7 +57,7 @@ class RevisionCache:
             entries.move_to_end(key)
             return entries[key]
 
-    def put(self, engine: Engine, key: Hashable, value: object) -> None:
+    def put(self, engine: Bind, key: Hashable, value: object) -> None:
         with self._lock:
             entries = self._by_engine.setdefault(engine, OrderedDict())
             entries[key] = value
@@ -64,7 +65,7 @@ class RevisionCache:
             while len(entries) > self.size:
                 entries.popitem(last=False)
 
-    def count(self, engine: Engine) -> int:
+    def count(self, engine: Bind) -> int:
         """How many entries the cache holds for this engine."""
         with self._lock:
             return len(self._by_engine.get(engine, ()))

@@ -21,6 +21,7 @@ from app.charts import stage_bars, stage_legend
 from app.clock import local_time
 from app.csrf import csrf_token
 from app.labels import returned_by_label, stage_label
+from app.services.review import kab_kota_menu
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -57,6 +58,7 @@ env.globals["stage_legend"] = stage_legend
 env.globals["current_language"] = i18n.current_language.get
 env.globals["stage_label"] = stage_label
 env.globals["returned_by_label"] = returned_by_label
+env.globals["kab_kota_menu"] = kab_kota_menu
 env.filters["points"] = i18n.format_cents  # points stored as cents: 1250 -> "12,50"
 
 

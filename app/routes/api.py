@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from app import access
 from app.deps import CatalogueDep, CurrentUser, LoginRequired, ScorerDep, SessionDep, find_place
-from app.models import Province
+from app.models import Province, saved_id
 from app.services.overview import (
     RegionScores,
     category_counts,
@@ -164,7 +164,7 @@ def build_api() -> FastAPI:
         regency = place.regency
         if not access.may_review(user, regency.code, regency.province_code, place.assessment.stage):
             raise HTTPException(403, "no access to this region")
-        scores = scores_of(session, scorer, [place.assessment])[place.assessment.id]
+        scores = scores_of(session, scorer, [place.assessment])[saved_id(place.assessment.id)]
         return RegionScoresOut(regency_code=regency.code, year=year, stage=place.assessment.stage,
                                scores=_stage_scores(scores))
 

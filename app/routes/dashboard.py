@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
-from sqlalchemy import Row, select
+from sqlalchemy import Row, inspect, select
 from sqlmodel import Session, col
 
 from app.cache import FragmentCache
@@ -85,7 +85,7 @@ def _compute_figures(session: Session, place: Place, scorer: Scorer) -> dict[str
     # the checked score, each saying which score it starts from.
     plans = [(Stage.SELF, readiness(scorer, answers, excluded=excluded)), (basis_stage, ready)]
     agencies = session.execute(
-        select(*Agency.__table__.columns).where(col(Agency.regency_code) == place.regency.code, col(Agency.active))
+        select(*inspect(Agency).columns).where(col(Agency.regency_code) == place.regency.code, col(Agency.active))
         .order_by(col(Agency.short_name))).all()
     return {
         "sheets": sheets,

@@ -12,11 +12,11 @@ from sqlmodel import col, select
 
 from app.clock import local_time
 from app.deps import CatalogueDep, CurrentUser, HistoryPlace, SessionDep
-from app.i18n import N_, decimal_mark, pick
+from app.i18n import N_, format_number, pick
 from app.i18n import gettext as _
-from app.models import Answer, AnswerStatus, AuditEntry, CarryStatus, Evidence, Role, User
-from app.routes.workspace import assigned_codes
+from app.models import Answer, AnswerStatus, AuditEntry, CarryStatus, Evidence, Role, User, saved_id
 from app.services.evidence import EvidenceAccess
+from app.services.questions import assigned_codes
 from app.templating import render
 from indicators.models import NumberScale, OptionsScale, PercentScale, ReviewReason
 from scoring import Stage
@@ -75,7 +75,7 @@ def question_history(
     ref = catalogue.questions.get(code)
     if ref is None:
         raise HTTPException(404)
-    if user.role == Role.OPD and code not in assigned_codes(session, place.assessment.id, user.agency_id):
+    if user.role == Role.OPD and code not in assigned_codes(session, saved_id(place.assessment.id), user.agency_id):
         raise HTTPException(403)
     answer = session.exec(select(Answer).where(Answer.assessment_id == place.assessment.id,
                                                Answer.question_code == code)).first()
@@ -102,7 +102,9 @@ def question_history(
                            mask=mask_all or (entry.entity == "evidence" and entry.entity_id in hidden)))
             for entry in entries]
     return render(request, "history/question.html",
-                  {"place": place, "ref": ref, "q": ref.question, "answer": answer, "rows": rows, "users": users})
+                  {"place": place, "ref": ref, "q": ref.question, "answer": answer, "rows": rows, "users": users,
+                   # An agency's focal point goes back to its questions, everyone else to the dashboard.
+                   "back_to": "workspace" if user.role == Role.OPD else "dashboard"})
 
 
 class Shown:
@@ -149,11 +151,11 @@ class Shown:
             return _number(value)
         if key in ("status", "stage") and value in WORDS:
             return _(WORDS[value])
-        if key in ("until", "reopened_until"):
+        if key in ("until", "reopened_until") and isinstance(value, str):
             try:
                 return local_time(datetime.fromisoformat(value))
-            except (TypeError, ValueError):
-                return str(value)
+            except ValueError:
+                return value
         return str(value)
 
 
@@ -165,4 +167,4 @@ def _number(value: object) -> str:
         return str(value)
     if not number.is_finite():
         return str(value)
-    return format(number.normalize(), "f").replace(".", decimal_mark())
+    return format_number(number)

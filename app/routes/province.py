@@ -44,7 +44,7 @@ def _sort_key(sort: str, total_questions: int) -> Callable[[RegionRow], Any]:
         if sort == "progress":
             return scores.answered / total_questions if scores else -1
         if sort in ("self", "verified", "drop"):
-            if not scores_shown(row):
+            if scores is None or not scores_shown(row):
                 return -10**9
             return {"self": scores.totals[Stage.SELF], "verified": scores.totals[Stage.PROVINCE],
                     "drop": scores.drop}[sort]
@@ -132,7 +132,7 @@ def _national_context(session: Session, catalogue: Catalogue, year: int, rows: l
     by_province: dict[str, list[RegionRow]] = {p.code: [] for p in provinces}
     for row in rows:
         by_province[row.province.code].append(row)
-    summaries = []
+    summaries: list[dict[str, Any]] = []
     for province in provinces:
         members = by_province[province.code]
         status = provila_status(

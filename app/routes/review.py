@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.datastructures import URL
 
 from app.cache import FragmentCache
@@ -25,9 +25,9 @@ from app.deps import (
     SessionDep,
     agency_filter,
 )
-from app.forms import MAX_NOTE
+from app.forms import MAX_NOTE, parse_note
 from app.i18n import gettext as _
-from app.models import Agency, Answer, ReviewAction, Role, User, utcnow
+from app.models import Agency, Answer, ReviewAction, Role, User, saved_id, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.refusals import Refusal
 from app.routes.evidence import INLINE_KINDS
@@ -60,7 +60,7 @@ class QueueFilters:
     @classmethod
     def of(cls, part: str | None, indicator: str | None, opd: str | None, status: str | None) -> QueueFilters:
         return cls(part=(part or "")[:20], indicator=(indicator or "")[:20], opd=agency_filter(opd),
-                   status=status if status in STATUSES else "waiting")
+                   status=status if status is not None and status in STATUSES else "waiting")
 
     @property
     def query(self) -> str:
@@ -84,7 +84,7 @@ def _next_code(items: list[QueueItem], catalogue: Catalogue, code: str) -> str |
     here = order.get(code, -1)
     others = [item.code for item in items if item.code != code]
     after = [c for c in others if order[c] > here]
-    return (after or others or [None])[0]
+    return next(iter(after or others), None)
 
 
 def action_names() -> dict[str, str]:
@@ -97,13 +97,6 @@ def event_stages() -> dict[str, str]:
     """The stage of an event in an answer's history: shorter than `stage_label`, the line is long already."""
     return {Stage.SELF: _("self-assessment"), Stage.DP3A: "DP3A", Stage.PROVINCE: _("province"),
             Stage.MINISTRY: _("ministry")}
-
-
-def _note_problem(note: str) -> str | None:
-    """The answer form's rule for notes: too long is refused, never cut."""
-    if len(note) > MAX_NOTE:
-        return _("The note is too long (at most %(n)s characters).") % {"n": MAX_NOTE}
-    return None
 
 
 def _stage(user: User) -> Stage:
@@ -123,7 +116,7 @@ def review_queue(
     state = review_service.load_state(session, place.assessment, user)
     items = filters.items(state, catalogue, stage)
     agencies = session.exec(select(Agency).where(Agency.regency_code == place.regency.code)
-                            .order_by(Agency.short_name)).all()
+                            .order_by(col(Agency.short_name))).all()
     new_count = review_service.new_submissions_since(session, place.assessment, user.notices_seen_at)
     previous_visit = user.notices_seen_at
     now = utcnow()
@@ -180,7 +173,7 @@ def _detail(request: Request, session: Session, place: Place, user: User, catalo
     users = {u.id: u for u in session.exec(select(User).where(User.regency_code == place.regency.code))}
     reviewer_ids = {e.user_id for e in state.events.get(answer.id, [])} - set(users)
     if reviewer_ids:
-        users.update({u.id: u for u in session.exec(select(User).where(User.id.in_(reviewer_ids)))})
+        users.update({u.id: u for u in session.exec(select(User).where(col(User.id).in_(reviewer_ids)))})
     value = scored(answer)
     later_stage = stage != Stage.DP3A  # the province and the ministry score what they approve, and reopen answers
     next_code = _next_code(filters.items(state, catalogue, stage), catalogue, code)
@@ -205,7 +198,7 @@ def _detail(request: Request, session: Session, place: Place, user: User, catalo
         "query": filters.query, "next_code": next_code,
         "then_next": form.get("then") == "next" if form is not None else then_next,
         "stored": {s.sha256: s for s in session.exec(select(StoredFileRow).where(
-            StoredFileRow.sha256.in_([f.sha256 for f in files])))},
+            col(StoredFileRow.sha256).in_([f.sha256 for f in files])))},
     }
     return render(request, "review/detail.html", context, block="decision" if form is not None else None,
                   status_code=status_code)
@@ -222,18 +215,15 @@ def review_decide(
     answer = _answer(session, place, catalogue, code)
     action = str(form.get("action", ""))
     reasons = [str(r) for r in form.getlist("reasons")]
-    note = str(form.get("note", ""))
     raw_score = str(form.get("score", "")).strip()
     score = to_decimal(raw_score) if raw_score else None
-    values = {"action": action, "reasons": reasons, "note": note[:MAX_NOTE], "score": raw_score,
-              "then": "next" if form.get("then") == "next" else "queue"}
-    problem = _note_problem(note)
-    if problem is None and raw_score and score is None:
-        problem = _("The score must be a number of 0 or more.")
-    if problem is not None:
-        return _detail(request, session, place, user, catalogue, scorer, code, stage,
-                       message=problem, status_code=422, form=values, filters=filters)
+    then = "next" if form.get("then") == "next" else "queue"
+    values = {"action": action, "reasons": reasons, "note": str(form.get("note", ""))[:MAX_NOTE], "score": raw_score,
+              "then": then}
     try:
+        note = parse_note(form)
+        if raw_score and score is None:
+            raise Refusal(_("The score must be a number of 0 or more."), code="bad_score")
         # None when the same decision already stands (a double click): the reply is the same.
         review_service.decide(session, place.assessment, answer, stage, action, user, reasons=reasons, note=note,
                               score=score, known_reasons={r.code for r in catalogue.review_reasons}, scorer=scorer)
@@ -245,7 +235,7 @@ def review_decide(
     request.session["flash"] = (_("Approved: %(code)s") if action == ReviewAction.APPROVED
                                 else _("Returned: %(code)s")) % {
         "code": code}
-    target = _after_decision(request, session, place, user, catalogue, stage, code, filters, values["then"])
+    target = _after_decision(request, session, place, user, catalogue, stage, code, filters, then)
     return RedirectResponse(target, status_code=303)
 
 
@@ -282,7 +272,7 @@ def review_batch_approve(
 def _approve_all(session: Session, place: Place, user: User, catalogue: Catalogue, stage: Stage,
                  codes: list[str]) -> str:
     """Approve the ticked answers (read in one query); the message saying how many."""
-    answers = answers_of(session, place.assessment.id, codes)
+    answers = answers_of(session, saved_id(place.assessment.id), codes)
     # Every ticked answer held at once, in id order, before any is decided: a batch sent twice, or beside
     # a single decision, waits for the other instead of both writing (or each holding what the other needs).
     lock_answers(session, [a for c, a in answers.items() if c in catalogue.questions])
@@ -315,17 +305,15 @@ def review_reopen(
         hours = max(1, min(24 * 7, int(str(form.get("hours", review_service.REOPEN_HOURS)))))
     except ValueError:
         hours = review_service.REOPEN_HOURS
-    note = str(form.get("note", ""))
     try:
-        problem = _note_problem(note)
-        if problem is not None:
-            raise Refusal(problem, code="note_too_long")
+        note = parse_note(form)
         reopening, opened = review_service.reopen(session, place.assessment, answer, stage, user, hours=hours,
                                                   note=note)
     except Refusal as refusal:
         session.rollback()
         return _detail(request, session, place, user, catalogue, scorer, code, stage, status_code=refusal.status,
-                       reopen_form={"error": refusal.message, "hours": hours, "note": note[:MAX_NOTE]})
+                       reopen_form={"error": refusal.message, "hours": hours,
+                                    "note": str(form.get("note", ""))[:MAX_NOTE]})
     session.commit()
     request.session["flash"] = (_("Reopened for the kab/kota for %(n)s hours.") % {"n": hours} if opened else
                                 _("This answer is already open to the kab/kota until %(until)s.")

@@ -9,16 +9,28 @@ read and scored again.
 
 from __future__ import annotations
 
-from collections import defaultdict, namedtuple
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.cache import RevisionCache
-from app.models import Answer, AnswerStatus, Assessment, Cycle, Province, Regency, ReviewAction, ReviewEvent
+from app.models import (
+    Answer,
+    AnswerStatus,
+    Assessment,
+    Cycle,
+    Province,
+    Regency,
+    ReviewAction,
+    ReviewEvent,
+    saved_id,
+)
 from app.services.answers import scored
 from indicators import Catalogue
 from scoring import Answer as ScoredAnswer
@@ -32,12 +44,12 @@ class RegionScores:
     """One kab/kota in one cycle: totals and parts per stage (cents), categories, progress."""
 
     regency_code: str
-    stage: str
+    stage: Stage
     submitted_at: datetime | None
     window_closes_at: datetime | None
-    totals: dict[str, int]
-    parts: dict[str, dict[str, int]]
-    categories: dict[str, str]
+    totals: dict[Stage, int]
+    parts: dict[Stage, dict[str, int]]
+    categories: dict[Stage, str]
     answered: int
     approved: int
 
@@ -47,9 +59,26 @@ class RegionScores:
         return self.totals[Stage.SELF] - self.totals[Stage.PROVINCE]
 
 
-RegencyRef = namedtuple("RegencyRef", "code name province_code")
-ProvinceRef = namedtuple("ProvinceRef", "code name")
-AssessmentRef = namedtuple("AssessmentRef", "id regency_code revision stage submitted_at window_closes_at")
+class RegencyRef(NamedTuple):
+    code: str
+    name: str
+    province_code: str
+
+
+class ProvinceRef(NamedTuple):
+    code: str
+    name: str
+
+
+class AssessmentRef(NamedTuple):
+    """What a region's scores depend on, read with the region (see `scores_key`)."""
+
+    id: int
+    regency_code: str
+    revision: int
+    stage: Stage
+    submitted_at: datetime | None
+    window_closes_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -68,18 +97,19 @@ def region_rows(session: Session, scorer: Scorer, year: int, province_code: str 
 
     Plain rows, not ORM objects: the national list reads 514 of them per request."""
     query = (
-        sa_select(Regency.code, Regency.name, Regency.province_code, Province.name,
-                  Assessment.id, Assessment.regency_code, Assessment.revision, Assessment.stage,
-                  Assessment.submitted_at, Assessment.window_closes_at)
-        .join(Province, Province.code == Regency.province_code)
-        .outerjoin(Cycle, Cycle.year == year)
-        .outerjoin(Assessment, (Assessment.regency_code == Regency.code) & (Assessment.cycle_id == Cycle.id))
-        .order_by(Regency.code)
+        sa_select(col(Regency.code), col(Regency.name), col(Regency.province_code), col(Province.name),
+                  col(Assessment.id), col(Assessment.regency_code), col(Assessment.revision), col(Assessment.stage),
+                  col(Assessment.submitted_at), col(Assessment.window_closes_at))
+        .join(Province, col(Province.code) == col(Regency.province_code))
+        .outerjoin(Cycle, col(Cycle.year) == year)
+        .outerjoin(Assessment, (col(Assessment.regency_code) == col(Regency.code))
+                   & (col(Assessment.cycle_id) == col(Cycle.id)))
+        .order_by(col(Regency.code))
     )
     if province_code is not None:
-        query = query.where(Regency.province_code == province_code)
+        query = query.where(col(Regency.province_code) == province_code)
     provinces: dict[str, ProvinceRef] = {}
-    rows = []
+    rows: list[tuple[RegencyRef, ProvinceRef, AssessmentRef | None]] = []
     for code, name, in_province, province_name, *assessment in session.execute(query).all():
         province = provinces.get(in_province) or provinces.setdefault(in_province,
                                                                       ProvinceRef(in_province, province_name))
@@ -89,39 +119,43 @@ def region_rows(session: Session, scorer: Scorer, year: int, province_code: str 
     return [RegionRow(r, p, a, scores.get(a.id) if a else None) for r, p, a in rows]
 
 
-def scores_key(scorer: Scorer, assessment: Assessment) -> tuple:
+def scores_key(scorer: Scorer, assessment: Assessment | AssessmentRef) -> tuple[Hashable, ...]:
     """What an assessment's scores depend on: its revision (bumped by every audited change)."""
     return (assessment.id, assessment.revision, assessment.stage, assessment.submitted_at,
             assessment.window_closes_at, id(scorer.catalogue))
 
 
-def scores_of(session: Session, scorer: Scorer, assessments: list[Assessment]) -> dict[int, RegionScores]:
+def scores_of(session: Session, scorer: Scorer,
+              assessments: Sequence[Assessment | AssessmentRef]) -> dict[int, RegionScores]:
     """Scores per assessment id; only assessments changed since they were last scored are read again."""
     engine = session.get_bind()
     result: dict[int, RegionScores] = {}
     stale = []
     for assessment in assessments:
-        cached = _scores.peek(engine, scores_key(scorer, assessment))
+        cached: RegionScores | None = _scores.peek(engine, scores_key(scorer, assessment))
         if cached is None:
             stale.append(assessment)
         else:
-            result[assessment.id] = cached
+            result[saved_id(assessment.id)] = cached
     if stale:
         computed = _compute(session, scorer, stale)
         for assessment in stale:
-            result[assessment.id] = computed[assessment.id]
-            _scores.put(engine, scores_key(scorer, assessment), computed[assessment.id])
+            scores = computed[saved_id(assessment.id)]
+            result[saved_id(assessment.id)] = scores
+            _scores.put(engine, scores_key(scorer, assessment), scores)
     return result
 
 
-def _compute(session: Session, scorer: Scorer, assessments: list[Assessment]) -> dict[int, RegionScores]:
-    ids = [a.id for a in assessments]
+def _compute(session: Session, scorer: Scorer,
+             assessments: Sequence[Assessment | AssessmentRef]) -> dict[int, RegionScores]:
+    ids = [saved_id(a.id) for a in assessments]
     answers: dict[int, dict[str, ScoredAnswer]] = defaultdict(dict)
     by_answer: dict[int, tuple[int, str]] = {}
     approved_count: dict[int, int] = defaultdict(int)
-    for row in session.exec(
-        select(Answer.id, Answer.assessment_id, Answer.question_code, Answer.option, Answer.value,
-               Answer.not_applicable, Answer.status).where(col(Answer.assessment_id).in_(ids))
+    for row in session.execute(
+        sa_select(col(Answer.id), col(Answer.assessment_id), col(Answer.question_code), col(Answer.option),
+                  col(Answer.value), col(Answer.not_applicable), col(Answer.status))
+        .where(col(Answer.assessment_id).in_(ids))
     ):
         given = scored(row)
         if given is None:
@@ -130,10 +164,10 @@ def _compute(session: Session, scorer: Scorer, assessments: list[Assessment]) ->
         by_answer[row.id] = (row.assessment_id, row.question_code)
         if row.status == AnswerStatus.APPROVED:
             approved_count[row.assessment_id] += 1
-    verdicts: dict[int, dict[str, dict[str, Verdict]]] = defaultdict(lambda: defaultdict(dict))
-    for answer_id, stage, action, score in session.exec(
-        select(ReviewEvent.answer_id, ReviewEvent.stage, ReviewEvent.action, ReviewEvent.score)
-        .join(Answer, Answer.id == ReviewEvent.answer_id)
+    verdicts: dict[int, dict[Stage, dict[str, Verdict]]] = defaultdict(lambda: defaultdict(dict))
+    for answer_id, stage, action, score in session.execute(
+        sa_select(col(ReviewEvent.answer_id), col(ReviewEvent.stage), col(ReviewEvent.action), col(ReviewEvent.score))
+        .join(Answer, col(Answer.id) == col(ReviewEvent.answer_id))
         .where(col(Answer.assessment_id).in_(ids),
                col(ReviewEvent.action).in_((ReviewAction.APPROVED, ReviewAction.RETURNED)))
         .order_by(col(ReviewEvent.id))
@@ -143,11 +177,12 @@ def _compute(session: Session, scorer: Scorer, assessments: list[Assessment]) ->
             verdicts[assessment_id][stage][code] = Verdict(ReviewStatus(action), score)
     result = {}
     for assessment in assessments:
-        given = answers.get(assessment.id, {})
-        sheets = {Stage.SELF: scorer.score(given)}
+        assessment_id = saved_id(assessment.id)
+        said = answers.get(assessment_id, {})
+        sheets = {Stage.SELF: scorer.score(said)}
         for stage in (Stage.DP3A, Stage.PROVINCE):
-            sheets[stage] = scorer.verified(given, verdicts[assessment.id].get(stage, {}))
-        result[assessment.id] = RegionScores(
+            sheets[stage] = scorer.verified(said, verdicts[assessment_id].get(stage, {}))
+        result[assessment_id] = RegionScores(
             regency_code=assessment.regency_code,
             stage=assessment.stage,
             submitted_at=assessment.submitted_at,
@@ -155,8 +190,8 @@ def _compute(session: Session, scorer: Scorer, assessments: list[Assessment]) ->
             totals={s: sheet.total for s, sheet in sheets.items()},
             parts={s: dict(sheet.parts) for s, sheet in sheets.items()},
             categories={s: category_for(scorer, sheet).code for s, sheet in sheets.items()},
-            answered=len(given),
-            approved=approved_count.get(assessment.id, 0),
+            answered=len(said),
+            approved=approved_count.get(assessment_id, 0),
         )
     return result
 

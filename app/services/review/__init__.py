@@ -43,9 +43,11 @@ from app.services.review.decisions import (
 )
 from app.services.review.state import QueueItem, ReviewState, load_state, queue
 from app.services.review.submission import (
+    KabKotaMenu,
     StageScores,
     SubmissionCheck,
     check_submission,
+    kab_kota_menu,
     new_submissions_since,
     stage_scores,
     submit_assessment,
@@ -55,6 +57,7 @@ __all__ = [
     "PREVIOUS_STAGE",
     "REOPEN_HOURS",
     "SCORE_STEP",
+    "KabKotaMenu",
     "QueueItem",
     "ReviewError",
     "ReviewState",
@@ -63,6 +66,7 @@ __all__ = [
     "check_submission",
     "decide",
     "handed_back",
+    "kab_kota_menu",
     "last_decision",
     "load_state",
     "mark_seen",

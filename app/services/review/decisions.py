@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any, cast
 
-from sqlalchemy import func, update
+from sqlalchemy import CursorResult, Row, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from app.i18n import decimal_mark
+from app.i18n import format_cents
 from app.i18n import gettext as _
 from app.models import (
     Answer,
@@ -25,12 +26,13 @@ from app.models import (
     Role,
     Seen,
     User,
+    saved_id,
     utcnow,
 )
 from app.refusals import Refusal
 from app.services import audit
 from app.services.answers import is_answered, lock_answers, scored
-from scoring import Scorer, Stage, format_points, from_cents, to_cents
+from scoring import Scorer, Stage, from_cents, to_cents
 
 REOPEN_HOURS = 48
 DECISIONS = (ReviewAction.APPROVED, ReviewAction.RETURNED)
@@ -65,13 +67,14 @@ def last_decision(session: Session, answer_id: int, stage: Stage) -> ReviewEvent
                         .order_by(col(ReviewEvent.id).desc()).limit(1)).first()
 
 
-def score_ceiling(session: Session, scorer: Scorer, answer: Answer, stage: Stage) -> Decimal:
-    """The most a verifier at `stage` may give the answer: its self-assessed points (never above the
-    question's maximum), and no more than the stage before approved it with."""
+def score_ceiling(session: Session, scorer: Scorer, answer: Answer | Row, stage: Stage) -> Decimal:
+    """The most a verifier at `stage` may give the answer (stored, or a row of its columns): its
+    self-assessed points (never above the question's maximum), and no more than the stage before
+    approved it with."""
     value = scored(answer)
     ceiling = from_cents(scorer.question_points(answer.question_code, value)) if value is not None else Decimal(0)
     previous = PREVIOUS_STAGE.get(stage)
-    decision = last_decision(session, answer.id, previous) if previous else None
+    decision = last_decision(session, saved_id(answer.id), previous) if previous else None
     if decision is not None and decision.action == ReviewAction.APPROVED and decision.score is not None:
         ceiling = min(ceiling, Decimal(decision.score))
     return ceiling
@@ -93,9 +96,9 @@ def _changed_since(session: Session, answer: Answer, moment: datetime) -> bool:
     """Whether the answer or its files changed after `moment`."""
     if answer.updated_at > moment:
         return True
-    return session.exec(select(func.count(Evidence.id)).where(
+    return session.exec(select(func.count(col(Evidence.id))).where(
         Evidence.answer_id == answer.id,
-        (Evidence.uploaded_at > moment) | (Evidence.removed_at > moment))).one() > 0
+        (col(Evidence.uploaded_at) > moment) | (col(Evidence.removed_at) > moment))).one() > 0
 
 
 def decide(
@@ -147,16 +150,17 @@ def decide(
         if score > ceiling:
             raise ReviewError(_("The score can be at most %(max)s: the self-assessed points of this answer, or the "
                                 "score the previous stage approved it with.")
-                              % {"max": format_points(to_cents(ceiling), decimal_mark())}, code="score_too_high")
+                              % {"max": format_cents(to_cents(ceiling))}, code="score_too_high")
         score = score.quantize(SCORE_STEP)
     note = note.strip()
-    last = last_decision(session, answer.id, stage)
+    answer_id, user_id = saved_id(answer.id), saved_id(user.id)
+    last = last_decision(session, answer_id, stage)
     if (last is not None and last.action == action and list(last.reasons) == reasons and last.note == note
             and _same_score(last.score, score)
             and answer.status == AnswerStatus(action) and not _changed_since(session, answer, last.at)):
         return None
-    event = ReviewEvent(answer_id=answer.id, stage=stage, action=action, reasons=reasons, note=note,
-                        score=score, user_id=user.id)
+    event = ReviewEvent(answer_id=answer_id, stage=stage, action=action, reasons=reasons, note=note,
+                        score=score, user_id=user_id)
     session.add(event)
     # An approval ends any window still open on the answer: what was approved must stay as it was. A return
     # leaves it open: the kab/kota still has until the deadline to fix what was returned. A return after the
@@ -164,8 +168,8 @@ def decide(
     closed = _close_reopenings(session, answer) if action == ReviewAction.APPROVED else False
     window = None
     if action == ReviewAction.RETURNED and stage != Stage.DP3A and _open_reopening(session, answer) is None:
-        window = Reopening(answer_id=answer.id, stage=stage, until=utcnow() + timedelta(hours=REOPEN_HOURS),
-                           note=note, opened_by=user.id)
+        window = Reopening(answer_id=answer_id, stage=stage, until=utcnow() + timedelta(hours=REOPEN_HOURS),
+                           note=note, opened_by=user_id)
         session.add(window)
     before = answer.status
     if answer.status != AnswerStatus(action):
@@ -188,15 +192,16 @@ def _same_score(stored: Decimal | None, given: Decimal | None) -> bool:
 def _close_reopenings(session: Session, answer: Answer) -> bool:
     """End the open windows on `answer` (the verifier approved the fix). Says whether there was one."""
     now = utcnow()
-    closed = session.execute(update(Reopening).where(Reopening.answer_id == answer.id, Reopening.open_at(now))
+    closed = session.execute(update(Reopening).where(col(Reopening.answer_id) == answer.id, Reopening.open_at(now))
                              .values(closed_at=now).execution_options(synchronize_session=False))
-    return closed.rowcount > 0
+    # An UPDATE's result is a CursorResult (its rowcount), which session.execute's type does not say.
+    return cast(CursorResult[Any], closed).rowcount > 0
 
 
 def _open_reopening(session: Session, answer: Answer) -> Reopening | None:
     """The answer's open window, whoever opened it (there is at most one)."""
     return session.exec(select(Reopening).where(Reopening.answer_id == answer.id, Reopening.open_at(utcnow()))
-                        .order_by(Reopening.until.desc())).first()
+                        .order_by(col(Reopening.until).desc())).first()
 
 
 def handed_back(session: Session, assessment: Assessment, answer: Answer, user: User) -> bool:
@@ -229,15 +234,15 @@ def reopen(session: Session, assessment: Assessment, answer: Answer, stage: Stag
     if not note.strip():
         raise ReviewError(_("Write what is missing before reopening: the kab/kota reads it next to the deadline."),
                           code="reopen_note_required")
-    reopening = Reopening(answer_id=answer.id, stage=stage, until=utcnow() + timedelta(hours=hours),
-                          note=note.strip(), opened_by=user.id)
+    reopening = Reopening(answer_id=saved_id(answer.id), stage=stage, until=utcnow() + timedelta(hours=hours),
+                          note=note.strip(), opened_by=saved_id(user.id))
     session.add(reopening)
     audit.record(session, user, "review.reopen", "answer", answer.id, regency_code=assessment.regency_code,
                  after={"stage": stage, "until": reopening.until.isoformat(), "note": note.strip()})
     return reopening, True
 
 
-def mark_seen(session: Session, user: User, answer: Answer) -> None:
+def mark_seen(session: Session, user: User, answer: Answer | Row) -> None:
     """One row per user and answer, written in one statement: the same page opened twice at once
     (two tabs, a double click) must not both insert and break the unique constraint."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite

@@ -3,12 +3,13 @@ reopenings (`ReviewState`, cached per revision), and the queue of answers to rev
 
 from __future__ import annotations
 
-from collections import defaultdict, namedtuple
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row
+from sqlalchemy import Row, inspect
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
@@ -26,6 +27,7 @@ from app.models import (
     ReviewEvent,
     Seen,
     User,
+    saved_id,
     utcnow,
 )
 from app.services.answers import answer_rows, is_answered
@@ -53,7 +55,7 @@ class ReviewState:
     reopenings: dict[int, Row] = field(default_factory=dict)  # still open now, by answer id
     seen: dict[int, datetime] = field(default_factory=dict)
     # Results derived from the cached part, shared by every copy made for a request.
-    memo: dict[tuple, Any] = field(default_factory=dict)
+    memo: dict[tuple[Hashable, ...], Any] = field(default_factory=dict)
 
     def last_decision(self, answer_id: int, stage: Stage) -> Row | None:
         for event in reversed(self.events.get(answer_id, [])):
@@ -87,7 +89,7 @@ class ReviewState:
         return None
 
     def verdicts(self, stage: Stage) -> dict[str, Verdict]:
-        result = {}
+        result: dict[str, Verdict] = {}
         for code, answer in self.answers.items():
             decision = self.last_decision(answer.id, stage)
             if decision is not None:
@@ -99,33 +101,33 @@ class ReviewState:
 
 
 _states = RevisionCache(size=64)
-AgencyRow = namedtuple("AgencyRow", [c.name for c in Agency.__table__.columns])
 
 
 def load_state(session: Session, assessment: Assessment, user: User | None = None) -> ReviewState:
     """The assessment's answers, events, files, assignments and reopenings, and what `user` has seen."""
     key = (assessment.id, assessment.revision)
-    state = _states.get(session.get_bind(), key, lambda: _read_state(session, assessment.id))
+    state = _states.get(session.get_bind(), key, lambda: _read_state(session, saved_id(assessment.id)))
     now = utcnow()
     open_now = {}
     for answer_id, reopenings in state.all_reopenings.items():
         still_open = [r for r in reopenings if r.until > now and r.closed_at is None]
         if still_open:
             open_now[answer_id] = still_open[-1]
-    seen = {}
+    seen: dict[int, datetime] = {}
     if user is not None:
         seen = dict(session.execute(
-            sa_select(Seen.answer_id, Seen.at).join(Answer, Answer.id == Seen.answer_id)
-            .where(Seen.user_id == user.id, Answer.assessment_id == assessment.id)
+            sa_select(col(Seen.answer_id), col(Seen.at)).join(Answer, col(Answer.id) == col(Seen.answer_id))
+            .where(col(Seen.user_id) == user.id, col(Answer.assessment_id) == assessment.id)
         ).all())
     return replace(state, reopenings=open_now, seen=seen)
 
 
 def _read_state(session: Session, assessment_id: int) -> ReviewState:
-    def rows(model: type[ReviewEvent] | type[Evidence] | type[Reopening]) -> list[Row]:
+    def rows(model: type[ReviewEvent] | type[Evidence] | type[Reopening]) -> Sequence[Row]:
         """Every row of `model` on this assessment's answers, oldest first."""
-        return read_rows(session, sa_select(*model.__table__.columns).join(Answer, Answer.id == model.answer_id)
-                         .where(Answer.assessment_id == assessment_id).order_by(col(model.id))).all()
+        return read_rows(session, sa_select(*inspect(model).columns)
+                         .join(Answer, col(Answer.id) == col(model.answer_id))
+                         .where(col(Answer.assessment_id) == assessment_id).order_by(col(model.id))).all()
 
     answers = answer_rows(session, assessment_id)
     events: dict[int, list[Row]] = defaultdict(list)
@@ -138,11 +140,13 @@ def _read_state(session: Session, assessment_id: int) -> ReviewState:
     for reopening in rows(Reopening):
         reopenings[reopening.answer_id].append(reopening)
     # Two narrow reads instead of a join: a few hundred assignments would repeat each agency's columns.
-    agencies = {row[0]: AgencyRow(*row) for row in read_rows(session, sa_select(*Agency.__table__.columns).where(
-        col(Agency.id).in_(sa_select(Assignment.agency_id).where(Assignment.assessment_id == assessment_id))))}
+    assigned = sa_select(col(Assignment.agency_id)).where(col(Assignment.assessment_id) == assessment_id)
+    agencies = {row.id: row for row in read_rows(session, sa_select(*inspect(Agency).columns)
+                                                 .where(col(Agency.id).in_(assigned)))}
     agencies_by_question: dict[str, list[Row]] = defaultdict(list)
-    for question_code, agency_id in read_rows(session, sa_select(Assignment.question_code, Assignment.agency_id)
-                                              .where(Assignment.assessment_id == assessment_id)
+    for question_code, agency_id in read_rows(session, sa_select(col(Assignment.question_code),
+                                                                 col(Assignment.agency_id))
+                                              .where(col(Assignment.assessment_id) == assessment_id)
                                               .order_by(col(Assignment.id))):
         agencies_by_question[question_code].append(agencies[agency_id])
     return ReviewState(answers, dict(events), dict(evidence), dict(agencies_by_question), dict(reopenings))
@@ -218,7 +222,7 @@ def _changed_after(state: ReviewState, answer: Row, changed_at: datetime, decisi
     return changed_at > decision.at
 
 
-def _queue_rows(state: ReviewState, catalogue: Catalogue, stage: Stage) -> list[tuple]:
+def _queue_rows(state: ReviewState, catalogue: Catalogue, stage: Stage) -> list[tuple[Any, ...]]:
     """What the queue shows of each answer that can be reviewed at `stage`, before filters:
     the same for every request on this revision, so worked out once (`state.memo`)."""
     key = ("queue", stage, id(catalogue))

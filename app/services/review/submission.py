@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import CursorResult, Table, bindparam, func, inspect, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.i18n import gettext as _
-from app.models import Answer, AnswerStatus, Assessment, ReviewAction, ReviewEvent, User, utcnow
+from app.models import Answer, AnswerStatus, Assessment, ReviewAction, ReviewEvent, Role, User, utcnow
 from app.services import audit
 from app.services.answers import is_answered, lacks_reason, scored_answers
 from app.services.review.decisions import ReviewError
@@ -51,7 +52,7 @@ def check_submission(state: ReviewState, catalogue: Catalogue) -> SubmissionChec
     return SubmissionCheck(unanswered, na_without_reason, without_evidence, not_reviewed)
 
 
-_assessments = Assessment.__table__
+_assessments = cast(Table, inspect(Assessment).local_table)  # a mapped class's own table
 # The hand-over happens once: of parallel submissions (a double click, two tabs), the first UPDATE
 # changes the stage and the others find it changed (PostgreSQL re-reads the row once the first commits).
 _HAND_OVER = (update(_assessments).where(_assessments.c.id == bindparam("assessment_id"), _assessments.c.stage == Stage.SELF)
@@ -65,12 +66,29 @@ def submit_assessment(session: Session, assessment: Assessment, check: Submissio
     if not check.ready:
         raise ReviewError(_("The assessment cannot be submitted yet: see the list below."), code="not_ready")
     now = utcnow()
-    if session.execute(_HAND_OVER, {"assessment_id": assessment.id, "now": now, "user_id": user.id}).rowcount != 1:
+    # An UPDATE's result is a CursorResult (its rowcount), which session.execute's type does not say.
+    handed = cast(CursorResult[Any], session.execute(_HAND_OVER, {"assessment_id": assessment.id, "now": now,
+                                                                  "user_id": user.id}))
+    if handed.rowcount != 1:
         raise _already_submitted()  # by a request a moment earlier
     for name, value in (("stage", Stage.PROVINCE), ("submitted_at", now), ("submitted_by", user.id)):
         set_committed_value(assessment, name, value)
     audit.record(session, user, "assessment.submit", "assessment", assessment.id,
                  regency_code=assessment.regency_code, before={"stage": Stage.SELF}, after={"stage": Stage.PROVINCE})
+
+
+@dataclass(frozen=True)
+class KabKotaMenu:
+    """What the kab/kota menu (templates/review/_nav.html, on every page of the kab/kota) offers a user."""
+
+    dp3a: bool  # the kab/kota's DP3A: its questions, carrying answers over, agencies and accounts
+    before_hand_over: bool  # the DP3A, before it hands the assessment over: importing answers, the hand-over
+
+
+def kab_kota_menu(assessment: Assessment, user: User) -> KabKotaMenu:
+    """The menu's flags (a Jinja global): the template spells no role or stage."""
+    dp3a = user.role == Role.DP3A
+    return KabKotaMenu(dp3a=dp3a, before_hand_over=dp3a and assessment.stage == Stage.SELF)
 
 
 def _already_submitted() -> ReviewError:
@@ -94,9 +112,9 @@ def stage_scores(scorer: Scorer, state: ReviewState) -> StageScores:
 def new_submissions_since(session: Session, assessment: Assessment, since: datetime | None) -> int:
     query = (
         select(func.count(col(ReviewEvent.id)))
-        .join(Answer, Answer.id == ReviewEvent.answer_id)
-        .where(Answer.assessment_id == assessment.id, ReviewEvent.action == ReviewAction.SUBMITTED)
+        .join(Answer, col(Answer.id) == col(ReviewEvent.answer_id))
+        .where(col(Answer.assessment_id) == assessment.id, col(ReviewEvent.action) == ReviewAction.SUBMITTED)
     )
     if since is not None:
-        query = query.where(ReviewEvent.at > since)
+        query = query.where(col(ReviewEvent.at) > since)
     return session.exec(query).one()
