@@ -218,7 +218,8 @@ def review_decide(
     raw_score = str(form.get("score", "")).strip()
     score = to_decimal(raw_score) if raw_score else None
     then = "next" if form.get("then") == "next" else "queue"
-    values = {"action": action, "reasons": reasons, "note": str(form.get("note", ""))[:MAX_NOTE], "score": raw_score,
+    # Shown back whole when refused: the reviewer shortens it, nothing is cut behind their back.
+    values = {"action": action, "reasons": reasons, "note": str(form.get("note", "")), "score": raw_score,
               "then": then}
     try:
         note = parse_note(form)
@@ -313,7 +314,7 @@ def review_reopen(
         session.rollback()
         return _detail(request, session, place, user, catalogue, scorer, code, stage, status_code=refusal.status,
                        reopen_form={"error": refusal.message, "hours": hours,
-                                    "note": str(form.get("note", ""))[:MAX_NOTE]})
+                                    "note": str(form.get("note", ""))})
     session.commit()
     request.session["flash"] = (_("Reopened for the kab/kota for %(n)s hours.") % {"n": hours} if opened else
                                 _("This answer is already open to the kab/kota until %(until)s.")

@@ -293,3 +293,22 @@ def test_the_history_reads_in_the_users_words(make_client, world, auth, db, scor
         label = next(o.label for o in scale.options if o.code == best.option)
         assert label in history
     assert "review.returned" not in history and "answer.save" not in history
+
+
+def test_a_review_note_over_the_limit_is_refused_and_shown_back_whole(client, world, auth, db, scorer, catalogue, app):
+    """The rule every note follows (app.forms.MAX_NOTE): refused with a message, never cut; the
+    reviewer gets all of their text back to shorten it."""
+    from app.forms import MAX_NOTE
+
+    code = _dinkes_codes(catalogue, 1)[0]
+    _answer_as(db, world, scorer, catalogue, "opd_a", [code], files=True, app=app)
+    token = auth.login(client, "dp3a_a")
+    long_note = "kurang lengkap " * (MAX_NOTE // 15 + 1) + "AKHIR"
+    assert len(long_note) > MAX_NOTE
+    refused = client.post(f"{world.base()}/verifikasi/{code}", data={
+        "action": "returned", "reasons": ["belum_ditandatangani"], "note": long_note, "csrf_token": token})
+    assert refused.status_code == 422
+    page = html.page(refused)
+    assert f"paling banyak {MAX_NOTE} karakter" in html.text_of(page)
+    assert page.xpath("//textarea[@id='review-note']")[0].text == long_note  # with its end, "AKHIR"
+    assert db.exec(select(ReviewEvent).where(ReviewEvent.action == "returned")).all() == []
