@@ -169,6 +169,7 @@ def _attach_uploads(ws: Workspace, code: str, known: Answer | None, accepted: li
     refused = [(stored, name) for stored, name in accepted if not evidence_access.may_attach(stored.sha256, code)]
     messages.extend(f"{name}: {sensitive_refusal()}" for _stored, name in refused)
     accepted = [item for item in accepted if item not in refused]
+    fresh: list[tuple[StoredFile, str]] = []
     if accepted:  # an unanswered question gets its (empty) answer only once a file is really attached
         answer = _answer_for_evidence(ws, code, known)
         # A returned answer stays returned (and editable): the focal point fixes the answer, its note
@@ -179,7 +180,9 @@ def _attach_uploads(ws: Workspace, code: str, known: Answer | None, accepted: li
         ws.session.commit()
         if fresh:
             messages.insert(0, _("%(n)s file(s) uploaded.") % {"n": len(fresh)})
-    return _evidence_response(ws, code, messages, status=200 if accepted else 422, ok=bool(accepted))
+    # "Uploaded" (green) only when a file was attached now: files already there are told alike, not
+    # the first of them in green and the rest in red.
+    return _evidence_response(ws, code, messages, status=200 if accepted else 422, ok=bool(fresh))
 
 
 @router.post("/isian/{code}/bukti-pakai", name="evidence_reuse")

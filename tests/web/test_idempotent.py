@@ -197,6 +197,8 @@ def test_a_file_attached_three_times_at_once_is_attached_once(app, auth, world, 
                         headers={"X-CSRF-Token": token, "HX-Request": "true"})
     assert again.status_code == 200
     assert _count(db, Evidence, *copies) == 1
-    said = [p.text_content() for p in html.fragment_fromstring(again.text, create_parent="div").iter("p")]
-    assert said == ["lagi.pdf sudah dilampirkan pada pertanyaan ini.",
-                    "lagi-2.pdf sudah dilampirkan pada pertanyaan ini."]
+    said = [(p.get("class"), p.text_content())
+            for p in html.fragment_fromstring(again.text, create_parent="div").iter("p")]
+    # Told alike: neither is "uploaded" (green) when nothing was attached now.
+    assert said == [("error", "lagi.pdf sudah dilampirkan pada pertanyaan ini."),
+                    ("error", "lagi-2.pdf sudah dilampirkan pada pertanyaan ini.")]
