@@ -56,7 +56,7 @@ def _sort_key(sort: str, total_questions: int) -> Callable[[RegionRow], Any]:
 def province_dashboard(
     request: Request, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
     province_code: ProvinceCode, year: YearPath,
-    sort: str = "code", desc: int = 0,
+    sort: str = "code", desc: str = "0",
 ) -> Response:
     if not access.may_see_province(user, province_code):
         raise HTTPException(403)
@@ -64,21 +64,22 @@ def province_dashboard(
     if province is None:
         raise HTTPException(404)
     rows = region_rows(session, scorer, year, province_code)
+    # An odd link (a hand-edited address, an old bookmark) sorts as the default, never an error page.
     sort = sort if sort in SORTS else "code"
-    desc = 1 if desc else 0
+    descending = 1 if desc == "1" else 0
     now = datetime.now(UTC)
     days_left = {r.regency.code: math.ceil((r.scores.window_closes_at - now).total_seconds() / 86400)
                  for r in rows if r.scores and r.scores.window_closes_at}
     # The page is the same for every verifier of the province until an assessment changes
     # (or a day passes): rendered once per such state and language.
     parts = ("province", province_code, province.name, year, _made_of(rows), tuple(sorted(days_left.items())), sort,
-             desc)
+             descending)
 
     def context() -> dict[str, Any]:
-        rows.sort(key=_sort_key(sort, len(catalogue.questions)), reverse=bool(desc))
+        rows.sort(key=_sort_key(sort, len(catalogue.questions)), reverse=bool(descending))
         provila = provila_status(catalogue, verified_categories(rows))
         return {
-            "province": province, "year": year, "rows": rows, "sort": sort, "desc": desc,
+            "province": province, "year": year, "rows": rows, "sort": sort, "desc": descending,
             "visible": scores_shown, "provila": provila, "names": {r.regency.code: r.regency.name for r in rows},
             "catalogue": catalogue, "bands": {b.code: b for b in catalogue.bands},
             "part_max": {p.code: int(p.max * 100) for p in catalogue.data.parts},

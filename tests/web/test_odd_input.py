@@ -226,3 +226,12 @@ def test_a_reviewers_score_is_bounded_by_the_answers_points_and_the_stage_before
 def ref_max(catalogue, code: str) -> int:
     """The question's maximum in cents, as scoring.format_points takes it."""
     return int(catalogue.questions[code].question.max * 100)
+
+
+@pytest.mark.parametrize("query", ["sort=bogus&desc=x", "desc=99999999999999999999", "sort=%00&desc=", "desc=1"])
+def test_an_odd_sort_link_on_the_province_page_sorts_as_the_default(browser, world, auth, query):
+    """A hand-edited address or an old bookmark: the page, sorted by code, not an error page."""
+    auth.login(browser, "province")
+    response = browser.get(f"/provinsi/62/{world.year}?{query}")
+    assert response.status_code == 200, response.text[:300]
+    assert html.fromstring(response.text).xpath("//table")
