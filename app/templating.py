@@ -21,7 +21,9 @@ from app.charts import stage_bars, stage_legend
 from app.clock import local_time
 from app.csrf import csrf_token
 from app.labels import returned_by_label, stage_label
+from app.models import AnswerStatus, Role
 from app.services.review import kab_kota_menu
+from scoring import Stage
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -57,6 +59,10 @@ env.globals["stage_bars"] = stage_bars
 env.globals["stage_legend"] = stage_legend
 env.globals["current_language"] = i18n.current_language.get
 env.globals["stage_label"] = stage_label
+# The states themselves, so templates name them (`Stage.PROVINCE`) instead of spelling their values.
+env.globals["Stage"] = Stage
+env.globals["AnswerStatus"] = AnswerStatus
+env.globals["Role"] = Role
 env.globals["returned_by_label"] = returned_by_label
 env.globals["kab_kota_menu"] = kab_kota_menu
 env.filters["points"] = i18n.format_cents  # points stored as cents: 1250 -> "12,50"
