@@ -28,7 +28,12 @@ _RETURNED_BY: dict[str, str] = {  # keyed by Stage (a StrEnum): a plain stored v
 }
 
 
+# Apart, not inside the call below: Babel's extractor skips a marker nested in another call's
+# arguments, and the Indonesian page then said it in English.
+_RETURNED_BY_DP3A = N_("Returned by the DP3A")
+
+
 def returned_by_label(stage: str) -> str:
     """Who returned an answer, from the stage of the "returned" review event: the province, the
     ministry, else the kab/kota's DP3A."""
-    return _(_RETURNED_BY.get(stage, N_("Returned by the DP3A")))
+    return _(_RETURNED_BY.get(stage, _RETURNED_BY_DP3A))

@@ -13,6 +13,7 @@ from app.deps import agency_filter
 from app.models import Agency, Assignment, Role, saved_id
 from app.services import answers as answer_service
 from app.services import evidence as evidence_service
+from app.services import progress as progress_service
 from app.services import questions
 from app.services.evidence import EvidenceAccess, sensitive_codes
 from app.services.questions import assessment_id
@@ -97,11 +98,11 @@ def counters(ws: Workspace, opd: int | None = None) -> dict[str, Any]:
     agency = questions.chosen_agency(session, place, ws.user, opd)
     codes = questions.question_codes_for(session, place, ws.catalogue, agency)
     answers = answer_service.answer_rows(session, assessment_id(place), None if agency is None else codes)
-    evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
+    evidence = progress_service.evidence_counts(session, [a.id for a in answers.values()])
     sheet = ws.scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
     return {
         "agency": agency,
-        "progress": answer_service.progress(codes, answers, evidence),
+        "progress": progress_service.progress(codes, answers, evidence),
         "sheet": sheet,
         "max_points": ws.scorer.max_of(codes),
         "oob": True,

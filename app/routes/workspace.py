@@ -22,6 +22,7 @@ from app.routes.cards import card_context, counters
 from app.routes.question_list import ListState, question_list
 from app.routes.question_list import warm_question_rows as warm_question_rows
 from app.services import answers as answer_service
+from app.services import progress as progress_service
 from app.services import question_filter, questions
 from app.services.administration import agencies_of
 from app.services.questions import assessment_id
@@ -37,8 +38,8 @@ def workspace(ws: WorkspaceDep, opd: str | None = None, tampil: str | None = Non
     agency = questions.chosen_agency(session, place, user, agency_filter(opd))
     codes = questions.question_codes_for(session, place, catalogue, agency)
     answers = answer_service.answer_rows(session, assessment_id(place), None if agency is None else codes)
-    evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
-    progress = answer_service.progress(codes, answers, evidence)
+    evidence = progress_service.evidence_counts(session, [a.id for a in answers.values()])
+    progress = progress_service.progress(codes, answers, evidence)
     sheet = scorer.score(answer_service.scored_answers({c: answers[c] for c in codes if c in answers}))
     choice, search = question_filter.parse_filter(tampil), cari.strip()[:100]
     shown = question_filter.shown_codes(codes, answers, evidence, catalogue, choice, search)

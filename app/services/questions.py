@@ -31,6 +31,7 @@ from app.models import (
 )
 from app.refusals import NotAllowed, Refusal
 from app.services import answers as answer_service
+from app.services import progress as progress_service
 from app.services import review as review_service
 from indicators import Catalogue
 from indicators.catalogue import QuestionRef
@@ -229,7 +230,7 @@ def submit_one(session: Session, place: Place, user: User, question: QuestionAt)
         raise Refusal(_("This answer has already been submitted."))
     if answer_service.lacks_reason(answer):
         raise Refusal(_("Explain in the note why this question does not apply to your region before submitting it."))
-    files = answer_service.evidence_counts(session, [answer.id]).get(answer.id, 0)
+    files = progress_service.evidence_counts(session, [answer.id]).get(answer.id, 0)
     if answer_service.lacks_required_evidence(answer, question.ref.question.evidence.required, files):
         raise Refusal(_("This question requires evidence: upload at least one file before submitting."))
     if not question.may_edit(place, user):
@@ -263,7 +264,7 @@ def submit_all(session: Session, place: Place, user: User, catalogue: Catalogue,
     check of the whole region: a "not applicable" needs its reason in the note, any other answer the
     evidence it requires; a returned answer nobody changed stays back."""
     answers = answer_service.answers_of(session, assessment_id(place), codes)
-    evidence = answer_service.evidence_counts(session, [a.id for a in answers.values()])
+    evidence = progress_service.evidence_counts(session, [a.id for a in answers.values()])
     result, ready = Submission(), []
     for code, answer in answers.items():
         if answer.status not in answer_service.EDITABLE or not answer_service.is_answered(answer):

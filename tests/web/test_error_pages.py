@@ -54,9 +54,9 @@ def assert_error_page(response, status: int, msgid: str) -> None:
 def test_every_kind_of_error_is_an_indonesian_page_with_the_security_headers(browser, world, auth):
     assert_error_page(browser.get("/tidak-ada"), 404, "The page you asked for does not exist.")
     assert_error_page(browser.get("/keluar"), 405, "This address does not accept that kind of request.")
-    # A query parameter FastAPI cannot read (desc is a number): before, FastAPI's JSON 422.
-    auth.login(browser, "province")
-    assert_error_page(browser.get(f"/provinsi/62/{world.year}", params={"desc": "²"}), 422,
+    # A query parameter FastAPI cannot read (unduh is a number): before, FastAPI's JSON 422.
+    auth.login(browser, "dp3a_a")
+    assert_error_page(browser.get(f"{world.base()}/bukti/1", params={"unduh": "²"}), 422,
                       "Something in the address or the form is not valid. Go back, check what you entered and "
                       "try again.")
     assert_error_page(browser.post("/akun/sandi", data={"current": "x"}), 403,
