@@ -195,7 +195,8 @@ async def import_confirm(request: Request, place: AdminPlace, session: SessionDe
     if not plan.ok:  # something changed since the preview (e.g. an answer was submitted meanwhile)
         return _page(request, place, plan=plan, sha256=sha256, status_code=422)
     report = await run_in_threadpool(apply_import, session, scorer, place.assessment, plan, user)
-    session.commit()  # the whole import is one unit of work
+    # The whole import is one unit of work; committed off the event loop, like the saves themselves.
+    await run_in_threadpool(session.commit)
     path.unlink(missing_ok=True)
     request.session.pop(SESSION_KEY, None)
     return _page(request, place, report=report)

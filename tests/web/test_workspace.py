@@ -90,6 +90,21 @@ def test_value_off_the_scale_gets_a_message_in_indonesian(client, world, auth, c
     assert "tidak ada pada skala jawabannya" in html.text_of(html.page(response))
 
 
+def test_a_save_naming_a_version_of_an_answer_nobody_started_is_a_conflict_not_a_scale_error(
+    client, world, auth, catalogue, db
+):
+    """The answer was removed (or never stored) since the form was loaded: the ordinary conflict
+    message (409), not "does not fit its scale (version)" (422) as before issue 21."""
+    question, best = _dinkes_option_question(catalogue)
+    token = auth.login(client, "opd_a")
+    stale = client.post(f"{world.base()}/isian/{question.code}", data={"version": "5", "option": best.code},
+                        headers=_headers(token))
+    assert stale.status_code == 409
+    shown = html.text_of(html.page(stale))
+    assert "Orang lain baru saja mengubah jawaban ini" in shown and "skala" not in shown
+    assert db.exec(select(Answer).where(Answer.question_code == question.code)).all() == []
+
+
 def test_two_people_saving_from_the_same_version_conflict_and_both_texts_survive(
     make_client, world, auth, catalogue, db
 ):
