@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.i18n import N_
 from app.i18n import gettext as _
+from app.models import Role
 from scoring import Stage
 
 _STAGES = {
@@ -11,6 +12,9 @@ _STAGES = {
     Stage.DP3A: N_("DP3A check"),
     Stage.PROVINCE: N_("province verification"),
     Stage.MINISTRY: N_("ministry review"),
+    Stage.FIELD: N_("field verification"),
+    Stage.FINAL: N_("final verification"),
+    Stage.AWARDED: N_("award published"),
 }
 
 
@@ -25,6 +29,9 @@ def stage_label(stage: str) -> str:
 _RETURNED_BY: dict[str, str] = {  # keyed by Stage (a StrEnum): a plain stored value finds it too
     Stage.PROVINCE: N_("Returned by the province"),
     Stage.MINISTRY: N_("Returned by the ministry"),
+    Stage.FIELD: N_("Returned by the field verifiers"),
+    Stage.FINAL: N_("Returned by the national team"),
+    Stage.AWARDED: N_("Returned by the national team"),
 }
 
 
@@ -37,3 +44,21 @@ def returned_by_label(stage: str) -> str:
     """Who returned an answer, from the stage of the "returned" review event: the province, the
     ministry, else the kab/kota's DP3A."""
     return _(_RETURNED_BY.get(stage, _RETURNED_BY_DP3A))
+
+
+_ROLES = {
+    Role.ADMIN: N_("ministry (national team)"),
+    Role.REVIEWER: N_("ministry reviewer"),
+    Role.VERIFIER: N_("field verifier"),
+    Role.PROVINCE: N_("province"),
+    Role.DP3A: N_("DP3A"),
+    Role.OPD: N_("agency (OPD)"),
+}
+
+
+def role_label(role: str) -> str:
+    """A role's name in the UI language; an unknown value as it is."""
+    try:
+        return _(_ROLES[Role(role)])
+    except (ValueError, KeyError):
+        return str(role)

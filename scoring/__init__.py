@@ -6,8 +6,40 @@ from scoring.engine import Scorer, ScoreSheet
 from scoring.points import format_points, from_cents, to_cents
 from scoring.provila import ProvilaStatus, provila_status
 from scoring.readiness import AtRisk, PlanStep, Readiness, readiness
+from scoring.season import (
+    ASSESSMENT_STAGES,
+    MOVES,
+    REVIEW_STAGES,
+    Move,
+    MoveRefused,
+    SeasonScores,
+    StageTotal,
+    after,
+    allowed_moves,
+    deciding_stage,
+    previous_stage,
+    question_points,
+    reached,
+    season_scores,
+    stages_reached,
+)
 
 __all__ = [
+    "ASSESSMENT_STAGES",
+    "MOVES",
+    "REVIEW_STAGES",
+    "Move",
+    "MoveRefused",
+    "SeasonScores",
+    "StageTotal",
+    "after",
+    "allowed_moves",
+    "deciding_stage",
+    "previous_stage",
+    "question_points",
+    "reached",
+    "season_scores",
+    "stages_reached",
     "Answer",
     "AnswerError",
     "AnswerProblem",

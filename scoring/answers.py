@@ -8,12 +8,18 @@ from enum import StrEnum
 
 
 class Stage(StrEnum):
-    """Who has looked at an answer: the stages of one evaluation cycle, in order."""
+    """The stages of one evaluation cycle, in order (`scoring.season` says how one leads to the next).
+
+    An assessment stands at SELF, PROVINCE, MINISTRY, FIELD, FINAL or AWARDED; review decisions
+    are taken at DP3A (inside the self-assessment), PROVINCE, MINISTRY, FIELD and FINAL."""
 
     SELF = "self"  # evaluasi mandiri, as the agencies answered
     DP3A = "dp3a"  # checked by the kab/kota's DP3A (task-force secretariat)
     PROVINCE = "province"  # verifikasi administrasi by the province
-    MINISTRY = "ministry"  # review by the ministry
+    MINISTRY = "ministry"  # peninjauan: review by the ministry
+    FIELD = "field"  # verifikasi lapangan (hybrid) with other ministries
+    FINAL = "final"  # verifikasi final: the national team fixes the final score
+    AWARDED = "awarded"  # the award list of the year is published; the cycle's scores are frozen
 
 
 class ReviewStatus(StrEnum):

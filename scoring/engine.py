@@ -176,6 +176,15 @@ class Scorer:
             per_indicator[q.indicator] += cents
         return self._sheet(points, per_indicator)
 
+    def sheet_of(self, points: dict[str, int]) -> ScoreSheet:
+        """A sheet of question points worked out elsewhere (cents by question code): indicators
+        capped, parts and the total summed as for any other sheet."""
+        per_indicator = [0] * len(self.indicator_codes)
+        questions = self.questions
+        for code, cents in points.items():
+            per_indicator[questions[code].indicator] += cents
+        return self._sheet(points, per_indicator)
+
     def _sheet(self, points: dict[str, int], per_indicator: list[int]) -> ScoreSheet:
         indicators: dict[str, int] = {}
         parts = dict.fromkeys(self.part_codes, 0)

@@ -1,4 +1,4 @@
-"""Database tables. Schema changes go through Alembic migrations (`migrations/`).
+"""Database tables of the assessment itself (the season after the province: `app.models.season`). Schema changes go through Alembic migrations (`migrations/`).
 
 Question codes are stored as text and resolved against the catalogue of the
 assessment's cycle: the instrument lives in YAML, not in the database.
@@ -33,7 +33,9 @@ def utcnow() -> datetime:
 
 
 class Role(StrEnum):
-    ADMIN = "admin"  # ministry, national
+    ADMIN = "admin"  # the ministry's national team: field verification, final verification, the award
+    REVIEWER = "reviewer"  # a ministry reviewer, assigned to provinces (User.provinces): peninjauan
+    VERIFIER = "verifier"  # a field verifier, from any ministry, on the team of some kab/kota (FieldTeamMember)
     PROVINCE = "province"  # one province's verifiers
     DP3A = "dp3a"  # one kab/kota's coordinator (task-force secretariat)
     OPD = "opd"  # one agency of one kab/kota
@@ -122,6 +124,11 @@ class User(SQLModel, table=True):
     last_login_at: datetime | None = None
     # Start of the current and of the previous visit to one's notifications: "new since last visit".
     notices_seen_at: datetime | None = None
+    # A ministry reviewer's provinces (codes); empty for every other role.
+    provinces: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False,
+                                                                         server_default="[]"))
+    # Where a field verifier (or a reviewer) works: "KemenPPPA", "Kemenkes", "Kemendikdasmen"...
+    organisation: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""})
 
 
 class LoginAttempt(SQLModel, table=True):
@@ -156,6 +163,9 @@ class Cycle(SQLModel, table=True):
     year: int = Field(unique=True, index=True)
     instrument_code: str = Field(max_length=40)
     instrument_version: str = Field(max_length=20)
+    # The award list of the year is published: from then on the cycle's scores are frozen.
+    published_at: datetime | None = None
+    published_by: int | None = Field(default=None, foreign_key="user.id")
 
 
 class Assessment(SQLModel, table=True):

@@ -1,0 +1,53 @@
+"""Database tables (SQLModel). `core`: regions, accounts, cycles, answers, evidence, review, audit;
+`season`: stage changes, field verification, the award, recommendations. Callers import from here."""
+
+from app.models.core import (
+    Agency,
+    Answer,
+    AnswerStatus,
+    Assessment,
+    Assignment,
+    AuditEntry,
+    CarryOver,
+    CarryStatus,
+    Cycle,
+    EnumText,
+    Evidence,
+    LoginAttempt,
+    Province,
+    Regency,
+    Reopening,
+    ReviewAction,
+    ReviewEvent,
+    Role,
+    Seen,
+    StoredFile,
+    User,
+    UserSession,
+    saved_id,
+    utcnow,
+)
+from app.models.season import (
+    ActivityKind,
+    Award,
+    FieldActivity,
+    FieldMode,
+    FieldSchedule,
+    FieldTeamMember,
+    Finding,
+    FindingFile,
+    FollowUp,
+    FollowUpFile,
+    Recommendation,
+    RecommendationAgency,
+    RecommendationStatus,
+    StageChange,
+)
+
+__all__ = [
+    "ActivityKind", "Agency", "Answer", "AnswerStatus", "Assessment", "Assignment", "AuditEntry", "Award",
+    "CarryOver", "CarryStatus", "Cycle", "EnumText", "Evidence", "FieldActivity", "FieldMode", "FieldSchedule",
+    "FieldTeamMember", "Finding", "FindingFile", "FollowUp", "FollowUpFile", "LoginAttempt", "Province",
+    "Recommendation", "RecommendationAgency", "RecommendationStatus", "Regency", "Reopening", "ReviewAction",
+    "ReviewEvent", "Role", "Seen", "StageChange", "StoredFile", "User", "UserSession", "saved_id", "utcnow",
+]
