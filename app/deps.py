@@ -22,7 +22,7 @@ from app import access
 from app.config import Settings
 from app.evidence import EvidenceStore
 from app.i18n import gettext as _
-from app.models import Agency, Assessment, Cycle, Regency, Role, User, UserSession, utcnow
+from app.models import Agency, Assessment, Cycle, FieldTeamMember, Regency, Role, User, UserSession, utcnow
 from app.services.sessions import COOKIE_KEY, token_key
 from app.startup import StartUp
 from indicators import Catalogue
@@ -238,16 +238,35 @@ async def get_admin_place(place: Annotated[Place, Depends(get_place)], user: Cur
     return place
 
 
-async def get_review_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
-    if not access.may_review(user, place.regency.code, place.regency.province_code, place.assessment.stage):
+def on_team(session: Session, assessment: Assessment, user: User) -> bool:
+    """Whether `user` is a field verifier on the team of this assessment (one indexed look-up, made
+    only for verifiers: for every other role the answer is no without asking)."""
+    if user.role != Role.VERIFIER:
+        return False
+    return session.exec(sa_select(FieldTeamMember.id).where(  # type: ignore[call-overload]
+        col(FieldTeamMember.assessment_id) == assessment.id, col(FieldTeamMember.user_id) == user.id)).first() is not None
+
+
+async def team_of(session: Session, place: Place, user: User) -> bool:
+    """`on_team` from an async guard: the thread-pool hop only for a verifier (the guards of every
+    other role stay on the event loop, as they do no blocking work)."""
+    return user.role == Role.VERIFIER and await run_in_threadpool(on_team, session, place.assessment, user)
+
+
+async def get_review_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser,
+                           session: SessionDep) -> Place:
+    if not access.may_review(user, place.regency.code, place.regency.province_code, place.assessment.stage,
+                             await team_of(session, place, user)):
         _refuse_review(place, user)
     return place
 
 
-async def get_history_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser) -> Place:
+async def get_history_place(place: Annotated[Place, Depends(get_place)], user: CurrentUser,
+                            session: SessionDep) -> Place:
     regency = place.regency
     if not (access.may_work_in(user, regency.code)
-            or access.may_review(user, regency.code, regency.province_code, place.assessment.stage)):
+            or access.may_review(user, regency.code, regency.province_code, place.assessment.stage,
+                                 await team_of(session, place, user))):
         _refuse_review(place, user)
     return place
 
