@@ -188,6 +188,12 @@ def world(db, catalogue, password_hash) -> World:
         "opd_a2": dict(role=Role.OPD, regency_code=a.code, agency_id=result.agencies["dinkes_a"].id),
         "dp3a_b": dict(role=Role.DP3A, regency_code=b.code, agency_id=result.agencies["dp3a_b"].id),
         "opd_b": dict(role=Role.OPD, regency_code=b.code, agency_id=result.agencies["dinkes_b"].id),
+        # The ministry's reviewers (assigned to provinces) and field verifiers (teams per kab/kota:
+        # `season_team(world, db, "a", "verifier")` puts one on a team).
+        "reviewer": dict(role=Role.REVIEWER, provinces=["62"], organisation="KemenPPPA"),
+        "reviewer_other": dict(role=Role.REVIEWER, provinces=["63"], organisation="KemenPPPA"),
+        "verifier": dict(role=Role.VERIFIER, organisation="Kemenkes"),
+        "verifier_other": dict(role=Role.VERIFIER, organisation="Kemendikdasmen"),
     }
     for username, fields in people.items():
         user = User(username=username, full_name=username.replace("_", " ").title(), password_hash=password_hash,
@@ -222,3 +228,12 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
 @pytest.fixture
 def auth():
     return SimpleNamespace(login=login, csrf_of=csrf_of, password=PASSWORD)
+
+
+def season_team(world: World, db, which: str, username: str, *, lead: bool = False) -> None:
+    """Put a verifier on the field team of kab/kota `which` ("a", "b", "c")."""
+    from app.models import FieldTeamMember
+
+    db.add(FieldTeamMember(assessment_id=world.assessments[which].id, user_id=world.users[username].id, lead=lead,
+                           added_by=world.users["admin"].id))
+    db.commit()
