@@ -268,3 +268,15 @@ def test_reviews_province_is_for_reviewers_only():
     assert not access.reviews_province(USERS["verifier_with_provinces"], "62")
     assert not access.reviews_province(USERS["province_other"], "62")
     assert not access.reviews_province(USERS["admin"], "62")  # the ministry needs no assignment
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_can_be_saved_and_read_back(db, role):
+    # PostgreSQL keeps the role as a native enum: a role the migrations did not add cannot be saved.
+    user = _user(f"someone_{role.value}", role, provinces=["62"] if role == Role.REVIEWER else [])
+    db.add(user)
+    db.commit()
+    db.expire_all()
+    stored = db.get(User, user.id)
+    assert stored is not None and stored.role == role
+    assert stored.provinces == (["62"] if role == Role.REVIEWER else [])
