@@ -39,7 +39,7 @@ def move(session: Session, assessment: Assessment, what: Move, user: User, *, no
     if assessment.stage != start:
         raise _moved()
     values: dict[str, Any] = {"stage": end}
-    if what is Move.SUBMIT:
+    if what == Move.SUBMIT:
         values.update(submitted_at=utcnow(), submitted_by=user.id)
     changed = cast(CursorResult[Any], session.execute(
         update(_assessments).where(_assessments.c.id == assessment.id, _assessments.c.stage == start).values(**values)))
