@@ -55,6 +55,20 @@ _OWN_STAGE = {Role.DP3A: Stage.DP3A, Role.PROVINCE: Stage.PROVINCE, Role.REVIEWE
 _CREATE_LOCK = 7_254_022  # with the assessment's id: two equal creations at once make one row (PostgreSQL)
 
 
+def status_names() -> dict[Status, str]:
+    """Each status as the UI says it (in the request's language)."""
+    return {Status.OPEN: _("open"), Status.ASSIGNED: _("assigned to agencies"),
+            Status.REPORTED: _("follow-up reported"), Status.CLOSED: _("closed")}
+
+
+def status_label(status: str) -> str:
+    """A Jinja global (`recommendation_status`); an unknown value as it is."""
+    try:
+        return status_names()[Status(status)]
+    except ValueError:
+        return str(status)
+
+
 def today() -> date:
     """Today in Indonesia (WIB): due dates are calendar days there."""
     return datetime.now(WIB).date()
