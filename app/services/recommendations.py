@@ -123,10 +123,6 @@ class NewRecommendation:
     source_event_id: int | None = None
 
 
-def _invalid(message: str, code: str) -> Refusal:
-    return Refusal(message, code=code)
-
-
 def _target(session: Session, assessment: Assessment, catalogue: Catalogue,
             given: NewRecommendation) -> tuple[str, str | None, int | None]:
     """The indicator, question and source event the form names, checked against the instrument and
@@ -135,21 +131,21 @@ def _target(session: Session, assessment: Assessment, catalogue: Catalogue,
         row = session.exec(select(ReviewEvent, Answer).join(Answer, col(Answer.id) == col(ReviewEvent.answer_id))
                            .where(ReviewEvent.id == given.source_event_id)).first()
         if row is None or row[1].assessment_id != assessment.id or row[1].question_code not in catalogue.questions:
-            raise _invalid(_("That review note is not one of this assessment."), "no_such_note")
+            raise Refusal(_("That review note is not one of this assessment."), code="no_such_note")
         code = row[1].question_code
         return catalogue.questions[code].indicator.code, code, given.source_event_id
     question = (given.question_code or "").strip() or None
     if question is not None:
         ref = catalogue.questions.get(question)
         if ref is None:
-            raise _invalid(_("There is no question %(code)s in the instrument.") % {"code": question[:40]},
-                           "no_such_question")
+            raise Refusal(_("There is no question %(code)s in the instrument.") % {"code": question[:40]},
+                          code="no_such_question")
         if given.indicator_code and given.indicator_code != ref.indicator.code:
-            raise _invalid(_("Question %(code)s is not a question of indicator %(indicator)s.")
-                           % {"code": question, "indicator": given.indicator_code[:40]}, "question_elsewhere")
+            raise Refusal(_("Question %(code)s is not a question of indicator %(indicator)s.")
+                          % {"code": question, "indicator": given.indicator_code[:40]}, code="question_elsewhere")
         return ref.indicator.code, question, None
     if given.indicator_code not in catalogue.indicators:
-        raise _invalid(_("Choose the indicator the recommendation is about."), "no_indicator")
+        raise Refusal(_("Choose the indicator the recommendation is about."), code="no_indicator")
     return given.indicator_code, None, None
 
 
@@ -160,7 +156,7 @@ def create(session: Session, assessment: Assessment, catalogue: Catalogue, user:
     if not may_create(user):
         raise NotAllowed(_("Agencies do not make recommendations."), code="not_allowed", status=403)
     if not given.text:
-        raise _invalid(_("Write the recommendation."), "no_text")
+        raise Refusal(_("Write the recommendation."), code="no_text")
     indicator, question, source = _target(session, assessment, catalogue, given)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key, :id)"),
@@ -282,14 +278,14 @@ def assign(session: Session, assessment: Assessment, rec: Recommendation, user: 
         raise _closed()
     wanted = set(chosen)
     if not wanted:
-        raise _invalid(_("Choose at least one agency."), "no_agency")
+        raise Refusal(_("Choose at least one agency."), code="no_agency")
     if due_on is None:
-        raise _invalid(_("Give a due date."), "no_due_date")
+        raise Refusal(_("Give a due date."), code="no_due_date")
     agencies = session.exec(select(Agency.id).where(col(Agency.id).in_(wanted),
                                                     Agency.regency_code == assessment.regency_code,
                                                     col(Agency.active))).all()
     if set(agencies) != wanted:
-        raise _invalid(_("Choose agencies of this kab/kota."), "foreign_agency")
+        raise Refusal(_("Choose agencies of this kab/kota."), code="foreign_agency")
     rows = session.exec(select(RecommendationAgency).where(
         RecommendationAgency.recommendation_id == rec.id)).all()
     before = {row.agency_id for row in rows}
@@ -321,7 +317,7 @@ def follow_up(session: Session, assessment: Assessment, rec: Recommendation, use
         raise NotAllowed(_("Only an agency this recommendation is given to reports its follow-up."),
                          code="not_given", status=403)
     if not note:
-        raise _invalid(_("Write what your agency did."), "no_note")
+        raise Refusal(_("Write what your agency did."), code="no_note")
     latest = session.exec(select(FollowUp).where(FollowUp.recommendation_id == rec.id,
                                                  FollowUp.agency_id == user.agency_id)
                           .order_by(col(FollowUp.id).desc())).first()
@@ -358,7 +354,7 @@ def close(session: Session, assessment: Assessment, rec: Recommendation, user: U
     if rec.status == Status.CLOSED:
         return False
     if not note:
-        raise _invalid(_("Write why the recommendation is closed."), "no_note")
+        raise Refusal(_("Write why the recommendation is closed."), code="no_note")
     before = rec.status
     rec.status, rec.closed_by, rec.closed_at, rec.close_note = Status.CLOSED, user.id, utcnow(), note
     session.add(rec)
