@@ -43,6 +43,7 @@ from app.routes import (
     history,
     home,
     province,
+    recommendations,
     review,
     workspace,
 )
@@ -154,7 +155,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.api = api
     app.mount(API_PREFIX, api, name="api")
     for module in (health, home, accounts, catalogue_page, workspace, answers, evidence, review, dashboard, history,
-                   province, cycles, exports, administration):
+                   province, cycles, exports, administration, recommendations):
         app.include_router(module.router)
     return app
 

@@ -22,6 +22,7 @@ from app.clock import local_time
 from app.csrf import csrf_token
 from app.labels import returned_by_label, role_label, stage_label
 from app.models import AnswerStatus, Role
+from app.services import recommendations
 from app.services.review import kab_kota_menu
 from scoring import Stage
 
@@ -66,6 +67,8 @@ env.globals["Role"] = Role
 env.globals["returned_by_label"] = returned_by_label
 env.globals["role_label"] = role_label
 env.globals["kab_kota_menu"] = kab_kota_menu
+env.globals["recommendation_note"] = recommendations.note_form  # the review page's "make it a recommendation"
+env.globals["recommendation_status"] = recommendations.status_label
 env.filters["points"] = i18n.format_cents  # points stored as cents: 1250 -> "12,50"
 
 

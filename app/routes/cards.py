@@ -17,6 +17,7 @@ from app.services import progress as progress_service
 from app.services import questions
 from app.services.evidence import EvidenceAccess, sensitive_codes
 from app.services.questions import assessment_id
+from app.services.recommendation_overview import earlier_on_question
 
 
 def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
@@ -72,6 +73,9 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
         "form_values": None,
         "message": None,
         "notice": None,
+        # Recommendations of earlier cycles still open on this question (templates/recommendations/_on_card.html).
+        "earlier_recommendations": earlier_on_question(session, place.assessment, place.cycle.year, ws.user, catalogue,
+                                                       code),
     }
     context.update(extra)
     return context

@@ -57,6 +57,8 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
     """
     if name in SESSION:
         return None
+    if (recommendation := recommendation_policy(name, stage)) is not None:
+        return recommendation
     if name in PUBLIC or name in API_PUBLIC:
         return set(ROLES)
     if name in ANY_USER or name in API_ANY_USER:
@@ -88,6 +90,54 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
     if name in NATION:
         return {"admin"}
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
+
+
+# -- recommendations (issue 22 item 6: rekomendasi and their follow-up) --------------------------------
+# The list, one recommendation and its files: A's workers (an agency sees those given to it: the target
+# is given to Dinkes) and A's reviewers. Making one: the reviewers of the place, never an agency.
+# Giving to agencies and closing: A's DP3A. Reporting follow-up: an agency it is given to (Dinkes).
+RECOMMENDATION_SEE = {"recommendations", "recommendation_detail", "recommendation_file"}
+RECOMMENDATION_DP3A = {"recommendation_assign", "recommendation_close"}
+
+
+def recommendation_policy(name: str, stage: str) -> set[str] | None:
+    if name in RECOMMENDATION_SEE:
+        return WORKERS_OF_A | REVIEWERS_OF_A[stage]
+    if name == "recommendation_create":
+        return REVIEWERS_OF_A[stage]
+    if name in RECOMMENDATION_DP3A:
+        return ADMINS_OF_A
+    if name == "recommendation_follow_up":
+        return {"opd_a"}
+    if name == "province_recommendations":
+        return {"province", "admin"}
+    if name == "national_recommendations":
+        return {"admin"}
+    return None
+
+
+def recommendation_targets(world, db, app, code: str, indicator: str) -> dict[str, str]:
+    """A recommendation of A on `code`, given to Dinkes, with one follow-up file."""
+    from app.models import FollowUp, FollowUpFile, Recommendation, RecommendationAgency, RecommendationStatus
+    from app.services.evidence import register
+
+    rec = Recommendation(assessment_id=world.assessments["a"].id, stage="dp3a", indicator_code=indicator,
+                         question_code=code, text="Lengkapi SK", status=RecommendationStatus.REPORTED,
+                         created_by=world.users["dp3a_a"].id)
+    db.add(rec)
+    db.flush()
+    db.add(RecommendationAgency(recommendation_id=rec.id, agency_id=world.agencies["dinkes_a"].id))
+    report = FollowUp(recommendation_id=rec.id, agency_id=world.agencies["dinkes_a"].id, note="selesai",
+                      user_id=world.users["opd_a"].id)
+    db.add(report)
+    db.flush()
+    stored = app.state.evidence.save_file(io.BytesIO(sample_pdf("Tindak lanjut", "uji")))
+    register(db, stored)
+    file = FollowUpFile(follow_up_id=report.id, sha256=stored.sha256, filename="tl.pdf",
+                        uploaded_by=world.users["opd_a"].id)
+    db.add(file)
+    db.commit()
+    return {"rec_id": str(rec.id), "file_id": str(file.id)}
 
 
 def _routes(app) -> list[tuple[str, APIRoute]]:
@@ -123,6 +173,7 @@ def targets(world, db, catalogue, scorer, app):
         "agency_id": str(world.agencies["dinkes_a"].id),
         "user_id": str(opd_a.id),
         "province_code": world.regency_a.province_code,
+        **recommendation_targets(world, db, app, code, catalogue.questions[code].indicator.code),
     }
 
 
