@@ -32,15 +32,16 @@ YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
 
 @pass_context
-def award_nav(context: Context) -> str | None:
-    """The top menu's link to the award list of the instrument's year, for the ministry (None: no link)."""
+def award_list_year(context: Context) -> int | None:
+    """The year whose award list the top menu links to (the instrument's), for the ministry; None: no link."""
     user, request = context.get("user"), context.get("request")
     if user is None or request is None or not access.may_run_season(user):
         return None
-    return str(request.url_for("award_list", year=request.app.state.catalogue.year))
+    year: int = request.app.state.catalogue.year
+    return year
 
 
-templating_env.globals["award_nav"] = award_nav  # base.html's top menu
+templating_env.globals["award_list_year"] = award_list_year  # base.html's top menu
 
 
 # -- the award of one kab/kota ----------------------------------------------------------------------

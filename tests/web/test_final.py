@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlmodel import select
 
+from app.i18n import format_cents
 from app.models import Answer, Assessment, AuditEntry, Award, Cycle, ReviewEvent, User, utcnow
 from app.services.answers import AnswerInput, save_answer
 from scoring import Stage, from_cents
@@ -87,7 +88,8 @@ def test_final_page_lists_answers_with_each_stage(client, auth, world, db, score
     assert cells[3] == "0,50" and cells[4] == "0,50"  # the ministry lowered it; the field kept it
     assert html.one(tree, f"//input[@name='figure:{codes[0]}']").get("value") == "0,50"
     assert html.one(tree, f"//input[@name='figure:{codes[1]}']").get("value") == "0,00"  # returned in the field
-    assert "Total akhir" in html.text_of(tree, "//p[@class='lead']") or "Final total" in html.text_of(tree)
+    final_total = 50 + scorer.question_points(codes[2], best_answer(scorer, codes[2]))  # 0.50 + 0 + the third
+    assert format_cents(final_total, language="id") in html.text_of(tree, "//p[@class='lead']")
     # The menu of the kab/kota links here for the ministry.
     assert tree.xpath("//nav[@class='subnav']//a[contains(@href, '/final')]")
 
@@ -101,7 +103,7 @@ def test_a_lower_figure_needs_a_reason_and_is_recorded(client, auth, world, db, 
     refused = client.post(url, data={"csrf_token": token, "indicator": indicator, f"figure:{codes[0]}": "0"})
     assert refused.status_code == 422
     assert html.text_of(html.page(refused), "//p[@role='alert']")  # says why
-    assert "0" == html.one(html.page(refused), f"//input[@name='figure:{codes[0]}']").get("value")  # kept as typed
+    assert html.one(html.page(refused), f"//input[@name='figure:{codes[0]}']").get("value") == "0"  # kept as typed
     assert final_events(db, assessment) == []
 
     saved = client.post(url, data={"csrf_token": token, "indicator": indicator, f"figure:{codes[0]}": "0",
