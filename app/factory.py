@@ -35,10 +35,12 @@ from app.routes import (
     accounts,
     administration,
     answers,
+    award,
     cycles,
     dashboard,
     evidence,
     exports,
+    final,
     health,
     history,
     home,
@@ -155,7 +157,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.api = api
     app.mount(API_PREFIX, api, name="api")
     for module in (health, home, accounts, catalogue_page, workspace, answers, evidence, review, dashboard, history,
-                   province, cycles, exports, administration, recommendations):
+                   province, cycles, exports, administration, recommendations, final, award):
         app.include_router(module.router)
     return app
 

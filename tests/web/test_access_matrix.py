@@ -42,6 +42,13 @@ EXPORT_PROVINCE = {"export_province"}
 IMPORT = {"import_form", "import_preview", "import_confirm"}
 CARRY = {"carry_over", "carry_over_decide"}
 
+# -- issue 22, award helper: final verification, the award, the award list and its publication ----
+# The ministry's national team only (`access.may_run_season`). The award list and its workbook are
+# the ministry's until the year is published (this matrix never publishes); after publication every
+# signed-in user sees them (tests/web/test_award.py).
+FINAL_AND_AWARD = {"final_verification", "final_decide", "award_page", "award_fix", "award_list", "award_export",
+                   "award_publish"}
+
 # Who works in region A (62.71): its agency's focal points and its DP3A.
 WORKERS_OF_A = {"opd_a", "dp3a_a"}
 ADMINS_OF_A = {"dp3a_a"}
@@ -88,6 +95,8 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
     if name in PROVINCE_VIEW:
         return {"province", "admin"}
     if name in NATION:
+        return {"admin"}
+    if name in FINAL_AND_AWARD:  # issue 22, award helper
         return {"admin"}
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 

@@ -84,13 +84,15 @@ class KabKotaMenu:
     dp3a: bool  # the kab/kota's DP3A: its questions, carrying answers over, agencies and accounts
     before_hand_over: bool  # the DP3A, before it hands the assessment over: importing answers, the hand-over
     recommendations: bool = False  # the recommendations of the kab/kota: its DP3A and its reviewers (not agencies)
+    final: bool = False  # the ministry's national team, from final verification on: final figures and the award
 
 
 def kab_kota_menu(assessment: Assessment, user: User) -> KabKotaMenu:
     """The menu's flags (a Jinja global): the template spells no role or stage."""
     dp3a = user.role == Role.DP3A
     return KabKotaMenu(dp3a=dp3a, before_hand_over=dp3a and assessment.stage == Stage.SELF,
-                       recommendations=user.role != Role.OPD)
+                       recommendations=user.role != Role.OPD,
+                       final=user.role == Role.ADMIN and assessment.stage in (Stage.FINAL, Stage.AWARDED))
 
 
 def _already_submitted() -> ReviewError:
