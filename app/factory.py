@@ -39,6 +39,7 @@ from app.routes import (
     dashboard,
     evidence,
     exports,
+    field,
     health,
     history,
     home,
@@ -154,7 +155,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.api = api
     app.mount(API_PREFIX, api, name="api")
     for module in (health, home, accounts, catalogue_page, workspace, answers, evidence, review, dashboard, history,
-                   province, cycles, exports, administration):
+                   province, cycles, exports, administration, field):
         app.include_router(module.router)
     return app
 

@@ -77,18 +77,23 @@ def submit_assessment(session: Session, assessment: Assessment, check: Submissio
                  regency_code=assessment.regency_code, before={"stage": Stage.SELF}, after={"stage": Stage.PROVINCE})
 
 
+_FIELD_SEASON = (Stage.MINISTRY, Stage.FIELD, Stage.FINAL, Stage.AWARDED)
+
+
 @dataclass(frozen=True)
 class KabKotaMenu:
     """What the kab/kota menu (templates/review/_nav.html, on every page of the kab/kota) offers a user."""
 
     dp3a: bool  # the kab/kota's DP3A: its questions, carrying answers over, agencies and accounts
     before_hand_over: bool  # the DP3A, before it hands the assessment over: importing answers, the hand-over
+    field: bool = False  # field verification's page (app.services.field.rights decides what it shows)
 
 
 def kab_kota_menu(assessment: Assessment, user: User) -> KabKotaMenu:
     """The menu's flags (a Jinja global): the template spells no role or stage."""
     dp3a = user.role == Role.DP3A
-    return KabKotaMenu(dp3a=dp3a, before_hand_over=dp3a and assessment.stage == Stage.SELF)
+    return KabKotaMenu(dp3a=dp3a, before_hand_over=dp3a and assessment.stage == Stage.SELF,
+                       field=user.role != Role.OPD and assessment.stage in _FIELD_SEASON)
 
 
 def _already_submitted() -> ReviewError:
