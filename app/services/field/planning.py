@@ -10,7 +10,6 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from app.i18n import gettext as _
-from app.i18n import ngettext
 from app.models import (
     Assessment,
     Cycle,
@@ -153,9 +152,8 @@ def start_problems(session: Session, assessment: Assessment, catalogue: Catalogu
     problems = []
     undecided = len(queue(load_state(session, assessment), catalogue, Stage.MINISTRY, status="waiting"))
     if undecided:
-        problems.append(ngettext("The ministry's review has not decided %(n)s answered question yet.",
-                                 "The ministry's review has not decided %(n)s answered questions yet.",
-                                 undecided) % {"n": undecided})
+        # One message for every count: the catalogues carry no plural forms (Indonesian needs none).
+        problems.append(_("Answered questions the ministry's review has not decided yet: %(n)s.") % {"n": undecided})
     if schedule_of(session, assessment) is None:
         problems.append(_("There is no schedule yet."))
     if not team(session, assessment):
