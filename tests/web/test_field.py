@@ -417,3 +417,34 @@ def test_assignments(make_client, world, auth, db, scorer, catalogue, season):
         client = make_client()
         auth.login(client, username)
         assert client.get("/lapangan").status_code == 403, username
+
+
+# -- the review desk after field verification -----------------------------------------------------
+
+
+def test_an_adjustment_shows_in_the_answers_history(make_client, world, auth, db, scorer, catalogue, season):
+    _field_started(db, world, scorer, season)
+    team = make_client()
+    token = auth.login(team, "verifier")
+    code = season[0]
+    assert _finding(team, world, token, _indicator(catalogue, code), "Tidak ada bukti fisik",
+                    **{f"score_{code}": "0"}).status_code == 303
+    dp3a = make_client()
+    auth.login(dp3a, "dp3a_a")
+    history = html.texts(html.page(dp3a.get(f"{world.base()}/verifikasi/{code}")), "//li")
+    line = next(t for t in history if "Tidak ada bukti fisik" in t)
+    with using_language("id"):
+        assert f"({gettext('field verification')})" in line
+
+
+def test_a_verifier_on_the_team_opens_the_review_desk(make_client, world, auth, db, scorer, catalogue, season):
+    if not hasattr(review_service, "desk_stage"):
+        pytest.skip("the desk's stage for a verifier comes with the ministry helper's review.desk_stage")
+    _field_started(db, world, scorer, season)
+    client = make_client()
+    auth.login(client, "verifier")
+    assert client.get(f"{world.base()}/verifikasi?status=all").status_code == 200
+    assert client.get(f"{world.base()}/verifikasi/{season[0]}").status_code == 200
+    other = make_client()
+    auth.login(other, "verifier_other")
+    assert other.get(f"{world.base()}/verifikasi").status_code == 403
