@@ -40,6 +40,7 @@ from app.routes import (
     dashboard,
     evidence,
     exports,
+    field,
     final,
     health,
     history,
@@ -157,7 +158,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.api = api
     app.mount(API_PREFIX, api, name="api")
     for module in (health, home, accounts, catalogue_page, workspace, answers, evidence, review, dashboard, history,
-                   province, cycles, exports, administration, recommendations, final, award):
+                   province, cycles, exports, administration, recommendations, final, award, field):
         app.include_router(module.router)
     return app
 

@@ -20,6 +20,8 @@ def home(user: OptionalUser, catalogue: CatalogueDep) -> RedirectResponse:
         return RedirectResponse(f"/r/{user.regency_code}/{year}/isian", status_code=303)
     if user.role == Role.PROVINCE:
         return RedirectResponse(f"/provinsi/{user.province_code}/{year}", status_code=303)
+    if user.role == Role.VERIFIER:  # a field verifier's work: the teams they are on
+        return RedirectResponse("/lapangan", status_code=303)
     return RedirectResponse(f"/nasional/{year}", status_code=303)
 
 

@@ -96,7 +96,7 @@ def action_names() -> dict[str, str]:
 def event_stages() -> dict[str, str]:
     """The stage of an event in an answer's history: shorter than `stage_label`, the line is long already."""
     return {Stage.SELF: _("self-assessment"), Stage.DP3A: "DP3A", Stage.PROVINCE: _("province"),
-            Stage.MINISTRY: _("ministry")}
+            Stage.MINISTRY: _("ministry"), Stage.FIELD: _("field verification"), Stage.FINAL: _("final verification")}
 
 
 def _stage(user: User) -> Stage:

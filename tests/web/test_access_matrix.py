@@ -56,6 +56,16 @@ ADMINS_OF_A = {"dp3a_a"}
 REVIEWERS_OF_A = {"self": {"dp3a_a"}, "province": {"dp3a_a", "province", "admin"}}
 ROLES = ["anonymous", "admin", "province", "province_other", "dp3a_a", "opd_a", "dp3a_b", "opd_b"]
 
+# -- field verification (issue 22, field helper) ---------------------------------------------------
+# Its pages open from the ministry's review on (tests/web/test_field.py checks them at FIELD and FINAL,
+# with reviewers and the team): at the stages of this matrix, nobody's. The list of assignments is the
+# field verifiers' and the ministry's, at any stage.
+ROLES += ["verifier"]
+FIELD_LIST = {"field_assignments"}
+FIELD_PLACE = {"field_verification", "field_schedule", "field_team", "field_start", "field_close",
+               "field_activity_add", "field_finding_add", "field_finding_file"}
+FIELD_TARGETS = {"finding_id": "1", "file_id": "1"}
+
 
 def policy(name: str, stage: str = "self") -> set[str] | None:
     """The users allowed on a route (about region A where it names one); None: not in the matrix.
@@ -98,6 +108,10 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return {"admin"}
     if name in FINAL_AND_AWARD:  # issue 22, award helper
         return {"admin"}
+    if name in FIELD_LIST:
+        return {"admin", "verifier"}
+    if name in FIELD_PLACE:
+        return set()
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
 
@@ -183,6 +197,7 @@ def targets(world, db, catalogue, scorer, app):
         "user_id": str(opd_a.id),
         "province_code": world.regency_a.province_code,
         **recommendation_targets(world, db, app, code, catalogue.questions[code].indicator.code),
+        **FIELD_TARGETS,
     }
 
 

@@ -77,6 +77,9 @@ def submit_assessment(session: Session, assessment: Assessment, check: Submissio
                  regency_code=assessment.regency_code, before={"stage": Stage.SELF}, after={"stage": Stage.PROVINCE})
 
 
+_FIELD_SEASON = (Stage.MINISTRY, Stage.FIELD, Stage.FINAL, Stage.AWARDED)
+
+
 @dataclass(frozen=True)
 class KabKotaMenu:
     """What the kab/kota menu (templates/review/_nav.html, on every page of the kab/kota) offers a user."""
@@ -85,6 +88,7 @@ class KabKotaMenu:
     before_hand_over: bool  # the DP3A, before it hands the assessment over: importing answers, the hand-over
     recommendations: bool = False  # the recommendations of the kab/kota: its DP3A and its reviewers (not agencies)
     final: bool = False  # the ministry's national team, from final verification on: final figures and the award
+    field: bool = False  # field verification's page (app.services.field.rights decides what it shows)
 
 
 def kab_kota_menu(assessment: Assessment, user: User) -> KabKotaMenu:
@@ -92,7 +96,8 @@ def kab_kota_menu(assessment: Assessment, user: User) -> KabKotaMenu:
     dp3a = user.role == Role.DP3A
     return KabKotaMenu(dp3a=dp3a, before_hand_over=dp3a and assessment.stage == Stage.SELF,
                        recommendations=user.role != Role.OPD,
-                       final=user.role == Role.ADMIN and assessment.stage in (Stage.FINAL, Stage.AWARDED))
+                       final=user.role == Role.ADMIN and assessment.stage in (Stage.FINAL, Stage.AWARDED),
+                       field=user.role != Role.OPD and assessment.stage in _FIELD_SEASON)
 
 
 def _already_submitted() -> ReviewError:

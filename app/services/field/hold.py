@@ -1,0 +1,34 @@
+"""What every change of field verification checks first: the year is not frozen, the assessment
+stands where the change is allowed; and the one lock that makes a change idempotent under a double
+click (the second request waits, then finds the first's row)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col
+
+from app import sqlite_writer
+from app.i18n import gettext as _
+from app.models import Assessment, Cycle
+from app.refusals import NotAllowed
+from app.services.season import frozen
+from scoring import Stage
+
+
+def check_open(cycle: Cycle, assessment: Assessment, stages: Iterable[Stage], message: str) -> None:
+    if frozen(cycle):
+        raise NotAllowed(_("The award list of this year is published: field verification can no longer change."),
+                         code="frozen")
+    if assessment.stage not in tuple(stages):
+        raise NotAllowed(message, code="wrong_stage")
+
+
+def hold(session: Session, assessment: Assessment) -> None:
+    """Hold the assessment's row until the commit (PostgreSQL), or this worker's SQLite write lock.
+    Taken after any answer's lock (a review decision's order: answers, then the kab/kota)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa_select(col(Assessment.id)).where(col(Assessment.id) == assessment.id).with_for_update())
+        return
+    sqlite_writer.reserve(session.connection().connection.dbapi_connection)
