@@ -39,9 +39,11 @@ from app.routes import (
     dashboard,
     evidence,
     exports,
+    handover,
     health,
     history,
     home,
+    ministry_accounts,
     province,
     review,
     workspace,
@@ -154,7 +156,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.api = api
     app.mount(API_PREFIX, api, name="api")
     for module in (health, home, accounts, catalogue_page, workspace, answers, evidence, review, dashboard, history,
-                   province, cycles, exports, administration):
+                   province, cycles, exports, administration, handover, ministry_accounts):
         app.include_router(module.router)
     return app
 
