@@ -46,8 +46,26 @@ CARRY = {"carry_over", "carry_over_decide"}
 WORKERS_OF_A = {"opd_a", "dp3a_a"}
 ADMINS_OF_A = {"dp3a_a"}
 # Once A's DP3A has submitted, its province (62) and the ministry may look and decide too.
-REVIEWERS_OF_A = {"self": {"dp3a_a"}, "province": {"dp3a_a", "province", "admin"}}
-ROLES = ["anonymous", "admin", "province", "province_other", "dp3a_a", "opd_a", "dp3a_b", "opd_b"]
+REVIEWERS_OF_A = {"self": {"dp3a_a"}, "province": {"dp3a_a", "province", "admin"},
+                  "ministry": {"dp3a_a", "province", "admin", "reviewer"}}
+ROLES = ["anonymous", "admin", "province", "province_other", "dp3a_a", "opd_a", "dp3a_b", "opd_b",
+         "reviewer", "reviewer_other", "verifier"]
+# Who sees province 62 (A's): its officials, the ministry and its reviewers of the province.
+PROVINCE_62 = {"province", "admin", "reviewer"}
+
+# -- ministry review (issue 22): the hand-on, the send-back, the ministry's accounts --------------
+HAND_ON = {"self": set(), "province": {"province"}, "ministry": {"province"}}  # at the ministry: "already there"
+SEND_BACK = {"self": set(), "province": {"admin"}, "ministry": {"admin", "reviewer"}}
+
+
+def ministry_policy(name: str, stage: str) -> set[str] | None:
+    if name == "assessment_hand_on":
+        return HAND_ON[stage]
+    if name == "assessment_send_back":
+        return SEND_BACK[stage]
+    if name.startswith("ministry_user"):
+        return {"admin"}
+    return None
 
 
 def policy(name: str, stage: str = "self") -> set[str] | None:
@@ -57,6 +75,8 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
     """
     if name in SESSION:
         return None
+    if (ministry := ministry_policy(name, stage)) is not None:
+        return ministry
     if name in PUBLIC or name in API_PUBLIC:
         return set(ROLES)
     if name in ANY_USER or name in API_ANY_USER:
@@ -66,11 +86,11 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
     if name in EXPORT_REGION:
         return REVIEWERS_OF_A[stage]
     if name in EXPORT_PROVINCE:
-        return {"province", "admin"}
+        return PROVINCE_62
     if name in IMPORT:
         return ADMINS_OF_A
     if name in YEARS:
-        return {"dp3a_a", "province", "admin"}
+        return {"dp3a_a"} | PROVINCE_62
     if name in CARRY:
         return ADMINS_OF_A
     if name in WORKSPACE:
@@ -84,7 +104,7 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
     if name in HISTORY:
         return WORKERS_OF_A | REVIEWERS_OF_A[stage]
     if name in PROVINCE_VIEW:
-        return {"province", "admin"}
+        return PROVINCE_62
     if name in NATION:
         return {"admin"}
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
@@ -133,7 +153,7 @@ def _url(route: APIRoute, values: dict[str, str]) -> str:
     return path
 
 
-@pytest.mark.parametrize("stage", ["self", "province"])
+@pytest.mark.parametrize("stage", ["self", "province", "ministry"])
 def test_access_matrix(app, make_client, auth, targets, world, db, stage):
     assessment = world.assessments["a"]
     assessment.stage = stage
