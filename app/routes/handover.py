@@ -5,12 +5,14 @@ hands it on to the ministry, the ministry sends it back to the province. Each is
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app import access
-from app.deps import CatalogueDep, CurrentUser, FormDep, Place, ReviewPlace, SessionDep
+from app.deps import CatalogueDep, CurrentUser, FormDep, Place, ReviewPlace, SessionDep, get_place
 from app.forms import parse_note
 from app.i18n import gettext as _
 from app.models import Role, User
@@ -20,6 +22,9 @@ from app.services import review as review_service
 from app.services.review import ReviewState, SubmissionCheck
 from app.templating import render
 from indicators import Catalogue
+from scoring import Stage
+
+AnyPlace = Annotated[Place, Depends(get_place)]  # the route checks who may, as the stage allows
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["review"])
 
@@ -49,11 +54,17 @@ def assessment_hand_on(request: Request, place: ReviewPlace, session: SessionDep
 
 
 @router.post("/kembalikan", name="assessment_send_back")
-def assessment_send_back(request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
+def assessment_send_back(request: Request, place: AnyPlace, session: SessionDep, user: CurrentUser,
                          catalogue: CatalogueDep, form: FormDep) -> Response:
     """The ministry returns the kab/kota to its province, with the reason the province reads."""
-    if not access.may_send_back(user, place.regency.province_code):
+    regency = place.regency
+    if not access.may_send_back(user, regency.province_code):
         raise HTTPException(403)
+    if not access.may_review(user, regency.code, regency.province_code, place.assessment.stage):
+        if place.assessment.stage != Stage.PROVINCE:
+            raise HTTPException(403)
+        # A reviewer's second click: sent back a moment ago, so no longer on their desk to return to.
+        raise HTTPException(409, _("The assessment is already with the province: nothing changed."))
     try:
         moved = review_service.send_back(session, place.assessment, user, parse_note(form))
     except Refusal as refusal:

@@ -55,7 +55,8 @@ PROVINCE_62 = {"province", "admin", "reviewer"}
 
 # -- ministry review (issue 22): the hand-on, the send-back, the ministry's accounts --------------
 HAND_ON = {"self": set(), "province": {"province"}, "ministry": {"province"}}  # at the ministry: "already there"
-SEND_BACK = {"self": set(), "province": {"admin"}, "ministry": {"admin", "reviewer"}}
+# At the province a reviewer's send-back is a second click: "already with the province".
+SEND_BACK = {"self": set(), "province": {"admin", "reviewer"}, "ministry": {"admin", "reviewer"}}
 
 
 def ministry_policy(name: str, stage: str) -> set[str] | None:
