@@ -80,12 +80,12 @@ def test_hand_on_is_refused_until_the_province_has_decided_everything_then_happe
     province, token = _client(make_client, auth, "province")
     panel = html.page(province.get(f"{base}/verifikasi"))
     assert html.one(panel, "//section[contains(@class,'season-moves')]//form[contains(@action,'/teruskan')]") is not None
-    assert "2 answered questions still wait" in html.text_of(panel, "//section[contains(@class,'season-moves')]")
+    assert "still waiting for your decision: 2." in html.text_of(panel, "//section[contains(@class,'season-moves')]")
 
     refused = province.post(f"{base}/teruskan", data={"csrf_token": token}, follow_redirects=False)
     assert refused.status_code == 422
     alert = html.one(html.page(refused), "//section[contains(@class,'season-moves')]//*[@role='alert']")
-    assert "2 answered questions still wait" in html.text_of(alert)
+    assert "still waiting for the province's decision: 2." in html.text_of(alert)
     assert html.attrs(alert, ".//a/@href") == [f"{base}/verifikasi?status=waiting"]
     assert _stage(db, world) == Stage.PROVINCE
 
@@ -99,7 +99,7 @@ def test_hand_on_is_refused_until_the_province_has_decided_everything_then_happe
     db.commit()
     refused = province.post(f"{base}/teruskan", data={"csrf_token": token}, follow_redirects=False)
     assert refused.status_code == 422
-    assert "1 answered question still waits" in html.text_of(html.page(refused), "//*[@role='alert']")
+    assert "decision: 1." in html.text_of(html.page(refused), "//*[@role='alert']")
 
     assert _decide(province, token, base, second.question_code, "approved").status_code == 303
     done = province.post(f"{base}/teruskan", data={"csrf_token": token}, follow_redirects=False)

@@ -15,7 +15,6 @@ from sqlmodel import Session, col, select
 
 from app import access
 from app.i18n import gettext as _
-from app.i18n import ngettext
 from app.models import Assessment, Regency, StageChange, User
 from app.refusals import Refusal
 from app.services import season
@@ -84,11 +83,8 @@ def hand_on(session: Session, assessment: Assessment, user: User, state: ReviewS
                         code="not_at_province")
     waiting = province_waiting(state, catalogue)
     if waiting:
-        raise MoveError(ngettext(
-            "%(n)s answered question still waits for the province's decision: decide it before handing the "
-            "assessment on to the ministry.",
-            "%(n)s answered questions still wait for the province's decision: decide them before handing the "
-            "assessment on to the ministry.", waiting) % {"n": waiting}, code="undecided")
+        raise MoveError(_("Answered questions still waiting for the province's decision: %(n)s. Decide them "
+                          "before handing the assessment on to the ministry.") % {"n": waiting}, code="undecided")
     return _move(session, assessment, Move.HAND_ON, user)
 
 
