@@ -278,6 +278,10 @@ def _refuse_review(place: Place, user: User) -> NoReturn:
             and access.may_oversee(user, regency.code, regency.province_code)):
         raise HTTPException(403, _("%(name)s has not submitted its self-assessment yet: its answers and scores "
                                    "stay with the kab/kota until its DP3A submits them.") % {"name": regency.name})
+    if (access.reviews_province(user, regency.province_code)
+            and place.assessment.stage in (Stage.SELF, Stage.PROVINCE)):  # the ministry's reviewer, too early
+        raise HTTPException(403, _("%(name)s is still with its province: the ministry reviews it once the province "
+                                   "hands it on.") % {"name": regency.name})
     raise HTTPException(403)
 
 

@@ -42,9 +42,11 @@ from app.routes import (
     exports,
     field,
     final,
+    handover,
     health,
     history,
     home,
+    ministry_accounts,
     province,
     recommendations,
     review,
@@ -158,7 +160,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.api = api
     app.mount(API_PREFIX, api, name="api")
     for module in (health, home, accounts, catalogue_page, workspace, answers, evidence, review, dashboard, history,
-                   province, cycles, exports, administration, recommendations, final, award, field):
+                   province, cycles, exports, administration, recommendations, final, award, field, handover,
+                   ministry_accounts):
         app.include_router(module.router)
     return app
 

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
+from sqlalchemy import func
+from sqlmodel import select
 
-from app.deps import CatalogueDep, OptionalUser
-from app.models import Role
+from app.deps import CatalogueDep, OptionalUser, SessionDep
+from app.models import Cycle, Role
 
 router = APIRouter(tags=["home"])
 
 
 @router.get("/", name="home")
-def home(user: OptionalUser, catalogue: CatalogueDep) -> RedirectResponse:
+def home(user: OptionalUser, catalogue: CatalogueDep, session: SessionDep) -> RedirectResponse:
     year = catalogue.year
     if user is None:
         return RedirectResponse("/masuk", status_code=303)
+    if user.role == Role.REVIEWER:
+        # The first of the reviewer's provinces, in the latest year the ministry opened.
+        latest = session.exec(select(func.max(Cycle.year))).one() or year
+        if not user.provinces:
+            return RedirectResponse("/akun/sandi", status_code=303)  # no province yet: nothing else to show
+        return RedirectResponse(f"/provinsi/{sorted(user.provinces)[0]}/{latest}", status_code=303)
+    if user.role == Role.VERIFIER:
+        return RedirectResponse("/lapangan", status_code=303)  # the field team's list (app.routes.field)
     if user.role in (Role.OPD, Role.DP3A):
         return RedirectResponse(f"/r/{user.regency_code}/{year}/isian", status_code=303)
     if user.role == Role.PROVINCE:

@@ -1,5 +1,5 @@
-"""The reviewer's desk: the queue, one answer with its evidence and history, decisions,
-reopening for a short window, and the DP3A handing the assessment to the province."""
+"""The reviewer's desk: the queue, one answer with its evidence and history, decisions and
+reopening for a short window (the hand-overs between stages: `app.routes.handover`)."""
 
 from __future__ import annotations
 
@@ -27,14 +27,15 @@ from app.deps import (
 )
 from app.forms import MAX_NOTE, parse_note
 from app.i18n import gettext as _
-from app.models import Agency, Answer, ReviewAction, Role, User, saved_id, utcnow
+from app.models import Agency, Answer, ReviewAction, User, saved_id, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.refusals import Refusal
 from app.routes.evidence import INLINE_KINDS
 from app.services import review as review_service
 from app.services.answers import answers_of, lock_answers, scored
 from app.services.evidence import EvidenceAccess
-from app.services.review import QueueItem, ReviewState, SubmissionCheck
+from app.services.review import QueueItem, ReviewState
+from app.services.season import frozen
 from app.templating import render, render_fragment
 from indicators import Catalogue
 from scoring import ReviewStatus, Scorer, Stage
@@ -99,8 +100,9 @@ def event_stages() -> dict[str, str]:
             Stage.MINISTRY: _("ministry"), Stage.FIELD: _("field verification"), Stage.FINAL: _("final verification")}
 
 
-def _stage(user: User) -> Stage:
-    stage = review_service.stage_of(user)
+def _stage(user: User, place: Place) -> Stage:
+    """The stage whose decisions the desk shows: where the user decides now, else read-only."""
+    stage = review_service.desk_stage(user, Stage(place.assessment.stage))
     if stage is None:
         raise HTTPException(403)
     return stage
@@ -111,8 +113,13 @@ def review_queue(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str = "waiting",
 ) -> Response:
-    stage = _stage(user)
-    filters = QueueFilters.of(part, indicator, opd, status)
+    return queue_page(request, session, place, user, catalogue, QueueFilters.of(part, indicator, opd, status))
+
+
+def queue_page(request: Request, session: Session, place: Place, user: User, catalogue: Catalogue,
+               filters: QueueFilters, *, moves_form: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+    """The queue, with the stage panel (`moves_form`: a refused move's message and what was typed)."""
+    stage = _stage(user, place)
     state = review_service.load_state(session, place.assessment, user)
     items = filters.items(state, catalogue, stage)
     agencies = session.exec(select(Agency).where(Agency.regency_code == place.regency.code)
@@ -125,7 +132,7 @@ def review_queue(
         user.notices_seen_at = now
         session.add(user)
         session.commit()
-    decidable = review_service.stage_open(place.assessment, stage)
+    decidable = review_service.stage_open(place.assessment, stage) and not frozen(place.cycle)
     context = {
         "place": place, "items": items, "stage": stage, "catalogue": catalogue, "agencies": agencies,
         "action_names": action_names(),
@@ -133,6 +140,8 @@ def review_queue(
                     "status": filters.status},
         "query": filters.query,
         "decidable": decidable, "new_count": new_count, "previous_visit": previous_visit,
+        "moves": review_service.season_moves(session, place.assessment, place.regency, user, state, catalogue),
+        "moves_form": moves_form or {}, "frozen": frozen(place.cycle),
     }
     # Rendering a few hundred rows costs more than everything else on the page: the rows
     # are cached by what they show (the revision, and per row the read and reopened marks).
@@ -141,7 +150,7 @@ def review_queue(
     context["table_html"] = _tables.get(request, parts,
                                         lambda: render_fragment(request, "review/_queue_table.html", context),
                                         catalogue=catalogue, assessment=place.assessment)
-    return render(request, "review/queue.html", context, block="queue")
+    return render(request, "review/queue.html", context, block="queue", status_code=status_code)
 
 
 @router.get("/verifikasi/{code}", name="review_detail")
@@ -151,7 +160,7 @@ def review_detail(
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
     lanjut: str | None = None,
 ) -> Response:
-    stage = _stage(user)
+    stage = _stage(user, place)
     return _detail(request, session, place, user, catalogue, scorer, code, stage,
                    filters=QueueFilters.of(part, indicator, opd, status), then_next=lanjut == "1")
 
@@ -190,7 +199,8 @@ def _detail(request: Request, session: Session, place: Place, user: User, catalo
         "action_names": action_names(), "event_stages": event_stages(), "max_note": MAX_NOTE,
         # What the score field accepts, as the decision checks it (never the question's bare maximum).
         "score_ceiling": review_service.score_ceiling(session, scorer, answer, stage) if later_stage else None,
-        "decidable": review_service.stage_open(place.assessment, stage),
+        "decidable": review_service.stage_open(place.assessment, stage) and not frozen(place.cycle),
+        "frozen": frozen(place.cycle),
         "reopening": state.reopenings.get(answer.id), "reasons": catalogue.review_reasons,
         "message": message or request.session.pop("flash", None), "form": form or {}, "inline_kinds": INLINE_KINDS,
         # A refused reopening: its message and what was typed, shown in the reopen form.
@@ -210,7 +220,7 @@ def review_decide(
     catalogue: CatalogueDep, scorer: ScorerDep, code: str, form: FormDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
 ) -> Response:
-    stage = _stage(user)
+    stage = _stage(user, place)
     filters = QueueFilters.of(part, indicator, opd, status)
     answer = _answer(session, place, catalogue, code)
     action = str(form.get("action", ""))
@@ -259,7 +269,7 @@ def review_batch_approve(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, form: FormDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
 ) -> Response:
-    stage = _stage(user)
+    stage = _stage(user, place)
     codes = list(dict.fromkeys(str(c) for c in form.getlist("codes")))[:400]
     request.session["flash"] = _approve_all(session, place, user, catalogue, stage, codes) if codes else \
         _("Tick the answers to approve first: nothing was approved.")
@@ -272,7 +282,13 @@ def review_batch_approve(
 
 def _approve_all(session: Session, place: Place, user: User, catalogue: Catalogue, stage: Stage,
                  codes: list[str]) -> str:
-    """Approve the ticked answers (read in one query); the message saying how many."""
+    """Approve the ticked answers (read in one query); the message saying how many, or why none."""
+    try:  # refused as a whole: a frozen year, or a stage whose decisions are closed
+        review_service.check_not_frozen(session, place.assessment)
+        if not review_service.stage_open(place.assessment, stage):
+            raise review_service.ReviewError(_("Decisions at this stage are closed for this assessment."))
+    except Refusal as refusal:
+        return refusal.message
     answers = answers_of(session, saved_id(place.assessment.id), codes)
     # Every ticked answer held at once, in id order, before any is decided: a batch sent twice, or beside
     # a single decision, waits for the other instead of both writing (or each holding what the other needs).
@@ -300,7 +316,7 @@ def review_reopen(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str, form: FormDep,
 ) -> Response:
-    stage = _stage(user)
+    stage = _stage(user, place)
     answer = _answer(session, place, catalogue, code)
     try:
         hours = max(1, min(24 * 7, int(str(form.get("hours", review_service.REOPEN_HOURS)))))
@@ -322,58 +338,6 @@ def review_reopen(
     return RedirectResponse(
         str(request.url_for("review_detail", regency_code=place.regency.code, year=place.cycle.year, code=code)),
         status_code=303)
-
-
-def _own_submission(session: Session, place: Place, user: User,
-                    catalogue: Catalogue) -> tuple[SubmissionCheck, ReviewState]:
-    """Only the kab/kota's own DP3A hands its assessment over: the checks, and the state they read."""
-    if user.role != Role.DP3A:
-        raise HTTPException(403)
-    state = review_service.load_state(session, place.assessment)
-    return review_service.check_submission(state, catalogue), state
-
-
-def _submit_page(request: Request, place: Place, check: SubmissionCheck, catalogue: Catalogue,
-                 message: str | None = None, status_code: int = 200, state: ReviewState | None = None) -> Response:
-    # Each listed question links to where it is seen (the review page of an answer, the agency's card of
-    # a question without one) and names the agencies that answer it.
-    links = {}
-    if state is not None:
-        for code in {*check.unanswered, *check.na_without_reason, *check.without_evidence, *check.not_reviewed}:
-            name = "review_detail" if code in state.answers else "question_card"
-            links[code] = (str(request.url_for(name, regency_code=place.regency.code, year=place.cycle.year,
-                                               code=code)), state.agencies_by_question.get(code, []))
-    return render(request, "review/submit.html",
-                  {"place": place, "check": check, "catalogue": catalogue, "message": message, "links": links},
-                  status_code=status_code)
-
-
-@router.get("/kirim-penilaian", name="assessment_submit_page")
-def assessment_submit_page(
-    request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
-) -> Response:
-    check, state = _own_submission(session, place, user, catalogue)
-    return _submit_page(request, place, check, catalogue, state=state)
-
-
-@router.post("/kirim-penilaian", name="assessment_submit")
-def assessment_submit(
-    request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
-) -> Response:
-    check, state = _own_submission(session, place, user, catalogue)
-    try:
-        review_service.submit_assessment(session, place.assessment, check, user)
-        request.session["flash"] = _("The assessment has been submitted to the province. Agencies can no longer "
-                                     "change it.")
-    except review_service.ReviewError as refusal:
-        session.rollback()
-        if refusal.code != "already_submitted":
-            return _submit_page(request, place, check, catalogue, refusal.message, refusal.status, state=state)
-        # A second click, or a colleague a moment earlier: the assessment is where it was asked to go.
-        request.session["flash"] = refusal.message
-    session.commit()
-    return RedirectResponse(str(request.url_for("dashboard", regency_code=place.regency.code, year=place.cycle.year)),
-                            status_code=303)
 
 
 def _answer(session: Session, place: Place, catalogue: Catalogue, code: str) -> Answer:

@@ -32,6 +32,7 @@ from app.models import (
     Answer,
     AnswerStatus,
     Assessment,
+    Cycle,
     ReviewAction,
     ReviewEvent,
     User,
@@ -39,11 +40,22 @@ from app.models import (
     utcnow,
 )
 from app.refusals import Conflict, NotAllowed, Refusal
-from app.services import audit
+from app.services import audit, season
 from scoring import Answer as ScoredAnswer
 from scoring import AnswerError, AnswerProblem, Scorer, Stage
 
 EDITABLE = (AnswerStatus.DRAFT, AnswerStatus.RETURNED)
+
+
+def frozen_reason() -> str:
+    return _("The award list of this year has been published: its scores are final.")
+
+
+def check_not_frozen(cycle: Cycle) -> None:
+    """Refuse a change to answers, files or decisions of a year whose award list is published
+    (`season.frozen`): every save, submission, upload and decision checks here first."""
+    if season.frozen(cycle):
+        raise NotAllowed(frozen_reason(), code="frozen")
 
 _answers = Answer.__table__  # type: ignore[attr-defined]  # SQLModel's table, untyped
 # An agency's save, the busiest statement of a cycle: built once, on the table (the ORM's bulk

@@ -33,6 +33,7 @@ from app.refusals import NotAllowed, Refusal
 from app.services import answers as answer_service
 from app.services import progress as progress_service
 from app.services import review as review_service
+from app.services import season
 from indicators import Catalogue
 from indicators.catalogue import QuestionRef
 from scoring import Stage
@@ -133,6 +134,8 @@ class CardRights:
 def card_rights(place: Place, user: User, answer: Answer | None, reopening: Reopening | None,
                 returned: bool) -> CardRights:
     """`returned`: the answer is returned and the card shows who returned it and why."""
+    if season.frozen(place.cycle):  # the award list is out: nothing changes, whatever was open
+        return CardRights(False, False, False, answer_service.frozen_reason())
     editable = may_edit(place, user, answer, reopening is not None)
     # Returned after the hand-over, but its window has ended: nothing can be changed until reopened.
     fix_closed = returned and not editable and place.assessment.stage != Stage.SELF
@@ -195,6 +198,7 @@ def open_question(session: Session, place: Place, user: User, catalogue: Catalog
 
 def check_answer_editable(place: Place, user: User, question: QuestionAt) -> None:
     """Refuse a save of a read-only answer, saying why."""
+    answer_service.check_not_frozen(place.cycle)
     if question.may_edit(place, user):
         return
     if question.answer is not None and question.answer.status not in answer_service.EDITABLE:
@@ -204,6 +208,7 @@ def check_answer_editable(place: Place, user: User, question: QuestionAt) -> Non
 
 def check_files_editable(place: Place, user: User, answer: Answer | None, reopened: bool, *,
                          removing: bool = False) -> None:
+    answer_service.check_not_frozen(place.cycle)
     if not may_edit(place, user, answer, reopened):
         raise NotAllowed(_("This answer is read-only: files cannot be removed now.") if removing
                          else _("This answer is read-only: files cannot be added now."))
@@ -223,6 +228,7 @@ def check_upload(place: Place, user: User, question: QuestionAt, count: int) -> 
 
 def submit_one(session: Session, place: Place, user: User, question: QuestionAt) -> None:
     """Send one answer for review (its card's button), or refuse (422) saying what is missing."""
+    answer_service.check_not_frozen(place.cycle)
     answer = question.answer
     if answer is None or not answer_service.is_answered(answer):
         raise Refusal(_("Answer the question before submitting it."))
@@ -278,7 +284,9 @@ def submit_all(session: Session, place: Place, user: User, catalogue: Catalogue,
             result.missing_evidence.append(code)
         else:
             ready.append(answer)
-    if place.assessment.stage != Stage.SELF:
+    if season.frozen(place.cycle):
+        result.closed = answer_service.frozen_reason()
+    elif place.assessment.stage != Stage.SELF:
         result.closed = _("The self-assessment has been submitted to the province: answers can no longer be "
                           "submitted here.")
     elif not place.assessment.window_open and user.role != Role.DP3A:

@@ -53,14 +53,32 @@ FINAL_AND_AWARD = {"final_verification", "final_decide", "award_page", "award_fi
 WORKERS_OF_A = {"opd_a", "dp3a_a"}
 ADMINS_OF_A = {"dp3a_a"}
 # Once A's DP3A has submitted, its province (62) and the ministry may look and decide too.
-REVIEWERS_OF_A = {"self": {"dp3a_a"}, "province": {"dp3a_a", "province", "admin"}}
-ROLES = ["anonymous", "admin", "province", "province_other", "dp3a_a", "opd_a", "dp3a_b", "opd_b"]
+REVIEWERS_OF_A = {"self": {"dp3a_a"}, "province": {"dp3a_a", "province", "admin"},
+                  "ministry": {"dp3a_a", "province", "admin", "reviewer"}}
+ROLES = ["anonymous", "admin", "province", "province_other", "dp3a_a", "opd_a", "dp3a_b", "opd_b",
+         "reviewer", "reviewer_other", "verifier"]
+# Who sees province 62 (A's): its officials, the ministry and its reviewers of the province.
+PROVINCE_62 = {"province", "admin", "reviewer"}
+
+# -- ministry review (issue 22): the hand-on, the send-back, the ministry's accounts --------------
+HAND_ON = {"self": set(), "province": {"province"}, "ministry": {"province"}}  # at the ministry: "already there"
+# At the province a reviewer's send-back is a second click: "already with the province".
+SEND_BACK = {"self": set(), "province": {"admin", "reviewer"}, "ministry": {"admin", "reviewer"}}
+
+
+def ministry_policy(name: str, stage: str) -> set[str] | None:
+    if name == "assessment_hand_on":
+        return HAND_ON[stage]
+    if name == "assessment_send_back":
+        return SEND_BACK[stage]
+    if name.startswith("ministry_user"):
+        return {"admin"}
+    return None
 
 # -- field verification (issue 22, field helper) ---------------------------------------------------
 # Its pages open from the ministry's review on (tests/web/test_field.py checks them at FIELD and FINAL,
 # with reviewers and the team): at the stages of this matrix, nobody's. The list of assignments is the
 # field verifiers' and the ministry's, at any stage.
-ROLES += ["verifier"]
 FIELD_LIST = {"field_assignments"}
 FIELD_PLACE = {"field_verification", "field_schedule", "field_team", "field_start", "field_close",
                "field_activity_add", "field_finding_add", "field_finding_file"}
@@ -76,6 +94,8 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return None
     if (recommendation := recommendation_policy(name, stage)) is not None:
         return recommendation
+    if (ministry := ministry_policy(name, stage)) is not None:
+        return ministry
     if name in PUBLIC or name in API_PUBLIC:
         return set(ROLES)
     if name in ANY_USER or name in API_ANY_USER:
@@ -85,11 +105,11 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
     if name in EXPORT_REGION:
         return REVIEWERS_OF_A[stage]
     if name in EXPORT_PROVINCE:
-        return {"province", "admin"}
+        return PROVINCE_62
     if name in IMPORT:
         return ADMINS_OF_A
     if name in YEARS:
-        return {"dp3a_a", "province", "admin"}
+        return {"dp3a_a"} | PROVINCE_62
     if name in CARRY:
         return ADMINS_OF_A
     if name in WORKSPACE:
@@ -103,7 +123,7 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
     if name in HISTORY:
         return WORKERS_OF_A | REVIEWERS_OF_A[stage]
     if name in PROVINCE_VIEW:
-        return {"province", "admin"}
+        return PROVINCE_62
     if name in NATION:
         return {"admin"}
     if name in FINAL_AND_AWARD:  # issue 22, award helper
@@ -111,7 +131,13 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
     if name in FIELD_LIST:
         return {"admin", "verifier"}
     if name in FIELD_PLACE:
-        return set()
+        if stage != "ministry":
+            return set()
+        # At the ministry's review the schedule is being planned: the kab/kota and its province see it
+        # (to prepare the visit), the ministry plans it; the verifier here is on no team.
+        if name in ("field_verification", "field_finding_file"):
+            return {"admin", "province", "dp3a_a", "reviewer"}
+        return {"admin"}
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
 
@@ -133,7 +159,7 @@ def recommendation_policy(name: str, stage: str) -> set[str] | None:
     if name == "recommendation_follow_up":
         return {"opd_a"}
     if name == "province_recommendations":
-        return {"province", "admin"}
+        return PROVINCE_62
     if name == "national_recommendations":
         return {"admin"}
     return None
@@ -208,7 +234,7 @@ def _url(route: APIRoute, values: dict[str, str]) -> str:
     return path
 
 
-@pytest.mark.parametrize("stage", ["self", "province"])
+@pytest.mark.parametrize("stage", ["self", "province", "ministry"])
 def test_access_matrix(app, make_client, auth, targets, world, db, stage):
     assessment = world.assessments["a"]
     assessment.stage = stage

@@ -248,16 +248,21 @@ def test_reopen_needs_a_note_and_opens_one_window_per_answer(db, app, world, sco
     [answer] = _answered(db, app, world, scorer, _codes(catalogue, 1), stage="ministry")
     assessment = world.assessments["a"]
     province, admin = _user(db, "province"), db.exec(select(User).where(User.role == "admin")).first()
+    # Handed on: the province's decisions (reopenings too) are locked; the ministry reopens now.
     with pytest.raises(review_service.ReviewError) as refused:
-        review_service.reopen(db, assessment, answer, "province", province, note="  ")
+        review_service.reopen(db, assessment, answer, "province", province, note=NOTE)
+    assert refused.value.code == "stage_closed"
+    db.rollback()
+    with pytest.raises(review_service.ReviewError) as refused:
+        review_service.reopen(db, assessment, answer, "ministry", admin, note="  ")
     assert refused.value.code == "reopen_note_required"
     db.rollback()
-    first, opened = review_service.reopen(db, assessment, answer, "province", province, note=NOTE)
+    first, opened = review_service.reopen(db, assessment, answer, "ministry", admin, note=NOTE)
     db.commit()
     assert opened
-    # Another stage, or the same one again (even without a note): the window already open, nothing new.
-    for stage, user, note in (("ministry", admin or province, "lagi"), ("province", province, "")):
-        again, opened = review_service.reopen(db, assessment, answer, stage, user, note=note)
+    # The same stage again (even without a note): the window already open, nothing new.
+    for note in ("lagi", ""):
+        again, opened = review_service.reopen(db, assessment, answer, "ministry", admin, note=note)
         assert not opened and again.id == first.id
     db.commit()
     assert len(_windows(db, answer)) == 1

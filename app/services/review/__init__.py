@@ -19,27 +19,40 @@ sends it back), then submits it: that ends the window (`handed_back`) and puts
 the answer back in the verifier's queue, marked as changed. An answer has at
 most one open window (`reopen` refuses a second, and needs a note).
 
+Each stage decides only while the assessment stands where it decides (`stage_open`): the province's
+decisions lock when it hands the assessment on to the ministry, and open again when the ministry
+sends it back; once the award list is published nothing changes (`check_not_frozen`).
+
 The package: `state` (what the pages read, cached per revision, and the queue), `decisions`
-(deciding, reopening, the hand-back of a fix) and `submission` (the hand-over to the province,
-scores per stage). Callers import from here.
+(deciding, reopening, the hand-back of a fix), `submission` (the hand-over to the province,
+scores per stage) and `moves` (the province's hand-on, the ministry's send-back). Callers import
+from here.
 """
 
 from __future__ import annotations
 
 from app.services.review.decisions import (
-    PREVIOUS_STAGE,
     REOPEN_HOURS,
     SCORE_STEP,
     ReviewError,
+    check_not_frozen,
     decide,
+    desk_stage,
     handed_back,
     last_decision,
     mark_seen,
     reopen,
     score_ceiling,
-    stage_of,
     stage_open,
     unchanged_since_returned,
+)
+from app.services.review.moves import (
+    MoveError,
+    SeasonMoves,
+    hand_on,
+    province_waiting,
+    season_moves,
+    send_back,
 )
 from app.services.review.state import QueueItem, ReviewState, load_state, queue
 from app.services.review.submission import (
@@ -54,27 +67,33 @@ from app.services.review.submission import (
 )
 
 __all__ = [
-    "PREVIOUS_STAGE",
     "REOPEN_HOURS",
     "SCORE_STEP",
     "KabKotaMenu",
+    "MoveError",
     "QueueItem",
     "ReviewError",
     "ReviewState",
+    "SeasonMoves",
     "StageScores",
     "SubmissionCheck",
+    "check_not_frozen",
     "check_submission",
     "decide",
+    "desk_stage",
+    "hand_on",
     "handed_back",
     "kab_kota_menu",
     "last_decision",
     "load_state",
     "mark_seen",
     "new_submissions_since",
+    "province_waiting",
     "queue",
     "reopen",
     "score_ceiling",
-    "stage_of",
+    "season_moves",
+    "send_back",
     "stage_open",
     "stage_scores",
     "submit_assessment",

@@ -13,12 +13,14 @@ from sqlalchemy import CursorResult, Row, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from app import access
 from app.i18n import format_cents
 from app.i18n import gettext as _
 from app.models import (
     Answer,
     AnswerStatus,
     Assessment,
+    Cycle,
     Evidence,
     Reopening,
     ReviewAction,
@@ -30,9 +32,21 @@ from app.models import (
     utcnow,
 )
 from app.refusals import Refusal
+from app.services import answers as answer_service
 from app.services import audit
 from app.services.answers import is_answered, lock_answers, scored
-from scoring import Scorer, Stage, from_cents, to_cents
+from scoring import (
+    REVIEW_STAGES,
+    ReviewStatus,
+    Scorer,
+    Stage,
+    Verdict,
+    deciding_stage,
+    from_cents,
+    question_points,
+    reached,
+    to_cents,
+)
 
 REOPEN_HOURS = 48
 DECISIONS = (ReviewAction.APPROVED, ReviewAction.RETURNED)
@@ -42,22 +56,39 @@ class ReviewError(Refusal):
     """A decision, reopening or hand-over a review rule refuses; `code` names the rule."""
 
 
-def stage_of(user: User) -> Stage | None:
-    """The review stage a user decides at."""
-    return {Role.DP3A: Stage.DP3A, Role.PROVINCE: Stage.PROVINCE, Role.ADMIN: Stage.MINISTRY}.get(user.role)
+# The stages a role decides at, in order, for the desk of a user who decides nothing now: it shows
+# the latest of them the assessment has reached (read-only). Who decides *now* is `access.decides_at`.
+_DESK_STAGES: dict[Role, tuple[Stage, ...]] = {
+    Role.DP3A: (Stage.DP3A,), Role.PROVINCE: (Stage.PROVINCE,), Role.REVIEWER: (Stage.MINISTRY,),
+    Role.VERIFIER: (Stage.FIELD,), Role.ADMIN: (Stage.MINISTRY, Stage.FIELD, Stage.FINAL)}
+
+
+def desk_stage(user: User, assessment_stage: Stage) -> Stage | None:
+    """The stage whose decisions the review desk shows `user`: where they decide now
+    (`access.decides_at`), else the latest of their stages the assessment has reached, else their
+    first (the desk is read-only then). None: the user has no review stage at all."""
+    now = access.decides_at(user, Stage(assessment_stage))
+    if now is not None:
+        return now
+    mine = _DESK_STAGES.get(Role(user.role), ())
+    reached_ = [s for s in mine if reached(Stage(assessment_stage), s)]
+    return reached_[-1] if reached_ else next(iter(mine), None)
 
 
 def stage_open(assessment: Assessment, stage: Stage) -> bool:
-    """The DP3A reviews until it submits; the province once it has; the ministry after the province
-    (in `Stage`'s order: a stage decides once the assessment has reached it)."""
-    if stage == Stage.DP3A:
-        return assessment.stage == Stage.SELF
-    order: list[Stage] = [s for s in Stage if s != Stage.DP3A]  # the DP3A checks inside the self-assessment
-    return assessment.stage in order and order.index(Stage(assessment.stage)) >= order.index(stage)
+    """A stage decides only while the assessment stands where that stage decides: its decisions lock
+    when the next stage starts (a send-back to the province reopens the province's)."""
+    return deciding_stage(Stage(assessment.stage)) == stage
+
+
+def check_not_frozen(session: Session, assessment: Assessment) -> None:
+    """Refuse any change to the scores of a year whose award list is published."""
+    cycle = session.get(Cycle, assessment.cycle_id)
+    if cycle is not None:
+        answer_service.check_not_frozen(cycle)
 
 
 SCORE_STEP = Decimal("0.01")  # ReviewEvent.score is Numeric(8, 2)
-PREVIOUS_STAGE = {Stage.PROVINCE: Stage.DP3A, Stage.MINISTRY: Stage.PROVINCE}
 
 
 def last_decision(session: Session, answer_id: int, stage: Stage) -> ReviewEvent | None:
@@ -69,15 +100,19 @@ def last_decision(session: Session, answer_id: int, stage: Stage) -> ReviewEvent
 
 def score_ceiling(session: Session, scorer: Scorer, answer: Answer | Row, stage: Stage) -> Decimal:
     """The most a verifier at `stage` may give the answer (stored, or a row of its columns): its
-    self-assessed points (never above the question's maximum), and no more than the stage before
-    approved it with."""
+    self-assessed points (never above the question's maximum), lowered by the latest earlier stage
+    that approved it (with its figure). `scoring.season.question_points` says it: the ceiling is what
+    an approval without a figure would count at `stage` after the earlier stages' latest decisions."""
     value = scored(answer)
-    ceiling = from_cents(scorer.question_points(answer.question_code, value)) if value is not None else Decimal(0)
-    previous = PREVIOUS_STAGE.get(stage)
-    decision = last_decision(session, saved_id(answer.id), previous) if previous else None
-    if decision is not None and decision.action == ReviewAction.APPROVED and decision.score is not None:
-        ceiling = min(ceiling, Decimal(decision.score))
-    return ceiling
+    self_cents = scorer.question_points(answer.question_code, value) if value is not None else 0
+    earlier = REVIEW_STAGES[:REVIEW_STAGES.index(stage)] if stage in REVIEW_STAGES else ()
+    verdicts: dict[Stage, Verdict] = {}
+    for earlier_stage in earlier:
+        decision = last_decision(session, saved_id(answer.id), earlier_stage)
+        if decision is not None:
+            verdicts[earlier_stage] = Verdict(ReviewStatus(decision.action), decision.score)
+    verdicts[stage] = Verdict(ReviewStatus.APPROVED, None)
+    return from_cents(question_points(self_cents, verdicts)[stage] or 0)
 
 
 def unchanged_since_returned(session: Session, answer: Answer) -> bool:
@@ -125,6 +160,7 @@ def decide(
     if action not in DECISIONS:
         raise ReviewError(_("Choose approve or return."), code="unknown_action")
     action = ReviewAction(action)
+    check_not_frozen(session, assessment)
     if not stage_open(assessment, stage):
         raise ReviewError(_("Decisions at this stage are closed for this assessment."), code="stage_closed")
     if not is_answered(answer) or (stage == Stage.DP3A and answer.status == AnswerStatus.DRAFT):
@@ -225,6 +261,7 @@ def reopen(session: Session, assessment: Assessment, answer: Answer, stage: Stag
     open window at most: while one is open (opened by a reopening, or by a later stage's return),
     it is returned as it is, whatever the note (a double click or a second verifier open one, with
     one audit entry)."""
+    check_not_frozen(session, assessment)
     if stage == Stage.DP3A or not stage_open(assessment, stage):
         raise ReviewError(_("Decisions at this stage are closed for this assessment."), code="stage_closed")
     lock_answers(session, [answer])

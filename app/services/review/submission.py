@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, func, inspect, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.i18n import gettext as _
-from app.models import Answer, AnswerStatus, Assessment, ReviewAction, ReviewEvent, Role, User, utcnow
-from app.services import audit
+from app.models import Answer, AnswerStatus, Assessment, ReviewAction, ReviewEvent, Role, User
+from app.services import season
 from app.services.answers import is_answered, lacks_reason, scored_answers
 from app.services.review.decisions import ReviewError
 from app.services.review.state import ReviewState
 from indicators import Catalogue
-from scoring import Scorer, ScoreSheet, Stage
+from scoring import Move, Scorer, ScoreSheet, Stage
 
 
 @dataclass
@@ -52,29 +50,17 @@ def check_submission(state: ReviewState, catalogue: Catalogue) -> SubmissionChec
     return SubmissionCheck(unanswered, na_without_reason, without_evidence, not_reviewed)
 
 
-_assessments = cast(Table, inspect(Assessment).local_table)  # a mapped class's own table
-# The hand-over happens once: of parallel submissions (a double click, two tabs), the first UPDATE
-# changes the stage and the others find it changed (PostgreSQL re-reads the row once the first commits).
-_HAND_OVER = (update(_assessments).where(_assessments.c.id == bindparam("assessment_id"), _assessments.c.stage == Stage.SELF)
-              .values(stage=Stage.PROVINCE, submitted_at=bindparam("now"), submitted_by=bindparam("user_id")))
-
-
 def submit_assessment(session: Session, assessment: Assessment, check: SubmissionCheck, user: User) -> None:
-    """Hand the assessment to the province; a `ReviewError` coded "already_submitted" if it has been already."""
+    """Hand the assessment to the province (`season.move`: once, on the season's timeline and in the
+    audit chain); a `ReviewError` coded "already_submitted" if it has been already."""
     if assessment.stage != Stage.SELF:
         raise _already_submitted()
     if not check.ready:
         raise ReviewError(_("The assessment cannot be submitted yet: see the list below."), code="not_ready")
-    now = utcnow()
-    # An UPDATE's result is a CursorResult (its rowcount), which session.execute's type does not say.
-    handed = cast(CursorResult[Any], session.execute(_HAND_OVER, {"assessment_id": assessment.id, "now": now,
-                                                                  "user_id": user.id}))
-    if handed.rowcount != 1:
-        raise _already_submitted()  # by a request a moment earlier
-    for name, value in (("stage", Stage.PROVINCE), ("submitted_at", now), ("submitted_by", user.id)):
-        set_committed_value(assessment, name, value)
-    audit.record(session, user, "assessment.submit", "assessment", assessment.id,
-                 regency_code=assessment.regency_code, before={"stage": Stage.SELF}, after={"stage": Stage.PROVINCE})
+    try:
+        season.move(session, assessment, Move.SUBMIT, user)
+    except season.StageMoved:
+        raise _already_submitted() from None  # by a request a moment earlier
 
 
 _FIELD_SEASON = (Stage.MINISTRY, Stage.FIELD, Stage.FINAL, Stage.AWARDED)
