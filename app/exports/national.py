@@ -40,8 +40,10 @@ from app.exports.common import (
     verified_stage,
     write_header,
 )
+from app.exports.stages import write_stage_sheet
 from app.models import Answer, Assessment, Cycle, Province, Regency, ReviewAction, ReviewEvent
 from app.services.answers import SCORED_COLUMNS, answer_rows, scored_answers
+from app.services.overview import region_rows
 from indicators import Catalogue
 from scoring import Answer as ScoredAnswer
 from scoring import ReviewStatus, Scorer, ScoreSheet, Stage, Verdict, category_for
@@ -167,6 +169,9 @@ def write_national_workbook(
         summary.autofilter(0, 0, summary_row, len(SUMMARY_COLUMNS) - 1)
     if row:
         sheet.autofilter(0, 0, row, len(COLUMNS) - 1)
+
+    # Scores per stage from the pages' own figures (cached per revision: no second pass over the answers).
+    write_stage_sheet(book, catalogue, region_rows(session, scorer, year))
 
     info = book.sheet(NOTES_TITLE)
     set_widths(info, (48, 100))

@@ -60,8 +60,10 @@ from app.exports.common import (
     write_number,
     write_text,
 )
+from app.exports.stages import write_stage_sheet
 from app.models import Assessment, Cycle, Province, Regency
 from app.services.evidence import EvidenceAccess, FileRow
+from app.services.overview import region_rows
 from app.services.review import load_state, stage_scores
 from indicators import Catalogue
 from indicators.models import Part
@@ -181,6 +183,9 @@ def build_regency_workbook(
         blocks.append(PartBlock(part.code, titles[part.code], first, last, subtotal, totals))
 
     _summary(book, summary, catalogue, regency, province, cycle, assessment, stage, blocks, now)
+    # Scores per stage (the same figures as the dashboard's table), after the summary's own columns.
+    write_stage_sheet(book, catalogue, region_rows(session, scorer, cycle.year, regency.province_code,
+                                                   regency_code=regency.code), own=True)
     _data_sheet(book, catalogue, regency, cycle, data_rows, now)
     return book.close()
 

@@ -136,7 +136,8 @@ _WITH_PROVINCE = (Stage.DP3A, Stage.PROVINCE)
 _scores = RevisionCache(size=2048)  # the nation's 514 kab/kota over a few cycles
 
 
-def region_rows(session: Session, scorer: Scorer, year: int, province_code: str | None = None) -> list[RegionRow]:
+def region_rows(session: Session, scorer: Scorer, year: int, province_code: str | None = None, *,
+                regency_code: str | None = None) -> list[RegionRow]:
     """Every kab/kota (of one province, or of the nation) with its scores for `year`.
 
     Plain rows, not ORM objects: the national list reads 514 of them per request."""
@@ -152,6 +153,8 @@ def region_rows(session: Session, scorer: Scorer, year: int, province_code: str 
     )
     if province_code is not None:
         query = query.where(col(Regency.province_code) == province_code)
+    if regency_code is not None:
+        query = query.where(col(Regency.code) == regency_code)
     provinces: dict[str, ProvinceRef] = {}
     rows: list[tuple[RegencyRef, ProvinceRef, AssessmentRef | None]] = []
     for code, name, in_province, province_name, *assessment in session.execute(query).all():
