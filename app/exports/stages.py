@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from app.exports.common import HEADER, POINTS, TOP, Book, points, set_widths, write_number, write_text
+from app.exports.common import (
+    HEADER,
+    POINTS,
+    TOP,
+    Book,
+    points,
+    print_setup,
+    set_widths,
+    write_number,
+    write_text,
+)
 from app.services.overview import RegionRow, scores_shown
 from app.services.stage_scores import SHOWN_STAGES
 from indicators import Catalogue
@@ -43,6 +53,8 @@ def write_stage_sheet(book: Book, catalogue: Catalogue, rows: Iterable[RegionRow
     for c, label in enumerate(columns):
         sheet.write_string(0, c, label, header)
     set_widths(sheet, [9, 28, 22, *([12] * (len(columns) - 4)), 18])
+    sheet.set_row(0, 60)  # the stage's name and the column's on wrapped lines
+    print_setup(sheet, 0)
     r = 0
     for row in rows:
         scores = row.scores

@@ -104,7 +104,7 @@ def test_regency_rekap_layout(client, world, auth, db, catalogue, scorer, app):
 
     workbook = load_workbook(io.BytesIO(response.content))
     titles = part_sheet_titles(catalogue)
-    assert workbook.sheetnames == [SUMMARY_SHEET, *titles.values(), "_data"]
+    assert workbook.sheetnames == [SUMMARY_SHEET, *titles.values(), "_data", "Tahapan"]
     assert all(len(t) <= 31 and "/" not in t for t in workbook.sheetnames)
     assert workbook["_data"].sheet_state == "veryHidden"
     scores = _scores(db, scorer, assessment)
@@ -261,7 +261,7 @@ def test_national_workbook_streams_one_row_per_region_and_question(world, db, ca
     result = CliRunner().invoke(cli, ["export", "national", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "3 kab/kota, 822 baris; 1 kab/kota tanpa penilaian" in result.output
-    assert load_workbook(out, read_only=True).sheetnames == ["Ringkasan", "Nasional", "Keterangan"]
+    assert load_workbook(out, read_only=True).sheetnames == ["Ringkasan", "Nasional", "Tahapan", "Keterangan"]
     regency = CliRunner().invoke(cli, ["export", "regency", "62.71", "--out", str(tmp_path / "r.xlsx"),
                                        "--base-url", "https://kla.example.go.id"])
     assert regency.exit_code == 0, regency.output
