@@ -39,8 +39,9 @@ def _value(sheet: ScoreSheet, code: str) -> int:
 
 
 def drawn_stages(sheets: Mapping[str, ScoreSheet]) -> list[Stage]:
-    """The stages with a score: the self-assessment always, a check once it has given points."""
-    return [stage for stage, _fill in STAGE_FILLS if stage == Stage.SELF or sheets[stage].total > 0]
+    """The stages with a score: the self-assessment always, a check once it is reached and has given points."""
+    return [stage for stage, _fill in STAGE_FILLS
+            if stage == Stage.SELF or (stage in sheets and sheets[stage].total > 0)]
 
 
 def _short(label: str) -> str:

@@ -92,7 +92,7 @@ def stage_text(stage: str) -> str:
 
 def verified_stage(assessment_stage: str) -> Stage:
     """The most advanced review stage reached: the province's once submitted, else the DP3A's."""
-    return Stage.PROVINCE if assessment_stage in (Stage.PROVINCE, Stage.MINISTRY) else Stage.DP3A
+    return Stage.DP3A if assessment_stage == Stage.SELF else Stage.PROVINCE
 
 
 def sheet_title(text: str, taken: set[str]) -> str:

@@ -40,11 +40,13 @@ from app.exports.common import (
     verified_stage,
     write_header,
 )
+from app.exports.stages import write_stage_sheet
 from app.models import Answer, Assessment, Cycle, Province, Regency, ReviewAction, ReviewEvent
 from app.services.answers import SCORED_COLUMNS, answer_rows, scored_answers
+from app.services.overview import region_rows
 from indicators import Catalogue
 from scoring import Answer as ScoredAnswer
-from scoring import ReviewStatus, Scorer, ScoreSheet, Stage, Verdict, category_for
+from scoring import ReviewStatus, Scorer, ScoreSheet, Stage, Verdict, category_for, season_scores
 
 SHEET_TITLE = "Nasional"
 SUMMARY_TITLE = "Ringkasan"
@@ -168,6 +170,9 @@ def write_national_workbook(
     if row:
         sheet.autofilter(0, 0, row, len(COLUMNS) - 1)
 
+    # Scores per stage from the pages' own figures (cached per revision: no second pass over the answers).
+    write_stage_sheet(book, catalogue, region_rows(session, scorer, year))
+
     info = book.sheet(NOTES_TITLE)
     set_widths(info, (48, 100))
     capped = ", ".join(code for code, indicator in catalogue.indicators.items() if indicator.capped) or "–"
@@ -206,20 +211,20 @@ def _region_points(session: Session, scorer: Scorer, assessment_id: int,
     rows = answer_rows(session, assessment_id, columns=SCORED_COLUMNS)
     codes = {row.id: code for code, row in rows.items()}
     answers = {code: given for code, given in scored_answers(rows).items() if code in scorer.questions}
-    verdicts: dict[str, Verdict] = {}
-    for answer_id, action, score in session.exec(
-        select(col(ReviewEvent.answer_id), col(ReviewEvent.action), col(ReviewEvent.score))
+    # Both review stages' decisions in the one query: the province's approvals are capped by the DP3A's
+    # (the season's rules, `scoring.season_scores`, as the pages and the other workbooks show them).
+    verdicts: dict[Stage, dict[str, Verdict]] = {Stage.DP3A: {}, Stage.PROVINCE: {}}
+    for answer_id, decided_at, action, score in session.exec(
+        select(col(ReviewEvent.answer_id), col(ReviewEvent.stage), col(ReviewEvent.action), col(ReviewEvent.score))
         .join(Answer, col(Answer.id) == ReviewEvent.answer_id)
-        .where(Answer.assessment_id == assessment_id, ReviewEvent.stage == stage,
+        .where(Answer.assessment_id == assessment_id, col(ReviewEvent.stage).in_(tuple(verdicts)),
                col(ReviewEvent.action).in_((ReviewAction.APPROVED, ReviewAction.RETURNED)))
         .order_by(col(ReviewEvent.id))
     ):
         code = codes.get(answer_id)
         if code is not None:
-            verdicts[code] = Verdict(ReviewStatus(action), score)
-    em = scorer.score(answers)
-    verified = scorer.verified(answers, verdicts)
-    for code, verdict in verdicts.items():
-        if verdict.status is ReviewStatus.RETURNED and code in answers:
-            verified.questions.setdefault(code, 0)
+            verdicts[Stage(decided_at)][code] = Verdict(ReviewStatus(action), score)
+    season = season_scores(scorer, answers, verdicts, (Stage.DP3A, Stage.PROVINCE) if stage == Stage.PROVINCE
+                           else (Stage.DP3A,))
+    em, verified = season.self_assessed, season.sheets[stage]
     return answers, em, verified

@@ -38,6 +38,7 @@ from app.exports.common import (
     write_number,
     write_text,
 )
+from app.exports.stages import write_stage_sheet
 from app.models import Province
 from app.services.overview import region_rows, scores_shown, verified_categories
 from indicators import Catalogue
@@ -179,6 +180,7 @@ def build_province_workbook(
     sheet.freeze_panes(HEADER_ROW, 2)
     sheet.autofilter(header, 0, last - 1, len(columns) - 1)
     print_setup(sheet, header)
+    write_stage_sheet(book, catalogue, rows)
     return book.close()
 
 

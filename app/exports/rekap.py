@@ -60,9 +60,12 @@ from app.exports.common import (
     write_number,
     write_text,
 )
+from app.exports.stages import write_stage_sheet
 from app.models import Assessment, Cycle, Province, Regency
 from app.services.evidence import EvidenceAccess, FileRow
-from app.services.review import load_state, stage_scores
+from app.services.overview import region_rows
+from app.services.review import load_state
+from app.services.stage_scores import season_of
 from indicators import Catalogue
 from indicators.models import Part
 from scoring import ReviewStatus, Scorer, Stage, to_cents
@@ -107,10 +110,11 @@ def build_regency_workbook(
     province = session.get(Province, regency.province_code)
     cycle = session.get_one(Cycle, assessment.cycle_id)
     state = load_state(session, assessment)
-    scores = stage_scores(scorer, state)
     stage = verified_stage(assessment.stage)
     verdicts = state.verdicts(stage)
-    self_sheet, checked_sheet = scores.self_assessed, scores.by_stage[stage]
+    # The season's rules (as the pages show them): an approval never above an earlier one.
+    season = season_of(scorer, state, (Stage.DP3A, Stage.PROVINCE))
+    self_sheet, checked_sheet = season.self_assessed, season.sheets[stage]
     base = base_url.rstrip("/") + f"/r/{quote(regency.code)}/{cycle.year}/verifikasi-bukti/"
 
     book = Book()
@@ -182,6 +186,9 @@ def build_regency_workbook(
 
     _summary(book, summary, catalogue, regency, province, cycle, assessment, stage, blocks, now)
     _data_sheet(book, catalogue, regency, cycle, data_rows, now)
+    # Scores per stage (the same figures as the dashboard's table), after the summary's own columns.
+    write_stage_sheet(book, catalogue, region_rows(session, scorer, cycle.year, regency.province_code,
+                                                   regency_code=regency.code), own=True)
     return book.close()
 
 

@@ -77,16 +77,29 @@ class CatalogueOut(BaseModel):
 
 
 class StageScore(BaseModel):
-    total: float
-    category: str
+    total: float  # points verified so far (the stage's score only when its stage is complete)
+    category: str | None  # None while the stage has not decided every answered question
     parts: dict[str, float]
+
+
+class StageOut(BaseModel):
+    """One stage reached: what it stands behind and what it has not decided yet."""
+
+    points: float
+    decided: int
+    undecided: int
+    undecided_points: float
+    complete: bool
+    category: str | None  # only for a complete stage
 
 
 class RegionScoresOut(BaseModel):
     regency_code: str
     year: int
     stage: str
-    scores: dict[str, StageScore]  # self, dp3a, province
+    scores: dict[str, StageScore]  # self, dp3a, province (kept for older clients)
+    stages: dict[str, StageOut]  # self and every review stage reached, in order
+    award: str | None  # the category the ministry fixed (null before, or when fixed at no award)
 
 
 class RegionSummaryOut(BaseModel):
@@ -95,6 +108,8 @@ class RegionSummaryOut(BaseModel):
     stage: str | None
     answered: int | None
     scores: dict[str, StageScore] | None  # only once submitted
+    stages: dict[str, StageOut] | None = None  # only once submitted
+    award: str | None = None
 
 
 class ProvinceOut(BaseModel):
@@ -166,7 +181,7 @@ def build_api() -> FastAPI:
             raise HTTPException(403, "no access to this region")
         scores = scores_of(session, scorer, [place.assessment])[saved_id(place.assessment.id)]
         return RegionScoresOut(regency_code=regency.code, year=year, stage=place.assessment.stage,
-                               scores=_stage_scores(scores))
+                               scores=_stage_scores(scores), stages=_stages(scores), award=scores.award or None)
 
     @api.get("/provinces/{province_code}/{year}", response_model=ProvinceOut, name="api_province")
     def province(session: SessionDep, user: CurrentUser, scorer: ScorerDep, catalogue: CatalogueDep,
@@ -185,7 +200,9 @@ def build_api() -> FastAPI:
                 regency_code=r.regency.code, name=r.regency.name,
                 stage=r.scores.stage if r.scores else None,
                 answered=r.scores.answered if r.scores else None,
-                scores=_stage_scores(r.scores) if r.scores is not None and scores_shown(r) else None) for r in rows],
+                scores=_stage_scores(r.scores) if r.scores is not None and scores_shown(r) else None,
+                stages=_stages(r.scores) if r.scores is not None and scores_shown(r) else None,
+                award=(r.scores.award or None) if r.scores is not None and scores_shown(r) else None) for r in rows],
         )
 
     @api.get("/nation/{year}", response_model=NationOut, name="api_nation")
@@ -208,7 +225,15 @@ def build_api() -> FastAPI:
 
 
 def _stage_scores(scores: RegionScores) -> dict[str, StageScore]:
-    return {stage: StageScore(total=float(from_cents(scores.totals[stage])), category=scores.categories[stage],
+    return {stage: StageScore(total=float(from_cents(scores.totals[stage])), category=scores.categories.get(stage),
                               parts={k: float(from_cents(v)) for k, v in scores.parts[stage].items()})
             for stage in scores.totals}
+
+
+def _stages(scores: RegionScores) -> dict[str, StageOut]:
+    return {row.stage: StageOut(points=float(from_cents(row.total.points)), decided=row.total.decided,
+                                undecided=row.total.undecided,
+                                undecided_points=float(from_cents(row.total.undecided_cents)),
+                                complete=row.total.complete, category=row.category)
+            for row in scores.rows()}
 

@@ -14,16 +14,18 @@ from sqlmodel import Session, col
 
 from app.cache import FragmentCache
 from app.deps import CatalogueDep, Place, ReviewPlace, ScorerDep, SessionDep
-from app.i18n import N_, pick
+from app.i18n import N_, format_cents, pick
 from app.i18n import gettext as _
 from app.labels import stage_label
 from app.models import Agency, AnswerStatus
+from app.models.season import Award
 from app.services import review as review_service
 from app.services.answers import is_answered, scored_answers
 from app.services.review import ReviewState
+from app.services.stage_scores import categories_of, latest_complete, season_for, stage_rows, totals_of
 from app.templating import render, render_fragment
-from indicators import Catalogue
-from scoring import Scorer, Stage, category_for, readiness
+from indicators import Band, Catalogue
+from scoring import Scorer, Stage, StageTotal, readiness
 
 router = APIRouter(prefix="/r/{regency_code}/{year}", tags=["dashboard"])
 
@@ -34,7 +36,14 @@ PLAN_TITLES = {
     Stage.SELF: N_("On the self-assessed score: %(total)s, %(category)s"),
     Stage.DP3A: N_("On the score checked by the DP3A: %(total)s, %(category)s"),
     Stage.PROVINCE: N_("On the score verified by the province: %(total)s, %(category)s"),
+    Stage.MINISTRY: N_("On the score reviewed by the ministry: %(total)s, %(category)s"),
 }
+# While the stage has not decided every answer it has no score, only points verified so far.
+PLAN_TITLE_SO_FAR = N_("On the points %(stage)s has verified so far: %(total)s (%(n)s questions still undecided)")
+# The plan starts from the latest stage that decides with its own verdicts (field and final verification
+# inherit the ministry's, so their plan is the ministry's).
+_PLAN_BASIS = {Stage.SELF: Stage.DP3A, Stage.PROVINCE: Stage.PROVINCE, Stage.MINISTRY: Stage.MINISTRY,
+               Stage.FIELD: Stage.MINISTRY, Stage.FINAL: Stage.MINISTRY, Stage.AWARDED: Stage.MINISTRY}
 
 
 @router.get("/dasbor", name="dashboard")
@@ -56,10 +65,6 @@ def _render_figures(request: Request, session: Session, place: Place, catalogue:
         "place": place,
         "catalogue": catalogue,
         **_compute_figures(session, place, scorer),
-        # The cards name each score by who stands behind it.
-        "stages": [(Stage.SELF, _("Self-assessed")), (Stage.DP3A, _("Checked by the DP3A")),
-                   (Stage.PROVINCE, _("Verified by the province"))],
-        "plan_titles": PLAN_TITLES,
         # Each bar named in words (the chart gives the name its own line), not by its code alone.
         "part_rows": [(p.code, f"{p.code} · {pick(p.name, p.name_en)}") for p in catalogue.data.parts],
         "indicator_rows": [(code, f"{code} · {pick(i.name, i.name_en)}") for code, i in catalogue.indicators.items()],
@@ -75,9 +80,11 @@ def _compute_figures(session: Session, place: Place, scorer: Scorer) -> dict[str
     """Scores per stage, categories, readiness and progress per agency: the same for every
     viewer until the assessment changes, so computed once per revision."""
     state = review_service.load_state(session, place.assessment)
-    scores = review_service.stage_scores(scorer, state)
-    sheets = {Stage.SELF: scores.self_assessed, **scores.by_stage}
-    basis_stage = Stage.DP3A if place.assessment.stage == Stage.SELF else Stage.PROVINCE
+    season = season_for(scorer, state, place.assessment.stage)
+    sheets = {Stage.SELF: season.self_assessed, **season.sheets}
+    totals = totals_of(season)
+    categories = categories_of(scorer, season)
+    basis_stage = _PLAN_BASIS[place.assessment.stage]
     answers = scored_answers(state.answers)
     excluded = frozenset(c for c, a in state.answers.items() if a.not_applicable)
     ready = readiness(scorer, answers, state.verdicts(basis_stage), excluded=excluded)
@@ -87,14 +94,29 @@ def _compute_figures(session: Session, place: Place, scorer: Scorer) -> dict[str
     agencies = session.execute(
         select(*inspect(Agency).columns).where(col(Agency.regency_code) == place.regency.code, col(Agency.active))
         .order_by(col(Agency.short_name))).all()
+    bands = {b.code: b for b in scorer.catalogue.bands}
+    award = session.execute(select(col(Award.category)).where(col(Award.assessment_id) == place.assessment.id)
+                            ).scalar_one_or_none()
+    settled = latest_complete(totals, categories)
     return {
         "sheets": sheets,
-        "categories": {stage: category_for(scorer, sheet) for stage, sheet in sheets.items()},
+        "stage_rows": stage_rows(totals, categories),
+        "bands": bands,
+        "settled": settled,
+        "award": award,
         "ready": ready,
-        "plans": plans,
+        "plans": [(stage, _plan_title(stage, totals[stage], categories, bands), plan) for stage, plan in plans],
         "basis_stage": basis_stage,
         "agency_rows": _agency_progress(state, agencies),
     }
+
+
+def _plan_title(stage: Stage, total: StageTotal, categories: dict[Stage, str], bands: dict[str, Band]) -> str:
+    if not total.complete:
+        return _(PLAN_TITLE_SO_FAR) % {"stage": stage_label(stage), "total": format_cents(total.points),
+                                       "n": total.undecided}
+    band = bands[categories[stage]]
+    return _(PLAN_TITLES[stage]) % {"total": format_cents(total.points), "category": pick(band.name, band.name_en)}
 
 
 def _agency_progress(state: ReviewState, agencies: Sequence[Row[Any]]) -> list[dict[str, Any]]:

@@ -19,7 +19,14 @@ from app import access
 from app.cache import FragmentCache
 from app.deps import CatalogueDep, CurrentUser, ProvinceCode, ScorerDep, SessionDep
 from app.models import Province
-from app.services.overview import RegionRow, category_counts, region_rows, scores_shown, verified_categories
+from app.services.overview import (
+    RegionRow,
+    being_verified,
+    category_counts,
+    region_rows,
+    scores_shown,
+    verified_categories,
+)
 from app.templating import is_partial, render, render_fragment
 from indicators import Catalogue
 from scoring import Stage, provila_status
@@ -46,7 +53,7 @@ def _sort_key(sort: str, total_questions: int) -> Callable[[RegionRow], Any]:
         if sort in ("self", "verified", "drop"):
             if scores is None or not scores_shown(row):
                 return -10**9
-            return {"self": scores.totals[Stage.SELF], "verified": scores.totals[Stage.PROVINCE],
+            return {"self": scores.totals[Stage.SELF], "verified": scores.totals[scores.latest],
                     "drop": scores.drop}[sort]
         return row.regency.code
     return key
@@ -144,14 +151,16 @@ def _national_context(session: Session, catalogue: Catalogue, year: int, rows: l
             "taking_part": sum(1 for r in members if r.assessment is not None),
             "submitted": sum(1 for r in members if scores_shown(r)),
             "counts": category_counts(members, catalogue, Stage.PROVINCE),
+            "being_verified": being_verified(members, Stage.PROVINCE),
             "provila": status,
         })
     shown = [r for r in rows if (not provinsi or r.province.code == provinsi)
              and (not kategori or (r.scores is not None and scores_shown(r)
-                                   and r.scores.categories[Stage.PROVINCE] == kategori))]
+                                   and r.scores.category == kategori))]
     return {
         "year": year, "catalogue": catalogue, "summaries": summaries, "rows": shown, "visible": scores_shown,
         "national": category_counts(rows, catalogue, Stage.PROVINCE),
+        "national_being_verified": being_verified(rows, Stage.PROVINCE),
         "national_self": category_counts([r for r in rows if scores_shown(r)], catalogue, Stage.SELF),
         "published": PUBLISHED, "provinces": provinces, "filters": {"provinsi": provinsi, "kategori": kategori},
         "bands": {b.code: b for b in catalogue.bands},

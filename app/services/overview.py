@@ -31,17 +31,37 @@ from app.models import (
     ReviewEvent,
     saved_id,
 )
+from app.models.season import Award
 from app.services.answers import scored
+from app.services.stage_scores import (
+    StageRow,
+    categories_of,
+    drop_between,
+    latest_complete,
+    stage_rows,
+    totals_of,
+)
 from indicators import Catalogue
 from scoring import Answer as ScoredAnswer
-from scoring import ReviewStatus, Scorer, Stage, Verdict, category_for
-
-STAGES = (Stage.SELF, Stage.DP3A, Stage.PROVINCE)  # the stages a region's scores are shown at
+from scoring import (
+    ReviewStatus,
+    Scorer,
+    SeasonScores,
+    Stage,
+    StageTotal,
+    Verdict,
+    season_scores,
+    stages_reached,
+)
 
 
 @dataclass(frozen=True)
 class RegionScores:
-    """One kab/kota in one cycle: totals and parts per stage (cents), categories, progress."""
+    """One kab/kota in one cycle: per stage reached (self-assessed first) the points each stage stands
+    behind (cents) with what it has not decided yet (`stages`), parts, the categories of the complete
+    stages only, the award category once fixed, progress.
+
+    `totals[stage]` is "verified so far" (never a score while `stages[stage].complete` is false)."""
 
     regency_code: str
     stage: Stage
@@ -52,11 +72,34 @@ class RegionScores:
     categories: dict[Stage, str]
     answered: int
     approved: int
+    stages: dict[Stage, StageTotal]
+    award: str | None = None  # Award.category once fixed ("" when fixed at no award), None before
+
+    @property
+    def latest(self) -> Stage:
+        """The latest review stage the assessment has reached (the DP3A's check before the hand-over)."""
+        return stages_reached(self.stage)[-1]
 
     @property
     def drop(self) -> int:
-        """Points lost between the self-assessment and the province's verification."""
-        return self.totals[Stage.SELF] - self.totals[Stage.PROVINCE]
+        """Points lost between the self-assessment and the latest stage reached (undecided not counted)."""
+        return drop_between(self.stages[Stage.SELF], self.stages[self.latest])
+
+    @property
+    def settled(self) -> tuple[Stage, str] | None:
+        """The latest complete review stage and its category (None while no review stage is complete)."""
+        return latest_complete(self.stages, self.categories)
+
+    @property
+    def category(self) -> str | None:
+        """The category the kab/kota holds: the award's once fixed, else its latest complete review stage's."""
+        if self.award is not None:
+            return self.award or None
+        settled = self.settled
+        return settled[1] if settled is not None else None
+
+    def rows(self) -> list[StageRow]:
+        return stage_rows(self.stages, self.categories)
 
 
 class RegencyRef(NamedTuple):
@@ -89,10 +132,12 @@ class RegionRow:
     scores: RegionScores | None
 
 
+_WITH_PROVINCE = (Stage.DP3A, Stage.PROVINCE)
 _scores = RevisionCache(size=2048)  # the nation's 514 kab/kota over a few cycles
 
 
-def region_rows(session: Session, scorer: Scorer, year: int, province_code: str | None = None) -> list[RegionRow]:
+def region_rows(session: Session, scorer: Scorer, year: int, province_code: str | None = None, *,
+                regency_code: str | None = None) -> list[RegionRow]:
     """Every kab/kota (of one province, or of the nation) with its scores for `year`.
 
     Plain rows, not ORM objects: the national list reads 514 of them per request."""
@@ -108,6 +153,8 @@ def region_rows(session: Session, scorer: Scorer, year: int, province_code: str 
     )
     if province_code is not None:
         query = query.where(col(Regency.province_code) == province_code)
+    if regency_code is not None:
+        query = query.where(col(Regency.code) == regency_code)
     provinces: dict[str, ProvinceRef] = {}
     rows: list[tuple[RegencyRef, ProvinceRef, AssessmentRef | None]] = []
     for code, name, in_province, province_name, *assessment in session.execute(query).all():
@@ -175,13 +222,19 @@ def _compute(session: Session, scorer: Scorer,
         if answer_id in by_answer:
             assessment_id, code = by_answer[answer_id]
             verdicts[assessment_id][stage][code] = Verdict(ReviewStatus(action), score)
+    awards = dict(session.execute(
+        sa_select(col(Award.assessment_id), col(Award.category)).where(col(Award.assessment_id).in_(ids))).all())
     result = {}
     for assessment in assessments:
         assessment_id = saved_id(assessment.id)
         said = answers.get(assessment_id, {})
-        sheets = {Stage.SELF: scorer.score(said)}
-        for stage in (Stage.DP3A, Stage.PROVINCE):
-            sheets[stage] = scorer.verified(said, verdicts[assessment_id].get(stage, {}))
+        reached = stages_reached(Stage(assessment.stage))
+        # The DP3A's and the province's sheets always (pages of earlier cycles compare them); the
+        # stages, categories and drops only for the stages reached.
+        season = season_scores(scorer, said, verdicts[assessment_id], _WITH_PROVINCE if len(reached) < 2 else reached)
+        sheets = {Stage.SELF: season.self_assessed, **season.sheets}
+        season = SeasonScores(season.self_assessed, {s: season.sheets[s] for s in reached},
+                              {s: season.totals[s] for s in reached})
         result[assessment_id] = RegionScores(
             regency_code=assessment.regency_code,
             stage=assessment.stage,
@@ -189,9 +242,11 @@ def _compute(session: Session, scorer: Scorer,
             window_closes_at=assessment.window_closes_at,
             totals={s: sheet.total for s, sheet in sheets.items()},
             parts={s: dict(sheet.parts) for s, sheet in sheets.items()},
-            categories={s: category_for(scorer, sheet).code for s, sheet in sheets.items()},
+            categories=categories_of(scorer, season),
             answered=len(said),
             approved=approved_count.get(assessment_id, 0),
+            stages=totals_of(season),
+            award=awards.get(assessment_id),
         )
     return result
 
@@ -202,18 +257,38 @@ def scores_shown(row: RegionRow) -> bool:
 
 
 def verified_categories(rows: list[RegionRow]) -> dict[str, str | None]:
-    """Each kab/kota's category as verified by the province (None while unsubmitted): Provila's input."""
-    return {r.regency.code: (r.scores.categories[Stage.PROVINCE] if r.scores is not None and scores_shown(r) else None) for r in rows}
+    """Each kab/kota's category (None while unsubmitted or no review stage is complete): Provila's input.
+
+    The award's category once fixed, else the latest complete review stage's (`RegionScores.category`)."""
+    return {r.regency.code: (r.scores.category if r.scores is not None and scores_shown(r) else None) for r in rows}
+
+
+def final_categories(rows: list[RegionRow]) -> dict[str, str | None]:
+    """Each kab/kota's fixed award category (None without an award row, or fixed at no award)."""
+    return {r.regency.code: ((r.scores.award or None) if r.scores is not None else None) for r in rows}
+
+
+def _counted(row: RegionRow, stage: Stage) -> StageTotal | None:
+    """The region's total at `stage` if it counts there: reached, and (past the self-assessment) submitted."""
+    if row.scores is None or (stage != Stage.SELF and row.scores.stage == Stage.SELF):
+        return None
+    return row.scores.stages.get(stage)
 
 
 def category_counts(rows: list[RegionRow], catalogue: Catalogue, stage: Stage) -> dict[str, int]:
-    """How many kab/kota stand in each category at `stage`; verified stages count submitted ones only."""
+    """How many kab/kota stand in each category at `stage`, counting only those whose `stage` is complete
+    (a half-verified kab/kota has no category there: see `being_verified`)."""
     counts = dict.fromkeys((b.code for b in catalogue.bands), 0)
     for row in rows:
-        if row.scores is None or (stage != Stage.SELF and row.scores.stage == Stage.SELF):
-            continue
-        counts[row.scores.categories[stage]] += 1
+        total = _counted(row, stage)
+        if total is not None and total.complete and row.scores is not None:
+            counts[row.scores.categories[stage]] += 1
     return counts
+
+
+def being_verified(rows: list[RegionRow], stage: Stage) -> int:
+    """How many submitted kab/kota have reached `stage` without it having decided every answer yet."""
+    return sum(1 for row in rows if (total := _counted(row, stage)) is not None and not total.complete)
 
 
 def clear_cache() -> None:

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -33,6 +34,7 @@ from app.services import review as review_service
 from app.services.demo import sample_pdf
 from app.services.evidence import attach
 from app.services.overview import clear_cache
+from app.services.stage_scores import season_of
 from scoring import category_for, to_cents
 from scoring.categories import band_for, cent_bands
 from scoring.samples import random_answers
@@ -75,8 +77,10 @@ def _fill(db, assessment, scorer, seed: int, user, *, stages=("dp3a", "province"
 
 
 def _scores(db, scorer, assessment):
+    """The self-assessed sheet and each review stage's (the season rules of issue 22, as the pages show them)."""
     db.expire_all()
-    return review_service.stage_scores(scorer, review_service.load_state(db, assessment))
+    season = season_of(scorer, review_service.load_state(db, assessment))
+    return SimpleNamespace(self_assessed=season.self_assessed, by_stage=season.sheets)
 
 
 # -- the kab/kota rekap ------------------------------------------------------------------------
@@ -100,7 +104,7 @@ def test_regency_rekap_layout(client, world, auth, db, catalogue, scorer, app):
 
     workbook = load_workbook(io.BytesIO(response.content))
     titles = part_sheet_titles(catalogue)
-    assert workbook.sheetnames == [SUMMARY_SHEET, *titles.values(), "_data"]
+    assert workbook.sheetnames == [SUMMARY_SHEET, *titles.values(), "_data", "Tahapan"]
     assert all(len(t) <= 31 and "/" not in t for t in workbook.sheetnames)
     assert workbook["_data"].sheet_state == "veryHidden"
     scores = _scores(db, scorer, assessment)
@@ -236,7 +240,7 @@ def test_national_workbook_streams_one_row_per_region_and_question(world, db, ca
         event.remove(engine, "before_cursor_execute", count)
     assert (report.regions, report.rows, report.skipped) == (3, 3 * 274, 1)
     assert len(progressed) == 3
-    assert queries["n"] <= 2 + 2 * 3, queries  # regions, then two queries per assessment
+    assert queries["n"] <= 2 + 2 * 3 + 4, queries
 
     workbook = load_workbook(target, read_only=True)
     width = len(NATIONAL_COLUMNS)  # read-only rows stop at their last value: pad them
@@ -257,7 +261,7 @@ def test_national_workbook_streams_one_row_per_region_and_question(world, db, ca
     result = CliRunner().invoke(cli, ["export", "national", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "3 kab/kota, 822 baris; 1 kab/kota tanpa penilaian" in result.output
-    assert load_workbook(out, read_only=True).sheetnames == ["Ringkasan", "Nasional", "Keterangan"]
+    assert load_workbook(out, read_only=True).sheetnames == ["Ringkasan", "Nasional", "Tahapan", "Keterangan"]
     regency = CliRunner().invoke(cli, ["export", "regency", "62.71", "--out", str(tmp_path / "r.xlsx"),
                                        "--base-url", "https://kla.example.go.id"])
     assert regency.exit_code == 0, regency.output

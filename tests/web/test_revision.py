@@ -72,7 +72,9 @@ def test_a_change_in_one_worker_shows_at_once_in_another(app, settings, catalogu
 
         def verified_score() -> str:
             page = html.page(first.get(f"{base}/dasbor"))
-            return html.texts(page, "//p[@class='big']")[1]  # self, DP3A, province
+            # The per-stage table (issue 22): the DP3A's points verified so far.
+            return html.texts(page, "//table[contains(@class, 'stages')]//tr[contains(@class, 'stage-dp3a')]"
+                                    "/td[contains(@class, 'key-figure')]")[0]
 
         def waiting() -> int:
             return len(html.page(first.get(f"{base}/verifikasi")).xpath("//a[contains(@href, '/verifikasi/')]"))
