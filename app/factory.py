@@ -44,6 +44,7 @@ from app.routes import (
     home,
     province,
     review,
+    season_views,
     workspace,
 )
 from app.routes import catalogue as catalogue_page
@@ -154,7 +155,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.state.api = api
     app.mount(API_PREFIX, api, name="api")
     for module in (health, home, accounts, catalogue_page, workspace, answers, evidence, review, dashboard, history,
-                   province, cycles, exports, administration):
+                   province, cycles, exports, administration,
+                   season_views):
         app.include_router(module.router)
     return app
 
