@@ -41,6 +41,11 @@ EXPORT_REGION = {"export_regency"}
 EXPORT_PROVINCE = {"export_province"}
 IMPORT = {"import_form", "import_preview", "import_confirm"}
 CARRY = {"carry_over", "carry_over_decide"}
+# -- issue 22, views (pipeline helper): the season's pipeline and a kab/kota's timeline ---------------
+SEASON_NATION = {"national_pipeline"}
+SEASON_PROVINCE = {"province_pipeline"}  # about province 62 (A's); its ministry reviewers too (test_pipeline.py)
+SEASON_TIMELINE = {"season_timeline"}  # whoever may review A (test_timeline.py: reviewers, the field team)
+# -- end of the pipeline helper's block -------------------------------------------------------------
 
 # Who works in region A (62.71): its agency's focal points and its DP3A.
 WORKERS_OF_A = {"opd_a", "dp3a_a"}
@@ -87,6 +92,14 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return {"province", "admin"}
     if name in NATION:
         return {"admin"}
+    # -- issue 22, views (pipeline helper)
+    if name in SEASON_NATION:
+        return {"admin"}
+    if name in SEASON_PROVINCE:
+        return {"province", "admin"}
+    if name in SEASON_TIMELINE:
+        return REVIEWERS_OF_A[stage]
+    # -- end of the pipeline helper's block
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
 
