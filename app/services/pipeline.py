@@ -15,6 +15,7 @@ from sqlalchemy import and_, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app.cache import RevisionCache
 from app.models import Assessment, Award, Cycle, Province, Regency, Role, StageChange, User
 from indicators import Catalogue
 from scoring import ASSESSMENT_STAGES, Stage
@@ -191,8 +192,32 @@ def listed(session: Session, cycle: Cycle, stage: str, province_code: str = "") 
             for code, name, province, at, since in session.execute(query).all()]
 
 
+_figures: RevisionCache = RevisionCache(size=64)
+
+
+def season_state(session: Session, cycle: Cycle) -> tuple[object, ...]:
+    """What the national figures are made of, in one cheap query: the cycle's assessments (how many,
+    the last one opened, the sum of their revisions: every stage move, award and publication is
+    audited, and `audit.record` bumps the assessment's revision), the regions, the publication."""
+    assessments = session.execute(
+        sa_select(func.count(col(Assessment.id)), func.max(col(Assessment.id)), func.sum(col(Assessment.revision)))
+        .where(col(Assessment.cycle_id) == cycle.id)).one()
+    regions = session.execute(sa_select(func.count()).select_from(Regency)).scalar()
+    previous = previous_published(session, cycle.year)
+    return (cycle.id, cycle.published_at, *assessments, regions, previous.id if previous is not None else None)
+
+
 def national_pipeline(session: Session, catalogue: Catalogue, cycle: Cycle, *, province_code: str = "",
                       stage: str = "") -> NationalPipeline:
+    """The national page's figures, kept per state of the season (`season_state`): the page is the
+    same for every ministry user until an assessment of the cycle changes."""
+    key = ("national", id(catalogue), season_state(session, cycle), province_code, stage)
+    return _figures.get(session.get_bind(), key,
+                        lambda: _national(session, catalogue, cycle, province_code=province_code, stage=stage))
+
+
+def _national(session: Session, catalogue: Catalogue, cycle: Cycle, *, province_code: str,
+              stage: str) -> NationalPipeline:
     """The national page's figures; the filters narrow the provinces and list one column's kab/kota."""
     assert cycle.id is not None
     lines = stage_lines(session, cycle, province_code)

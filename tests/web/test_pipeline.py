@@ -17,6 +17,7 @@ from tests import html
 def _stage(db, world, which: str, stage: Stage, *, at: datetime | None = None) -> Assessment:
     assessment = world.assessments[which]
     assessment.stage = stage
+    assessment.revision += 1  # as the app's audited move does: the national figures are kept per revision
     db.add(assessment)
     if at is not None:
         db.add(StageChange(assessment_id=assessment.id, move=Move.SUBMIT, from_stage=Stage.SELF, to_stage=stage,
@@ -133,6 +134,7 @@ def test_award_distribution_before_and_after_publication(client, auth, world, db
     db.add(cycle)
     for assessment in (a, b):
         assessment.stage = Stage.AWARDED
+        assessment.revision += 1
         db.add(assessment)
     db.commit()
     tree = html.page(client.get(f"/nasional/{world.year}/tahapan"))
@@ -197,3 +199,12 @@ def test_top_menu_links_the_pipeline(make_client, auth, world):
         tree = html.page(client.get("/akun/sandi"))
         links = html.attrs(tree, "//header//nav//a/@href")
         assert (href in links) if href else not any("tahapan" in link for link in links), user
+
+
+def test_national_figures_follow_every_audited_change(client, auth, world, db):
+    auth.login(client, "admin")
+    url = f"/nasional/{world.year}/tahapan"
+    assert _cell(html.page(client.get(url)), "total", "self") == "3"
+    _stage(db, world, "a", Stage.PROVINCE)  # the revision moves: the kept figures are not served
+    tree = html.page(client.get(url))
+    assert _cell(tree, "total", "self") == "2" and _cell(tree, "total", "province") == "1"
