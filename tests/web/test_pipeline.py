@@ -166,6 +166,7 @@ def test_province_pipeline_lists_its_kab_kota_with_dates_and_links(client, auth,
     # the award fixed is the ministry's until published: the province sees none of it
     assert html.text_of(row_a, ".//td[@data-label='Penghargaan' or @data-label='Award']") == "–"
     assert not tree.xpath("//table[@id='award-distribution']")
+    assert "Provila" not in html.text_of(tree, "//table[@class='pipeline']")  # it would tell the awards
     assert _cell(tree, "62", "ministry") == "1" and _cell(tree, "62", "self") == "1"
     assert not tree.xpath("//tr[@data-province='63']")
 
@@ -176,6 +177,7 @@ def test_province_pipeline_lists_its_kab_kota_with_dates_and_links(client, auth,
         assert html.texts(tree, "//tr[@data-regency='62.71']/td[@data-label='Penghargaan' or @data-label='Award']") \
             == ["Madya"]
         assert tree.xpath("//table[@id='award-distribution']")
+        assert "Provila" in html.text_of(tree, "//table[@class='pipeline']")
 
 
 def test_who_sees_the_pipelines(make_client, auth, world):
