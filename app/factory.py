@@ -50,6 +50,7 @@ from app.routes import (
     province,
     recommendations,
     review,
+    season_views,
     workspace,
 )
 from app.routes import catalogue as catalogue_page
@@ -161,7 +162,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.mount(API_PREFIX, api, name="api")
     for module in (health, home, accounts, catalogue_page, workspace, answers, evidence, review, dashboard, history,
                    province, cycles, exports, administration, recommendations, final, award, field, handover,
-                   ministry_accounts):
+                   ministry_accounts, season_views):
         app.include_router(module.router)
     return app
 

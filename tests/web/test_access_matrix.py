@@ -41,6 +41,11 @@ EXPORT_REGION = {"export_regency"}
 EXPORT_PROVINCE = {"export_province"}
 IMPORT = {"import_form", "import_preview", "import_confirm"}
 CARRY = {"carry_over", "carry_over_decide"}
+# -- issue 22, views (pipeline helper): the season's pipeline and a kab/kota's timeline ---------------
+SEASON_NATION = {"national_pipeline"}
+SEASON_PROVINCE = {"province_pipeline"}  # about province 62 (A's); its ministry reviewers too (test_pipeline.py)
+SEASON_TIMELINE = {"season_timeline"}  # whoever may review A (test_timeline.py: reviewers, the field team)
+# -- end of the pipeline helper's block -------------------------------------------------------------
 
 # -- issue 22, award helper: final verification, the award, the award list and its publication ----
 # The ministry's national team only (`access.may_run_season`). The award list and its workbook are
@@ -138,6 +143,14 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         if name in ("field_verification", "field_finding_file"):
             return {"admin", "province", "dp3a_a", "reviewer"}
         return {"admin"}
+    # -- issue 22, views (pipeline helper)
+    if name in SEASON_NATION:
+        return {"admin"}
+    if name in SEASON_PROVINCE:
+        return PROVINCE_62
+    if name in SEASON_TIMELINE:
+        return REVIEWERS_OF_A[stage]
+    # -- end of the pipeline helper's block
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
 
