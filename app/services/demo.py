@@ -33,6 +33,7 @@ from app.models import (
     Answer,
     AnswerStatus,
     Assessment,
+    Award,
     Cycle,
     Evidence,
     Regency,
@@ -90,6 +91,7 @@ class DemoReport:
     regencies: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, where
     scores: list[tuple[str, str, str]] = field(default_factory=list)  # region, total, category
+    awards: list[tuple[str, str, str]] = field(default_factory=list)  # region, final total, category
     nation: int = 0  # assessments written for the other provinces (0: already there)
 
 
@@ -144,6 +146,9 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
         }
         sheet = scorer.score({c: s for c, a in answers.items() if (s := scored(a)) is not None})
         report.scores.append((regency.name, format_points(sheet.total), category_for(scorer, sheet).name))
+        award = session.exec(select(Award).where(Award.assessment_id == assessment.id)).first()
+        if award is not None:
+            report.awards.append((regency.name, format_points(int(award.total * 100)), _band_name(catalogue, award)))
     if nation:
         kalteng: dict[str, str | None] = {r.code: TARGETS.get(r.code) for r in regencies}
         report.nation = build_nation(session, scorer, cycle, kalteng, admin, hashed, rng)
@@ -160,6 +165,10 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
     open_next(session, catalogue, scorer, focus_dp3a, rng)
     session.commit()
     return report
+
+
+def _band_name(catalogue: Catalogue, award: Award) -> str:
+    return next(b.name for b in catalogue.bands if b.code == award.category)
 
 
 def _is_fresh(session: Session, regency_code: str, cycle: Cycle) -> bool:
