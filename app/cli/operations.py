@@ -39,7 +39,7 @@ def regions_load() -> None:
 @main.command("demo")
 @lang_option()
 def demo() -> None:
-    """Create the demo world (all regions; Kalimantan Tengah mid-cycle) and print the accounts.
+    """Create the demo world (all regions; Kalimantan Tengah's 2024 season to the award, 2025 open) and print the accounts.
 
     Safe to run again: what exists is kept.
     """
@@ -65,6 +65,12 @@ def demo() -> None:
     click.echo(_("Self-assessment scores of Kalimantan Tengah:"))
     for region, total, category in report.scores:
         click.echo(f"  {region:<40} {total:>8}  {category}")
+    click.echo("")
+    click.echo(_("KLA 2024 awards in Kalimantan Tengah (final score):"))
+    for region, total, category in report.awards:
+        click.echo(f"  {region:<40} {total:>8}  {category}")
+    if report.nation:
+        click.echo(_("Other provinces: %(count)s assessments of 2024 written.") % {"count": report.nation})
 
 
 @main.group()

@@ -1,14 +1,17 @@
-"""The demo world: every region, Kalimantan Tengah in the middle of a cycle.
+"""The demo world: every region, Kalimantan Tengah's 2024 season played to the award, and
+Kota Palangka Raya's 2025 cycle open.
 
-Kota Palangka Raya, Pulang Pisau and Kotawaringin Barat stand as Madya,
-Kapuas, Katingan, Kotawaringin Timur and Sukamara as Pratama (the seven the
-demo names as awarded); the others are part-way. Kota Palangka Raya is the
-one to click through: agencies with accounts, answers in every state, small
-evidence files, one answer returned with a reason. The six other awarded ones
-have handed their self-assessment to the province, which has decided on every
-answer of most of them and on part of the others, so the province has
-something to compare and drill into. In every region each answer past draft
-whose question requires evidence has its file, as submission demands.
+2024 (`demo_season`): Kota Palangka Raya, Pulang Pisau and Kotawaringin Barat end at Madya;
+Kapuas, Katingan, Kotawaringin Timur and Sukamara at Pratama, each 70 to 300 points below its
+self-assessment after the province, the ministry, the field team and the final verification,
+with recommendations followed up to different points. The other seven kab/kota of the province
+stopped earlier (still filling in, at the province, at the ministry). The other provinces
+(`demo_nation`) fill the national counts of the published distribution. The award list is
+published, so the 2024 season is read-only. In every region of the province each answer past
+draft whose question requires evidence has its file, as submission demands.
+
+2025 (`demo_next`): Kota Palangka Raya's answers carried over, some accepted and at work, the
+2024 recommendations still open on their questions: its DP3A and agency accounts work there.
 
 The `kla demo` command's unit of work: it commits once per kab/kota, so that a long run leaves
 what it finished.
@@ -20,9 +23,9 @@ import io
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import partial
 
-from sqlmodel import Session, select
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
 
 from app.evidence import EvidenceStore
 from app.models import (
@@ -30,6 +33,7 @@ from app.models import (
     Answer,
     AnswerStatus,
     Assessment,
+    Award,
     Cycle,
     Evidence,
     Regency,
@@ -39,30 +43,42 @@ from app.models import (
     Role,
     User,
     saved_id,
-    utcnow,
 )
 from app.passwords import hash_password
 from app.services import audit
 from app.services import review as review_service
 from app.services.answers import scored
+from app.services.demo_nation import build_nation
+from app.services.demo_next import open_next
+from app.services.demo_season import (
+    MOVED_ON,
+    People,
+    Plan,
+    answers_for_target,
+    decided_on,
+    pick_answers,
+    plan_award,
+    play_to_final,
+    publish,
+)
+from app.services.demo_season import move as season_move
 from app.services.evidence import register
 from app.services.regions import load_regions
 from app.services.setup import default_agencies, ensure_cycle, open_assessment
 from indicators import Catalogue
-from scoring import Answer as ScoredAnswer
-from scoring import Scorer, Stage, category_for, format_points
-from scoring.samples import possible_answers
+from scoring import Move, Scorer, Stage, category_for, format_points
 
 DEMO_PASSWORD = "demo-kla-2024"
 PROVINCE = "62"
 FOCUS = "62.71"  # Kota Palangka Raya
 
-# Target category per kab/kota of the demo province; None: still early in the cycle.
+# The category each awarded kab/kota of the demo province ends at (KLA 2024).
 TARGETS = {
     "62.71": "madya", "62.11": "madya", "62.01": "madya",
     "62.03": "pratama", "62.06": "pratama", "62.02": "pratama", "62.08": "pratama",
 }
-BAND_MIDDLE = {"pratama": 560, "madya": 650}
+# Where the others stopped (the rest never handed their self-assessment over).
+STOPPED = {"62.07": Stage.PROVINCE, "62.13": Stage.PROVINCE, "62.10": Stage.MINISTRY}
 # Local names of the women's and children's agency differ in every region (KLA.md).
 LOCAL_DP3A = {"62.71": ("DPPKBPA3PM", "Dinas Pengendalian Penduduk, Keluarga Berencana, Pemberdayaan "
                         "Perempuan dan Perlindungan Anak dan Pemberdayaan Masyarakat Kota Palangkaraya")}
@@ -75,18 +91,29 @@ class DemoReport:
     regencies: int = 0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)  # username, role, where
     scores: list[tuple[str, str, str]] = field(default_factory=list)  # region, total, category
+    awards: list[tuple[str, str, str]] = field(default_factory=list)  # region, final total, category
+    nation: int = 0  # assessments written for the other provinces (0: already there)
 
 
-def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, seed: int = 2024) -> DemoReport:
-    """Create the demo world; running it twice changes nothing the second time."""
+def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, seed: int = 2024, *,
+               nation: bool = True) -> DemoReport:
+    """Create the demo world; running it twice changes nothing the second time. `nation=False`
+    leaves the other provinces without a season (quicker, for tests of the province)."""
     report = DemoReport()
     report.provinces, report.regencies = load_regions(session)
     cycle = ensure_cycle(session, catalogue)
     scorer = Scorer(catalogue)
     rng = random.Random(seed)
-    _account(session, report, "admin.kemenpppa", "Admin Kementerian PPPA", Role.ADMIN, "Nasional")
-    verifier = _account(session, report, "prov.kalteng", "Verifikator Provinsi Kalimantan Tengah", Role.PROVINCE,
-                        "Kalimantan Tengah", province_code=PROVINCE)
+    hashed = hash_password(DEMO_PASSWORD)  # once: hashing is slow on purpose, and every account shares it
+    account = _Accounts(session, report, hashed)
+    stored_files: dict[str, str] = {}  # question -> its sample file
+    admin = account("admin.kemenpppa", "Admin Kementerian PPPA", Role.ADMIN, "Nasional")
+    verifier = account("prov.kalteng", "Verifikator Provinsi Kalimantan Tengah", Role.PROVINCE,
+                       "Kalimantan Tengah", province_code=PROVINCE)
+    reviewer = account("reviu.kemenpppa", "Peninjau Kementerian PPPA", Role.REVIEWER, "Kalimantan Tengah",
+                       provinces=[PROVINCE], organisation="KemenPPPA")
+    field_verifier = account("verifikator.kemenkes", "Verifikator Lapangan Kemenkes", Role.VERIFIER,
+                             "Tim lapangan Kalimantan Tengah", organisation="Kemenkes")
     regencies = session.exec(select(Regency).where(Regency.province_code == PROVINCE).order_by(Regency.code)).all()
     for regency in regencies:
         default_agencies(session, regency, catalogue)
@@ -95,24 +122,53 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
         assessment = open_assessment(session, regency, cycle, catalogue)
         agencies = {a.role_code: a for a in session.exec(select(Agency).where(Agency.regency_code == regency.code))}
         slug = _slug(regency.name)
-        dp3a = _account(session, report, f"dp3a.{slug}", f"Admin DP3A {regency.name}", Role.DP3A, regency.name,
-                        regency_code=regency.code, agency_id=agencies["DP3A"].id)
+        dp3a = account(f"dp3a.{slug}", f"Admin DP3A {regency.name}", Role.DP3A, regency.name,
+                       regency_code=regency.code, agency_id=agencies["DP3A"].id)
+        opd: dict[int, User] = {}
         if regency.code == FOCUS:
             for role in FOCUS_AGENCIES:
-                _account(session, report, f"{role.lower()}.{slug}", f"Operator {role} {regency.name}", Role.OPD,
-                         regency.name, regency_code=regency.code, agency_id=agencies[role].id)
+                opd[saved_id(agencies[role].id)] = account(
+                    f"{role.lower()}.{slug}", f"Operator {role} {regency.name}", Role.OPD, regency.name,
+                    regency_code=regency.code, agency_id=agencies[role].id)
         if fresh:
-            _answer_region(session, catalogue, scorer, store, assessment, regency.code, dp3a, rng)
-            if regency.code in TARGETS and regency.code != FOCUS:
-                _hand_to_province(session, catalogue, assessment, dp3a, verifier, rng)
+            target = TARGETS.get(regency.code)
+            plan = plan_award(scorer, list(catalogue.questions), target, rng) if target else None
+            _answer_region(session, catalogue, scorer, store, assessment, regency.code, dp3a, rng, plan,
+                           stored_files)
+            if plan is not None:
+                people = People(dp3a, verifier, reviewer, field_verifier, admin, opd)
+                play_to_final(session, catalogue, assessment, plan, people, rng, focus=regency.code == FOCUS)
+            elif regency.code in STOPPED:
+                _stop_at(session, catalogue, assessment, STOPPED[regency.code], dp3a, verifier, reviewer, rng)
         session.commit()
         answers = {
             a.question_code: a for a in session.exec(select(Answer).where(Answer.assessment_id == assessment.id))
         }
         sheet = scorer.score({c: s for c, a in answers.items() if (s := scored(a)) is not None})
         report.scores.append((regency.name, format_points(sheet.total), category_for(scorer, sheet).name))
+        award = session.exec(select(Award).where(Award.assessment_id == assessment.id)).first()
+        if award is not None:
+            report.awards.append((regency.name, format_points(int(award.total * 100)), _band_name(catalogue, award)))
+    if nation:
+        kalteng: dict[str, str | None] = {r.code: TARGETS.get(r.code) for r in regencies}
+        report.nation = build_nation(session, scorer, cycle, kalteng, admin, hashed, rng)
+        session.commit()
+    if cycle.published_at is None:  # every kab/kota at the final stage has its award: the list goes out
+        at_final = session.exec(select(Assessment).where(Assessment.cycle_id == cycle.id,
+                                                         Assessment.stage == Stage.FINAL)).all()
+        publish(session, list(at_final), admin)
+        cycle.published_at, cycle.published_by = MOVED_ON[Move.PUBLISH], admin.id
+        session.add(cycle)
+        audit.record(session, admin, "cycle.publish", "cycle", cycle.id, after={"year": cycle.year})
+        session.commit()
+    focus_dp3a = session.exec(select(User).where(User.regency_code == FOCUS, User.role == Role.DP3A)).one()
+    open_next(session, catalogue, scorer, focus_dp3a, rng)
     session.commit()
     return report
+
+
+def _band_name(catalogue: Catalogue, award: Award) -> str:
+    return next(b.name for b in catalogue.bands if b.code == award.category)
 
 
 def _is_fresh(session: Session, regency_code: str, cycle: Cycle) -> bool:
@@ -139,141 +195,112 @@ def _local_names(session: Session, regency_code: str) -> None:
     session.add(agency)
 
 
-def _account(session: Session, report: DemoReport, username: str, full_name: str, role: Role, where: str, *,
-             province_code: str | None = None, regency_code: str | None = None, agency_id: int | None = None) -> User:
-    user = session.exec(select(User).where(User.username == username)).first()
-    if user is None:
-        user = User(username=username, full_name=full_name, role=role, password_hash=hash_password(DEMO_PASSWORD),
-                    province_code=province_code, regency_code=regency_code, agency_id=agency_id)
-        session.add(user)
-        session.flush()
-    report.accounts.append((username, role.value, where))
-    return user
+class _Accounts:
+    """Makes (or finds) a demo account and lists it for the printout."""
 
+    def __init__(self, session: Session, report: DemoReport, password_hash: str) -> None:
+        self.session, self.report, self.password_hash = session, report, password_hash
 
-def _pick_answers(scorer: Scorer, codes: list[str], quality: float, rng: random.Random) -> dict[str, ScoredAnswer]:
-    """One answer per question, better on average as `quality` rises (0..1)."""
-    chosen: dict[str, ScoredAnswer] = {}
-    for code in codes:
-        options = possible_answers(scorer, code)
-        ranked = sorted(options, key=partial(scorer.question_points, code))
-        spread = min(len(ranked) - 1, max(0, round(rng.gauss(quality, 0.25) * (len(ranked) - 1))))
-        chosen[code] = ranked[spread]
-    return chosen
-
-
-def _answers_for_target(scorer: Scorer, codes: list[str], target_points: float,
-                        rng: random.Random) -> dict[str, ScoredAnswer]:
-    low, high = 0.0, 1.0
-    best: dict[str, ScoredAnswer] = {}
-    for _ in range(14):
-        quality = (low + high) / 2
-        state = rng.getstate()
-        best = _pick_answers(scorer, codes, quality, rng)
-        rng.setstate(state)
-        total = scorer.score(best).total / 100
-        if total < target_points:
-            low = quality
-        else:
-            high = quality
-    return best
+    def __call__(self, username: str, full_name: str, role: Role, where: str, *, province_code: str | None = None,
+                 regency_code: str | None = None, agency_id: int | None = None, provinces: list[str] | None = None,
+                 organisation: str = "") -> User:
+        user = self.session.exec(select(User).where(User.username == username)).first()
+        if user is None:
+            user = User(username=username, full_name=full_name, role=role, password_hash=self.password_hash,
+                        province_code=province_code, regency_code=regency_code, agency_id=agency_id,
+                        provinces=provinces or [], organisation=organisation)
+            self.session.add(user)
+            self.session.flush()
+        self.report.accounts.append((username, role.value, where))
+        return user
 
 
 def _answer_region(session: Session, catalogue: Catalogue, scorer: Scorer, store: EvidenceStore,
-                   assessment: Assessment, regency_code: str, dp3a: User, rng: random.Random) -> None:
+                   assessment: Assessment, regency_code: str, dp3a: User, rng: random.Random,
+                   plan: Plan | None, stored_files: dict[str, str]) -> None:
+    """The self-assessment: an awarded kab/kota's planned answers, all checked by its DP3A; the
+    others part-way (those that went on to the province answered everything)."""
     codes = list(catalogue.questions)
-    target = TARGETS.get(regency_code)
     focus = regency_code == FOCUS
-    if target:
-        # The focus region leaves a fifth of its questions open, so it aims higher to stay in its band.
-        aim = BAND_MIDDLE[target] * (1.25 if focus else 1)
-        chosen = _answers_for_target(scorer, codes, aim, rng)
+    if plan is not None:
+        chosen = plan.answers
+    elif regency_code in STOPPED:
+        chosen = answers_for_target(scorer, codes, rng.uniform(420, 560), rng)
     else:
         share = rng.uniform(0.2, 0.6)
-        chosen = _pick_answers(scorer, rng.sample(codes, int(len(codes) * share)), 0.45, rng)
-    if focus:  # leave a fifth open so there is something to do
-        for code in rng.sample(sorted(chosen), len(chosen) // 5):
-            del chosen[code]
-    reasons = [r.code for r in catalogue.review_reasons]
-    for index, (code, given) in enumerate(sorted(chosen.items())):
-        answer = Answer(assessment_id=saved_id(assessment.id), question_code=code, option=given.option, value=given.value,
-                        note="", updated_by=dp3a.id, version=1)
-        status = _demo_status(index, focus, rng)
-        answer.status = status
-        if status != AnswerStatus.DRAFT:
-            answer.submitted_at = utcnow()
-        session.add(answer)
-        session.flush()
-        roll = rng.random() if focus else 1.0  # drawn as before, so the rest of the demo stays as it was
+        chosen = pick_answers(scorer, rng.sample(codes, int(len(codes) * share)), 0.45, rng)
+    handed_over = plan is not None or regency_code in STOPPED
+    given_on = MOVED_ON[Move.SUBMIT] - timedelta(days=8)
+    rows = [{"assessment_id": assessment.id, "question_code": code, "option": given.option, "value": given.value,
+             "note": "", "not_applicable": False, "version": 1, "updated_by": dp3a.id, "updated_at": given_on,
+             "submitted_at": given_on,
+             "status": AnswerStatus.APPROVED if handed_over or rng.random() < 0.7 else AnswerStatus.SUBMITTED}
+            for code, given in sorted(chosen.items())]
+    # Some 270 answers per kab/kota with their files and events: one executemany per table.
+    ids = session.execute(insert(Answer).returning(col(Answer.id), sort_by_parameter_order=True), rows).scalars().all()
+    files, events = [], []
+    for answer_id, code, row in zip(ids, sorted(chosen), rows, strict=True):
         # Submission needs the evidence a question requires: no submitted answer may lack it.
-        needs_file = status != AnswerStatus.DRAFT and catalogue.questions[code].question.evidence.required
-        if needs_file or (focus and roll < 0.45):
-            _attach_pdf(session, store, answer, catalogue, regency_code, dp3a)
-        if status != AnswerStatus.DRAFT:
-            session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.SELF, action=ReviewAction.SUBMITTED,
-                                    user_id=saved_id(dp3a.id)))
-        if status == AnswerStatus.APPROVED:
-            session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.DP3A, action=ReviewAction.APPROVED,
-                                    user_id=saved_id(dp3a.id)))
-        if status == AnswerStatus.RETURNED:
-            session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.DP3A, action=ReviewAction.RETURNED, user_id=saved_id(dp3a.id),
-                                    reasons=[rng.choice(reasons)],
-                                    note="Lampirkan dokumen tahun berjalan yang sudah ditandatangani."))
+        if catalogue.questions[code].question.evidence.required or (focus and rng.random() < 0.45):
+            files.append({"answer_id": answer_id, "sha256": _sample_file(session, store, catalogue, code, stored_files),
+                          "filename": f"bukti-{code}.pdf", "uploaded_by": dp3a.id, "uploaded_at": given_on})
+        events.append({"answer_id": answer_id, "stage": Stage.SELF, "action": ReviewAction.SUBMITTED, "reasons": [],
+                       "note": "", "user_id": dp3a.id, "at": given_on})
+        if row["status"] == AnswerStatus.APPROVED:
+            events.append({"answer_id": answer_id, "stage": Stage.DP3A, "action": ReviewAction.APPROVED,
+                           "reasons": [], "note": "", "user_id": dp3a.id, "at": given_on + timedelta(days=2)})
+    if files:
+        session.execute(insert(Evidence), files)
+    session.execute(insert(ReviewEvent), events)
     audit.record(session, dp3a, "demo.answers", "assessment", assessment.id, regency_code=regency_code,
                  after={"answers": len(chosen)})
 
 
-def _hand_to_province(session: Session, catalogue: Catalogue, assessment: Assessment, dp3a: User, verifier: User,
-                      rng: random.Random) -> None:
-    """Submitted to the province, which decided on every answer of some regions and a few of the others."""
+def _stop_at(session: Session, catalogue: Catalogue, assessment: Assessment, stage: Stage, dp3a: User,
+             verifier: User, reviewer: User, rng: random.Random) -> None:
+    """Handed over, then stopped at `stage` when the list was published: the province decided on part
+    of the answers (a return opened the kab/kota's 2x24 h window to fix it), or on all of them and the
+    ministry on part."""
     session.flush()
-    state = review_service.load_state(session, assessment)
-    review_service.submit_assessment(session, assessment, review_service.check_submission(state, catalogue), dp3a)
+    season_move(session, assessment, Move.SUBMIT, dp3a)
     answers = session.exec(select(Answer).where(Answer.assessment_id == assessment.id)
-                           .order_by(Answer.question_code)).all()
-    share = 1.0 if rng.random() < 0.67 else 0.6
+                           .order_by(col(Answer.question_code))).all()
+    share = 0.6 if stage == Stage.PROVINCE else 1.0
     reasons = [r.code for r in catalogue.review_reasons]
     for answer in answers:
         if rng.random() >= share:
             continue
-        # As review.decide leaves it: the answer takes the province's word, and a return opens the
-        # kab/kota's 2x24 h window to fix it.
-        if rng.random() < 0.1:
+        at = decided_on(Stage.PROVINCE, rng)
+        # As review.decide leaves it: the answer takes the province's word.
+        if stage == Stage.PROVINCE and rng.random() < 0.1:
             note = "Bukti dukung tidak sesuai dengan tahun penilaian."
             session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.PROVINCE, action=ReviewAction.RETURNED,
-                                    user_id=saved_id(verifier.id),
-                                    reasons=[rng.choice(reasons)], note=note))
-            session.add(Reopening(answer_id=saved_id(answer.id), stage=Stage.PROVINCE, opened_by=saved_id(verifier.id), note=note,
-                                  until=utcnow() + timedelta(hours=review_service.REOPEN_HOURS)))
+                                    user_id=saved_id(verifier.id), reasons=[rng.choice(reasons)], note=note, at=at))
+            session.add(Reopening(answer_id=saved_id(answer.id), stage=Stage.PROVINCE, opened_by=saved_id(verifier.id),
+                                  note=note, opened_at=at, until=at + timedelta(hours=review_service.REOPEN_HOURS)))
             answer.status = AnswerStatus.RETURNED
         else:
             session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.PROVINCE, action=ReviewAction.APPROVED,
-                                    user_id=saved_id(verifier.id)))
-            answer.status = AnswerStatus.APPROVED
+                                    user_id=saved_id(verifier.id), at=at))
         session.add(answer)
+    if stage == Stage.MINISTRY:
+        season_move(session, assessment, Move.HAND_ON, verifier)
+        for answer in answers:
+            if rng.random() < 0.5:
+                session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.MINISTRY,
+                                        action=ReviewAction.APPROVED, user_id=saved_id(reviewer.id),
+                                        at=decided_on(Stage.MINISTRY, rng)))
 
 
-def _demo_status(index: int, focus: bool, rng: random.Random) -> AnswerStatus:
-    if not focus:
-        return AnswerStatus.APPROVED if rng.random() < 0.7 else AnswerStatus.SUBMITTED
-    roll = rng.random()
-    if roll < 0.35:
-        return AnswerStatus.DRAFT
-    if roll < 0.6:
-        return AnswerStatus.SUBMITTED
-    if roll < 0.95:
-        return AnswerStatus.APPROVED
-    return AnswerStatus.RETURNED
-
-
-def _attach_pdf(session: Session, store: EvidenceStore, answer: Answer, catalogue: Catalogue, regency_code: str,
-                user: User) -> None:
-    question = catalogue.questions[answer.question_code].question
-    title = f"Bukti dukung {question.code} - {regency_code} - 2024"
-    stored = store.save_file(io.BytesIO(sample_pdf(title, question.text[:90])))
-    register(session, stored)
-    session.add(Evidence(answer_id=saved_id(answer.id), sha256=stored.sha256, filename=f"bukti-{question.code}.pdf",
-                         uploaded_by=saved_id(user.id)))
+def _sample_file(session: Session, store: EvidenceStore, catalogue: Catalogue, code: str,
+                 stored_files: dict[str, str]) -> str:
+    """One small PDF per question, shared by every kab/kota of the demo (stored and registered once)."""
+    if code not in stored_files:
+        question = catalogue.questions[code].question
+        stored = store.save_file(io.BytesIO(sample_pdf(f"Bukti dukung {question.code} - 2024", question.text[:90])))
+        register(session, stored)
+        stored_files[code] = stored.sha256
+    return stored_files[code]
 
 
 def sample_pdf(title: str, body: str) -> bytes:

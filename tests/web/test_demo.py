@@ -1,24 +1,140 @@
-"""The demo world follows the rules the app enforces: what the province decided is what the kab/kota
-sees (issue 20, item 1), and a province return comes with the kab/kota's 2x24 h window to fix it."""
+"""The demo world follows the rules the app enforces (issue 20, item 1; issue 22, item 9).
+
+- 2024 in Kalimantan Tengah: the seven awarded kab/kota end at their category by the season's own
+  scoring (`scoring.season_scores`), 70 to 300 points below their self-assessment; the province's
+  decisions are what the kab/kota sees, and a province return came with the 2x24 h window.
+- 2025: Kota Palangka Raya's cycle is open with answers carried over, its 2024 recommendations
+  still open on their questions, its accounts at work there.
+- The nation (one run, the slow one): 464 taking part, 355 awarded (22/69/125/139), 13 Provila.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from collections import Counter, defaultdict
 
-from app.models import Answer, AnswerStatus, Reopening, ReviewEvent, utcnow
-from app.services.demo import build_demo
+from sqlmodel import col, select
+
+from app.models import (
+    Answer,
+    AnswerStatus,
+    Assessment,
+    Award,
+    CarryOver,
+    CarryStatus,
+    Cycle,
+    FieldTeamMember,
+    Finding,
+    Recommendation,
+    RecommendationStatus,
+    Regency,
+    Reopening,
+    ReviewEvent,
+    Role,
+    StageChange,
+    User,
+)
+from app.services import review as review_service
+from app.services.answers import scored
+from app.services.demo import FOCUS, STOPPED, TARGETS, build_demo
+from scoring import REVIEW_STAGES, Stage, category_for, provila_status, season_scores
 
 
-def test_the_provinces_decisions_in_the_demo_are_what_the_kab_kota_sees(db, catalogue, app):
-    build_demo(db, catalogue, app.state.evidence)
+def _season(db, scorer, assessment):
+    state = review_service.load_state(db, assessment)
+    answers = {code: given for code, answer in state.answers.items() if (given := scored(answer)) is not None}
+    return season_scores(scorer, answers, {stage: state.verdicts(stage) for stage in REVIEW_STAGES})
+
+
+def _assessments(db, year, province="62"):
+    return {a.regency_code: a for a in db.exec(
+        select(Assessment).join(Cycle).join(Regency, col(Regency.code) == col(Assessment.regency_code))
+        .where(Cycle.year == year, Regency.province_code == province))}
+
+
+def test_kalimantan_tengah_plays_2024_to_the_award_and_opens_2025(db, catalogue, scorer, app):
+    report = build_demo(db, catalogue, app.state.evidence, nation=False)
     db.commit()
+    season = _assessments(db, 2024)
+    awards = {a.assessment_id: a for a in db.exec(select(Award))}
+    for code, target in TARGETS.items():
+        assessment = season[code]
+        assert assessment.stage == Stage.AWARDED, code
+        scores = _season(db, scorer, assessment)
+        final = scores.totals[Stage.FINAL]
+        assert final.complete and all(scores.totals[s].complete for s in REVIEW_STAGES), code
+        assert category_for(scorer, scores.sheets[Stage.FINAL]).code == target, code
+        assert 7_000 <= scores.drop(Stage.FINAL) <= 30_000, (code, scores.drop(Stage.FINAL))
+        award = awards[assessment.id]
+        assert (award.total * 100, award.band_category, award.category, award.reason) == (final.points, target, target, "")
+        moves = db.exec(select(StageChange.move).where(StageChange.assessment_id == assessment.id)
+                        .order_by(col(StageChange.id))).all()
+        assert moves == ["submit", "hand_on", "to_field", "to_final", "publish"], code
+    for code, assessment in season.items():  # the other seven stopped earlier
+        if code not in TARGETS:
+            assert assessment.stage == STOPPED.get(code, Stage.SELF) and assessment.id not in awards, code
+    assert db.exec(select(Cycle).where(Cycle.year == 2024)).one().published_at is not None
+
+    # The province's last word on an answer is its status; a return opened the 2x24 h window.
     last: dict[int, ReviewEvent] = {}
-    for event in db.exec(select(ReviewEvent).where(ReviewEvent.stage == "province").order_by(ReviewEvent.id)):
+    for event in db.exec(select(ReviewEvent).where(ReviewEvent.stage == "province").order_by(col(ReviewEvent.id))):
         last[event.answer_id] = event
     assert {e.action for e in last.values()} == {"approved", "returned"}
-    now = utcnow()
-    windows = {r.answer_id for r in db.exec(select(Reopening)) if r.closed_at is None and r.until > now}
-    for answer in db.exec(select(Answer).where(Answer.id.in_(list(last)))):
+    windows = {r.answer_id for r in db.exec(select(Reopening).where(Reopening.stage == "province"))}
+    for answer in db.exec(select(Answer).where(col(Answer.id).in_(list(last)))):
         decision = last[answer.id].action
         assert answer.status == AnswerStatus(decision), answer.question_code
         assert (answer.id in windows) == (decision == "returned"), answer.question_code
+
+    # The field team: the Kemenkes verifier on every awarded one; a sensitive interview in Palangka Raya.
+    verifier = db.exec(select(User).where(User.username == "verifikator.kemenkes")).one()
+    reviewer = db.exec(select(User).where(User.username == "reviu.kemenpppa")).one()
+    assert (verifier.role, verifier.organisation) == (Role.VERIFIER, "Kemenkes")
+    assert (reviewer.role, reviewer.provinces, reviewer.organisation) == (Role.REVIEWER, ["62"], "KemenPPPA")
+    teams = set(db.exec(select(FieldTeamMember.assessment_id).where(FieldTeamMember.user_id == verifier.id)))
+    assert teams == {season[c].id for c in TARGETS}
+    assert [f.assessment_id for f in db.exec(select(Finding).where(Finding.sensitive))] == [season[FOCUS].id]
+    printed = {username for username, _role, _where in report.accounts}
+    assert {"reviu.kemenpppa", "verifikator.kemenkes", "dp3a.palangkaraya", "dinkes.palangkaraya"} <= printed
+
+    # Recommendations followed up to different points, in every awarded kab/kota with a lowered answer.
+    recommendations = db.exec(select(Recommendation)).all()
+    focus_recs = [r for r in recommendations if r.assessment_id == season[FOCUS].id]
+    assert {r.status for r in focus_recs} == set(RecommendationStatus)
+    assert all(r.question_code and r.source_event_id for r in recommendations)
+
+    # 2025: open for Kota Palangka Raya, answers carried over, the 2024 recommendations open on their questions.
+    current = _assessments(db, 2025)
+    assert list(current) == [FOCUS] and current[FOCUS].stage == Stage.SELF
+    carries = db.exec(select(CarryOver).where(CarryOver.assessment_id == current[FOCUS].id)).all()
+    accepted = {c.question_code for c in carries if c.status == CarryStatus.ACCEPTED}
+    assert accepted and any(c.status == CarryStatus.PROPOSED for c in carries)
+    answered = set(db.exec(select(Answer.question_code).where(Answer.assessment_id == current[FOCUS].id)))
+    assert answered == accepted
+    still_open = {r.question_code for r in focus_recs if r.status != RecommendationStatus.CLOSED}
+    assert still_open and still_open <= {c.question_code for c in carries}
+
+    # Running it again changes nothing.
+    counts = (len(db.exec(select(Answer.id)).all()), len(db.exec(select(ReviewEvent.id)).all()))
+    build_demo(db, catalogue, app.state.evidence, nation=False)
+    db.commit()
+    assert (len(db.exec(select(Answer.id)).all()), len(db.exec(select(ReviewEvent.id)).all())) == counts
+
+
+def test_the_nation_looks_like_the_published_distribution(db, catalogue, app):
+    """The one run of the whole nation (some 450 more assessments)."""
+    build_demo(db, catalogue, app.state.evidence)
+    db.commit()
+    cycle = db.exec(select(Cycle).where(Cycle.year == 2024)).one()
+    assessments = db.exec(select(Assessment).where(Assessment.cycle_id == cycle.id)).all()
+    assert len(assessments) == 464
+    category = {a.assessment_id: a.category for a in db.exec(select(Award))}
+    fixed = Counter(c for c in category.values() if c)
+    assert fixed == {"utama": 22, "nindya": 69, "madya": 125, "pratama": 139}
+    assert sum(a.stage == Stage.AWARDED for a in assessments) == 355
+    deviations = db.exec(select(Award).where(Award.category != Award.band_category)).all()
+    assert len(deviations) == 1 and deviations[0].reason
+    by_regency = {a.regency_code: category.get(a.id) or None for a in assessments}
+    provinces: dict[str, dict[str, str | None]] = defaultdict(dict)
+    for code, province in db.exec(select(Regency.code, Regency.province_code)):
+        provinces[province][code] = by_regency.get(code)
+    assert sum(provila_status(catalogue, regs).qualifies for regs in provinces.values()) == 13
