@@ -5,33 +5,37 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app.deps import CatalogueDep, OptionalUser, SessionDep
-from app.models import Cycle, Role
+from app.models import Assessment, Cycle, Role
+from scoring import Stage
 
 router = APIRouter(tags=["home"])
 
 
 @router.get("/", name="home")
 def home(user: OptionalUser, catalogue: CatalogueDep, session: SessionDep) -> RedirectResponse:
-    year = catalogue.year
     if user is None:
         return RedirectResponse("/masuk", status_code=303)
-    if user.role == Role.REVIEWER:
-        # The first of the reviewer's provinces, in the latest year the ministry opened.
-        latest = session.exec(select(func.max(Cycle.year))).one() or year
-        if not user.provinces:
-            return RedirectResponse("/akun/sandi", status_code=303)  # no province yet: nothing else to show
-        return RedirectResponse(f"/provinsi/{sorted(user.provinces)[0]}/{latest}", status_code=303)
     if user.role == Role.VERIFIER:
         return RedirectResponse("/lapangan", status_code=303)  # the field team's list (app.routes.field)
     if user.role in (Role.OPD, Role.DP3A):
+        # The kab/kota's newest cycle: a new one opens beside last year's season, which stays readable.
+        year = session.exec(select(func.max(Cycle.year)).join(Assessment, col(Assessment.cycle_id) == Cycle.id)
+                            .where(Assessment.regency_code == user.regency_code)).one() or catalogue.year
         return RedirectResponse(f"/r/{user.regency_code}/{year}/isian", status_code=303)
+    # The province and the ministry: the newest season with work past the self-assessment (while a new
+    # cycle's kab/kota still answer, last year's verification, award and follow-up are theirs to see).
+    year = (session.exec(select(func.max(Cycle.year)).join(Assessment, col(Assessment.cycle_id) == Cycle.id)
+                         .where(Assessment.stage != Stage.SELF)).one()
+            or session.exec(select(func.max(Cycle.year))).one() or catalogue.year)
+    if user.role == Role.REVIEWER:
+        if not user.provinces:
+            return RedirectResponse("/akun/sandi", status_code=303)  # no province yet: nothing else to show
+        return RedirectResponse(f"/provinsi/{sorted(user.provinces)[0]}/{year}", status_code=303)
     if user.role == Role.PROVINCE:
         return RedirectResponse(f"/provinsi/{user.province_code}/{year}", status_code=303)
-    if user.role == Role.VERIFIER:  # a field verifier's work: the teams they are on
-        return RedirectResponse("/lapangan", status_code=303)
     return RedirectResponse(f"/nasional/{year}", status_code=303)
 
 
