@@ -10,10 +10,10 @@ import click
 
 from app.cli.common import clip, fail, lang_option, main
 from app.cli.database import open_database, settings
-from app.i18n import _
+from app.i18n import _, format_cents
 from app.labels import stage_label
 from indicators import load_catalogue
-from scoring import Scorer, format_points, from_cents, provila_status
+from scoring import Scorer, from_cents, provila_status
 
 
 @main.command("season")
@@ -64,13 +64,14 @@ def season_command(year: int, province_code: str | None, as_json: bool) -> None:
             assert row.scores is not None
             parts = []
             for line in row.scores.rows():
-                figure = format_points(line.total.points, ",")
+                figure = format_cents(line.total.points)
                 if not line.total.complete:
                     figure = _("%(points)s so far, %(n)s undecided (up to %(max)s)") % {
                         "points": figure, "n": line.total.undecided,
-                        "max": format_points(line.total.undecided_cents, ",")}
+                        "max": format_cents(line.total.undecided_cents)}
                 parts.append(f"{stage_label(line.stage)} {figure}")
             category = final(row)
             click.echo(f"  {row.regency.code} {clip(row.regency.name, 28):28} {stage_label(row.scores.stage)}")
             click.echo(f"      {' · '.join(parts)}")
-            click.echo(f"      {_('Final category')}: {bands.get(category, category) if category else _('none')}")
+            label, named = _("Final category"), bands.get(category, category) if category else _("none")
+            click.echo(f"      {label}: {named}")
