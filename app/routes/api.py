@@ -24,7 +24,9 @@ from app.services.overview import (
     scores_of,
     scores_shown,
     verified_categories,
+    without_awards,
 )
+from app.services.pipeline import sees_fixed_awards, sees_fixed_awards_in
 from scoring import Stage, from_cents, provila_status
 
 RegencyCode = Annotated[str, Path(pattern=r"^\d{2}\.\d{2}$", examples=["62.71"])]
@@ -180,8 +182,9 @@ def build_api() -> FastAPI:
         if not access.may_review(user, regency.code, regency.province_code, place.assessment.stage):
             raise HTTPException(403, "no access to this region")
         scores = scores_of(session, scorer, [place.assessment])[saved_id(place.assessment.id)]
+        award = (scores.award or None) if sees_fixed_awards(user, place.cycle) else None  # the ministry's draft
         return RegionScoresOut(regency_code=regency.code, year=year, stage=place.assessment.stage,
-                               scores=_stage_scores(scores), stages=_stages(scores), award=scores.award or None)
+                               scores=_stage_scores(scores), stages=_stages(scores), award=award)
 
     @api.get("/provinces/{province_code}/{year}", response_model=ProvinceOut, name="api_province")
     def province(session: SessionDep, user: CurrentUser, scorer: ScorerDep, catalogue: CatalogueDep,
@@ -192,6 +195,8 @@ def build_api() -> FastAPI:
         if row is None:
             raise HTTPException(404, "unknown province")
         rows = region_rows(session, scorer, year, province_code)
+        if not sees_fixed_awards_in(session, user, year):  # the ministry's draft until the list is published
+            rows = without_awards(rows)
         status = provila_status(catalogue, verified_categories(rows))
         return ProvinceOut(
             province_code=province_code, name=row.name, year=year, provila=status.qualifies,

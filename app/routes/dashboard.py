@@ -13,7 +13,7 @@ from sqlalchemy import Row, inspect, select
 from sqlmodel import Session, col
 
 from app.cache import FragmentCache
-from app.deps import CatalogueDep, Place, ReviewPlace, ScorerDep, SessionDep
+from app.deps import CatalogueDep, CurrentUser, Place, ReviewPlace, ScorerDep, SessionDep
 from app.i18n import N_, format_cents, pick
 from app.i18n import gettext as _
 from app.labels import stage_label
@@ -21,6 +21,7 @@ from app.models import Agency, AnswerStatus
 from app.models.season import Award
 from app.services import review as review_service
 from app.services.answers import is_answered, scored_answers
+from app.services.pipeline import sees_fixed_awards
 from app.services.review import ReviewState
 from app.services.stage_scores import categories_of, latest_complete, season_for, stage_rows, totals_of
 from app.templating import render, render_fragment
@@ -48,10 +49,14 @@ _PLAN_BASIS = {Stage.SELF: Stage.DP3A, Stage.PROVINCE: Stage.PROVINCE, Stage.MIN
 
 @router.get("/dasbor", name="dashboard")
 def dashboard(
-    request: Request, place: ReviewPlace, session: SessionDep, catalogue: CatalogueDep, scorer: ScorerDep,
+    request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
+    scorer: ScorerDep,
 ) -> Response:
-    # The figures are the same for every viewer of the assessment at one revision (in one language).
-    figures_html = _figures.get(request, (), lambda: _render_figures(request, session, place, catalogue, scorer),
+    # The figures are the same for every viewer of the assessment at one revision (in one language),
+    # but for the fixed award: the ministry's draft until the list is published.
+    award = sees_fixed_awards(user, place.cycle)
+    figures_html = _figures.get(request, (award,),
+                                lambda: _render_figures(request, session, place, catalogue, scorer, award),
                                 catalogue=catalogue, assessment=place.assessment)
     stage = place.assessment.stage
     stage_name = _("self-assessment by the kab/kota") if stage == Stage.SELF else stage_label(stage)
@@ -60,11 +65,11 @@ def dashboard(
 
 
 def _render_figures(request: Request, session: Session, place: Place, catalogue: Catalogue,
-                    scorer: Scorer) -> Markup:
+                    scorer: Scorer, award: bool) -> Markup:
     context = {
         "place": place,
         "catalogue": catalogue,
-        **_compute_figures(session, place, scorer),
+        **_compute_figures(session, place, scorer, award),
         # Each bar named in words (the chart gives the name its own line), not by its code alone.
         "part_rows": [(p.code, f"{p.code} · {pick(p.name, p.name_en)}") for p in catalogue.data.parts],
         "indicator_rows": [(code, f"{code} · {pick(i.name, i.name_en)}") for code, i in catalogue.indicators.items()],
@@ -76,7 +81,7 @@ def _render_figures(request: Request, session: Session, place: Place, catalogue:
     return render_fragment(request, "dashboard/_figures.html", context)
 
 
-def _compute_figures(session: Session, place: Place, scorer: Scorer) -> dict[str, Any]:
+def _compute_figures(session: Session, place: Place, scorer: Scorer, award: bool = True) -> dict[str, Any]:
     """Scores per stage, categories, readiness and progress per agency: the same for every
     viewer until the assessment changes, so computed once per revision."""
     state = review_service.load_state(session, place.assessment)
@@ -95,15 +100,15 @@ def _compute_figures(session: Session, place: Place, scorer: Scorer) -> dict[str
         select(*inspect(Agency).columns).where(col(Agency.regency_code) == place.regency.code, col(Agency.active))
         .order_by(col(Agency.short_name))).all()
     bands = {b.code: b for b in scorer.catalogue.bands}
-    award = session.execute(select(col(Award.category)).where(col(Award.assessment_id) == place.assessment.id)
-                            ).scalar_one_or_none()
+    fixed = session.execute(select(col(Award.category)).where(col(Award.assessment_id) == place.assessment.id)
+                            ).scalar_one_or_none() if award else None
     settled = latest_complete(totals, categories)
     return {
         "sheets": sheets,
         "stage_rows": stage_rows(totals, categories),
         "bands": bands,
         "settled": settled,
-        "award": award,
+        "award": fixed,
         "ready": ready,
         "plans": [(stage, _plan_title(stage, totals[stage], categories, bands), plan) for stage, plan in plans],
         "basis_stage": basis_stage,

@@ -26,7 +26,9 @@ from app.services.overview import (
     region_rows,
     scores_shown,
     verified_categories,
+    without_awards,
 )
+from app.services.pipeline import sees_fixed_awards_in
 from app.templating import is_partial, render, render_fragment
 from indicators import Catalogue
 from scoring import Stage, provila_status
@@ -71,6 +73,10 @@ def province_dashboard(
     if province is None:
         raise HTTPException(404)
     rows = region_rows(session, scorer, year, province_code)
+    # Fixed awards (and the Provila they make) are the ministry's draft until the list is published.
+    sees_awards = sees_fixed_awards_in(session, user, year)
+    if not sees_awards:
+        rows = without_awards(rows)
     # An odd link (a hand-edited address, an old bookmark) sorts as the default, never an error page.
     sort = sort if sort in SORTS else "code"
     descending = 1 if desc == "1" else 0
@@ -80,7 +86,7 @@ def province_dashboard(
     # The page is the same for every verifier of the province until an assessment changes
     # (or a day passes): rendered once per such state and language.
     parts = ("province", province_code, province.name, year, _made_of(rows), tuple(sorted(days_left.items())), sort,
-             descending)
+             descending, sees_awards)
 
     def context() -> dict[str, Any]:
         rows.sort(key=_sort_key(sort, len(catalogue.questions)), reverse=bool(descending))

@@ -119,6 +119,11 @@ def check_open(assessment: Assessment, cycle: Cycle) -> None:
         raise NotAllowed(_("Final verification starts when field verification has closed."), code="not_final")
 
 
+def _above_standing(row: FinalRow) -> Refusal:
+    return Refusal(_("%(code)s: the final figure can be at most %(max)s, the standing after field "
+                     "verification.") % {"code": row.code, "max": format_cents(row.ceiling)}, code="above_standing")
+
+
 def decide_final(session: Session, scorer: Scorer, view: FinalView, assessment: Assessment, cycle: Cycle,
                  user: User, figures: Mapping[str, Decimal], reason: str) -> int:
     """Record the final figures of some questions (an indicator's, or one); returns how many changed.
@@ -134,14 +139,14 @@ def decide_final(session: Session, scorer: Scorer, view: FinalView, assessment: 
         if not figure.is_finite() or figure < 0:
             raise Refusal(_("%(code)s: the final figure must be a number of 0 or more.") % {"code": code},
                           code="bad_score")
+        if figure.adjusted() >= 6:  # a million or more: above any standing (and 1e30 has no cents to round to)
+            raise _above_standing(row)
         figure = figure.quantize(review.SCORE_STEP)
         cents = to_cents(figure)
         if cents == row.points[Stage.FINAL]:
             continue
         if cents > row.ceiling:
-            raise Refusal(_("%(code)s: the final figure can be at most %(max)s, the standing after field "
-                            "verification.") % {"code": code, "max": format_cents(row.ceiling)},
-                          code="above_standing")
+            raise _above_standing(row)
         if cents != row.standing and not reason:
             raise Refusal(_("%(code)s: a final figure other than the field standing (%(standing)s) needs a "
                             "written reason.") % {"code": code, "standing": format_cents(row.ceiling)},

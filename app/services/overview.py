@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NamedTuple
 
@@ -249,6 +249,13 @@ def _compute(session: Session, scorer: Scorer,
             award=awards.get(assessment_id),
         )
     return result
+
+
+def without_awards(rows: list[RegionRow]) -> list[RegionRow]:
+    """The rows without their fixed awards: for whoever may not see them before the list is published
+    (`pipeline.sees_fixed_awards`). New rows: the scores are kept per revision for every viewer."""
+    return [replace(r, scores=replace(r.scores, award=None)) if r.scores is not None and r.scores.award is not None
+            else r for r in rows]
 
 
 def scores_shown(row: RegionRow) -> bool:

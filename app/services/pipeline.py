@@ -250,6 +250,12 @@ def sees_fixed_awards(user: User, cycle: Cycle) -> bool:
     return cycle.published_at is not None or user.role in (Role.ADMIN, Role.REVIEWER)
 
 
+def sees_fixed_awards_in(session: Session, user: User, year: int) -> bool:
+    """`sees_fixed_awards` for the cycle of `year` (no cycle: no award to see)."""
+    cycle = session.exec(select(Cycle).where(col(Cycle.year) == year)).first()
+    return cycle is not None and sees_fixed_awards(user, cycle)
+
+
 @dataclass
 class ProvinceRow:
     code: str

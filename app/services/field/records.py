@@ -1,8 +1,8 @@
 """The team's records: activities (sessions, visits, interviews, document checks) and findings per
 indicator, with their files (photos, minutes: the evidence store, checked as every upload is) and
 their score adjustments. An adjustment is a FIELD review decision on one of the indicator's
-questions ("approved" with the field's figure, the finding's text as its note): the review's
-ceiling keeps it at or below the earlier stages' figure, and `scoring.season` counts it.
+questions ("approved" with the field's figure, the finding's text as its note: a sensitive one's
+number only, as the kab/kota reads the note): the review's ceiling keeps it at or below the earlier stages' figure, and `scoring.season` counts it.
 
 A finding of an interview with children is always sensitive. The same finding sent twice (the
 same text on the same indicator by the same person within a minute) is recorded once."""
@@ -39,7 +39,9 @@ from app.services.field.hold import check_open, hold
 from indicators import Catalogue
 from scoring import Scorer, Stage
 
-SAME_REQUEST = timedelta(minutes=1)  # a finding or an activity sent again within it is the same one
+SAME_REQUEST = timedelta(minutes=1)
+# Stored with the decision (in Bahasa Indonesia, as notes are written): no words of the finding itself.
+SENSITIVE_NOTE = "Temuan sensitif verifikasi lapangan no. %(id)s (hanya untuk tim dan kementerian)"  # a finding or an activity sent again within it is the same one
 
 
 def _recording_open(cycle: Cycle, assessment: Assessment) -> None:
@@ -120,7 +122,7 @@ def add_finding(session: Session, cycle: Cycle, assessment: Assessment, user: Us
     for code, figure in given.adjustments:
         try:
             review_service.decide(session, assessment, answers[code], Stage.FIELD, ReviewAction.APPROVED, user,
-                                  note=text, score=figure, scorer=scorer)
+                                  note=adjustment_note(finding), score=figure, scorer=scorer)
         except Refusal as refusal:
             raise Refusal(f"{code}: {refusal.message}", code=refusal.code, status=refusal.status) from refusal
         adjusted[code] = str(figure)
@@ -128,6 +130,13 @@ def add_finding(session: Session, cycle: Cycle, assessment: Assessment, user: Us
                  after={"indicator": indicator.code, "activity": finding.activity_id, "sensitive": sensitive,
                         "files": names, "adjustments": adjusted, "text": text})
     return finding, True
+
+
+def adjustment_note(finding: Finding) -> str:
+    """The note of a finding's score adjustments: its text, which the kab/kota reads with the decision
+    (the review page, the question's history). A sensitive finding's words never leave the field page:
+    its adjustments name it by number only."""
+    return SENSITIVE_NOTE % {"id": finding.id} if finding.sensitive else finding.text
 
 
 def _adjusted_answers(session: Session, assessment: Assessment, questions: tuple[object, ...],

@@ -29,6 +29,7 @@ from app.models import (
 )
 from app.services.answers import scored_answers
 from app.services.field.planning import schedule_of, start_problems, team, verifiers
+from app.services.field.records import adjustment_note
 from app.services.field.rights import FieldRights
 from app.services.review import load_state
 from indicators import Catalogue
@@ -131,14 +132,15 @@ def _indicators(session: Session, assessment: Assessment, catalogue: Catalogue, 
 
 def _adjustments(state: object, indicator: Indicator, finding: Finding) -> list[tuple[str, object]]:
     """The FIELD decisions a finding made: on its indicator's questions, by its author, with its text
-    as their note (a decision records no finding id: the note ties them, as the finding wrote it)."""
+    as their note (`adjustment_note`: a decision records no finding id, the note ties them)."""
     found = []
     for question in indicator.questions:
         answer = state.answers.get(question.code)  # type: ignore[attr-defined]
         if answer is None:
             continue
         for event in state.events.get(answer.id, []):  # type: ignore[attr-defined]
-            if (event.stage == Stage.FIELD and event.action == ReviewAction.APPROVED and event.note == finding.text
+            if (event.stage == Stage.FIELD and event.action == ReviewAction.APPROVED
+                    and event.note == adjustment_note(finding)
                     and event.user_id == finding.created_by and event.at >= finding.created_at):
                 found.append((question.code, event))
                 break
