@@ -469,8 +469,10 @@ def test_season_flow(season, live_server, catalogue, scorer, tmp_path_factory):
     expect(dp3a.locator("#queue input[name=codes]")).to_have_count(0)
     season.snap(dp3a, "dp3a-queue-frozen")
     dp3a.goto(f"{live_server}{P}/isian")
-    expect(dp3a.locator("main")).to_contain_text(t("The award list of this year has been published: its "
-                                                   "scores are final."))
+    # The page says nothing of the freeze at its top (see the report); every card says why it is read-only.
+    card = open_card(dp3a, Question(left["opd"][0], left["opd"][0].replace(".", "_")))
+    expect(card).to_contain_text(t("The award list of this year has been published: its scores are final."))
+    expect(card.locator("input[type=radio]:not([disabled])")).to_have_count(0)
     season.snap(dp3a, "dp3a-workspace-frozen")
     dp3a.goto(f"{live_server}{P}/linimasa")
     timeline = dp3a.locator("main")
