@@ -82,7 +82,8 @@ USERS = {  # username: (role, what the account is)
 OPD_LEFT = 2  # Dinkes questions the OPD answers and submits in its browser
 DP3A_LEFT = 3  # submitted answers the DP3A still has to decide (besides the OPD's)
 PROVINCE_LEFT = 5  # answers the province approves in its browser (batch)
-MINISTRY_LEFT = 3  # answers the reviewer decides in its browser (one with a lower figure)
+MINISTRY_LEFT = 3
+PHONE_SHOT = 3000  # px of a page shown in its 360 px screenshot  # answers the reviewer decides in its browser (one with a lower figure)
 
 
 def t(message: str, **values) -> str:
@@ -236,7 +237,10 @@ class Season:
         page.set_viewport_size(PHONE)
         try:
             page.wait_for_timeout(50)
-            shot(page, self.artifacts, f"{name}-360")
+            # The page's first screens at once (up to PHONE_SHOT px): where its tables and forms begin.
+            height = min(page.evaluate("() => document.documentElement.scrollHeight"), PHONE_SHOT)
+            page.screenshot(path=str(self.artifacts / f"{name}-360.png"), caret="initial", full_page=True,
+                            clip={"x": 0, "y": 0, "width": PHONE["width"], "height": height})
             wide, inner = no_horizontal_scroll(page)
             if wide > inner:
                 self.overflow.append(f"{name}: {page.url} is {wide} px wide at {inner} px")
