@@ -479,12 +479,20 @@ def test_season_flow(season, live_server, catalogue, scorer, tmp_path_factory):
     expect(card.locator("input[type=radio]:not([disabled])")).to_have_count(0)
     season.snap(dp3a, "dp3a-workspace-frozen")
     dp3a.goto(f"{live_server}{P}/linimasa")
-    timeline = dp3a.locator("main")
-    for stage in (Stage.PROVINCE, Stage.MINISTRY, Stage.FIELD, Stage.FINAL, Stage.AWARDED):
-        expect(timeline).to_contain_text(t(review_service_stage_name(stage)))
+    moves = dp3a.locator("ol#moves > li")
+    expect(moves).to_have_count(5)
+    for index, move in enumerate(("submit", "hand_on", "to_field", "to_final", "publish")):
+        expect(moves.nth(index)).to_have_attribute("data-move", move)
+    expect(moves.nth(4)).to_contain_text(t(_stage_name(Stage.AWARDED)))
+    expect(dp3a.locator("#activities li")).to_have_count(1)
     season.snap(dp3a, "dp3a-timeline")
     dp3a.goto(f"{live_server}{P}/dasbor")
+    expect(dp3a.locator(".page-head .note")).to_contain_text(t(_stage_name(Stage.AWARDED)))
     expect(dp3a.locator(".settled")).to_contain_text(category)
+    # Each stage's drop as the reviewer, the field team and the final figure made it.
+    for stage in (Stage.MINISTRY, Stage.FIELD, Stage.FINAL):
+        assert _stage_points(dp3a, stage) < self_points, f"{stage} shows no drop"
+    assert _stage_points(dp3a, Stage.FINAL) < _stage_points(dp3a, Stage.FIELD) < _stage_points(dp3a, Stage.MINISTRY)
     season.snap(dp3a, "dp3a-dashboard-awarded")
 
     assert season.overflow == [], "pages wider than a phone:\n" + "\n".join(season.overflow)
@@ -492,7 +500,7 @@ def test_season_flow(season, live_server, catalogue, scorer, tmp_path_factory):
     assert elapsed < 120, f"the season took {elapsed:.0f} s"
 
 
-def review_service_stage_name(stage: Stage) -> str:
+def _stage_name(stage: Stage) -> str:
     from app.labels import _STAGES
     return _STAGES[stage]
 
