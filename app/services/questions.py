@@ -112,10 +112,13 @@ class Window(StrEnum):
     OPEN = "open"
     CLOSED = "closed"  # closed, and this user's answers are read-only
     CLOSED_TO_AGENCIES = "closed_to_agencies"  # closed to the agencies; the DP3A still answers
+    FROZEN = "frozen"  # the award list of the year is published: every answer is final
 
 
 def answering_window(place: Place, user: User) -> Window:
     """What the list says about the window: `may_edit`'s own answer for a question nobody answered."""
+    if season.frozen(place.cycle):
+        return Window.FROZEN
     if place.assessment.window_open:
         return Window.OPEN
     return Window.CLOSED_TO_AGENCIES if may_edit(place, user, None) else Window.CLOSED

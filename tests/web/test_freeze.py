@@ -81,6 +81,9 @@ def test_answers_and_files_are_final_once_published(make_client, auth, db, app, 
     card = html.page(opd.get(f"{base}/isian/{code}", headers={"HX-Request": "true"}))
     assert not card.xpath("//form[contains(@class,'answer')]")
     assert FROZEN in html.text_of(card, "//p[@class='note']")
+    # The list says it once at the top, instead of leaving each card to say it when opened.
+    workspace = html.page(opd.get(f"{base}/isian"))
+    assert FROZEN in html.text_of(workspace, "//p[@role='status']")
 
 
 def test_decisions_and_reopenings_are_final_once_published(make_client, auth, db, app, world, scorer, catalogue):
