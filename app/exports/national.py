@@ -40,7 +40,7 @@ from app.exports.common import (
     verified_stage,
     write_header,
 )
-from app.exports.stages import write_stage_sheet
+from app.exports.stages import STILL_VERIFYING, write_stage_sheet
 from app.models import Answer, Assessment, Cycle, Province, Regency, ReviewAction, ReviewEvent
 from app.services.answers import SCORED_COLUMNS, answer_rows, scored_answers
 from app.services.overview import region_rows
@@ -131,7 +131,7 @@ def write_national_workbook(
                 progress(1)
             continue
         checked_by = verified_stage(stage)
-        answers, em_sheet, verified_sheet = _region_points(session, scorer, assessment_id, checked_by)
+        answers, em_sheet, verified_sheet, undecided = _region_points(session, scorer, assessment_id, checked_by)
         em, verified = em_sheet.questions, verified_sheet.questions
         province_name, regency_name = clean_text(province_name), clean_text(regency_name)
         not_applicable = unanswered = 0
@@ -159,7 +159,9 @@ def write_national_workbook(
         summary.write_row(summary_row, 0, (
             province_name, regency_code, regency_name, stage_text(stage),
             em_sheet.total / 100, category_for(scorer, em_sheet).name,
-            verified_sheet.total / 100, category_for(scorer, verified_sheet).name,
+            verified_sheet.total / 100,
+            # No category while the stage has not decided everything (the pages' rule).
+            STILL_VERIFYING if undecided else category_for(scorer, verified_sheet).name,
             VERIFIED_BY[checked_by], not_applicable, unanswered))
         report.regions += 1
         report.rows += len(fixed)
@@ -204,8 +206,9 @@ def write_national_workbook(
 
 
 def _region_points(session: Session, scorer: Scorer, assessment_id: int,
-                   stage: Stage) -> tuple[dict[str, ScoredAnswer], ScoreSheet, ScoreSheet]:
-    """The answers, and the self-assessed and verified score sheets of one assessment: two queries."""
+                   stage: Stage) -> tuple[dict[str, ScoredAnswer], ScoreSheet, ScoreSheet, int]:
+    """The answers, the self-assessed and verified score sheets of one assessment, and how many answers
+    `stage` has not decided yet: two queries."""
     # Only the columns scoring reads: 140,000 answers over 514 kab/kota, where every column (notes,
     # times) costs a second more.
     rows = answer_rows(session, assessment_id, columns=SCORED_COLUMNS)
@@ -227,4 +230,4 @@ def _region_points(session: Session, scorer: Scorer, assessment_id: int,
     season = season_scores(scorer, answers, verdicts, (Stage.DP3A, Stage.PROVINCE) if stage == Stage.PROVINCE
                            else (Stage.DP3A,))
     em, verified = season.self_assessed, season.sheets[stage]
-    return answers, em, verified
+    return answers, em, verified, season.totals[stage].undecided

@@ -38,7 +38,7 @@ from app.exports.common import (
     write_number,
     write_text,
 )
-from app.exports.stages import write_stage_sheet
+from app.exports.stages import STILL_VERIFYING, still_verifying_formula, write_stage_sheet
 from app.models import Province
 from app.services.overview import region_rows, scores_shown, verified_categories
 from indicators import Catalogue
@@ -47,6 +47,9 @@ from scoring.provila import MINIMUM_CATEGORY
 
 SHEET_TITLE = "Rekap Provinsi"
 DIFFERENCE = "Selisih (Verifikasi Provinsi − EM)"
+# The province's undecided answers: while there are any, its total is "verified so far" and has no
+# category (the pages' rule, `app.services.stage_scores`); the category formula reads this cell.
+UNDECIDED = "Belum Diputuskan Provinsi (soal)"
 FIXED_COLUMNS = (
     "Kode",
     "Kabupaten/Kota",
@@ -58,10 +61,11 @@ FIXED_COLUMNS = (
     "Kategori EM",
     "Kategori Verifikasi",
     "Terjawab",
+    UNDECIDED,
 )
 HEADER_ROW = 8  # 1-based, as in the formulas
 WIDTHS = {"Kode": 7, "Kabupaten/Kota": 22, "Tahap": 14, "Terjawab": 9, "Kategori EM": 12,
-          "Kategori Verifikasi": 12}
+          "Kategori Verifikasi": 12, UNDECIDED: 11}
 NUMBER_WIDTH = 10
 
 
@@ -100,7 +104,8 @@ def build_province_workbook(
     write_text(book, sheet, 3, 2, held, WRAP_TOP)
     sheet.set_row(3, row_height([(held, 150)]))
     explanation = ("Nilai tampil setelah kab/kota mengirim penilaiannya ke provinsi; sebelumnya hanya tahap dan "
-                   "persentase pertanyaan terjawab. Selisih: Verifikasi Provinsi dikurangi Nilai EM (negatif bila "
+                   "persentase pertanyaan terjawab. Kategori Verifikasi berisi \"masih diverifikasi\" selama provinsi "
+                   "belum memutuskan semua jawaban. Selisih: Verifikasi Provinsi dikurangi Nilai EM (negatif bila "
                    "nilai turun, seperti kolom Penurunan di aplikasi). Provila: setiap kab/kota minimal Pratama "
                    "(terverifikasi provinsi).")
     sheet.merge_range(5, 0, 5, last_part, "", book.fmt(WRAP_TOP))
@@ -145,10 +150,14 @@ def build_province_workbook(
         write_number(book, sheet, r, col["Verifikasi Provinsi"], points(prov_cents), TOP, POINTS)
         write_formula(book, sheet, r, col[DIFFERENCE], f"=ROUND({prov}-{em},2)", points(prov_cents - em_cents),
                       TOP, POINTS)
-        em_category, verified_category = category_value(catalogue, em_cents), category_value(catalogue, prov_cents)
+        undecided = scores.stages[Stage.PROVINCE].undecided
+        write_number(book, sheet, r, col[UNDECIDED], undecided, TOP)
+        em_category = category_value(catalogue, em_cents)
+        verified_category = category_value(catalogue, prov_cents) if not undecided else STILL_VERIFYING
         write_formula(book, sheet, r, col["Kategori EM"], category_formula(catalogue, em), em_category, WRAP_TOP)
         categories.append(verified_category)
-        write_formula(book, sheet, r, col["Kategori Verifikasi"], category_formula(catalogue, prov),
+        write_formula(book, sheet, r, col["Kategori Verifikasi"],
+                      still_verifying_formula(category_formula(catalogue, prov), f"{letter[UNDECIDED]}{row1}"),
                       verified_category, WRAP_TOP)
         sheet.set_row(r, row_height([(region.regency.name, WIDTHS["Kabupaten/Kota"]), (stage, WIDTHS["Tahap"]),
                                      (em_category, WIDTHS["Kategori EM"]),

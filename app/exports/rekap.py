@@ -60,7 +60,7 @@ from app.exports.common import (
     write_number,
     write_text,
 )
-from app.exports.stages import write_stage_sheet
+from app.exports.stages import STILL_VERIFYING, still_verifying_formula, write_stage_sheet
 from app.models import Assessment, Cycle, Province, Regency
 from app.services.evidence import EvidenceAccess, FileRow
 from app.services.overview import region_rows
@@ -184,7 +184,8 @@ def build_regency_workbook(
         _format_part_sheet(sheet, last)
         blocks.append(PartBlock(part.code, titles[part.code], first, last, subtotal, totals))
 
-    _summary(book, summary, catalogue, regency, province, cycle, assessment, stage, blocks, now)
+    _summary(book, summary, catalogue, regency, province, cycle, assessment, stage, blocks, now,
+             season.totals[stage].undecided)
     _data_sheet(book, catalogue, regency, cycle, data_rows, now)
     # Scores per stage (the same figures as the dashboard's table), after the summary's own columns.
     write_stage_sheet(book, catalogue, region_rows(session, scorer, cycle.year, regency.province_code,
@@ -257,8 +258,10 @@ def _format_part_sheet(sheet: Worksheet, last: int) -> None:
 
 
 def _summary(book: Book, sheet: Worksheet, catalogue: Catalogue, regency: Regency, province: Province | None,
-             cycle: Cycle, assessment: Assessment, stage: Stage, blocks: list[PartBlock], now: datetime) -> None:
-    """The summary; rows and columns 0-based here, 1-based in the formulas."""
+             cycle: Cycle, assessment: Assessment, stage: Stage, blocks: list[PartBlock], now: datetime,
+             undecided: int) -> None:
+    """The summary; rows and columns 0-based here, 1-based in the formulas. `undecided`: answers the
+    verifying stage has not decided yet; while there are any its category is "masih diverifikasi"."""
     info = catalogue.data.instrument
     write_text(book, sheet, 0, 0, f"{info.title} · {regency.name}", TITLE)
     facts: list[tuple[str, str | int]] = [
@@ -291,10 +294,13 @@ def _summary(book: Book, sheet: Worksheet, catalogue: Catalogue, regency: Regenc
                           points(block.totals[name]), TOP, POINTS)
         sheet.set_row(r, row_height([(names[block.code], 60)]))
     last = first + len(blocks) - 1
-    total_row, category_row = last + 1, last + 2
-    for r in (total_row, category_row):
+    total_row, undecided_row, category_row = last + 1, last + 2, last + 3
+    for r in (total_row, undecided_row, category_row):
         fill_row(book, sheet, r, 5, TOTAL)
     write_text(book, sheet, total_row, 1, "Total", TOTAL)
+    write_text(book, sheet, undecided_row, 1, "Belum diputuskan (soal)", TOTAL)
+    write_number(book, sheet, undecided_row, 3, 0, TOTAL)  # the self-assessment decides every answer it gives
+    write_number(book, sheet, undecided_row, 4, undecided, TOTAL)
     write_text(book, sheet, category_row, 1, "Kategori", TOTAL)
     names_shown = []
     for column, name in columns:
@@ -303,10 +309,13 @@ def _summary(book: Book, sheet: Worksheet, catalogue: Catalogue, regency: Regenc
         write_formula(book, sheet, total_row, column, f"=ROUND(SUM({letter}{first + 1}:{letter}{last + 1}),2)",
                       points(total), TOTAL, POINTS)
         if name != "Nilai Maks":
-            write_formula(book, sheet, category_row, column,
-                          category_formula(catalogue, f"{letter}{total_row + 1}"),
-                          category_value(catalogue, total), TOTAL)
-            names_shown.append((category_value(catalogue, total), 16))
+            shown = category_value(catalogue, total)
+            formula = category_formula(catalogue, f"{letter}{total_row + 1}")
+            if name == "Nilai Verifikasi":
+                shown = STILL_VERIFYING if undecided else shown
+                formula = still_verifying_formula(formula, f"{letter}{undecided_row + 1}")
+            write_formula(book, sheet, category_row, column, formula, shown, TOTAL)
+            names_shown.append((shown, 16))
     sheet.set_row(category_row, row_height(names_shown))
 
     # The bands the category formula encodes, so that the ministry can check it by eye.

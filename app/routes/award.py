@@ -22,6 +22,7 @@ from app.refusals import Refusal
 from app.routes.final import SeasonPlace
 from app.services import award as award_service
 from app.services import season
+from app.services.season_years import season_years
 from app.templating import env as templating_env
 from app.templating import render
 from indicators import Catalogue
@@ -33,12 +34,12 @@ YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
 @pass_context
 def award_list_year(context: Context) -> int | None:
-    """The year whose award list the top menu links to (the instrument's), for the ministry; None: no link."""
+    """The year whose award list the top menu links to, for the ministry: the latest cycle with an award
+    (a published 2024 list while 2025 is still being verified), else the latest cycle; None: no link."""
     user, request = context.get("user"), context.get("request")
     if user is None or request is None or not access.may_run_season(user):
         return None
-    year: int = request.app.state.catalogue.year
-    return year
+    return season_years(request.app.state.engine).award_year
 
 
 templating_env.globals["award_list_year"] = award_list_year  # base.html's top menu
@@ -116,6 +117,14 @@ def _filters(listing: award_service.AwardList, provinsi: str, kategori: str,
     return (provinsi if provinsi in provinces else "", kategori if kategori in categories else "")
 
 
+def _list_years(request: Request, user: User) -> list[int]:
+    """The years whose award list this user may open, for the year switcher (none when only one):
+    every cycle's for the ministry, the published ones for everyone else (`may_see_list`)."""
+    known = season_years(request.app.state.engine)
+    years = list(known.years if access.may_run_season(user) else known.published)
+    return years if len(years) > 1 else []
+
+
 def _list_page(request: Request, session: Session, user: User, catalogue: Catalogue, scorer: Scorer, cycle: Cycle,
                provinsi: str = "", kategori: str = "", *, message: str | None = None, status_code: int = 200,
                confirm: award_service.PublishCheck | None = None) -> Response:
@@ -128,6 +137,7 @@ def _list_page(request: Request, session: Session, user: User, catalogue: Catalo
         "provinces": session.exec(select(Province).order_by(col(Province.name))).all(),
         "labels": {code: award_service.category_label(catalogue, code) for code in codes},
         "codes": codes, "published": season.frozen(cycle), "may_publish": access.may_run_season(user),
+        "years": _list_years(request, user),
         "message": message, "check": confirm,
         "published_by": session.get(User, cycle.published_by) if cycle.published_by is not None else None,
     }, status_code=status_code)

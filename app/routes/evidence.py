@@ -26,6 +26,7 @@ from app.deps import (
     RowId,
     SessionDep,
     WorkPlace,
+    on_team,
 )
 from app.evidence import RefusedFile, StoredFile, refusal_message
 from app.forms import parse_id
@@ -74,7 +75,8 @@ def serve_evidence(request: Request, session: Session, place: Place, user: User,
     """The file of an evidence row this user may see: a PDF or an image opens in the browser (a phone
     shows it at once) under the sandbox, unless `download` (and every other kind) downloads it. The
     opening of a sensitive one is logged, and committed, first."""
-    evidence_access = EvidenceAccess.of(session, catalogue, user, place)
+    # The field team opens the sensitive files too (`on_team` asks the database for verifiers only).
+    evidence_access = EvidenceAccess.of(session, catalogue, user, place, on_team(session, place.assessment, user))
     evidence, answer = visible_evidence(session, place, evidence_access, evidence_id)
     store = request.app.state.evidence
     stored = session.get(StoredFileRow, evidence.sha256)

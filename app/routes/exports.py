@@ -37,6 +37,7 @@ from app.deps import (
     SessionDep,
     SettingsDep,
     StoreDep,
+    on_team,
 )
 from app.exports.common import XLSX_MEDIA_TYPE
 from app.exports.importer import (
@@ -82,7 +83,8 @@ def export_regency(request: Request, place: ReviewPlace, session: SessionDep, us
     # Names only the files this reader may see (today every reader of the rekap may: the DP3A, and the
     # verifiers once the kab/kota has submitted; the rule decides, not this route).
     data = build_regency_workbook(session, catalogue, scorer, place.assessment, base_url,
-                                  evidence_access=EvidenceAccess.of(session, catalogue, user, place))
+                                  evidence_access=EvidenceAccess.of(session, catalogue, user, place,
+                                                                    on_team(session, place.assessment, user)))
     return _xlsx(data, f"rekap-{place.regency.code}-{place.cycle.year}.xlsx")
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import col, select
 
 from app.clock import local_time
-from app.deps import CatalogueDep, CurrentUser, HistoryPlace, SessionDep
+from app.deps import CatalogueDep, CurrentUser, HistoryPlace, SessionDep, on_team
 from app.i18n import N_, format_number, pick
 from app.i18n import gettext as _
 from app.models import Answer, AnswerStatus, AuditEntry, CarryStatus, Evidence, Role, User, saved_id
@@ -80,7 +80,7 @@ def question_history(
     answer = session.exec(select(Answer).where(Answer.assessment_id == place.assessment.id,
                                                Answer.question_code == code)).first()
     entries: list[AuditEntry] = []
-    evidence_access = EvidenceAccess.of(session, catalogue, user, place)
+    evidence_access = EvidenceAccess.of(session, catalogue, user, place, on_team(session, place.assessment, user))
     hidden: set[str] = set()  # the files of this question this user may not name
     if answer is not None:
         files = session.exec(select(Evidence).where(Evidence.answer_id == answer.id)).all()

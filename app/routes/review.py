@@ -24,6 +24,7 @@ from app.deps import (
     ScorerDep,
     SessionDep,
     agency_filter,
+    on_team,
 )
 from app.forms import MAX_NOTE, parse_note
 from app.i18n import gettext as _
@@ -186,7 +187,7 @@ def _detail(request: Request, session: Session, place: Place, user: User, catalo
     value = scored(answer)
     later_stage = stage != Stage.DP3A  # the province and the ministry score what they approve, and reopen answers
     next_code = _next_code(filters.items(state, catalogue, stage), catalogue, code)
-    evidence_access = EvidenceAccess.of(session, catalogue, user, place)
+    evidence_access = EvidenceAccess.of(session, catalogue, user, place, on_team(session, place.assessment, user))
     files, hidden_files = evidence_access.split(state.evidence.get(answer.id, []), code)
     context = {
         "place": place, "ref": ref, "q": ref.question, "scale": catalogue.scales[ref.question.scale],

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import Response
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from sqlmodel import Session, col, select
 from starlette.routing import NoMatchFound
 
@@ -17,7 +19,9 @@ from app.i18n import gettext as _
 from app.labels import stage_label
 from app.models import ActivityKind, Cycle, FieldMode, Province, Role, User
 from app.services import pipeline
+from app.services.season_years import season_years
 from app.services.timeline import season_timeline
+from app.templating import env as templating_env
 from app.templating import is_partial, render
 from indicators import Catalogue
 from scoring import Move, Stage
@@ -46,6 +50,26 @@ OTHER = N_("other category")
 # The page where a kab/kota at each stage is worked on, if the app has it (built by other parts).
 DESKS = {Stage.PROVINCE: "review_queue", Stage.MINISTRY: "review_queue", Stage.FIELD: "field_verification",
          Stage.FINAL: "final_verification", Stage.AWARDED: "award_page"}
+
+
+@pass_context
+def pipeline_year(context: Context) -> int | None:
+    """The year the top menu's pipeline link opens: a kab/kota page's own cycle (known already, no
+    query), else the latest cycle (`season_years`, kept per process); None: there is no cycle."""
+    cycle = getattr(context.get("place"), "cycle", None)
+    if isinstance(cycle, Cycle):
+        return cycle.year
+    request = context.get("request")
+    return season_years(request.app.state.engine).latest if request is not None else None
+
+
+templating_env.globals["pipeline_year"] = pipeline_year  # base.html's top menu
+
+
+def _years(request: Request) -> list[int]:
+    """Every cycle's year, latest first, for the year switcher (none when there is only one)."""
+    years = list(season_years(request.app.state.engine).years)
+    return years if len(years) > 1 else []
 
 
 def column_label(column: str) -> str:
@@ -87,7 +111,7 @@ def national_pipeline(
     stage = pipeline.stage_filter(tahap[:20])
     figures = pipeline.national_pipeline(session, catalogue, cycle, province_code=province_code, stage=stage)
     provinces = session.exec(select(Province).order_by(col(Province.code))).all()
-    context = {"year": year, "cycle": cycle, "p": figures, "provinces": provinces,
+    context = {"year": year, "cycle": cycle, "p": figures, "provinces": provinces, "years": _years(request),
                "filters": {"provinsi": province_code, "tahap": stage}, **_labels(catalogue)}
     return render(request, "season/pipeline.html", context, block="pipeline_table" if is_partial(request) else None)
 
@@ -108,7 +132,7 @@ def province_pipeline(
     links = {row.code: _links(user, province_code, row.code, row.stage, routes) for row in figures.rows}
     others = _other_provinces(session, user, province_code)
     context = {"year": year, "cycle": cycle, "province": province, "p": figures, "links": links,
-               "others": others, **_labels(catalogue)}
+               "others": others, "years": _years(request), **_labels(catalogue)}
     return render(request, "season/pipeline.html", context)
 
 

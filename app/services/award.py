@@ -27,7 +27,7 @@ from app.i18n import N_, pick
 from app.i18n import gettext as _
 from app.models import Assessment, Award, Cycle, Province, Regency, User, saved_id, utcnow
 from app.refusals import NotAllowed, Refusal
-from app.services import audit, review, season
+from app.services import audit, review, season, season_years
 from app.services.answers import scored_answers
 from indicators import Band, Catalogue
 from scoring import (
@@ -114,6 +114,7 @@ def fix_award(session: Session, catalogue: Catalogue, assessment: Assessment, cy
     if award is None:
         award = Award(assessment_id=saved_id(assessment.id), total=amount, band_category=total.band_category,
                       category=category, reason=reason, decided_by=saved_id(user.id))
+        season_years.forget_after_commit(session)  # the menu's award list may move to this year
     else:
         award.total, award.band_category, award.category, award.reason = amount, total.band_category, category, reason
         award.decided_by, award.decided_at = saved_id(user.id), utcnow()
@@ -260,6 +261,7 @@ def publish(session: Session, cycle: Cycle, check: PublishCheck, user: User) -> 
         check_not_published(cycle)
     set_committed_value(cycle, "published_at", now)
     set_committed_value(cycle, "published_by", user.id)
+    season_years.forget_after_commit(session)  # the year switcher of the award list offers it to everyone now
     for row in check.to_publish:
         season.move(session, row.assessment, Move.PUBLISH, user)
     counts = Counter(r.award.category for r in check.to_publish)

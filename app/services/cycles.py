@@ -31,7 +31,7 @@ from app.models import (
     utcnow,
 )
 from app.refusals import NotAllowed, Refusal
-from app.services import audit
+from app.services import audit, season_years
 from app.services.answers import is_answered, scored
 from app.services.evidence import EvidenceAccess
 from app.services.setup import open_assessment
@@ -71,6 +71,7 @@ def ensure_year(session: Session, catalogue: Catalogue, year: int) -> Cycle:
         cycle = Cycle(year=year, instrument_code=info.code, instrument_version=info.version)
         session.add(cycle)
         session.flush()
+        season_years.forget_after_commit(session)  # the menus' pipeline link goes to the latest cycle
     return cycle
 
 

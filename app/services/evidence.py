@@ -208,19 +208,23 @@ class EvidenceAccess:
     """
 
     def __init__(self, session: Session, catalogue: Catalogue, user: User, *, regency_code: str, province_code: str,
-                 assessment_id: int, stage: str) -> None:
+                 assessment_id: int, stage: str, on_team: bool = False) -> None:
         self.session, self.catalogue, self.user = session, catalogue, user
         self.regency_code, self.assessment_id = regency_code, assessment_id
-        self.sees_sensitive = access.may_open_sensitive(user, regency_code, province_code, stage)
+        # `on_team`: the field team of the kab/kota (`app.deps.on_team`), who verify the sensitive
+        # questions too: without it a verifier on the team never opens their files.
+        self.sees_sensitive = access.may_open_sensitive(user, regency_code, province_code, stage, on_team)
         self._contents: set[str] | None = None
         self._own_codes: set[str] | None = None
 
     @classmethod
-    def of(cls, session: Session, catalogue: Catalogue, user: User, place: Place) -> EvidenceAccess:
-        """For the assessment a route's guard resolved (`app.deps.Place`) and has admitted the user to."""
+    def of(cls, session: Session, catalogue: Catalogue, user: User, place: Place,
+           on_team: bool = False) -> EvidenceAccess:
+        """For the assessment a route's guard resolved (`app.deps.Place`) and has admitted the user to;
+        `on_team`: the user is on its field team (`app.deps.on_team`)."""
         return cls(session, catalogue, user, regency_code=place.regency.code,
                    province_code=place.regency.province_code, assessment_id=saved_id(place.assessment.id),
-                   stage=place.assessment.stage)
+                   stage=place.assessment.stage, on_team=on_team)
 
     def question_sensitive(self, code: str) -> bool:
         ref = self.catalogue.questions.get(code)

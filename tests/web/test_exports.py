@@ -29,6 +29,7 @@ from app.exports.common import (
 )
 from app.exports.national import COLUMNS as NATIONAL_COLUMNS
 from app.exports.national import write_national_workbook
+from app.exports.stages import STILL_VERIFYING
 from app.models import Answer, AnswerStatus, Regency, ReviewEvent, User
 from app.services import review as review_service
 from app.services.demo import sample_pdf
@@ -80,7 +81,14 @@ def _scores(db, scorer, assessment):
     """The self-assessed sheet and each review stage's (the season rules of issue 22, as the pages show them)."""
     db.expire_all()
     season = season_of(scorer, review_service.load_state(db, assessment))
-    return SimpleNamespace(self_assessed=season.self_assessed, by_stage=season.sheets)
+    return SimpleNamespace(self_assessed=season.self_assessed, by_stage=season.sheets, totals=season.totals)
+
+
+def _category(scorer, scores, stage: str) -> str:
+    """What a workbook says of `stage`'s category: none while it has undecided answers (the pages' rule)."""
+    if scores.totals[stage].undecided:
+        return STILL_VERIFYING
+    return category_for(scorer, scores.by_stage[stage]).name
 
 
 # -- the kab/kota rekap ------------------------------------------------------------------------
@@ -163,7 +171,9 @@ def test_regency_rekap_layout(client, world, auth, db, catalogue, scorer, app):
     summary = workbook[SUMMARY_SHEET]
     formulas = [c.value for row in summary.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
     assert any(f.startswith("='Klaster I'!G") for f in formulas)
-    assert sum(f.startswith("=IF(ROUND(") for f in formulas) == 2
+    assert sum(f.startswith("=IF(ROUND(") for f in formulas) == 1  # EM's category
+    # The verified category: "masih diverifikasi" while the DP3A has undecided answers, then the band.
+    assert sum(f.startswith('=IF(N(E') and STILL_VERIFYING in f and "IF(ROUND(" in f for f in formulas) == 1
 
 
 def test_who_may_export(make_client, world, auth, db):
@@ -397,7 +407,8 @@ def test_libreoffice_converts_and_recomputes_the_app_totals(world, db, catalogue
     assert _cents(summary["Total"][3]) == scores.self_assessed.total
     assert _cents(summary["Total"][4]) == verified.total
     assert summary["Kategori"][3] == category_for(scorer, scores.self_assessed).name
-    assert summary["Kategori"][4] == category_for(scorer, verified).name
+    assert summary["Kategori"][4] == _category(scorer, scores, "province")
+    assert int(summary["Belum diputuskan (soal)"][4]) == scores.totals["province"].undecided
 
     # The province sheet: per kab/kota totals, drop and categories, and the Provila status by formula.
     lines = _csv(out / "provinsi-Rekap Provinsi.csv")
@@ -411,7 +422,8 @@ def test_libreoffice_converts_and_recomputes_the_app_totals(world, db, catalogue
         assert _cents(row[5]) == checked.total
         assert _cents(row[6]) == checked.total - em.total  # negative on a drop, as the app shows it
         assert row[7] == category_for(scorer, em).name
-        assert row[8] == category_for(scorer, checked).name
+        assert row[8] == _category(scorer, stage_scores, "province")
+        assert int(row[10]) == stage_scores.totals["province"].undecided
     provila = {row[0]: row[2] for row in lines if row and row[0].startswith("Provila")}
     assert provila["Provila (rumus)"] == provila["Provila (aplikasi)"]
 

@@ -107,3 +107,43 @@ def test_the_agency_is_told_a_sensitive_question_still_needs_its_file(client, wo
     card = client.get(f"{world.base()}/isian/{code}", headers={"HX-Request": "true"})
     required = html.one(html.page(card), "//strong[normalize-space()='Pertanyaan ini wajib disertai bukti dukung.']")
     assert "0 berkas tersimpan. Pertanyaan ini wajib disertai bukti dukung." in html.text_of(required.getparent())
+
+
+def _at_stage(db, world, stage):
+    from app.models import Assessment
+
+    db.expire_all()
+    row = db.get(Assessment, world.assessments["a"].id)
+    row.stage = stage
+    row.revision += 1
+    db.add(row)
+    db.commit()
+
+
+def test_the_field_team_opens_sensitive_evidence_at_field_only(make_client, world, auth, db, scorer, catalogue,
+                                                              sensitive):
+    """The field team verifies the sensitive questions too: a verifier on the team of A opens their files on
+    the review desk once field verification has started; one not on the team, or before FIELD, is refused."""
+    from tests.conftest import season_team
+
+    code, evidence = sensitive
+    _submit(db, world, catalogue, scorer)
+    season_team(world, db, "a", "verifier")
+    on_team, outsider = make_client(), make_client()
+    auth.login(on_team, "verifier")
+    auth.login(outsider, "verifier_other")
+    url = f"{world.base()}/verifikasi-bukti/{evidence.id}"
+
+    _at_stage(db, world, "ministry")
+    assert on_team.get(url).status_code == 403  # before field verification: not yet the team's
+
+    _at_stage(db, world, "field")
+    opened = on_team.get(url)
+    assert opened.status_code == 200 and opened.content.startswith(b"%PDF")
+    desk = on_team.get(f"{world.base()}/verifikasi/{code}")
+    assert desk.status_code == 200 and "visum-anak-budi" in desk.text
+    assert outsider.get(url).status_code == 403
+    verifier = db.exec(select(User).where(User.username == "verifier")).one()
+    logged = db.exec(select(AuditEntry).where(AuditEntry.action == "evidence.download",
+                                              AuditEntry.entity_id == str(evidence.id))).all()
+    assert [entry.user_id for entry in logged] == [verifier.id]

@@ -141,6 +141,39 @@ def test_workbooks_have_a_column_per_stage_with_undecided_counts(world, db, cata
         assert cell["Reviu kementerian – Nilai"] is None  # not reached
 
 
+def _main_sheet_categories(db, catalogue, scorer, world) -> tuple[object, object]:
+    """The province sheet's "Kategori Verifikasi" of A and the rekap summary's verified category, as cached."""
+    province = load_workbook(io.BytesIO(build_province_workbook(db, catalogue, scorer, "62", world.year)),
+                             data_only=True)["Rekap Provinsi"]
+    header = next(r for r in province.iter_rows(values_only=True) if r and r[0] == "Kode")
+    row = next(r for r in province.iter_rows(values_only=True) if r and r[0] == world.regency_a.code)
+    rekap = load_workbook(io.BytesIO(build_regency_workbook(db, catalogue, scorer, world.assessments["a"], "http://x")),
+                          data_only=True)["Ringkasan"]
+    category = next(r for r in rekap.iter_rows(values_only=True) if r[1] == "Kategori")
+    return dict(zip(header, row, strict=False))["Kategori Verifikasi"], category[4]
+
+
+def test_the_main_sheets_give_no_category_while_the_province_has_undecided_answers(world, db, catalogue, scorer,
+                                                                                  half_verified):
+    assert _main_sheet_categories(db, catalogue, scorer, world) == (STILL_VERIFYING, STILL_VERIFYING)
+    # The province decides the rest: its category appears in both.
+    state = review_service.load_state(db, world.assessments["a"])
+    decided = state.verdicts(Stage.PROVINCE)
+    user = world.users["province"]
+    for code, answer in state.answers.items():
+        if code not in decided:
+            db.add(ReviewEvent(answer_id=answer.id, stage=Stage.PROVINCE, action="approved", user_id=user.id))
+    assessment = world.assessments["a"]
+    assessment.revision += 1
+    db.add(assessment)
+    db.commit()
+    clear_cache()
+    season = season_of(scorer, review_service.load_state(db, assessment), (Stage.DP3A, Stage.PROVINCE))
+    assert season.totals[Stage.PROVINCE].complete
+    band = category_for(scorer, season.sheets[Stage.PROVINCE]).name
+    assert _main_sheet_categories(db, catalogue, scorer, world) == (band, band)
+
+
 def test_kla_season_prints_json_lines(world, db, half_verified, migrated, tmp_path, monkeypatch):
     monkeypatch.setenv("KLA_DATABASE_URL", migrated)
     monkeypatch.setenv("KLA_DATA_DIR", str(tmp_path))

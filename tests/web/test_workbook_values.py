@@ -17,7 +17,7 @@ from app.exports.national import COLUMNS as NATIONAL_COLUMNS
 from app.exports.national import NOT_APPLICABLE, SUMMARY_COLUMNS, UNANSWERED
 from app.services.overview import clear_cache
 from scoring import category_for, to_cents
-from tests.web.test_exports import SOFFICE, _fill, _scores, _user, recalculating_profile
+from tests.web.test_exports import SOFFICE, _category, _fill, _scores, _user, recalculating_profile
 
 needs_soffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: "
                                                           "apt-get install -y libreoffice-calc-nogui")
@@ -71,7 +71,7 @@ def _check_totals(files: dict[str, bytes], db, world, scorer, catalogue, answers
     assert to_cents(summary.cell(row=total, column=4).value) == own.total
     assert to_cents(summary.cell(row=total, column=5).value) == verified.total
     assert summary.cell(row=category, column=4).value == category_for(scorer, own).name
-    assert summary.cell(row=category, column=5).value == category_for(scorer, verified).name
+    assert summary.cell(row=category, column=5).value == _category(scorer, scores["a"], "province")
     titles = part_sheet_titles(catalogue)
     for part in catalogue.data.parts:
         sheet = rekap[titles[part.code]]
@@ -89,7 +89,7 @@ def _check_totals(files: dict[str, bytes], db, world, scorer, catalogue, answers
         # "Selisih" = verified − EM: negative on a drop, as the app's "Penurunan" shows it ("−12,50").
         assert to_cents(province.cell(row=row, column=7).value) == checked.total - em.total
         assert province.cell(row=row, column=8).value == category_for(scorer, em).name
-        assert province.cell(row=row, column=9).value == category_for(scorer, checked).name
+        assert province.cell(row=row, column=9).value == _category(scorer, scores[key], "province")
     assert province["C5"].value == province["C3"].value  # the Provila status: formula and app agree
 
     national = read(files["nasional"])
@@ -101,7 +101,7 @@ def _check_totals(files: dict[str, bytes], db, world, scorer, catalogue, answers
         row = by_code[code]
         em, checked = scores[key].self_assessed, scores[key].by_stage["province"]
         assert (to_cents(row[4]), row[5]) == (em.total, category_for(scorer, em).name)
-        assert (to_cents(row[6]), row[7]) == (checked.total, category_for(scorer, checked).name)
+        assert (to_cents(row[6]), row[7]) == (checked.total, _category(scorer, scores[key], "province"))
         not_applicable = sum(a.not_applicable for a in answers[key].values())
         assert row[9] == not_applicable > 0
         assert row[10] == len(catalogue.questions) - len(answers[key])
@@ -212,14 +212,22 @@ def test_the_rekap_and_the_province_sheet_print_legibly(client, world, auth, db,
 
     pages = PdfReader(tmp_path / "rekap.pdf").pages
     assert len(pages) > 1
+    tahapan: list[list[str]] = []
     for number, page in enumerate(pages[1:], start=2):  # page 1 is the summary
         runs = _text_runs(page)
         texts = [t for _, _, _, t in runs]
-        if texts[:3] == ["Kode", "Kabupaten/Kota", "Tahap"]:
-            continue  # the Tahapan sheet (scores per stage, issue 22), after the questions: a wide table
         assert not _overprinted(runs), (number, _overprinted(runs)[:3])
+        if texts[:2] == ["Kode", "Kabupaten/Kota"] and "Pertanyaan" not in texts:
+            # The Tahapan sheet (scores per stage, issue 22), after the questions: two pages across, each
+            # with the kab/kota's code and name.
+            tahapan.append(texts)
+            assert min(size for *_, size, t in runs if t == "62.71") >= 6, number
+            continue
         assert "Pertanyaan" in texts and "Nilai EM" in texts, number  # the header row repeats
         assert min(size for *_, size, t in runs if t == "Pertanyaan") >= 6, number  # readable on paper
+
+    assert len(tahapan) == 2
+    assert "Reviu" not in tahapan[0] and "Reviu" in tahapan[1]  # the ministry's stage starts the second page
 
     province = PdfReader(tmp_path / "provinsi.pdf").pages
     runs = _text_runs(province[0])

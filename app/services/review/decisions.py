@@ -109,10 +109,20 @@ def score_ceiling(session: Session, scorer: Scorer, answer: Answer | Row, stage:
     verdicts: dict[Stage, Verdict] = {}
     for earlier_stage in earlier:
         decision = last_decision(session, saved_id(answer.id), earlier_stage)
-        if decision is not None:
+        if decision is not None and not _approval_superseded(session, answer, decision):
             verdicts[earlier_stage] = Verdict(ReviewStatus(decision.action), decision.score)
     verdicts[stage] = Verdict(ReviewStatus.APPROVED, None)
     return from_cents(question_points(self_cents, verdicts)[stage] or 0)
+
+
+def _approval_superseded(session: Session, answer: Answer | Row, decision: ReviewEvent) -> bool:
+    """An approval the answer changed or was re-submitted after: it no longer caps anything, as
+    `ReviewState.verdicts` gives it WAITING (the queue's rule; only approvals move the ceiling)."""
+    if decision.action != ReviewAction.APPROVED:
+        return False
+    if answer.submitted_at is not None and answer.submitted_at > decision.at:
+        return True
+    return _changed_since(session, answer, decision.at)
 
 
 def unchanged_since_returned(session: Session, answer: Answer) -> bool:
@@ -127,7 +137,7 @@ def unchanged_since_returned(session: Session, answer: Answer) -> bool:
     return returned is not None and not _changed_since(session, answer, returned)
 
 
-def _changed_since(session: Session, answer: Answer, moment: datetime) -> bool:
+def _changed_since(session: Session, answer: Answer | Row, moment: datetime) -> bool:
     """Whether the answer or its files changed after `moment`."""
     if answer.updated_at > moment:
         return True

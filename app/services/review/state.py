@@ -89,12 +89,32 @@ class ReviewState:
         return None
 
     def verdicts(self, stage: Stage) -> dict[str, Verdict]:
-        result: dict[str, Verdict] = {}
-        for code, answer in self.answers.items():
-            decision = self.last_decision(answer.id, stage)
-            if decision is not None:
-                result[code] = Verdict(ReviewStatus(decision.action), decision.score)
-        return result
+        """Each answer's standing at `stage`, as the queue sees it: its latest decision there, or
+        WAITING once that decision is superseded (re-submitted since a return, changed since an
+        approval: `_changed_after`). A superseded decision no longer counts: a returned-and-fixed
+        answer is not "decided, 0", and after a send-back the ministry's old approvals do not stand on
+        answers the province or the kab/kota changed since.
+
+        A stage that can no longer decide keeps such answers undecided: the DP3A decides only before
+        the submission, so its approval of an answer later changed in a reopening window (after a
+        return by the province or the ministry) stays WAITING at the DP3A, as does the province's once
+        the assessment is with the ministry. Accepted: that stage never saw the answer as it is now,
+        and the later stages decide on it (an undecided stage caps nothing in `question_points`).
+        Worked out once per revision (`memo`); callers get their own copy."""
+        key = ("verdicts", stage)
+        cached: dict[str, Verdict] | None = self.memo.get(key)
+        if cached is None:
+            cached = {}
+            for code, answer in self.answers.items():
+                decision = self.last_decision(answer.id, stage)
+                if decision is None:
+                    continue
+                if _changed_after(self, answer, self.changed_at(answer), decision):
+                    cached[code] = Verdict(ReviewStatus.WAITING)
+                else:
+                    cached[code] = Verdict(ReviewStatus(decision.action), decision.score)
+            self.memo[key] = cached
+        return dict(cached)
 
     def current_files(self, answer_id: int) -> list[Row]:
         return [e for e in self.evidence.get(answer_id, []) if e.removed_at is None]
