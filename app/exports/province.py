@@ -40,7 +40,7 @@ from app.exports.common import (
 )
 from app.exports.stages import STILL_VERIFYING, still_verifying_formula, write_stage_sheet
 from app.models import Province
-from app.services.overview import region_rows, scores_shown, verified_categories
+from app.services.overview import region_rows, scores_shown, verified_categories, without_awards
 from indicators import Catalogue
 from scoring import Scorer, Stage, provila_status
 from scoring.provila import MINIMUM_CATEGORY
@@ -77,11 +77,15 @@ def build_province_workbook(
     year: int,
     *,
     now: datetime | None = None,
+    show_awards: bool = True,
 ) -> bytes:
-    """The province workbook as .xlsx bytes."""
+    """The province workbook as .xlsx bytes. `show_awards`: the reader may see the awards the ministry
+    has fixed (`pipeline.sees_fixed_awards`); before the list is published they are its draft."""
     now = now or datetime.now(UTC)
     province = session.get(Province, province_code)
     rows = region_rows(session, scorer, year, province_code)
+    if not show_awards:
+        rows = without_awards(rows)
     provila = provila_status(catalogue, verified_categories(rows))
     names = {r.regency.code: r.regency.name for r in rows}
     parts = catalogue.data.parts

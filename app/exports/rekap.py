@@ -63,7 +63,7 @@ from app.exports.common import (
 from app.exports.stages import STILL_VERIFYING, still_verifying_formula, write_stage_sheet
 from app.models import Assessment, Cycle, Province, Regency
 from app.services.evidence import EvidenceAccess, FileRow
-from app.services.overview import region_rows
+from app.services.overview import region_rows, without_awards
 from app.services.review import load_state
 from app.services.stage_scores import season_of
 from indicators import Catalogue
@@ -98,6 +98,7 @@ def build_regency_workbook(
     base_url: str,
     *,
     now: datetime | None = None,
+    show_awards: bool = True,  # the ministry's fixed award, before publication its draft (pipeline.sees_fixed_awards)
     evidence_access: EvidenceAccess | None = None,
 ) -> bytes:
     """The rekap of one assessment as .xlsx bytes; evidence links point at `base_url`
@@ -188,8 +189,8 @@ def build_regency_workbook(
              season.totals[stage].undecided)
     _data_sheet(book, catalogue, regency, cycle, data_rows, now)
     # Scores per stage (the same figures as the dashboard's table), after the summary's own columns.
-    write_stage_sheet(book, catalogue, region_rows(session, scorer, cycle.year, regency.province_code,
-                                                   regency_code=regency.code), own=True)
+    rows = region_rows(session, scorer, cycle.year, regency.province_code, regency_code=regency.code)
+    write_stage_sheet(book, catalogue, rows if show_awards else without_awards(rows), own=True)
     return book.close()
 
 

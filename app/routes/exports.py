@@ -56,6 +56,7 @@ from app.i18n import gettext as _
 from app.models import Province
 from app.refusals import Refusal
 from app.services.evidence import EvidenceAccess
+from app.services.pipeline import sees_fixed_awards, sees_fixed_awards_in
 from app.templating import render
 from scoring import Stage
 
@@ -84,7 +85,8 @@ def export_regency(request: Request, place: ReviewPlace, session: SessionDep, us
     # verifiers once the kab/kota has submitted; the rule decides, not this route).
     data = build_regency_workbook(session, catalogue, scorer, place.assessment, base_url,
                                   evidence_access=EvidenceAccess.of(session, catalogue, user, place,
-                                                                    on_team(session, place.assessment, user)))
+                                                                    on_team(session, place.assessment, user)),
+                                  show_awards=sees_fixed_awards(user, place.cycle))
     return _xlsx(data, f"rekap-{place.regency.code}-{place.cycle.year}.xlsx")
 
 
@@ -97,7 +99,8 @@ def export_province(
         raise HTTPException(403)
     if session.get(Province, province_code) is None:
         raise HTTPException(404)
-    data = build_province_workbook(session, catalogue, scorer, province_code, year)
+    data = build_province_workbook(session, catalogue, scorer, province_code, year,
+                                   show_awards=sees_fixed_awards_in(session, user, year))
     return _xlsx(data, f"rekap-{province_code}-{year}.xlsx")
 
 

@@ -4,8 +4,10 @@ award before the list is published), and input that must be refused, never a 500
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from sqlmodel import select
 
@@ -61,6 +63,15 @@ def fixed_award(world, db, scorer, catalogue):
     return assessment
 
 
+def _in_workbook(response, text: str) -> bool:
+    """Whether a cell of the downloaded workbook's stage sheet ("Tahapan", the one with the award column)
+    says `text` (other sheets name every category in their formulas)."""
+    if response.status_code != 200:
+        return False
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)["Tahapan"]
+    return any(text in str(cell) for row in sheet.iter_rows(values_only=True) for cell in row if cell is not None)
+
+
 def _award_shown(client, world) -> dict[str, bool]:
     dashboard = client.get(f"{world.base()}/dasbor")
     api = client.get(f"/api/v1/regions/{world.regency_a.code}/{world.year}/scores")
@@ -69,6 +80,9 @@ def _award_shown(client, world) -> dict[str, bool]:
         "dashboard": dashboard.status_code == 200 and "Utama" in html.text_of(html.page(dashboard), "//main"),
         "api": api.status_code == 200 and api.json()["award"] is not None,
         "province": province.status_code == 200 and "Utama" in html.text_of(html.page(province), "//main"),
+        # The workbooks of the kab/kota and of the province carry the stage sheet with the award column.
+        "rekap": _in_workbook(client.get(f"{world.base()}/ekspor.xlsx"), "Utama"),
+        "province_workbook": _in_workbook(client.get(f"/provinsi/62/{world.year}/ekspor.xlsx"), "Utama"),
     }
 
 
@@ -88,7 +102,8 @@ def test_an_award_stays_with_the_ministry_until_the_list_is_published(make_clien
     fixed_award.revision += 1
     db.add(fixed_award)
     db.commit()
-    for username, pages in (("province", ("dashboard", "api", "province")), ("dp3a_a", ("dashboard", "api"))):
+    for username, pages in (("province", ("dashboard", "api", "province", "rekap", "province_workbook")),
+                            ("dp3a_a", ("dashboard", "api", "rekap"))):
         client = make_client()
         auth.login(client, username)
         shown = _award_shown(client, world)
