@@ -169,10 +169,9 @@ def user_in(session: Session, regency_code: str, user_id: int) -> User | None:
     return user
 
 
-def check_account(session: Session, username: str, full_name: str, role: str, agency: Agency | None,
-                  agency_given: bool) -> None:
-    """Refuse (`Problems`) a new account's fields that cannot be saved."""
-    problems = _Findings()
+def check_identity(session: Session, problems: _Findings, username: str, full_name: str) -> None:
+    """A new account's username (its shape, not taken) and full name: the same for every kind of account
+    (the DP3A's agencies here, the ministry's reviewers and verifiers in `ministry_accounts`)."""
     if not USERNAME.match(username):
         problems.add("username", _("The username needs 3 to 40 characters: lowercase letters, digits, "
                                    "dot, underscore or hyphen (e.g. budi.dinkes)."))
@@ -182,6 +181,13 @@ def check_account(session: Session, username: str, full_name: str, role: str, ag
         problems.add("full_name", _("Write the person's full name."))
     elif len(full_name) > MAX_FULL_NAME:
         problems.add("full_name", _("The full name is too long (at most %(n)s characters).") % {"n": MAX_FULL_NAME})
+
+
+def check_account(session: Session, username: str, full_name: str, role: str, agency: Agency | None,
+                  agency_given: bool) -> None:
+    """Refuse (`Problems`) a new account's fields that cannot be saved."""
+    problems = _Findings()
+    check_identity(session, problems, username, full_name)
     if role not in ACCOUNT_ROLES:
         problems.add("role", _("Choose the kind of account."))
     if agency is None:

@@ -16,7 +16,7 @@ from app.models import Province, Role, User
 from app.passwords import hash_password, temporary_password
 from app.refusals import NotAllowed
 from app.services import audit
-from app.services.administration import MAX_FULL_NAME, USERNAME, Problems, _Findings, _taken
+from app.services.administration import Problems, _Findings, _taken, check_identity
 from app.services.administration import reset_password as reset_password  # the same rule for every account
 from app.services.administration import set_user_active as set_user_active
 
@@ -69,15 +69,7 @@ def create_user(session: Session, by: User, username: str, full_name: str, role:
                 province_codes: list[str], organisation: str) -> tuple[User, str]:
     """A reviewer or verifier account with a temporary password (returned once)."""
     problems = _Findings()
-    if not USERNAME.match(username):
-        problems.add("username", _("The username needs 3 to 40 characters: lowercase letters, digits, "
-                                   "dot, underscore or hyphen (e.g. budi.dinkes)."))
-    elif session.exec(select(User.id).where(User.username == username)).first() is not None:
-        problems.add("username", _taken(username))
-    if not full_name:
-        problems.add("full_name", _("Write the person's full name."))
-    elif len(full_name) > MAX_FULL_NAME:
-        problems.add("full_name", _("The full name is too long (at most %(n)s characters).") % {"n": MAX_FULL_NAME})
+    check_identity(session, problems, username, full_name)
     if role not in MINISTRY_ROLES:
         problems.add("role", _("Choose the kind of account."))
     chosen = _check_details(session, problems, role, province_codes, organisation)
