@@ -9,9 +9,11 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 from sqlmodel import Session, col, select
 
 from app import access
+from app.cache import FragmentCache, RevisionCache
 from app.deps import CatalogueDep, CurrentUser, FormDep, Place, ScorerDep, SessionDep
 from app.exports.award import award_workbook
 from app.exports.common import XLSX_MEDIA_TYPE
@@ -22,12 +24,15 @@ from app.refusals import Refusal
 from app.routes.final import SeasonPlace
 from app.services import award as award_service
 from app.services import season
+from app.services.pipeline import season_state
 from app.services.season_years import season_years
 from app.templating import env as templating_env
-from app.templating import render
+from app.templating import render, render_fragment
 from indicators import Catalogue
 from scoring import Scorer
 
+_listings: RevisionCache = RevisionCache(size=16)
+_tables = FragmentCache(size=64)
 router = APIRouter(tags=["award"])
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
 
@@ -128,19 +133,35 @@ def _list_years(request: Request, user: User) -> list[int]:
 def _list_page(request: Request, session: Session, user: User, catalogue: Catalogue, scorer: Scorer, cycle: Cycle,
                provinsi: str = "", kategori: str = "", *, message: str | None = None, status_code: int = 200,
                confirm: award_service.PublishCheck | None = None) -> Response:
-    listing = award_service.award_list(session, catalogue, cycle)
+    # The list is the same for everyone until an assessment of the cycle changes (every award fixed and
+    # the publication are audited, which bumps a revision: `season_state`), so its data and its
+    # tables are kept per state. Publishing works on the rows it reads itself (the confirmation step).
+    state = season_state(session, cycle)
+    listing = (award_service.award_list(session, catalogue, cycle) if confirm is not None else
+               _listings.get(session.get_bind(), ("awards", id(catalogue), state),
+                             lambda: award_service.award_list(session, catalogue, cycle)))
     provinsi, kategori = _filters(listing, provinsi, kategori, catalogue)
     codes = award_service.category_codes(catalogue)
-    return render(request, "award/list.html" if confirm is None else "award/confirm.html", {
+    may_publish = access.may_run_season(user)
+    context = {
         "year": cycle.year, "cycle": cycle, "listing": listing, "rows": listing.shown(provinsi, kategori),
         "filters": {"provinsi": provinsi, "kategori": kategori},
-        "provinces": session.exec(select(Province).order_by(col(Province.name))).all(),
         "labels": {code: award_service.category_label(catalogue, code) for code in codes},
-        "codes": codes, "published": season.frozen(cycle), "may_publish": access.may_run_season(user),
+        "codes": codes, "published": season.frozen(cycle), "may_publish": may_publish,
         "years": _list_years(request, user),
         "message": message, "check": confirm,
         "published_by": session.get(User, cycle.published_by) if cycle.published_by is not None else None,
-    }, status_code=status_code)
+    }
+    if confirm is not None:
+        return render(request, "award/confirm.html", context, status_code=status_code)
+
+    def tables() -> Markup:
+        provinces = session.exec(select(Province).order_by(col(Province.name))).all()
+        return render_fragment(request, "award/_tables.html", {**context, "provinces": provinces})
+
+    context["tables_html"] = _tables.get(request, ("award-tables", state, provinsi, kategori, may_publish), tables,
+                                         catalogue=catalogue)
+    return render(request, "award/list.html", context, status_code=status_code)
 
 
 @router.get("/nasional/{year}/penghargaan", name="award_list")
