@@ -344,7 +344,7 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     expect(_flash(dp3a)).to_have_text(f"Disetujui: {code}")
     _subnav(dp3a, "Dasbor")
     checked_after = stage_total(dp3a, "dp3a")
-    snap("dp3a-dashboard-after-approval", dp3a.locator(".stage-cards"))
+    snap("dp3a-dashboard-after-approval", dp3a.locator("table.stages"))
     assert checked_after - checked_before == number(expected_points), (
         f"'Diperiksa DP3A' went from {checked_before} to {checked_after} after approving {code} "
         f"({expected_points} points)"
@@ -469,7 +469,7 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     expect(_flash(province)).to_have_text(f"Disetujui: {fix}")
     _subnav(province, "Dasbor")
     verified = stage_total(province, "province")
-    snap("province-verified-dashboard", province.locator(".stage-cards"))
+    snap("province-verified-dashboard", province.locator("table.stages"))
     assert verified > 0, "the province approved three answers worth points, yet 'Diverifikasi provinsi' is 0"
 
     engine = make_engine(url)
