@@ -293,8 +293,9 @@ def login_as(page: Page, base: str, username: str, landing: re.Pattern, password
 
 
 def stage_total(page: Page, stage: str) -> Decimal:
-    """The total of one stage card of the kab/kota dashboard: "self", "dp3a" or "province"."""
-    big = page.locator(f".stage-cards .stage-{stage} .big")
+    """The points of one stage ("self", "dp3a", "province"...) in the kab/kota dashboard's table of
+    scores per stage (one row per stage reached: its points verified so far)."""
+    big = page.locator(f"table.stages tr.stage-{stage} td.key-figure")
     expect(big).to_be_visible()
     return number(big.inner_text())
 

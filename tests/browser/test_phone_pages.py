@@ -41,7 +41,9 @@ def test_dashboard_fits_with_readable_named_bars(width, request, live_server, ar
     login_as(page, live_server, "dp3a.palangkaraya", ANYWHERE)
     page.goto(f"{live_server}/r/62.71/{_year(page)}/dasbor")
     _fits(page)
-    for big in page.locator(".stage-card .big").all():
+    figures = page.locator("table.stages td.key-figure")  # the points of each stage reached
+    assert figures.count() > 0
+    for big in figures.all():
         _on_screen(big)
     labels = page.locator("svg.chart .chart-label")
     assert labels.count() > 26
@@ -108,3 +110,35 @@ def test_history_fits_and_keeps_technical_detail_behind_a_toggle(width, request,
     expect(sha).to_be_visible()
     _fits(page)
     shot(page, artifacts, f"phone-history-{width}")
+
+
+# -- the season after the province (issue 22): the demo's published 2024 and Palangka Raya's 2025 ----------
+
+# Who sees each page of the season, as the demo's people: the ministry's admin the national pipeline and
+# award list, the province its own, the kab/kota its dashboard, timeline and recommendations, the
+# ministry's reviewer the timeline, the field verifier the field page, and the Dinkes its 2025 workspace.
+SEASON_PAGES = {
+    "admin.kemenpppa": ["/nasional/2024/tahapan", "/nasional/2024/penghargaan"],
+    "prov.kalteng": ["/provinsi/62/2024", "/provinsi/62/2024/tahapan"],
+    "dp3a.palangkaraya": ["/r/62.71/2024/dasbor", "/r/62.71/2024/rekomendasi"],
+    "reviu.kemenpppa": ["/r/62.71/2024/linimasa"],
+    "verifikator.kemenkes": ["/r/62.71/2024/lapangan"],
+    "dinkes.palangkaraya": ["/r/62.71/2025/isian"],
+}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("user", list(SEASON_PAGES))
+def test_season_pages_fit(user, width, request, live_server, artifacts):
+    """Each page opens for its people (no error page), with its heading, and scrolls no sideways at
+    360 px nor at 1280 px; screenshots of each (its first screen and the whole page), to look at."""
+    page = request.getfixturevalue(f"{width}_page")
+    login_as(page, live_server, user, ANYWHERE)
+    for path in SEASON_PAGES[user]:
+        response = page.goto(live_server + path)
+        assert response is not None and response.status == 200, (path, response and response.status)
+        expect(page.locator("h1").first).to_be_visible()
+        _fits(page)
+        name = path.strip("/").replace("/", "-")
+        shot(page, artifacts, f"season-{name}-{width}")  # the first screen, as it opens
+        page.screenshot(path=str(artifacts / f"season-{name}-{width}-full.png"), full_page=True, caret="initial")

@@ -10,9 +10,11 @@
    once and the form gives way to the open window and its deadline.
 
 Each test and width uses its own demo region (items 1 and 3: handed to the province; item 2: still
-answering), which none of the other browser tests touches; those regions have no agency accounts in
-the demo, so the test adds one for its Dinkes through the app's models, as its DP3A would on its
-accounts page. Every page is checked for console errors
+answering), which none of the other browser tests touches, in a live cycle of this file's own year
+(YEAR): the demo's 2024 season is published and read-only, so the test opens YEAR for the region with
+its 2024 answers and hands it over where it must (tests/browser/seasons.py). Those regions have no
+agency accounts in the demo, so the test adds one for its Dinkes through the app's models, as its DP3A
+would on its accounts page. Every page is checked for console errors
 (CSP in force) and with axe-core, injected through the DevTools protocol, which the CSP does not govern.
 """
 
@@ -31,20 +33,14 @@ from app.models import (
     Agency,
     Answer,
     AnswerStatus,
-    Assessment,
     Assignment,
-    Cycle,
-    Regency,
     Reopening,
-    Role,
-    User,
 )
-from app.passwords import hash_password
 from app.services.demo import sample_pdf
 from app.templating import dom_id
+from scoring import Stage
 from tests.browser.conftest import AXE_TAGS, BLOCKING_IMPACTS, DESKTOP, PHONE
 from tests.browser.helpers import (
-    PASSWORD,
     Question,
     describe_violations,
     login_as,
@@ -52,39 +48,30 @@ from tests.browser.helpers import (
     queue_row,
     shot,
 )
+from tests.browser.seasons import agency_account, assessment_of, live_cycle, live_database_url
 
 PROVINCE_USER = "prov.kalteng"
 PROVINCE_URL = re.compile(r"/provinsi/62/\d{4}$")
+YEAR = 2033  # this file's own live cycle (the demo's 2024 is published: read-only)
 REGIONS = {"desktop": ("62.08", "sukamara"), "phone": ("62.03", "kapuas")}  # with the province
 ANSWERING = {"desktop": ("62.05", "baritoutara"), "phone": ("62.07", "seruyan")}  # still answering
 RETURN_NOTE = "SK gugus tugas belum ditandatangani; lampirkan yang sudah ditandatangani."
 REOPEN_NOTE = "Lengkapi daftar hadir rapat koordinasi."
 
 
-def _live_database_url(tmp_path_factory) -> str:
-    found = sorted({(folder / "kla.sqlite3").resolve() for folder in tmp_path_factory.getbasetemp().glob("kla-live*")
-                    if (folder / "kla.sqlite3").exists()})
-    assert len(found) == 1, f"expected the one database of the live server, found {found}"
-    return f"sqlite:///{found[0]}"
-
-
 def _prepare(url: str, catalogue, regency_code: str, slug: str, stage: str = "province") -> tuple[int, str, str]:
-    """The region's year, a Dinkes operator account, and two answered Dinkes questions on an options
+    """The region's live cycle of this file's year (see `seasons.live_cycle`: the demo's 2024 is
+    published, read-only), a Dinkes operator account, and two answered Dinkes questions on an options
     scale with no open window (submitted, while the region answers): (year, one, another)."""
+    live_cycle(url, catalogue, regency_code, YEAR, Stage(stage))
+    agency_account(url, regency_code, "DINKES", f"dinkes.{slug}")
     engine = make_engine(url)
     try:
         with Session(engine, expire_on_commit=False) as session:
-            assessment = session.exec(select(Assessment).join(Cycle, Cycle.id == Assessment.cycle_id).where(
-                Cycle.year == catalogue.year, Assessment.regency_code == regency_code)).one()
+            assessment = assessment_of(session, regency_code, YEAR)
             assert assessment.stage == stage, f"{regency_code} is not at {stage} ({assessment.stage})"
             dinkes = session.exec(select(Agency).where(Agency.regency_code == regency_code,
                                                        Agency.role_code == "DINKES").order_by(Agency.id)).first()
-            if session.exec(select(User).where(User.username == f"dinkes.{slug}")).first() is None:
-                regency = session.get(Regency, regency_code)
-                session.add(User(username=f"dinkes.{slug}", full_name=f"Operator DINKES {regency.name}", role=Role.OPD,
-                                 regency_code=regency_code, agency_id=dinkes.id,
-                                 password_hash=hash_password(PASSWORD)))
-                session.commit()
             assigned = set(session.exec(select(Assignment.question_code).where(
                 Assignment.assessment_id == assessment.id, Assignment.agency_id == dinkes.id)).all())
             open_windows = set(session.exec(select(Reopening.answer_id)).all())
@@ -96,7 +83,7 @@ def _prepare(url: str, catalogue, regency_code: str, slug: str, stage: str = "pr
                 and catalogue.scales[catalogue.questions[a.question_code].question.scale].kind == "options"
                 and not catalogue.questions[a.question_code].question.sensitive]
             assert len(picks) >= 2, f"{regency_code}: not enough answered Dinkes questions"
-            return catalogue.year, picks[0], picks[1]
+            return YEAR, picks[0], picks[1]
     finally:
         engine.dispose()
 
@@ -142,7 +129,7 @@ def test_a_province_return_reaches_the_kabkota_and_comes_back_fixed(
         width, crowd, live_server, artifacts, axe_source, catalogue, tmp_path, tmp_path_factory):
     viewport = DESKTOP if width == "desktop" else PHONE
     regency_code, slug = REGIONS[width]
-    year, fix, _other = _prepare(_live_database_url(tmp_path_factory), catalogue, regency_code, slug)
+    year, fix, _other = _prepare(live_database_url(tmp_path_factory), catalogue, regency_code, slug)
     base = f"{live_server}/r/{regency_code}/{year}"
     reason = catalogue.review_reasons[0]
 
@@ -218,7 +205,7 @@ def test_an_upload_on_a_returned_answer_keeps_it_editable_until_submitted(
         width, crowd, live_server, artifacts, axe_source, catalogue, tmp_path, tmp_path_factory):
     viewport = DESKTOP if width == "desktop" else PHONE
     regency_code, slug = ANSWERING[width]
-    year, code, _other = _prepare(_live_database_url(tmp_path_factory), catalogue, regency_code, slug, "self")
+    year, code, _other = _prepare(live_database_url(tmp_path_factory), catalogue, regency_code, slug, "self")
     base = f"{live_server}/r/{regency_code}/{year}"
     check = _checker(width, artifacts, axe_source)
     reason = catalogue.review_reasons[1]
@@ -273,7 +260,7 @@ def test_the_province_reopens_an_answer_once_and_the_form_closes(
         width, crowd, live_server, artifacts, axe_source, catalogue, tmp_path_factory):
     viewport = DESKTOP if width == "desktop" else PHONE
     regency_code, slug = REGIONS[width]
-    year, _fix, other = _prepare(_live_database_url(tmp_path_factory), catalogue, regency_code, slug)
+    year, _fix, other = _prepare(live_database_url(tmp_path_factory), catalogue, regency_code, slug)
     base = f"{live_server}/r/{regency_code}/{year}"
     check = _checker(width, artifacts, axe_source)
     province = crowd(viewport)

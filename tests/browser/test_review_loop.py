@@ -1,6 +1,6 @@
 """The whole review loop, clicked through by four people in their own browsers (desktop width).
 
-1-4  Kota Palangka Raya (62.71): the OPD (Dinkes) answers an open question, uploads a PDF and
+1-4  Kota Palangka Raya (62.71), in its live cycle (the demo's 2025; 2024 is published): the OPD (Dinkes) answers an open question, uploads a PDF and
      submits it; the DP3A returns it with a reason and a note; the OPD sees why, uploads a corrected
      file (the answer stays returned and editable) and submits it: back in the queue, flagged as changed; the DP3A approves it and its
      "Diperiksa DP3A" total rises by the question's points.
@@ -11,8 +11,10 @@
 
 Why two regions: once 62.71 is submitted to the province, nothing in it can be answered any more,
 and the other browser tests need open Dinkes questions of 62.71 (the demo database is shared by the
-whole session). Steps 5-7 therefore use a region nobody else touches. It is one of the demo regions
-still part-way (150 of 274 questions answered), so the checks page really blocks the submission
+whole session). Steps 5-7 therefore use a region nobody else touches, in a live cycle of this file's
+own year (YEAR): the demo published 2024 with the region never handed over, so the test opens YEAR for
+it with its 2024 answers, submitted (tests/browser/seasons.py). It is part-way (some of the 274
+questions answered), so the checks page really blocks the submission
 first: the test then marks the remaining questions not applicable, with a note, through the app's
 own database layer (`save_answer`) against the live server's SQLite file, as a DP3A would after
 deciding they do not apply. The region has no agency accounts in the demo: the test adds one for its
@@ -33,7 +35,7 @@ from playwright.sync_api import expect
 from sqlmodel import Session, select
 
 from app.db import make_engine
-from app.models import Agency, Answer, Assessment, Assignment, Cycle, Regency, Role, User
+from app.models import Agency, Answer, Assessment, Assignment, Regency, Role, User
 from app.passwords import hash_password
 from app.services.answers import AnswerInput, is_answered, save_answer, scored
 from app.services.demo import sample_pdf
@@ -57,6 +59,7 @@ from tests.browser.helpers import (
     stage_total,
     unanswered,
 )
+from tests.browser.seasons import assessment_of, live_cycle, live_database_url
 
 DP3A_FOCUS = "dp3a.palangkaraya"
 PROVINCE_USER = "prov.kalteng"
@@ -67,7 +70,8 @@ REGION = "62.04"
 REGION_NAME = "Kabupaten Barito Selatan"
 REGION_DP3A = "dp3a.baritoselatan"
 REGION_OPD = "dinkes.baritoselatan"  # created by the test: the demo has no agency accounts there
-REGION_WORKSPACE = re.compile(r"/r/62\.04/\d{4}/isian$")
+REGION_WORKSPACE = re.compile(r"/r/62\.04/2034/isian$")
+YEAR = 2034  # REGION's live cycle of this file (the demo's 2024 is published: read-only)
 NA_NOTE = "Tidak berlaku di kabupaten ini (disiapkan oleh uji peramban)."
 REOPEN_HOURS = 48
 WIB = ZoneInfo("Asia/Jakarta")
@@ -76,20 +80,8 @@ WIB = ZoneInfo("Asia/Jakarta")
 # -- the live server's database --------------------------------------------------------------
 
 
-def _live_database_url(tmp_path_factory) -> str:
-    """The SQLite file of the `live_server` fixture: it sits in the one kla-live* folder of this
-    session's temporary directory (the fixture yields only the address, not its data folder)."""
-    found = sorted({(folder / "kla.sqlite3").resolve() for folder in tmp_path_factory.getbasetemp().glob("kla-live*")
-                    if (folder / "kla.sqlite3").exists()})  # kla-live0, and pytest's kla-livecurrent link to it
-    assert len(found) == 1, f"expected the one database of the live server, found {found}"
-    return f"sqlite:///{found[0]}"
-
-
 def _assessment(session: Session, regency_code: str, year: int) -> Assessment:
-    return session.exec(
-        select(Assessment).join(Cycle, Cycle.id == Assessment.cycle_id)
-        .where(Cycle.year == year, Assessment.regency_code == regency_code)
-    ).one()
+    return assessment_of(session, regency_code, year)
 
 
 def _prepare_submission(url: str, catalogue, scorer) -> list[str]:
@@ -98,7 +90,7 @@ def _prepare_submission(url: str, catalogue, scorer) -> list[str]:
     engine = make_engine(url)
     try:
         with Session(engine, expire_on_commit=False) as session:
-            assessment = _assessment(session, REGION, catalogue.year)
+            assessment = _assessment(session, REGION, YEAR)
             assert assessment.stage == "self", f"{REGION} was already submitted ({assessment.stage})"
             dp3a = session.exec(select(User).where(User.username == REGION_DP3A)).one()
             answers = {a.question_code: a for a in session.exec(
@@ -139,7 +131,7 @@ def _province_picks(url: str, catalogue, scorer) -> tuple[list[str], str, str]:
     engine = make_engine(url)
     try:
         with Session(engine, expire_on_commit=False) as session:
-            assessment = _assessment(session, REGION, catalogue.year)
+            assessment = _assessment(session, REGION, YEAR)
             answers = {a.question_code: a for a in session.exec(
                 select(Answer).where(Answer.assessment_id == assessment.id))}
             dinkes_codes = set(session.exec(select(Assignment.question_code).where(
@@ -218,6 +210,8 @@ def _no_script_errors(*pages) -> None:
 
 def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, scorer, tmp_path,
                      tmp_path_factory):
+    url = live_database_url(tmp_path_factory)
+    live_cycle(url, catalogue, REGION, YEAR)  # its 2024 answers, submitted: part-way, still answering
     started = time.monotonic()
     step = iter(range(1, 100))
 
@@ -350,7 +344,7 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     expect(_flash(dp3a)).to_have_text(f"Disetujui: {code}")
     _subnav(dp3a, "Dasbor")
     checked_after = stage_total(dp3a, "dp3a")
-    snap("dp3a-dashboard-after-approval", dp3a.locator(".stage-cards"))
+    snap("dp3a-dashboard-after-approval", dp3a.locator("table.stages"))
     assert checked_after - checked_before == number(expected_points), (
         f"'Diperiksa DP3A' went from {checked_before} to {checked_after} after approving {code} "
         f"({expected_points} points)"
@@ -367,7 +361,6 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     expect(region_dp3a.get_by_role("button", name="Kirim penilaian ke provinsi")).to_have_count(0)
     snap("region-checks-blocked", region_dp3a)
 
-    url = _live_database_url(tmp_path_factory)
     marked = _prepare_submission(url, catalogue, scorer)
     assert len(marked) == open_count, f"the page counted {open_count} open questions, the database {len(marked)}"
     region_dp3a.reload()
@@ -388,6 +381,7 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     fix_dom = fix.replace(".", "_")
     province = people("province")
     login_as(province, live_server, PROVINCE_USER, PROVINCE_URL)
+    province.goto(f"{live_server}/provinsi/62/{YEAR}")  # it lands in the newest season: the test's or another's
     region_row = province.locator("#region-table tbody tr").filter(has_text=REGION_NAME)
     expect(region_row).to_contain_text("verifikasi provinsi")
     snap("province-dashboard", province)
@@ -475,14 +469,14 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     expect(_flash(province)).to_have_text(f"Disetujui: {fix}")
     _subnav(province, "Dasbor")
     verified = stage_total(province, "province")
-    snap("province-verified-dashboard", province.locator(".stage-cards"))
+    snap("province-verified-dashboard", province.locator("table.stages"))
     assert verified > 0, "the province approved three answers worth points, yet 'Diverifikasi provinsi' is 0"
 
     engine = make_engine(url)
     try:
         with Session(engine) as session:
             stored = {a.question_code: a for a in session.exec(select(Answer).where(
-                Answer.assessment_id == _assessment(session, REGION, catalogue.year).id,
+                Answer.assessment_id == _assessment(session, REGION, YEAR).id,
                 Answer.question_code.in_([*approve, fix])))}
             answers = {c: scored(a) for c, a in stored.items()}
     finally:

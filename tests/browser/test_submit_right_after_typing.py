@@ -18,10 +18,19 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import SAVED, describe_violations, login_as, new_person, shot, unanswered
+from tests.browser.seasons import live_cycle, live_database_url
 
 DP3A = "dp3a.lamandau"  # a region no other browser test answers in
-LANDING = re.compile(r"/r/62\.09/\d{4}/isian$")
+REGION = "62.09"
+YEAR = 2032  # the region's live cycle of this file: the demo's 2024 is published (read-only)
+LANDING = re.compile(r"/r/62\.09/2032/isian$")
 NOTE = "Perbup 7/2024, ditandatangani 3 Mei."
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _answering(live_server, catalogue, tmp_path_factory):
+    """The region answering in YEAR: its 2024 answers given again and submitted, the rest open."""
+    live_cycle(live_database_url(tmp_path_factory), catalogue, REGION, YEAR)
 
 
 def _open_unanswered(browser, live_server, catalogue, *, options: bool, page=None, kind: str | None = None):
