@@ -252,9 +252,10 @@ def _field(session: Session, catalogue: Catalogue, assessment: Assessment, plan:
     assessment_id, by = saved_id(assessment.id), saved_id(people.reviewer.id)
     session.add(FieldSchedule(assessment_id=assessment_id, starts_on=starts, ends_on=ends,
                               mode=FieldMode.HYBRID if focus else FieldMode.SITE, scheduled_by=by,
+                              scheduled_at=MOVED_ON[Move.TO_FIELD],
                               note="Pembukaan daring bersama Gugus Tugas KLA, lalu kunjungan lapangan."))
     session.add(FieldTeamMember(assessment_id=assessment_id, user_id=saved_id(people.verifier.id), lead=True,
-                                added_by=by))
+                                added_by=by, added_at=MOVED_ON[Move.TO_FIELD]))
     verifier = saved_id(people.verifier.id)
     online = FieldActivity(assessment_id=assessment_id, on=starts, kind=ActivityKind.ONLINE_SESSION, place="Zoom",
                            note="Paparan Gugus Tugas KLA dan klarifikasi bukti dukung.", created_by=verifier)
