@@ -65,7 +65,7 @@ from tests.browser.helpers import (
     options_scale,
     shot,
 )
-from tests.browser.test_review_loop import _live_database_url
+from tests.browser.seasons import live_database_url
 
 YEAR = 2019
 REGION = "11.01"
@@ -288,7 +288,7 @@ def _batch_approve(page: Page, count: int) -> None:
 
 def test_season_flow(season, live_server, catalogue, scorer, tmp_path_factory):
     started = time.monotonic()
-    url = _live_database_url(tmp_path_factory)
+    url = live_database_url(tmp_path_factory)
     left = _prepare_self_assessment(url, catalogue, scorer)
     name = left["name"][0]
 
