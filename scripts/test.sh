@@ -35,12 +35,16 @@ echo "== ruff and mypy (settings in pyproject.toml) =="
 .venv/bin/ruff check .
 .venv/bin/mypy
 
+# Two processes (pytest-xdist) for everything but the browser tests, which share one demo server and
+# one browser and run after them in one process (on PostgreSQL each process has its own database).
 echo "== SQLite =="
-.venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest -m "not browser" -n 2 "$@"
+echo "== SQLite, in the browser =="
+.venv/bin/python -m pytest -m browser "$@"
 
 echo "== PostgreSQL =="
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
-  KLA_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -m "not browser" -p no:cacheprovider "$@"
+  KLA_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -m "not browser" -n 2 -p no:cacheprovider "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is not reachable on 127.0.0.1:5432; CI needs it." >&2
   exit 1

@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from sqlmodel import Session, SQLModel, select
 
 from app.config import Settings
@@ -58,6 +58,7 @@ def catalogue_text() -> str:
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("KLA_TEST_DATABASE_URL")
     if url:
+        url = _per_worker(url)
         engine = make_engine(url)
         with engine.begin() as connection:  # start from nothing, migrations included
             connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -65,6 +66,22 @@ def database_url(tmp_path_factory) -> str:
         engine.dispose()
         return url
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'kla-test.sqlite3'}"
+
+
+def _per_worker(url: str) -> str:
+    """Under pytest-xdist (`-n 2`) each worker gets its own PostgreSQL database, `<name>_<worker>`,
+    created on the same server when missing: the workers would otherwise drop each other's tables."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}).first() is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
