@@ -40,7 +40,12 @@ from app.exports.common import (
 )
 from app.exports.stages import STILL_VERIFYING, still_verifying_formula, write_stage_sheet
 from app.models import Province
-from app.services.overview import region_rows, scores_shown, verified_categories, without_awards
+from app.services.overview import (
+    provila_categories,
+    region_rows,
+    scores_shown,
+    without_awards,
+)
 from indicators import Catalogue
 from scoring import Scorer, Stage, provila_status
 from scoring.provila import MINIMUM_CATEGORY
@@ -86,7 +91,7 @@ def build_province_workbook(
     rows = region_rows(session, scorer, year, province_code)
     if not show_awards:
         rows = without_awards(rows)
-    provila = provila_status(catalogue, verified_categories(rows))
+    provila = provila_status(catalogue, provila_categories(session, rows, year))
     names = {r.regency.code: r.regency.name for r in rows}
     parts = catalogue.data.parts
     columns = [*FIXED_COLUMNS, *(f"{p.short_name} (EM)" for p in parts)]

@@ -20,10 +20,10 @@ from app.models import Province, saved_id
 from app.services.overview import (
     RegionScores,
     category_counts,
+    provila_categories,
     region_rows,
     scores_of,
     scores_shown,
-    verified_categories,
     without_awards,
 )
 from app.services.pipeline import sees_fixed_awards, sees_fixed_awards_in
@@ -197,7 +197,7 @@ def build_api() -> FastAPI:
         rows = region_rows(session, scorer, year, province_code)
         if not sees_fixed_awards_in(session, user, year):  # the ministry's draft until the list is published
             rows = without_awards(rows)
-        status = provila_status(catalogue, verified_categories(rows))
+        status = provila_status(catalogue, provila_categories(session, rows, year))
         return ProvinceOut(
             province_code=province_code, name=row.name, year=year, provila=status.qualifies,
             holding_back=list(status.holding_back),
@@ -221,7 +221,7 @@ def build_api() -> FastAPI:
         provila = []
         for province_row in session.exec(select(Province).order_by(col(Province.code))):
             members = [r for r in rows if r.province.code == province_row.code]
-            if provila_status(catalogue, verified_categories(members)).qualifies:
+            if provila_status(catalogue, provila_categories(session, members, year)).qualifies:
                 provila.append(province_row.code)
         return NationOut(year=year, regions=len(rows), submitted=len(submitted), categories=categories,
                          provila_provinces=provila)

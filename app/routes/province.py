@@ -23,9 +23,9 @@ from app.services.overview import (
     RegionRow,
     being_verified,
     category_counts,
+    provila_categories,
     region_rows,
     scores_shown,
-    verified_categories,
     without_awards,
 )
 from app.services.pipeline import sees_fixed_awards_in
@@ -90,7 +90,7 @@ def province_dashboard(
 
     def context() -> dict[str, Any]:
         rows.sort(key=_sort_key(sort, len(catalogue.questions)), reverse=bool(descending))
-        provila = provila_status(catalogue, verified_categories(rows))
+        provila = provila_status(catalogue, provila_categories(session, rows, year))
         return {
             "province": province, "year": year, "rows": rows, "sort": sort, "desc": descending,
             "visible": scores_shown, "provila": provila, "names": {r.regency.code: r.regency.name for r in rows},
@@ -150,7 +150,7 @@ def _national_context(session: Session, catalogue: Catalogue, year: int, rows: l
     for province in provinces:
         members = by_province[province.code]
         status = provila_status(
-            catalogue, verified_categories(members)
+            catalogue, provila_categories(session, members, year)
         )
         summaries.append({
             "province": province, "regions": len(members),

@@ -33,6 +33,7 @@ from app.models import (
 )
 from app.models.season import Award
 from app.services.answers import scored
+from app.services.season_years import season_years
 from app.services.stage_scores import (
     StageRow,
     categories_of,
@@ -268,6 +269,14 @@ def verified_categories(rows: list[RegionRow]) -> dict[str, str | None]:
 
     The award's category once fixed, else the latest complete review stage's (`RegionScores.category`)."""
     return {r.regency.code: (r.scores.category if r.scores is not None and scores_shown(r) else None) for r in rows}
+
+
+def provila_categories(session: Session, rows: list[RegionRow], year: int) -> dict[str, str | None]:
+    """Provila's input for `year`. Once the year's award list is published, the awards alone: a
+    kab/kota that stopped before the award holds its province back. Before, a forecast: each
+    kab/kota's award or the category of its latest complete stage (`verified_categories`)."""
+    published = year in season_years(session.get_bind()).published
+    return final_categories(rows) if published else verified_categories(rows)
 
 
 def final_categories(rows: list[RegionRow]) -> dict[str, str | None]:

@@ -195,3 +195,26 @@ def test_kla_season_prints_json_lines(world, db, half_verified, migrated, tmp_pa
     assert CliRunner().invoke(cli, ["season", "1999"]).exit_code == 2
     unknown = CliRunner().invoke(cli, ["season", str(world.year), "--province", "99", "--lang", "en"])
     assert unknown.exit_code == 2 and "Unknown province" in unknown.output
+
+
+def test_provila_counts_only_awards_once_the_list_is_published(world, db, scorer, half_verified, client, auth):
+    """Before publication Provila is a forecast (the latest complete stage's category stands in for the
+    award); once the year's list is published a kab/kota that stopped before the award holds its
+    province back, on the pages as in `kla season` and the award list."""
+    from app.services import season_years
+    from app.services.overview import provila_categories, region_rows, verified_categories
+
+    forecast = provila_categories(db, region_rows(db, scorer, world.year, "62"), world.year)
+    assert forecast == verified_categories(region_rows(db, scorer, world.year, "62"))
+    assert forecast[world.regency_a.code] == categories_of(scorer, half_verified)[Stage.DP3A]
+    cycle = db.get(Cycle, world.assessments["a"].cycle_id)
+    cycle.published_at = datetime.now(UTC)
+    db.add(cycle)
+    db.commit()
+    season_years.forget()
+    published = provila_categories(db, region_rows(db, scorer, world.year, "62"), world.year)
+    assert published[world.regency_a.code] is None  # no award: it never reached one (was its DP3A category)
+    auth.login(client, "admin")  # the province page reads the same input once published
+    client.cookies.set("kla_lang", "en")
+    body = _text(lxml_html.fromstring(client.get(f"/provinsi/62/{world.year}").text))
+    assert world.regency_a.name in body.split("Provila")[1][:400]
