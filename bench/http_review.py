@@ -100,6 +100,7 @@ def complete_regency(data_dir: Path, regency_code: str, year: int, username: str
     from app.db import make_engine
     from app.models import Answer, AnswerStatus, Assessment, Cycle, Evidence, ReviewAction, StoredFile, User
     from app.refusals import Refusal
+    from app.services import documents
     from app.services import review as review_service
     from app.services.answers import EDITABLE, AnswerInput, answers_of, is_answered, save_answer, submit
     from indicators import load_catalogue
@@ -154,8 +155,9 @@ def complete_regency(data_dir: Path, regency_code: str, year: int, username: str
                 if answer.id in with_files or rng.random() > EVIDENCE_SHARE:
                     continue
                 for n in range(rng.choice((1, 1, 2))):
-                    session.add(Evidence(answer_id=answer.id, sha256=rng.choice(files),
-                                         filename=f"bukti-{code}-{n + 1}.pdf", uploaded_by=user.id))
+                    name = f"bukti-{code}-{n + 1}.pdf"
+                    documents.link(session, answer.id, documents.library_document(
+                        session, assessment.id, rng.choice(files), name, user), user, name)
                     attached += 1
             session.commit()
             counts["files"] = attached

@@ -5,12 +5,16 @@ from indicators.faults import CatalogueError, Fault
 from indicators.loader import DEFAULT_CATALOGUE, load_catalogue, parse_catalogue
 from indicators.models import (
     Band,
+    Figures,
     Indicator,
     Level,
+    Measure,
+    NotApplicable,
     NumberScale,
     OptionsScale,
     Part,
     PercentScale,
+    Period,
     Question,
 )
 
@@ -20,6 +24,10 @@ __all__ = [
     "Catalogue",
     "CatalogueError",
     "Fault",
+    "Figures",
+    "Measure",
+    "NotApplicable",
+    "Period",
     "Indicator",
     "Level",
     "NumberScale",

@@ -73,6 +73,39 @@ class Level(StrEnum):
     DESA = "desa"
 
 
+class NotApplicable(StrEnum):
+    """What answering "tidak berlaku" (not applicable) earns on a scale (`not_applicable:` in the YAML).
+
+    ZERO is the default: it scores 0 like "none", as the tool always did. FULL earns the question's
+    whole maximum (the right answer for a region that has no such children, e.g. no ABH cases).
+    REFUSED: the scale does not offer "not applicable" at all."""
+
+    ZERO = "zero"
+    FULL = "full"
+    REFUSED = "refused"
+
+
+class Period(StrEnum):
+    """The period a question's documents must come from (`period:` in the YAML; when absent it
+    follows from the question's evidence types, see `scoring.documents`).
+
+    For the cycle of year Y: CURRENT is "tahun berjalan", dated Y-1 or Y (the year evaluated and the
+    year of the evaluation); TWO_YEARS is dated Y-2 to Y (data of the last two years); ANY is a
+    standing regulation or decree, of any date while it is in force (its `valid_until`)."""
+
+    CURRENT = "current"
+    TWO_YEARS = "two_years"
+    ANY = "any"
+
+
+class Measure(StrEnum):
+    """What a data question's yearly figure is: a share (numerator of a denominator, shown as a
+    percentage) or a plain count."""
+
+    SHARE = "share"
+    COUNT = "count"
+
+
 class InstrumentInfo(_Entry):
     code: Code
     year: int = Field(ge=2000, le=2100)
@@ -140,6 +173,7 @@ class OptionsScale(_Entry):
     name: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
     provisional: bool = True
+    not_applicable: NotApplicable = NotApplicable.ZERO
     options: tuple[Option, ...] = Field(min_length=2)
 
 
@@ -151,6 +185,7 @@ class PercentScale(_Entry):
     name: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
     provisional: bool = True
+    not_applicable: NotApplicable = NotApplicable.ZERO
     lower_is_better: bool = False
 
 
@@ -160,6 +195,7 @@ class NumberScale(_Entry):
     name: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
     provisional: bool = True
+    not_applicable: NotApplicable = NotApplicable.ZERO
     unit: str = Field(min_length=1)
     unit_en: str = Field(min_length=1)
     thresholds: tuple[Threshold, ...] = Field(min_length=1)
@@ -176,6 +212,20 @@ class Evidence(_Entry):
     required: bool = False
 
 
+class Figures(_Entry):
+    """A question answered as data: per year (the last `years` years before the cycle's) a numerator,
+    and for a share its denominator, in `unit`; the percentage is computed, never typed."""
+
+    measure: Measure
+    unit: str = Field(min_length=1)
+    unit_en: str = Field(min_length=1)
+    numerator: str = Field(min_length=1)  # what is counted, e.g. "Anak yang memiliki akta kelahiran"
+    numerator_en: str = Field(min_length=1)
+    denominator: str = ""  # a share's whole, e.g. "Jumlah anak"; empty for a count
+    denominator_en: str = ""
+    years: int = Field(default=2, ge=1, le=5)
+
+
 class Question(_Entry):
     code: Code
     source_code: str = Field(min_length=1)
@@ -186,6 +236,12 @@ class Question(_Entry):
     scale: Code
     evidence: Evidence = Evidence()
     sensitive: bool = False
+    period: Period | None = None  # None: from the evidence types (scoring.documents)
+    figures: Figures | None = None  # answered as yearly data
+    # Kelana/Dekela: the short name of what a kecamatan or desa must have for this question, as
+    # the DP3A ticks it per kecamatan/desa ("Forum Anak Kecamatan"); empty elsewhere.
+    criterion: str = ""
+    criterion_en: str = ""
 
 
 class Indicator(_Entry):

@@ -1,5 +1,6 @@
 """Database tables (SQLModel). `core`: regions, accounts, cycles, answers, evidence, review, audit;
-`season`: stage changes, field verification, the award, recommendations. Callers import from here."""
+`season`: stage changes, field verification, the award, recommendations; `documents`: the document
+library, yearly figures, Kelana/Dekela records, the hand-off marks. Callers import from here."""
 
 from app.models.core import (
     Agency,
@@ -27,6 +28,15 @@ from app.models.core import (
     saved_id,
     utcnow,
 )
+from app.models.documents import (
+    Area,
+    AreaLevel,
+    AreaRecord,
+    Document,
+    DocumentKind,
+    Figure,
+    HandoffMark,
+)
 from app.models.season import (
     ActivityKind,
     Award,
@@ -45,7 +55,8 @@ from app.models.season import (
 )
 
 __all__ = [
-    "ActivityKind", "Agency", "Answer", "AnswerStatus", "Assessment", "Assignment", "AuditEntry", "Award",
+    "ActivityKind", "Agency", "Area", "AreaLevel", "AreaRecord", "Document", "DocumentKind", "Figure",
+    "HandoffMark", "Answer", "AnswerStatus", "Assessment", "Assignment", "AuditEntry", "Award",
     "CarryOver", "CarryStatus", "Cycle", "EnumText", "Evidence", "FieldActivity", "FieldMode", "FieldSchedule",
     "FieldTeamMember", "Finding", "FindingFile", "FollowUp", "FollowUpFile", "LoginAttempt", "Province",
     "Recommendation", "RecommendationAgency", "RecommendationStatus", "Regency", "Reopening", "ReviewAction",

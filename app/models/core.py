@@ -108,6 +108,9 @@ class Agency(SQLModel, table=True):
     short_name: str = Field(max_length=40)  # the local acronym, e.g. DP3APPKB
     name: str = Field(max_length=200)
     active: bool = True
+    # A kecamatan's own "agency" (Kelana/Dekela): its accounts record the criteria of that kecamatan
+    # and its desa/kelurahan only (`app.services.areas`); None for every other agency.
+    area_code: str | None = Field(default=None, max_length=13)
 
 
 class User(SQLModel, table=True):
@@ -226,7 +229,8 @@ class StoredFile(SQLModel, table=True):
 
 
 class Evidence(SQLModel, table=True):
-    """A file attached to an answer. Removing one keeps the row: old versions stay visible."""
+    """A file attached to an answer (a link of a library `Document` to a question). Removing one keeps
+    the row: old versions stay visible."""
 
     id: int | None = Field(default=None, primary_key=True)
     answer_id: int = Field(foreign_key="answer.id", index=True)
@@ -236,6 +240,9 @@ class Evidence(SQLModel, table=True):
     uploaded_at: datetime = Field(default_factory=utcnow)
     removed_at: datetime | None = None
     removed_by: int | None = Field(default=None, foreign_key="user.id")
+    # The library document this file is (`app.models.documents.Document`, same sha256): every link of
+    # one document to a question is an Evidence row naming it. Set on every row since migration 0009.
+    document_id: int | None = Field(default=None, foreign_key="document.id", index=True)
 
 
 class ReviewEvent(SQLModel, table=True):

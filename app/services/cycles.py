@@ -24,6 +24,7 @@ from app.models import (
     CarryOver,
     CarryStatus,
     Cycle,
+    Document,
     Evidence,
     Regency,
     User,
@@ -31,7 +32,7 @@ from app.models import (
     utcnow,
 )
 from app.refusals import NotAllowed, Refusal
-from app.services import audit, season_years
+from app.services import audit, documents, season_years
 from app.services.answers import is_answered, scored
 from app.services.evidence import EvidenceAccess
 from app.services.setup import open_assessment
@@ -217,8 +218,12 @@ def accept(session: Session, scorer: Scorer, assessment: Assessment, carry: Carr
                 and evidence_access.may_attach(evidence.sha256, carry.question_code)):
             withheld += 1
             continue
-        session.add(Evidence(answer_id=saved_id(answer.id), sha256=evidence.sha256, filename=evidence.filename,
-                             uploaded_by=saved_id(user.id)))
+        source_document = session.get(Document, evidence.document_id) if evidence.document_id else None
+        document = (documents.carry_document(session, saved_id(assessment.id), source_document, user)
+                    if source_document is not None
+                    else documents.library_document(session, saved_id(assessment.id), evidence.sha256,
+                                                    evidence.filename, user))
+        documents.link(session, saved_id(answer.id), document, user, evidence.filename)
     _decide(session, assessment, carry, CarryStatus.ACCEPTED, user)
     return Carried(answer, withheld)
 

@@ -45,7 +45,7 @@ from app.models import (
     saved_id,
 )
 from app.passwords import hash_password
-from app.services import audit
+from app.services import audit, documents
 from app.services import review as review_service
 from app.services.answers import scored
 from app.services.demo_nation import build_nation
@@ -251,6 +251,7 @@ def _answer_region(session: Session, catalogue: Catalogue, scorer: Scorer, store
                            "reasons": [], "note": "", "user_id": dp3a.id, "at": given_on + timedelta(days=2)})
     if files:
         session.execute(insert(Evidence), files)
+        documents.adopt_unlinked(session, saved_id(assessment.id))
     session.execute(insert(ReviewEvent), events)
     audit.record(session, dp3a, "demo.answers", "assessment", assessment.id, regency_code=regency_code,
                  after={"answers": len(chosen)})

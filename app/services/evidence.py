@@ -21,9 +21,9 @@ from sqlmodel import Session, col, select
 from app import access
 from app.evidence import EvidenceStore, RefusedFile, StoredFile, safe_filename
 from app.i18n import gettext as _
-from app.models import Answer, Assessment, Assignment, Evidence, Role, User, saved_id, utcnow
+from app.models import Answer, Assessment, Assignment, Document, Evidence, Role, User, saved_id, utcnow
 from app.models import StoredFile as StoredFileRow
-from app.services import audit
+from app.services import audit, documents
 from indicators import Catalogue
 
 if TYPE_CHECKING:
@@ -64,10 +64,9 @@ def attach(
     user: User,
 ) -> Evidence:
     register(session, stored)
-    evidence = Evidence(answer_id=saved_id(answer.id), sha256=stored.sha256,
-                        filename=safe_filename(original_name, stored.extension), uploaded_by=saved_id(user.id))
-    session.add(evidence)
-    session.flush()
+    filename = safe_filename(original_name, stored.extension)
+    document = documents.library_document(session, answer.assessment_id, stored.sha256, filename, user)
+    evidence = documents.link(session, saved_id(answer.id), document, user, filename)
     audit.record(session, user, "evidence.upload", "evidence", evidence.id, regency_code=assessment.regency_code,
                  after={"question": answer.question_code, "file": evidence.filename, "sha256": stored.sha256,
                         "size": stored.size})
@@ -93,10 +92,10 @@ def already_attached(session: Session, answer_id: int, sha256: str) -> Evidence 
 
 
 def reuse(session: Session, assessment: Assessment, answer: Answer, source: Evidence, user: User) -> Evidence:
-    evidence = Evidence(answer_id=saved_id(answer.id), sha256=source.sha256, filename=source.filename,
-                        uploaded_by=saved_id(user.id))
-    session.add(evidence)
-    session.flush()
+    document = (session.get(Document, source.document_id) if source.document_id is not None
+                else documents.library_document(session, answer.assessment_id, source.sha256, source.filename, user))
+    assert document is not None  # a foreign key
+    evidence = documents.link(session, saved_id(answer.id), document, user, source.filename)
     audit.record(session, user, "evidence.reuse", "evidence", evidence.id, regency_code=assessment.regency_code,
                  after={"question": answer.question_code, "file": evidence.filename, "from": source.id})
     return evidence

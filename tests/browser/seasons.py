@@ -31,7 +31,7 @@ from app.models import (
     saved_id,
 )
 from app.passwords import hash_password
-from app.services import cycles, season
+from app.services import cycles, documents, season
 from app.services.answers import AnswerInput, is_answered, save_answer, submit
 from app.services.setup import default_agencies, open_assessment
 from scoring import Move, Scorer, Stage
@@ -97,8 +97,9 @@ def live_cycle(url: str, catalogue, regency_code: str, year: int, stage: Stage =
                                     0, dp3a, scorer, current=None).answer
                 for file in session.exec(select(Evidence).where(Evidence.answer_id == old.id,
                                                                 col(Evidence.removed_at).is_(None))):
-                    session.add(Evidence(answer_id=saved_id(saved.id), sha256=file.sha256, filename=file.filename,
-                                         uploaded_by=saved_id(dp3a.id)))
+                    documents.link(session, saved_id(saved.id),
+                                   documents.library_document(session, saved_id(assessment.id), file.sha256,
+                                                              file.filename, dp3a), dp3a, file.filename)
                 answers.append(saved)
             session.flush()
             submit(session, assessment, answers, dp3a)

@@ -36,7 +36,6 @@ from app.models import (
     Assessment,
     Assignment,
     Cycle,
-    Evidence,
     Regency,
     ReviewAction,
     Role,
@@ -44,6 +43,7 @@ from app.models import (
     saved_id,
 )
 from app.passwords import hash_password
+from app.services import documents
 from app.services import review as review_service
 from app.services.answers import AnswerInput, save_answer, submit
 from app.services.cycles import ensure_year
@@ -171,8 +171,9 @@ def _prepare_self_assessment(url: str, catalogue, scorer) -> dict[str, list[str]
             typed = AnswerInput(option=given) if kind == "option" else AnswerInput(value=Decimal(given))
             answer = save_answer(session, assessment, code, typed, 0, dp3a, scorer, current=None).answer
             if catalogue.questions[code].question.evidence.required:
-                session.add(Evidence(answer_id=saved_id(answer.id), sha256=stored.sha256,
-                                     filename=f"bukti-{code}.pdf", uploaded_by=saved_id(dp3a.id)))
+                documents.link(session, saved_id(answer.id),
+                               documents.library_document(session, saved_id(assessment.id), stored.sha256,
+                                                          f"bukti-{code}.pdf", dp3a), dp3a, f"bukti-{code}.pdf")
             answers.append(answer)
         session.flush()
         assert submit(session, assessment, answers, dp3a) == len(answers)
