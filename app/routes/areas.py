@@ -47,6 +47,7 @@ def _context(session: Session, place: Place, user: User, catalogue: Catalogue, l
     records: dict[str, dict[str, Any]] = {}
     for row in area_service.records_of(session, assessment_id(place), [a.code for a in areas]):
         records.setdefault(row.area_code, {})[row.question_code] = row
+    editable = area_service.editable_codes(session, place, user, catalogue)
     document_ids = {r.document_id for by_code in records.values() for r in by_code.values() if r.document_id}
     return {
         "place": place,
@@ -61,8 +62,9 @@ def _context(session: Session, place: Place, user: User, catalogue: Catalogue, l
         "documents": {d: session.get(Document, d) for d in document_ids},
         "kinds": {a.code: village_kind(a.code) for a in areas} if level == AreaLevel.DESA else {},
         "VillageKind": VillageKind,
-        "editable": area_service.editable_codes(session, place, user, catalogue),
-        "may_apply": user.role == Role.DP3A and user.regency_code == place.regency.code,
+        "editable": editable,
+        # Apply writes answers: the DP3A's, while some of the part's answers may still change.
+        "may_apply": user.role == Role.DP3A and user.regency_code == place.regency.code and bool(editable),
         "max_note": MAX_AREA_NOTE,
         # Questions about a problem (gizi buruk ...): a tick means "has it", and fewer is better.
         "lower": {q.code for q in area_service.area_questions(catalogue)
