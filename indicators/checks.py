@@ -263,7 +263,8 @@ def _area_questions(data: CatalogueData) -> Iterator[Fault]:
                 if question.level == Level.KABKOTA:
                     continue
                 qpath = ("parts", pi, "indicators", ii, "questions", qi)
-                params = {"question": question.code, "level": question.level.value, "scale": question.scale}
+                params: dict[str, object] = {"question": question.code, "level": question.level.value,
+                                             "scale": question.scale}
                 if not question.criterion.strip() or not question.criterion_en.strip():
                     yield Fault("area_question_without_criterion", qpath, params=params)
                 scale = scales.get(question.scale)

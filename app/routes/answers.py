@@ -21,8 +21,7 @@ from app.models import Agency, Answer, Role, User
 from app.refusals import Refusal
 from app.routes.cards import card_context, counters, list_filter
 from app.services import answers as answer_service
-from app.services import areas
-from app.services import questions
+from app.services import areas, questions
 from app.services.answers import AnswerConflict
 from app.templating import render, templates
 

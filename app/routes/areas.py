@@ -17,7 +17,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from app.context import PREFIX
-from app.deps import AdminPlace, CatalogueDep, CurrentUser, HistoryPlace, Place, ScorerDep, SessionDep, WorkPlace
+from app.deps import (
+    AdminPlace,
+    CatalogueDep,
+    CurrentUser,
+    HistoryPlace,
+    Place,
+    ScorerDep,
+    SessionDep,
+    WorkPlace,
+)
 from app.evidence import EvidenceStore, RefusedFile, StoredFile, refusal_message, safe_filename
 from app.i18n import current_language
 from app.i18n import gettext as _

@@ -8,7 +8,18 @@ from decimal import Decimal
 
 from sqlmodel import col, select
 
-from app.models import Answer, Area, AreaLevel, AreaRecord, AuditEntry, Cycle, Document, DocumentKind, Evidence, utcnow
+from app.models import (
+    Answer,
+    Area,
+    AreaLevel,
+    AreaRecord,
+    AuditEntry,
+    Cycle,
+    Document,
+    DocumentKind,
+    Evidence,
+    utcnow,
+)
 from tests import html
 
 KECAMATAN = ["62.71.01", "62.71.02", "62.71.03", "62.71.04", "62.71.05"]
