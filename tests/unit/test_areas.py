@@ -58,3 +58,18 @@ def test_village_kind_from_the_code_suffix():
     assert village_kind("11.01.01.2001") == VillageKind.DESA
     assert village_kind("11.01.01.3001") == VillageKind.OTHER
     assert village_kind("62.71.01") == VillageKind.OTHER
+
+
+def test_catalogue_check_wants_a_criterion_and_a_percent_scale():
+    from indicators import DEFAULT_CATALOGUE, load_catalogue
+    from indicators.checks import check_catalogue
+
+    data = load_catalogue(DEFAULT_CATALOGUE).data
+    assert not [f for f in check_catalogue(data) if f.code.startswith("area_question")]
+    part = data.parts[-1]
+    indicator = part.indicators[0]
+    question = indicator.questions[0].model_copy(update={"criterion": "", "scale": "ya_tidak"})
+    broken = data.model_copy(update={"parts": (*data.parts[:-1], part.model_copy(update={"indicators": (
+        indicator.model_copy(update={"questions": (question, *indicator.questions[1:])}), *part.indicators[1:])}))})
+    codes = {f.code for f in check_catalogue(broken)}
+    assert {"area_question_without_criterion", "area_question_not_percent"} <= codes
