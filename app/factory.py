@@ -53,6 +53,7 @@ from app.routes import (
     season_views,
     workspace,
 )
+from app.routes import areas as areas_routes
 from app.routes import catalogue as catalogue_page
 from app.routes.api import build_api
 from app.routes.workspace import warm_question_rows
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
                    province, cycles, exports, administration, recommendations, final, award, field, handover,
                    ministry_accounts, season_views):
         app.include_router(module.router)
+    app.include_router(areas_routes.router)  # issue 23: Kelana/Dekela from the source
     return app
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from indicators.faults import Fault
-from indicators.models import Band, CatalogueData, NumberScale, OptionsScale
+from indicators.models import Band, CatalogueData, Level, NumberScale, OptionsScale, PercentScale
 from indicators.yaml_source import Path
 
 CENT = Decimal("0.01")
@@ -21,6 +21,7 @@ def check_catalogue(data: CatalogueData) -> list[Fault]:
     faults: list[Fault] = []
     for check in (_codes, _points, _sums, _references, _scales, _bands, _gates):
         faults.extend(check(data))
+    faults.extend(_area_questions(data))
     return faults
 
 
@@ -250,3 +251,22 @@ def _gates(data: CatalogueData) -> Iterator[Fault]:
                 ("gates", gi, "min_fraction"),
                 params={"scale": gate.question, "fraction": str(gate.min_fraction)},
             )
+
+
+def _area_questions(data: CatalogueData) -> Iterator[Fault]:
+    """Kelana/Dekela: a question answered per kecamatan or desa is computed from what each one meets
+    (`app.services.areas`): it needs the criterion ticked per area, and a percentage scale."""
+    scales = {s.code: s for s in data.scales}
+    for pi, part in enumerate(data.parts):
+        for ii, indicator in enumerate(part.indicators):
+            for qi, question in enumerate(indicator.questions):
+                if question.level == Level.KABKOTA:
+                    continue
+                qpath = ("parts", pi, "indicators", ii, "questions", qi)
+                params: dict[str, object] = {"question": question.code, "level": question.level.value,
+                                             "scale": question.scale}
+                if not question.criterion.strip() or not question.criterion_en.strip():
+                    yield Fault("area_question_without_criterion", qpath, params=params)
+                scale = scales.get(question.scale)
+                if scale is not None and not isinstance(scale, PercentScale):
+                    yield Fault("area_question_not_percent", (*qpath, "scale"), params=params)

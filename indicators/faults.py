@@ -115,6 +115,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "id": "Aturan gerbang: {kind} '{code}' tidak dikenal.",
         "en": "Gating rule: unknown {kind} '{code}'.",
     },
+    "area_question_without_criterion": {
+        "id": "Pertanyaan {question} dijawab per {level}: isi 'criterion' dan 'criterion_en' (nama singkat kriteria "
+              "yang dicentang per {level}).",
+        "en": "Question {question} is answered per {level}: give it a 'criterion' and 'criterion_en' (the short name "
+              "of what is ticked per {level}).",
+    },
+    "area_question_not_percent": {
+        "id": "Pertanyaan {question} dijawab per {level}: skalanya '{scale}' harus skala persentase (kind: percent).",
+        "en": "Question {question} is answered per {level}: its scale '{scale}' must be a percentage scale "
+              "(kind: percent).",
+    },
 }
 
 KIND_WORDS = {

@@ -21,7 +21,7 @@ from app.models import Agency, Answer, Role, User
 from app.refusals import Refusal
 from app.routes.cards import card_context, counters, list_filter
 from app.services import answers as answer_service
-from app.services import questions
+from app.services import areas, questions
 from app.services.answers import AnswerConflict
 from app.templating import render, templates
 
@@ -35,6 +35,7 @@ def answer_save(ws: WorkspaceDep, code: str, raw_form: FormDep) -> Response:
     try:
         questions.check_answer_editable(ws.place, ws.user, question)
         form = parse_answer_form(raw_form, scale)
+        areas.check_typed(ws.session, ws.place, code, form.given, question.answer, ws.catalogue)  # Kelana/Dekela
         try:
             saved = answer_service.save_answer(ws.session, ws.place.assessment, code, form.given, form.version,
                                                ws.user, ws.scorer, reopened=question.reopened, current=question.answer)

@@ -12,9 +12,9 @@ from app.context import Workspace
 from app.deps import agency_filter
 from app.models import Agency, Assignment, Role, saved_id
 from app.services import answers as answer_service
+from app.services import areas, questions
 from app.services import evidence as evidence_service
 from app.services import progress as progress_service
-from app.services import questions
 from app.services.evidence import EvidenceAccess, sensitive_codes
 from app.services.questions import assessment_id
 from app.services.recommendation_overview import earlier_on_question
@@ -77,6 +77,8 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
         "earlier_recommendations": earlier_on_question(session, place.assessment, place.cycle.year, ws.user, catalogue,
                                                        code),
     }
+    # Kelana/Dekela: an answer computed from the per-area records shows its counts, not a number input.
+    context["kelana"] = areas.computed_share(session, place, catalogue, code)
     context.update(extra)
     return context
 

@@ -54,6 +54,13 @@ SEASON_TIMELINE = {"season_timeline"}  # whoever may review A (test_timeline.py:
 FINAL_AND_AWARD = {"final_verification", "final_decide", "award_page", "award_fix", "award_list", "award_export",
                    "award_publish"}
 
+# -- issue 23, Kelana/Dekela: the records pages are seen like the answers' history (A's workers, and its
+# reviewers once submitted: read-only); recording needs the workspace (the question's rights decide
+# inside, as a message); apply is the DP3A's.
+KELANA_SEE = {"kelana", "kelana_kecamatan"}
+KELANA_RECORD = {"kelana_record"}
+KELANA_APPLY = {"kelana_apply"}
+
 # Who works in region A (62.71): its agency's focal points and its DP3A.
 WORKERS_OF_A = {"opd_a", "dp3a_a"}
 ADMINS_OF_A = {"dp3a_a"}
@@ -151,6 +158,12 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
     if name in SEASON_TIMELINE:
         return REVIEWERS_OF_A[stage]
     # -- end of the pipeline helper's block
+    if name in KELANA_SEE:  # issue 23, Kelana/Dekela
+        return WORKERS_OF_A | REVIEWERS_OF_A[stage]
+    if name in KELANA_RECORD:
+        return WORKERS_OF_A
+    if name in KELANA_APPLY:
+        return ADMINS_OF_A
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
 
@@ -237,6 +250,7 @@ def targets(world, db, catalogue, scorer, app):
         "province_code": world.regency_a.province_code,
         **recommendation_targets(world, db, app, code, catalogue.questions[code].indicator.code),
         **FIELD_TARGETS,
+        "kecamatan_code": "62.71.01", "area_code": "62.71.01",  # issue 23, Kelana/Dekela
     }
 
 

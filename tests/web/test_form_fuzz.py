@@ -101,6 +101,8 @@ BASELINE = {
     "indikator": lambda s: s.indicator, "text": "rekomendasi uji", "ends_on": "2025-05-02",
     "starts_on": "2025-05-01", "due_on": "2025-06-30", "mode": "hybrid", "lead": "", "user_id": "1",
     "organisation": "Kemenkes", "provinces": "62", "agency": lambda s: str(s.dinkes_a),
+    # Kelana/Dekela records (issue 23): the criteria shown and ticked, the one-criterion filter.
+    "shown": "25.2", "meets": "25.2", "kriteria": "25.2",
 }
 ROUTE_BASELINE = {("password_submit", "confirm"): "sandi-baru-uji-123",
                   ("login_submit", "username"): "tidak.ada", ("carry_over_decide", "decision"): "reject"}
@@ -199,7 +201,9 @@ class Scene:
                         "user_id": str(users["opd_a2"].id), "province_code": world.regency_a.province_code,
                         # The season's rows (recommendations, findings and their files): none exist here,
                         # so these name nothing; the forms behind them are still fuzzed.
-                        "rec_id": "1", "finding_id": "1", "file_id": "1"}
+                        "rec_id": "1", "finding_id": "1", "file_id": "1",
+                        # Kelana/Dekela (issue 23): a kecamatan of Kota Palangka Raya (62.71).
+                        "kecamatan_code": "62.71.01", "area_code": "62.71.01"}
         # Odd values that are valid elsewhere: region B and the ids of its rows.
         self.foreign = [str(self.evidence_b), str(world.agencies["dinkes_b"].id), str(users["opd_b"].id),
                         world.regency_b.code]
