@@ -44,6 +44,7 @@ from app.services import answers as answer_service
 from app.services import audit, documents, questions, season
 from app.services import evidence as evidence_service
 from app.services.answers import AnswerInput
+from app.services.field.hold import hold
 from indicators import Catalogue
 from indicators.models import Level, Question
 from scoring import Scorer
@@ -150,6 +151,9 @@ def record(session: Session, place: questions.Place, user: User, catalogue: Cata
     if any(code not in allowed for code in meets):
         raise NotAllowed(_("These criteria cannot be changed now: their answers are read-only for you."))
     assessment_id = questions.assessment_id(place)
+    # Two first records of one area at once would both insert: the kab/kota's row (or SQLite's write
+    # lock) orders them, so the second sees the first's row instead of hitting the unique constraint.
+    hold(session, place.assessment)
     stored = {r.question_code: r for r in session.exec(select(AreaRecord).where(
         AreaRecord.assessment_id == assessment_id, AreaRecord.area_code == area.code))}
     before: dict[str, object] = {}
