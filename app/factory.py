@@ -54,6 +54,7 @@ from app.routes import (
     workspace,
 )
 from app.routes import catalogue as catalogue_page
+from app.routes import handoff as handoff_routes
 from app.routes.api import build_api
 from app.routes.workspace import warm_question_rows
 from app.security_headers import SecurityHeaders, headers_for
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
                    province, cycles, exports, administration, recommendations, final, award, field, handover,
                    ministry_accounts, season_views):
         app.include_router(module.router)
+    app.include_router(handoff_routes.router)
     return app
 
 
