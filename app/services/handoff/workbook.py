@@ -18,7 +18,7 @@ from pathlib import Path
 
 from app.clock import local_time
 from app.exports.common import HEADER, TITLE, TOP, WRAP_TOP, Book, row_height, write_text
-from app.i18n import format_file_size, format_number
+from app.i18n import format_file_size, format_fixed, format_number
 from app.services.handoff.plan import SENSITIVE_FOLDER, Handoff, PackedQuestion, YearFigure
 
 QUESTION_COLUMNS = ("No", "Kode Pertanyaan", "Bagian", "Kode Indikator", "Indikator", "Pertanyaan",
@@ -45,7 +45,7 @@ def figure_text(figure: YearFigure) -> str:
         return f"{figure.year}: {number_text(figure.numerator)}{unit}"
     shown = f"{figure.year}: {number_text(figure.numerator)} / {number_text(figure.denominator)}{unit}"
     if figure.percentage is not None:
-        shown += f" = {format_number(figure.percentage.quantize(Decimal('0.01')), language='id')}%"
+        shown += f" = {format_fixed(figure.percentage, 2, language='id')}%"
     return shown
 
 
