@@ -55,6 +55,7 @@ from app.routes import (
 )
 from app.routes import areas as areas_routes
 from app.routes import catalogue as catalogue_page
+from app.routes import handoff as handoff_routes
 from app.routes.api import build_api
 from app.routes.workspace import warm_question_rows
 from app.security_headers import SecurityHeaders, headers_for
@@ -166,6 +167,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
                    ministry_accounts, season_views):
         app.include_router(module.router)
     app.include_router(areas_routes.router)  # issue 23: Kelana/Dekela from the source
+    app.include_router(handoff_routes.router)
     return app
 
 

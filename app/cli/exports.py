@@ -116,3 +116,68 @@ def export_national(year: int | None, out: Path | None, submitted_only: bool) ->
         click.echo(_("%(n)s kab/kota that have not submitted their assessment left out.")
                    % {"n": report.skipped_unsubmitted})
     click.echo(_written(out))
+
+
+@export_group.command("handoff")
+@click.argument("regency_code")
+@_year_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File to write (default: <kab/kota>_<year>_serah_terima.zip).")
+@click.option("--with-sensitive", is_flag=True,
+              help="Include the sensitive files (they can name child victims) in their separate folder "
+                   "RAHASIA_data_anak/, as in the DP3A's download. Default: left out, counted in the workbook.")
+@lang_option()
+def export_handoff(regency_code: str, year: int | None, out: Path | None, with_sensitive: bool) -> None:
+    """The hand-off package of one kab/kota, such as 62.71: a ZIP in the instrument's order with a
+    folder per question and its files, a workbook of the answers as they are to be entered in the
+    ministry's application, and a README. Written as a stream; sensitive files only with --with-sensitive."""
+    import os
+    import tempfile
+
+    from sqlmodel import select
+
+    from app.evidence import EvidenceStore
+    from app.models import Assessment, Cycle, Regency
+    from app.services.handoff import build_package, operator_access, plan_handoff
+
+    found = settings()
+    session, cat, _scorer = _export_context()
+    store = EvidenceStore(found.evidence_dir, found.max_upload_bytes)
+    with session:
+        year = year or cat.year
+        regency = session.get(Regency, regency_code)
+        if regency is None:
+            fail(_("Kab/kota %(code)s not found.") % {"code": regency_code})
+        assessment = session.exec(
+            select(Assessment).join(Cycle, Cycle.id == Assessment.cycle_id)  # type: ignore[arg-type]
+            .where(Cycle.year == year, Assessment.regency_code == regency_code)
+        ).first()
+        if assessment is None:
+            fail(_("%(name)s has no assessment for %(year)s.") % {"name": regency.name, "year": year})
+        access = operator_access(session, cat, assessment, regency)
+        plan = plan_handoff(session, cat, store, assessment, access, with_sensitive=with_sensitive)
+        package = build_package(plan, store)
+    out = out or Path(plan.zip_name)
+    handle, name = tempfile.mkstemp(prefix=".handoff-", suffix=".part", dir=out.resolve().parent)
+    try:
+        with os.fdopen(handle, "wb") as target:
+            for chunk in package.chunks():
+                target.write(chunk)
+        os.replace(name, out)
+    finally:
+        package.close()
+        if os.path.exists(name):
+            os.unlink(name)
+    click.echo(_("%(questions)s questions answered, %(files)s files.")
+               % {"questions": len(plan.answered), "files": len(plan.files)})
+    if with_sensitive:
+        click.echo(_("Warning: %(n)s sensitive files included in the folder %(folder)s: they can name child "
+                     "victims. Keep the file safe.") % {"n": plan.sensitive_included, "folder": "RAHASIA_data_anak"},
+                   err=True)
+    elif plan.sensitive_withheld:
+        click.echo(_("%(n)s sensitive files left out (--with-sensitive includes them).")
+                   % {"n": plan.sensitive_withheld})
+    if plan.missing:
+        click.echo(_("%(n)s files missing from the evidence store (run kla evidence verify).") % {"n": plan.missing},
+                   err=True)
+    click.echo(_written(out))

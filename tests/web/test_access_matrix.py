@@ -46,6 +46,8 @@ SEASON_NATION = {"national_pipeline"}
 SEASON_PROVINCE = {"province_pipeline"}  # about province 62 (A's); its ministry reviewers too (test_pipeline.py)
 SEASON_TIMELINE = {"season_timeline"}  # whoever may review A (test_timeline.py: reviewers, the field team)
 # -- end of the pipeline helper's block -------------------------------------------------------------
+# -- issue 23, hand-off helper: the hand-off package (page and ZIP), A's DP3A only ----------------------
+HANDOFF = {"handoff", "handoff_download"}
 
 # -- issue 22, award helper: final verification, the award, the award list and its publication ----
 # The ministry's national team only (`access.may_run_season`). The award list and its workbook are
@@ -163,6 +165,8 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
     if name in KELANA_RECORD:
         return WORKERS_OF_A
     if name in KELANA_APPLY:
+        return ADMINS_OF_A
+    if name in HANDOFF:  # issue 23, hand-off helper: the package holds every file, sensitive ones too
         return ADMINS_OF_A
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
