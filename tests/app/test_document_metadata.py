@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from fpdf import FPDF
@@ -29,7 +29,7 @@ def pdf_of(lines: list[str], *, info: dict[str, str] | None = None, created: dat
         pdf.set_author(info["Author"])
     if "Subject" in info:
         pdf.set_subject(info["Subject"])
-    pdf.set_creation_date(created or datetime(2019, 5, 2, tzinfo=timezone.utc))
+    pdf.set_creation_date(created or datetime(2019, 5, 2, tzinfo=UTC))
     return bytes(pdf.output())
 
 
@@ -125,7 +125,7 @@ def test_a_scan_without_text_gives_its_document_information_only():
     pdf = FPDF()
     pdf.add_page()
     pdf.image(image, x=10, y=10, w=100)
-    pdf.set_creation_date(datetime(2022, 8, 17, tzinfo=timezone.utc))
+    pdf.set_creation_date(datetime(2022, 8, 17, tzinfo=UTC))
     found = extract_pdf(bytes(pdf.output()))
     assert not found.has_text
     assert found.kind is None and found.number == "" and found.title == ""
@@ -137,7 +137,7 @@ def test_document_information_only():
     pdf.add_page()
     pdf.set_title("Laporan Kegiatan Forum Anak 2023")
     pdf.set_author("DP3A Kota Palangka Raya")
-    pdf.set_creation_date(datetime(2024, 2, 1, tzinfo=timezone.utc))
+    pdf.set_creation_date(datetime(2024, 2, 1, tzinfo=UTC))
     found = extract_pdf(bytes(pdf.output()))
     assert found.kind == "report"
     assert found.title == "Laporan Kegiatan Forum Anak 2023"
