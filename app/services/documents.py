@@ -7,6 +7,7 @@ no link yet: its uploader's agency and the DP3A).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -248,3 +249,29 @@ def update_metadata(session: Session, place: Place, user: User, document: Docume
                  before={k: v for k, v in before.items() if v != after[k]},
                  after={k: v for k, v in after.items() if v != before[k]})
     return True
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a question's card says of a file's document: its kind, title, number and year."""
+
+    id: int
+    kind_label: str
+    title: str
+    number: str
+    year: int | None
+    extracted: dict[str, str]
+
+    @property
+    def described(self) -> bool:
+        return bool(self.title)
+
+
+def summaries(session: Session, document_ids: Iterable[int | None]) -> dict[int, Summary]:
+    """The documents of these ids (one query), keyed by id, for the card's file lists."""
+    ids = sorted({i for i in document_ids if i is not None})
+    if not ids:
+        return {}
+    rows = session.exec(select(Document).where(col(Document.id).in_(ids)))
+    return {saved_id(d.id): Summary(saved_id(d.id), kind_label(d.kind), d.title, d.number, d.year, dict(d.extracted))
+            for d in rows}
