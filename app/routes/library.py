@@ -192,7 +192,7 @@ def library_file(ws: WorkspaceDep, document_id: RowId, unduh: int = 0) -> FileRe
     )
 
 
-@router.post("/dokumen", name="library_upload")
+@router.post("/dokumen/unggah", name="library_upload")
 async def library_upload(ws: WorkspaceDep) -> Response:
     form = await ws.request.form()
     uploads = [f for f in form.getlist("file") if isinstance(f, UploadFile) and f.filename]

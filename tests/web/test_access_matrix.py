@@ -54,6 +54,11 @@ SEASON_TIMELINE = {"season_timeline"}  # whoever may review A (test_timeline.py:
 FINAL_AND_AWARD = {"final_verification", "final_decide", "award_page", "award_fix", "award_list", "award_export",
                    "award_publish"}
 
+# -- issue 23, documents helper: the document library (Perpustakaan dokumen), A's workers only (who sees
+# which document: tests/web/test_library.py)
+LIBRARY = {"library", "library_document", "library_metadata", "library_link", "library_unlink", "library_file",
+           "library_upload"}
+
 # Who works in region A (62.71): its agency's focal points and its DP3A.
 WORKERS_OF_A = {"opd_a", "dp3a_a"}
 ADMINS_OF_A = {"dp3a_a"}
@@ -151,6 +156,8 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
     if name in SEASON_TIMELINE:
         return REVIEWERS_OF_A[stage]
     # -- end of the pipeline helper's block
+    if name in LIBRARY:  # issue 23, documents helper
+        return WORKERS_OF_A
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
 
@@ -237,6 +244,7 @@ def targets(world, db, catalogue, scorer, app):
         "province_code": world.regency_a.province_code,
         **recommendation_targets(world, db, app, code, catalogue.questions[code].indicator.code),
         **FIELD_TARGETS,
+        "document_id": str(evidence.document_id),  # issue 23: the document of that file
     }
 
 

@@ -101,6 +101,9 @@ BASELINE = {
     "indikator": lambda s: s.indicator, "text": "rekomendasi uji", "ends_on": "2025-05-02",
     "starts_on": "2025-05-01", "due_on": "2025-06-30", "mode": "hybrid", "lead": "", "user_id": "1",
     "organisation": "Kemenkes", "provinces": "62", "agency": lambda s: str(s.dinkes_a),
+    # The document library (issue 23).
+    "kind": "perda", "title": "Perda KLA", "number": "Nomor 5 Tahun 2021", "issued_on": "2021-01-12",
+    "year": "2021", "issuer": "Bupati Kapuas", "valid_until": "",
 }
 ROUTE_BASELINE = {("password_submit", "confirm"): "sandi-baru-uji-123",
                   ("login_submit", "username"): "tidak.ada", ("carry_over_decide", "decision"): "reject"}
@@ -205,6 +208,9 @@ class Scene:
                         world.regency_b.code]
         self.foreign_in_path = {"evidence_id": [str(self.evidence_b)], "agency_id": [self.foreign[1]],
                                 "user_id": [self.foreign[2]], "regency_code": [world.regency_b.code]}
+        # The document library (issue 23): the document of A's file; B's as an odd value.
+        self.targets["document_id"] = str(db.get(Evidence, self.evidence_a).document_id)
+        self.foreign_in_path["document_id"] = [str(db.get(Evidence, self.evidence_b).document_id)]
 
     def version_of(self, code: str) -> int:
         assessment = self.world.assessments["a"]

@@ -27,7 +27,7 @@ def _client(make_client, auth, username):
 
 
 def _upload(client, world, token, content: bytes, name: str = "perda.pdf"):
-    return client.post(f"{world.base()}/dokumen", data={"csrf_token": token},
+    return client.post(f"{world.base()}/dokumen/unggah", data={"csrf_token": token},
                        files={"file": (name, content, "application/pdf")}, follow_redirects=False)
 
 
