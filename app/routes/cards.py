@@ -12,10 +12,9 @@ from app.context import Workspace
 from app.deps import agency_filter
 from app.models import Agency, Assignment, Role, saved_id
 from app.services import answers as answer_service
-from app.services import documents
+from app.services import documents, questions
 from app.services import evidence as evidence_service
 from app.services import progress as progress_service
-from app.services import questions
 from app.services.evidence import EvidenceAccess, sensitive_codes
 from app.services.questions import assessment_id
 from app.services.recommendation_overview import earlier_on_question

@@ -37,9 +37,8 @@ from app.models import StoredFile as StoredFileRow
 from app.refusals import Refusal
 from app.routes.cards import card_context
 from app.services import answers as answer_service
-from app.services import documents
+from app.services import documents, questions
 from app.services import evidence as evidence_service
-from app.services import questions
 from app.services.evidence import EvidenceAccess, sensitive_refusal
 from app.services.questions import assessment_id
 from app.templating import templates
