@@ -184,6 +184,13 @@ def test_who_sees_which_document(uploaded, world, db, app, make_client, auth, pa
     response = boss.post(f"{secret_url}/tautkan", data={"codes": [OWN_A], "csrf_token": boss_token})
     assert response.status_code == 422
     assert db.exec(select(Evidence).where(Evidence.document_id == secret.id)).all().__len__() == 1
+    # Unlinking names an evidence id: a sensitive link, or a link of another document, is no link here.
+    secret_link = db.exec(select(Evidence).where(Evidence.document_id == secret.id)).one()
+    for url in (f"{secret_url}/lepas/{secret_link.id}", f"{doc_url}/lepas/{secret_link.id}"):
+        assert client.post(url, data={"csrf_token": token}).status_code == 404
+    assert boss.post(f"{doc_url}/lepas/{secret_link.id}", data={"csrf_token": boss_token}).status_code == 404
+    db.expire_all()
+    assert db.get(Evidence, secret_link.id).removed_at is None
     # Another kab/kota: its DP3A is refused here, and A's document is no document of B's.
     outsider, _t = _client(make_client, auth, "dp3a_b")
     assert outsider.get(f"{world.base()}/dokumen").status_code == 403
