@@ -46,6 +46,7 @@ from app.routes import (
     health,
     history,
     home,
+    library,
     ministry_accounts,
     province,
     recommendations,
@@ -164,7 +165,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.mount(API_PREFIX, api, name="api")
     for module in (health, home, accounts, catalogue_page, workspace, answers, evidence, review, dashboard, history,
                    province, cycles, exports, administration, recommendations, final, award, field, handover,
-                   ministry_accounts, season_views):
+                   ministry_accounts, season_views,
+                   library):
         app.include_router(module.router)
     app.include_router(areas_routes.router)  # issue 23: Kelana/Dekela from the source
     app.include_router(handoff_routes.router)

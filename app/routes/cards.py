@@ -3,7 +3,7 @@ the agency shown (sent out of band after a change), and which agency that is."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import col, select
@@ -12,7 +12,7 @@ from app.context import Workspace
 from app.deps import agency_filter
 from app.models import Agency, Assignment, Role, saved_id
 from app.services import answers as answer_service
-from app.services import areas, questions
+from app.services import areas, documents, questions
 from app.services import evidence as evidence_service
 from app.services import progress as progress_service
 from app.services.evidence import EvidenceAccess, sensitive_codes
@@ -79,6 +79,9 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
     }
     # Kelana/Dekela: an answer computed from the per-area records shows its counts, not a number input.
     context["kelana"] = areas.computed_share(session, place, catalogue, code)
+    # Each file's document (kind, title, number, year), for the file list and the reuse choice (app.services.documents).
+    shown_files: list[Any] = [*files, *cast("list[Any]", context["reusable"])]
+    context["documents"] = documents.summaries(session, [getattr(f, "document_id", None) for f in shown_files])
     context.update(extra)
     return context
 

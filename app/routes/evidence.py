@@ -32,13 +32,13 @@ from app.evidence import RefusedFile, StoredFile, refusal_message
 from app.forms import parse_id
 from app.i18n import current_language
 from app.i18n import gettext as _
-from app.models import Answer, Evidence, User, saved_id
+from app.models import Answer, Document, Evidence, User, saved_id
 from app.models import StoredFile as StoredFileRow
 from app.refusals import Refusal
 from app.routes.cards import card_context
 from app.services import answers as answer_service
+from app.services import documents, questions
 from app.services import evidence as evidence_service
-from app.services import questions
 from app.services.evidence import EvidenceAccess, sensitive_refusal
 from app.services.questions import assessment_id
 from app.templating import templates
@@ -177,14 +177,18 @@ def _attach_uploads(ws: Workspace, code: str, known: Answer | None, accepted: li
         # A returned answer stays returned (and editable): the focal point fixes the answer, its note
         # and its files, then submits it (answer_submit).
         fresh = _new_here(ws.session, answer, accepted, messages)
+        read = []  # each new file's document, its metadata read from the file (app.evidence.metadata)
         for stored, name in fresh:
-            evidence_service.attach(ws.session, ws.place.assessment, answer, stored, name, ws.user)
+            evidence = evidence_service.attach(ws.session, ws.place.assessment, answer, stored, name, ws.user)
+            read.append(documents.prefill_from_file(ws.session, evidence.document_id, ws.store.path_for(stored.sha256),
+                                                    stored.kind))
         ws.session.commit()
         if fresh:
             messages.insert(0, _("%(n)s file(s) uploaded.") % {"n": len(fresh)})
     # "Uploaded" (green) only when a file was attached now: files already there are told alike, not
     # the first of them in green and the rest in red.
-    return _evidence_response(ws, code, messages, status=200 if accepted else 422, ok=bool(fresh))
+    return _evidence_response(ws, code, messages, status=200 if accepted else 422, ok=bool(fresh),
+                              read=[d for d in read if d is not None] if fresh else [])
 
 
 @router.post("/isian/{code}/bukti-pakai", name="evidence_reuse")
@@ -237,9 +241,10 @@ def evidence_remove(ws: WorkspaceDep, code: str, evidence_id: RowId) -> Response
 
 
 def _evidence_response(ws: Workspace, code: str, messages: list[str], status: int = 200,
-                       ok: bool = False) -> Response:
+                       ok: bool = False, read: list[Document] | None = None) -> Response:
     context: dict[str, Any] = card_context(ws, code, oob=True)
-    context.update({"upload_messages": messages, "upload_ok": ok})
+    context.update({"upload_messages": messages, "upload_ok": ok,
+                    "read_documents": documents.summaries(ws.session, [d.id for d in read or []]).values()})
     response = templates.TemplateResponse(ws.request, "workspace/_evidence_result.html", context, status_code=status)
     if ok:  # the progress card recounts in its own debounced request, as after a save
         response.headers["HX-Trigger"] = "progress-changed"

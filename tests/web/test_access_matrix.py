@@ -62,6 +62,10 @@ FINAL_AND_AWARD = {"final_verification", "final_decide", "award_page", "award_fi
 KELANA_SEE = {"kelana", "kelana_kecamatan"}
 KELANA_RECORD = {"kelana_record"}
 KELANA_APPLY = {"kelana_apply"}
+# -- issue 23, documents helper: the document library (Perpustakaan dokumen), A's workers only (who sees
+# which document: tests/web/test_library.py)
+LIBRARY = {"library", "library_document", "library_metadata", "library_link", "library_unlink", "library_file",
+           "library_upload"}
 
 # Who works in region A (62.71): its agency's focal points and its DP3A.
 WORKERS_OF_A = {"opd_a", "dp3a_a"}
@@ -168,6 +172,8 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return ADMINS_OF_A
     if name in HANDOFF:  # issue 23, hand-off helper: the package holds every file, sensitive ones too
         return ADMINS_OF_A
+    if name in LIBRARY:  # issue 23, documents helper
+        return WORKERS_OF_A
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
 
@@ -255,6 +261,7 @@ def targets(world, db, catalogue, scorer, app):
         **recommendation_targets(world, db, app, code, catalogue.questions[code].indicator.code),
         **FIELD_TARGETS,
         "kecamatan_code": "62.71.01", "area_code": "62.71.01",  # issue 23, Kelana/Dekela
+        "document_id": str(evidence.document_id),  # issue 23: the document of that file
     }
 
 

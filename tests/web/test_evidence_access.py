@@ -78,7 +78,8 @@ MUTATIONS = {"upload_to_plain", "copy_to_plain", "copy_to_sensitive", "remove"}
 # Every route that names, counts, opens, copies or removes a file, as the matrix exercises it;
 # carry-over (the DP3A's only) and the counts are in test_sensitive_copies.py and the route matrix.
 COVERED = {"evidence_download", "review_evidence", "question_card", "review_detail", "question_history",
-           "export_regency", "evidence_upload", "evidence_reuse", "evidence_remove"}
+           "export_regency", "evidence_upload", "evidence_reuse", "evidence_remove",
+           "library_unlink"}  # issue 23: a document's link, by role and sensitivity in tests/web/test_library.py
 
 
 @pytest.fixture

@@ -103,6 +103,9 @@ BASELINE = {
     "organisation": "Kemenkes", "provinces": "62", "agency": lambda s: str(s.dinkes_a),
     # Kelana/Dekela records (issue 23): the criteria shown and ticked, the one-criterion filter.
     "shown": "25.2", "meets": "25.2", "kriteria": "25.2",
+    # The document library (issue 23).
+    "kind": "perda", "title": "Perda KLA", "number": "Nomor 5 Tahun 2021", "issued_on": "2021-01-12",
+    "year": "2021", "issuer": "Bupati Kapuas", "valid_until": "",
 }
 ROUTE_BASELINE = {("password_submit", "confirm"): "sandi-baru-uji-123",
                   ("login_submit", "username"): "tidak.ada", ("carry_over_decide", "decision"): "reject"}
@@ -209,6 +212,9 @@ class Scene:
                         world.regency_b.code]
         self.foreign_in_path = {"evidence_id": [str(self.evidence_b)], "agency_id": [self.foreign[1]],
                                 "user_id": [self.foreign[2]], "regency_code": [world.regency_b.code]}
+        # The document library (issue 23): the document of A's file; B's as an odd value.
+        self.targets["document_id"] = str(db.get(Evidence, self.evidence_a).document_id)
+        self.foreign_in_path["document_id"] = [str(db.get(Evidence, self.evidence_b).document_id)]
 
     def version_of(self, code: str) -> int:
         assessment = self.world.assessments["a"]
