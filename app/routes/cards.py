@@ -12,6 +12,7 @@ from app.context import Workspace
 from app.deps import agency_filter
 from app.models import Agency, Assignment, Role, saved_id
 from app.services import answers as answer_service
+from app.services import document_flags
 from app.services import evidence as evidence_service
 from app.services import progress as progress_service
 from app.services import questions
@@ -77,6 +78,11 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
         "earlier_recommendations": earlier_on_question(session, place.assessment, place.cycle.year, ws.user, catalogue,
                                                        code),
     }
+    # The period check of the files shown (templates/workspace/_document_flags.html): flags name a file,
+    # so only those of `files`, never of the hidden ones.
+    context["file_flags"] = document_flags.answer_flags(session, place.assessment, catalogue, place.cycle.year,
+                                                        [saved_id(f.id) for f in files if f.removed_at is None])
+    context["flag_labels"] = document_flags.flag_labels()
     context.update(extra)
     return context
 
