@@ -12,10 +12,10 @@ from app.context import Workspace
 from app.deps import agency_filter
 from app.models import Agency, Assignment, Role, saved_id
 from app.services import answers as answer_service
-from app.services import document_flags
 from app.services import evidence as evidence_service
 from app.services import progress as progress_service
 from app.services import questions
+from app.services.document_flags import answer_flags, flag_labels
 from app.services.evidence import EvidenceAccess, sensitive_codes
 from app.services.questions import assessment_id
 from app.services.recommendation_overview import earlier_on_question
@@ -80,9 +80,9 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
     }
     # The period check of the files shown (templates/workspace/_document_flags.html): flags name a file,
     # so only those of `files`, never of the hidden ones.
-    context["file_flags"] = document_flags.answer_flags(session, place.assessment, catalogue, place.cycle.year,
-                                                        [saved_id(f.id) for f in files if f.removed_at is None])
-    context["flag_labels"] = document_flags.flag_labels()
+    context["file_flags"] = answer_flags(session, place.assessment, catalogue, place.cycle.year,
+                                         [saved_id(f.id) for f in files if f.removed_at is None])
+    context["flag_labels"] = flag_labels()
     context.update(extra)
     return context
 
