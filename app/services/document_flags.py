@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 from app.cache import RevisionCache
 from app.db import read_rows
 from app.i18n import gettext as _
-from app.models import Answer, Assessment, Document, Evidence, saved_id
+from app.models import Answer, Assessment, CarryOver, CarryStatus, Document, Evidence, saved_id
 from indicators import Catalogue
 from scoring import periods
 from scoring.periods import DocumentFacts, Flag
@@ -121,6 +121,46 @@ def answer_flags(session: Session, assessment: Assessment, catalogue: Catalogue,
     """The flags of these files (by evidence id): what a card or a detail page shows of the files it lists."""
     every = assessment_flags(session, assessment, catalogue, cycle_year).by_file
     return {i: every[i] for i in evidence_ids if i in every}
+
+
+# -- carry-over ------------------------------------------------------------------------------------
+
+
+def carry_flags(session: Session, assessment: Assessment, catalogue: Catalogue, cycle_year: int,
+                carries: list[CarryOver]) -> dict[int, int]:
+    """Per carry-over (by id), how many of its files need a newer version in this cycle: of an accepted
+    one, its answer's carried files here (NEEDS_NEWER); of one still proposed (or rejected), last cycle's
+    files as they would be if carried. Two reads whatever the number of answers (the carry-over page
+    is the DP3A's, who sees every file: these are counts)."""
+    here = assessment_flags(session, assessment, catalogue, cycle_year)
+    answer_ids = dict(read_rows(session, sa_select(col(Answer.question_code), col(Answer.id))
+                                .where(col(Answer.assessment_id) == assessment.id)).all())
+    result: dict[int, int] = {}
+    pending = [c for c in carries if c.status != CarryStatus.ACCEPTED]
+    for carry in carries:
+        if carry.status == CarryStatus.ACCEPTED and carry.question_code in answer_ids:
+            result[saved_id(carry.id)] = sum(1 for f in here.of_answer(answer_ids[carry.question_code])
+                                             if f.needs_newer)
+    if not pending:
+        return result
+    rows = read_rows(session, sa_select(
+        col(Evidence.answer_id), col(Document.kind), col(Document.title), col(Document.year),
+        col(Document.issued_on), col(Document.valid_until))
+        .outerjoin(Document, col(Document.id) == col(Evidence.document_id))
+        .where(col(Evidence.answer_id).in_([c.source_answer_id for c in pending]),
+               col(Evidence.removed_at).is_(None))).all()
+    by_source: dict[int, list[DocumentFacts]] = defaultdict(list)
+    for answer_id, kind, title, year, issued_on, valid_until in rows:
+        by_source[answer_id].append(DocumentFacts(kind=str(kind or "other"), title=title or "", year=year,
+                                                  issued_on=issued_on, valid_until=valid_until, carried=True))
+    for carry in pending:
+        ref = catalogue.questions.get(carry.question_code)
+        if ref is None:
+            continue
+        need = periods.requirement(ref.question)
+        result[saved_id(carry.id)] = sum(1 for facts in by_source.get(carry.source_answer_id, [])
+                                         if Flag.NEEDS_NEWER in periods.flags(facts, need, cycle_year))
+    return result
 
 
 # -- words ------------------------------------------------------------------------------------------
