@@ -116,6 +116,13 @@ def _read(session: Session, assessment_id: int, catalogue: Catalogue, cycle_year
     return result
 
 
+def flagged_among(session: Session, assessment: Assessment, catalogue: Catalogue, cycle_year: int,
+                  codes: list[str]) -> int:
+    """How many of these questions' answers hold a flagged file (a count: what "submit all" warns of)."""
+    flagged = assessment_flags(session, assessment, catalogue, cycle_year).flagged_codes()
+    return len(flagged.intersection(codes))
+
+
 def answer_flags(session: Session, assessment: Assessment, catalogue: Catalogue, cycle_year: int,
                  evidence_ids: list[int]) -> dict[int, FileFlags]:
     """The flags of these files (by evidence id): what a card or a detail page shows of the files it lists."""

@@ -77,14 +77,18 @@ def _queue_codes(tree) -> list[str]:
     return [html.squash(t) for t in html.texts(tree, '//table[@class="queue"]/tbody/tr/td[a]/a')]
 
 
+def _row_badges(tree, code: str) -> list:
+    return tree.xpath(f'//tr[.//a[normalize-space()="{code}"]]//*[contains(@class, "period-flag")]')
+
+
 def test_the_queue_badges_and_filters_answers_out_of_period(client, world, auth, flagged):
     old, fine, _evidence = flagged
     auth.login(client, "dp3a_a")
     every = html.page(client.get(f"{world.base()}/verifikasi"))
     assert set(_queue_codes(every)) >= {old, fine}
-    badges = every.xpath('//tr[.//a[normalize-space()="%s"]]//*[contains(@class, "period-flag")]' % old)
+    badges = _row_badges(every, old)
     assert len(badges) == 1 and "1" in html.text_of(badges[0])
-    assert not every.xpath('//tr[.//a[normalize-space()="%s"]]//*[contains(@class, "period-flag")]' % fine)
+    assert not _row_badges(every, fine)
     only = html.page(client.get(f"{world.base()}/verifikasi?periode=1"))
     assert _queue_codes(only) == [old]
     assert html.attrs(only, '//input[@name="periode"]/@checked')
@@ -106,7 +110,7 @@ def test_a_return_starts_from_the_flag_on_the_review_page(client, world, auth, c
     assert html.attrs(prepared, '//input[@id="reason-bukan_tahun_berjalan"]/@checked')
     assert not html.attrs(prepared, '//input[@id="reason-tidak_lengkap"]/@checked')
     note = html.text_of(prepared, '//textarea[@id="review-note"]')
-    assert f"laporen-{old}" not in note and f"laporan-{old}.pdf" in note
+    assert f"laporan-{old}.pdf" in note
     assert f"{world.year - 3}" in note and f"{world.year - 1}-{world.year}" in note
     # A file of another answer (or none at all) prepares nothing.
     for other in ("999999", "x"):
@@ -123,6 +127,22 @@ def test_the_submit_checks_list_flagged_answers_as_a_warning(client, world, auth
     linked = {html.squash(a.text_content()): urlsplit(a.get("href")).path for a in warnings[0].xpath(".//li/a")}
     assert linked == {old: f"{world.base()}/verifikasi/{old}"}
     assert fine not in linked
+
+
+def test_submitting_all_warns_of_flagged_files_without_holding_them_back(client, world, auth, db, app, scorer,
+                                                                        catalogue):
+    old, fine = _codes(catalogue, 2)
+    _answer_with_file(db, app, world, scorer, old, year=world.year - 3, send=False)
+    _answer_with_file(db, app, world, scorer, fine, year=world.year, send=False)
+    token = auth.login(client, "opd_a")
+    response = client.post(f"{world.base()}/kirim-semua", data={"csrf_token": token},
+                           headers={"HX-Request": "true"})
+    message = html.text_of(html.page(response))
+    assert "2 jawaban dikirim" in message or "2 answers submitted" in message
+    # English until the lead fills the catalogue from locales/pending/i23-periods.yaml.
+    assert "1 jawaban memiliki berkas bertanda" in message or "1 answers hold files flagged" in message
+    statuses = {a.question_code: a.status for a in db.exec(select(Answer).where(Answer.question_code.in_([old, fine])))}
+    assert set(statuses.values()) == {"submitted"}
 
 
 def test_required_evidence_without_title_or_year_is_flagged(client, world, auth, db, app, scorer, catalogue):
