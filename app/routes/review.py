@@ -26,7 +26,7 @@ from app.deps import (
     agency_filter,
     on_team,
 )
-from app.forms import MAX_NOTE, parse_note
+from app.forms import MAX_NOTE, parse_id, parse_note
 from app.i18n import gettext as _
 from app.models import Agency, Answer, ReviewAction, User, saved_id, utcnow
 from app.models import StoredFile as StoredFileRow
@@ -274,7 +274,8 @@ def _flag_context(session: Session, place: Place, catalogue: Catalogue, files: l
     current = {saved_id(f.id): f for f in files if f.removed_at is None}
     file_flags = document_flags.answer_flags(session, place.assessment, catalogue, place.cycle.year, list(current))
     preset: dict[str, Any] = {}
-    chosen = file_flags.get(int(from_flag)) if from_flag and from_flag.isdigit() and len(from_flag) < 12 else None
+    chosen_id = parse_id(from_flag)
+    chosen = file_flags.get(chosen_id) if chosen_id is not None else None
     if chosen is not None and chosen.flags:
         preset = {"reasons": chosen.reasons,
                   "note": document_flags.return_note(chosen, current[chosen.evidence_id].filename)}
