@@ -87,7 +87,7 @@ class NotApplicable(StrEnum):
 
 class Period(StrEnum):
     """The period a question's documents must come from (`period:` in the YAML; when absent it
-    follows from the question's evidence types, see `scoring.documents`).
+    follows from the question's evidence types, see `scoring.periods`).
 
     For the cycle of year Y: CURRENT is "tahun berjalan", dated Y-1 or Y (the year evaluated and the
     year of the evaluation); TWO_YEARS is dated Y-2 to Y (data of the last two years); ANY is a
@@ -236,7 +236,7 @@ class Question(_Entry):
     scale: Code
     evidence: Evidence = Evidence()
     sensitive: bool = False
-    period: Period | None = None  # None: from the evidence types (scoring.documents)
+    period: Period | None = None  # None: from the evidence types (scoring.periods)
     figures: Figures | None = None  # answered as yearly data
     # Kelana/Dekela: the short name of what a kecamatan or desa must have for this question, as
     # the DP3A ticks it per kecamatan/desa ("Forum Anak Kecamatan"); empty elsewhere.

@@ -3,6 +3,7 @@
 from scoring.answers import Answer, AnswerError, AnswerProblem, ReviewStatus, Stage, Verdict
 from scoring.categories import band_for, category_for, cent_bands, gate_failures
 from scoring.engine import Scorer, ScoreSheet
+from scoring.periods import DocumentFacts, Flag, Requirement
 from scoring.points import format_points, from_cents, to_cents
 from scoring.provila import ProvilaStatus, provila_status
 from scoring.readiness import AtRisk, PlanStep, Readiness, readiness
@@ -61,4 +62,7 @@ __all__ = [
     "provila_status",
     "readiness",
     "to_cents",
+    "DocumentFacts",
+    "Flag",
+    "Requirement",
 ]

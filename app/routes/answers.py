@@ -23,6 +23,7 @@ from app.routes.cards import card_context, counters, list_filter
 from app.services import answers as answer_service
 from app.services import areas, questions
 from app.services.answers import AnswerConflict
+from app.services.document_flags import flagged_among
 from app.templating import render, templates
 
 router = APIRouter(prefix=PREFIX, tags=["workspace"])
@@ -114,6 +115,9 @@ def answers_submit_all(ws: WorkspaceDep) -> Response:
     if done.unfixed:
         parts.append(_("%(n)s returned answers were not submitted because nothing has changed since they were "
                        "returned: fix them first, or submit one on its own card.") % {"n": len(done.unfixed)})
+    if done.sent and (flagged := flagged_among(session, ws.place.assessment, ws.catalogue, ws.place.cycle.year, codes)):
+        parts.append(_("%(n)s answers hold files flagged on their cards (not from the period asked for, or without a "
+                       "title or year): the province returns such files.") % {"n": flagged})
     skipped = done.skipped(codes)
     kind = "warning" if skipped or done.closed else "ok"
     response = HTMLResponse(f'<p class="{kind}" role="status">{escape(" ".join(parts))}</p>')

@@ -15,6 +15,7 @@ from app.services import answers as answer_service
 from app.services import areas, documents, questions
 from app.services import evidence as evidence_service
 from app.services import progress as progress_service
+from app.services.document_flags import answer_flags, flag_labels
 from app.services.evidence import EvidenceAccess, sensitive_codes
 from app.services.questions import assessment_id
 from app.services.recommendation_overview import earlier_on_question
@@ -38,6 +39,10 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
     attached_here = {f.sha256 for f in every_file if f.removed_at is None}
     # Files this user may not see are counted, never named (sensitive ones, for an agency).
     files, hidden_files = evidence_access.split(every_file, code)
+    # The period check of the files shown (templates/workspace/_document_flags.html): flags name a file,
+    # so only those of `files`, never of the hidden ones.
+    file_flags = answer_flags(session, place.assessment, catalogue, place.cycle.year,
+                              [saved_id(f.id) for f in files if f.removed_at is None])
     # Who answers here: this kab/kota's OPD by their local names, as its DP3A assigned them.
     answered_by = session.exec(
         select(Agency.short_name, Agency.name).join(Assignment, col(Assignment.agency_id) == col(Agency.id))
@@ -53,6 +58,8 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
         "points": points,
         "files": files,
         "hidden_files": hidden_files,
+        "file_flags": file_flags,
+        "flag_labels": flag_labels(),
         "stored_count": hidden_files + sum(1 for f in files if f.removed_at is None),
         "answered_by": answered_by,
         # Sensitive files are never offered for reuse: they could name child victims.

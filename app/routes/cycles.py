@@ -13,6 +13,7 @@ from app.i18n import gettext as _
 from app.models import Answer, Assessment, CarryOver, CarryStatus, Cycle, Regency, Role, saved_id
 from app.refusals import Refusal
 from app.services import cycles as cycle_service
+from app.services import document_flags
 from app.services.overview import scores_of
 from app.templating import render
 from indicators import Catalogue
@@ -68,6 +69,9 @@ def _page(request: Request, session: Session, place: Place, catalogue: Catalogue
         "message": refusal.message if refusal else None,
         "proposed": sum(1 for c, _ in carries if c.status == CarryStatus.PROPOSED),
         "statuses": CarryStatus,
+        # Per carry-over, how many of its files need a newer version ("perlu versi terbaru").
+        "needs_newer": document_flags.carry_flags(session, place.assessment, catalogue, place.cycle.year,
+                                                  [c for c, _ in carries]),
     }, status_code=refusal.status if refusal else 200)
 
 

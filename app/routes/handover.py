@@ -18,6 +18,7 @@ from app.i18n import gettext as _
 from app.models import Role, User
 from app.refusals import Refusal
 from app.routes.review import QueueFilters, queue_page
+from app.services import document_flags
 from app.services import review as review_service
 from app.services.review import ReviewState, SubmissionCheck
 from app.templating import render
@@ -82,7 +83,8 @@ def _own_submission(session: Session, place: Place, user: User,
     if user.role != Role.DP3A:
         raise HTTPException(403)
     state = review_service.load_state(session, place.assessment)
-    return review_service.check_submission(state, catalogue), state
+    flags = document_flags.assessment_flags(session, place.assessment, catalogue, place.cycle.year)
+    return review_service.check_submission(state, catalogue, flags), state
 
 
 def _submit_page(request: Request, place: Place, check: SubmissionCheck, catalogue: Catalogue,
@@ -91,7 +93,8 @@ def _submit_page(request: Request, place: Place, check: SubmissionCheck, catalog
     # a question without one) and names the agencies that answer it.
     links = {}
     if state is not None:
-        for code in {*check.unanswered, *check.na_without_reason, *check.without_evidence, *check.not_reviewed}:
+        for code in {*check.unanswered, *check.na_without_reason, *check.without_evidence, *check.not_reviewed,
+                     *check.flagged}:
             name = "review_detail" if code in state.answers else "question_card"
             links[code] = (str(request.url_for(name, regency_code=place.regency.code, year=place.cycle.year,
                                                code=code)), state.agencies_by_question.get(code, []))

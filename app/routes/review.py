@@ -26,12 +26,13 @@ from app.deps import (
     agency_filter,
     on_team,
 )
-from app.forms import MAX_NOTE, parse_note
+from app.forms import MAX_NOTE, parse_id, parse_note
 from app.i18n import gettext as _
 from app.models import Agency, Answer, ReviewAction, User, saved_id, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.refusals import Refusal
 from app.routes.evidence import INLINE_KINDS
+from app.services import document_flags
 from app.services import review as review_service
 from app.services.answers import answers_of, lock_answers, scored
 from app.services.evidence import EvidenceAccess
@@ -58,22 +59,32 @@ class QueueFilters:
     indicator: str = ""
     opd: int | None = None
     status: str = "waiting"
+    period: bool = False  # only answers with a file flagged "bukan tahun berjalan" (`?periode=1`)
 
     @classmethod
-    def of(cls, part: str | None, indicator: str | None, opd: str | None, status: str | None) -> QueueFilters:
+    def of(cls, part: str | None, indicator: str | None, opd: str | None, status: str | None,
+           period: str | None = None) -> QueueFilters:
         return cls(part=(part or "")[:20], indicator=(indicator or "")[:20], opd=agency_filter(opd),
-                   status=status if status is not None and status in STATUSES else "waiting")
+                   status=status if status is not None and status in STATUSES else "waiting", period=period == "1")
 
     @property
     def query(self) -> str:
         """The query string that gives these filters back ("" for the defaults)."""
         pairs = {"status": self.status if self.status != "waiting" else "", "part": self.part,
-                 "indicator": self.indicator, "opd": str(self.opd) if self.opd else ""}
+                 "indicator": self.indicator, "opd": str(self.opd) if self.opd else "",
+                 "periode": "1" if self.period else ""}
         return urlencode({k: v for k, v in pairs.items() if v})
 
-    def items(self, state: ReviewState, catalogue: Catalogue, stage: Stage) -> list[QueueItem]:
+    def items(self, state: ReviewState, catalogue: Catalogue, stage: Stage,
+              flags: document_flags.AssessmentFlags | None = None) -> list[QueueItem]:
         return review_service.queue(state, catalogue, stage, part=self.part or None,
-                                    indicator=self.indicator or None, agency_id=self.opd, status=self.status)
+                                    indicator=self.indicator or None, agency_id=self.opd, status=self.status,
+                                    flags=flags, out_of_period=self.period)
+
+
+def _flags(session: Session, place: Place, catalogue: Catalogue) -> document_flags.AssessmentFlags:
+    """The period check of the assessment's files (the queue's badges and its "bukan tahun berjalan" filter)."""
+    return document_flags.assessment_flags(session, place.assessment, catalogue, place.cycle.year)
 
 
 def _with_query(url: URL | str, query: str) -> str:
@@ -113,8 +124,9 @@ def _stage(user: User, place: Place) -> Stage:
 def review_queue(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str = "waiting",
+    periode: str | None = None,
 ) -> Response:
-    return queue_page(request, session, place, user, catalogue, QueueFilters.of(part, indicator, opd, status))
+    return queue_page(request, session, place, user, catalogue, QueueFilters.of(part, indicator, opd, status, periode))
 
 
 def queue_page(request: Request, session: Session, place: Place, user: User, catalogue: Catalogue,
@@ -122,7 +134,7 @@ def queue_page(request: Request, session: Session, place: Place, user: User, cat
     """The queue, with the stage panel (`moves_form`: a refused move's message and what was typed)."""
     stage = _stage(user, place)
     state = review_service.load_state(session, place.assessment, user)
-    items = filters.items(state, catalogue, stage)
+    items = filters.items(state, catalogue, stage, _flags(session, place, catalogue))
     agencies = session.exec(select(Agency).where(Agency.regency_code == place.regency.code)
                             .order_by(col(Agency.short_name))).all()
     new_count = review_service.new_submissions_since(session, place.assessment, user.notices_seen_at)
@@ -138,7 +150,7 @@ def queue_page(request: Request, session: Session, place: Place, user: User, cat
         "place": place, "items": items, "stage": stage, "catalogue": catalogue, "agencies": agencies,
         "action_names": action_names(),
         "filters": {"part": filters.part, "indicator": filters.indicator, "opd": filters.opd,
-                    "status": filters.status},
+                    "status": filters.status, "period": filters.period},
         "query": filters.query,
         "decidable": decidable, "new_count": new_count, "previous_visit": previous_visit,
         "moves": review_service.season_moves(session, place.assessment, place.regency, user, state, catalogue),
@@ -159,17 +171,18 @@ def review_detail(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
-    lanjut: str | None = None,
+    lanjut: str | None = None, periode: str | None = None, dari: str | None = None,
 ) -> Response:
     stage = _stage(user, place)
     return _detail(request, session, place, user, catalogue, scorer, code, stage,
-                   filters=QueueFilters.of(part, indicator, opd, status), then_next=lanjut == "1")
+                   filters=QueueFilters.of(part, indicator, opd, status, periode), then_next=lanjut == "1",
+                   from_flag=dari)
 
 
 def _detail(request: Request, session: Session, place: Place, user: User, catalogue: Catalogue, scorer: Scorer,
             code: str, stage: Stage, *, message: str | None = None, status_code: int = 200,
             form: dict[str, Any] | None = None, reopen_form: dict[str, Any] | None = None,
-            filters: QueueFilters | None = None, then_next: bool = False) -> Response:
+            filters: QueueFilters | None = None, then_next: bool = False, from_flag: str | None = None) -> Response:
     filters = filters or QueueFilters()
     ref = catalogue.questions.get(code)
     if ref is None:
@@ -186,7 +199,7 @@ def _detail(request: Request, session: Session, place: Place, user: User, catalo
         users.update({u.id: u for u in session.exec(select(User).where(col(User.id).in_(reviewer_ids)))})
     value = scored(answer)
     later_stage = stage != Stage.DP3A  # the province and the ministry score what they approve, and reopen answers
-    next_code = _next_code(filters.items(state, catalogue, stage), catalogue, code)
+    next_code = _next_code(filters.items(state, catalogue, stage, _flags(session, place, catalogue)), catalogue, code)
     evidence_access = EvidenceAccess.of(session, catalogue, user, place, on_team(session, place.assessment, user))
     files, hidden_files = evidence_access.split(state.evidence.get(answer.id, []), code)
     context = {
@@ -211,6 +224,8 @@ def _detail(request: Request, session: Session, place: Place, user: User, catalo
         "stored": {s.sha256: s for s in session.exec(select(StoredFileRow).where(
             col(StoredFileRow.sha256).in_([f.sha256 for f in files])))},
     }
+    # The period check of the files shown, and a return prepared from one file's flag (`?dari=<evidence id>`).
+    context.update(_flag_context(session, place, catalogue, files, from_flag))
     return render(request, "review/detail.html", context, block="decision" if form is not None else None,
                   status_code=status_code)
 
@@ -220,9 +235,10 @@ def review_decide(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str, form: FormDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
+    periode: str | None = None,
 ) -> Response:
     stage = _stage(user, place)
-    filters = QueueFilters.of(part, indicator, opd, status)
+    filters = QueueFilters.of(part, indicator, opd, status, periode)
     answer = _answer(session, place, catalogue, code)
     action = str(form.get("action", ""))
     reasons = [str(r) for r in form.getlist("reasons")]
@@ -251,6 +267,21 @@ def review_decide(
     return RedirectResponse(target, status_code=303)
 
 
+def _flag_context(session: Session, place: Place, catalogue: Catalogue, files: list[Any],
+                  from_flag: str | None) -> dict[str, Any]:
+    """The flags of the files this user may see, and the reasons and note a return from one of them starts
+    with (only a listed file's: flags name a file)."""
+    current = {saved_id(f.id): f for f in files if f.removed_at is None}
+    file_flags = document_flags.answer_flags(session, place.assessment, catalogue, place.cycle.year, list(current))
+    preset: dict[str, Any] = {}
+    chosen_id = parse_id(from_flag)
+    chosen = file_flags.get(chosen_id) if chosen_id is not None else None
+    if chosen is not None and chosen.flags:
+        preset = {"reasons": chosen.reasons,
+                  "note": document_flags.return_note(chosen, current[chosen.evidence_id].filename)}
+    return {"file_flags": file_flags, "flag_labels": document_flags.flag_labels(), "preset": preset}
+
+
 def _after_decision(request: Request, session: Session, place: Place, user: User, catalogue: Catalogue, stage: Stage,
                     code: str, filters: QueueFilters, then: str) -> str:
     """Where a decision leads: the next answer of the filtered queue when asked (and one is left),
@@ -258,7 +289,7 @@ def _after_decision(request: Request, session: Session, place: Place, user: User
     where = {"regency_code": place.regency.code, "year": place.cycle.year}
     if then == "next":
         state = review_service.load_state(session, place.assessment, user)
-        next_code = _next_code(filters.items(state, catalogue, stage), catalogue, code)
+        next_code = _next_code(filters.items(state, catalogue, stage, _flags(session, place, catalogue)), catalogue, code)
         if next_code is not None:
             query = f"{filters.query}&lanjut=1" if filters.query else "lanjut=1"
             return _with_query(request.url_for("review_detail", code=next_code, **where), query)
@@ -269,12 +300,13 @@ def _after_decision(request: Request, session: Session, place: Place, user: User
 def review_batch_approve(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, form: FormDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
+    periode: str | None = None,
 ) -> Response:
     stage = _stage(user, place)
     codes = list(dict.fromkeys(str(c) for c in form.getlist("codes")))[:400]
     request.session["flash"] = _approve_all(session, place, user, catalogue, stage, codes) if codes else \
         _("Tick the answers to approve first: nothing was approved.")
-    query = QueueFilters.of(part, indicator, opd, status).query
+    query = QueueFilters.of(part, indicator, opd, status, periode).query
     return RedirectResponse(
         _with_query(request.url_for("review_queue", regency_code=place.regency.code, year=place.cycle.year), query),
         status_code=303,

@@ -31,6 +31,7 @@ from app.models import (
     utcnow,
 )
 from app.services.answers import answer_rows, is_answered
+from app.services.document_flags import AssessmentFlags
 from indicators import Catalogue
 from scoring import ReviewStatus, Stage, Verdict
 
@@ -183,6 +184,7 @@ class QueueItem:
     changed: bool  # changed since this stage's last decision (a returned answer: re-submitted since)
     reopened_until: datetime | None
     later_return: Row | None = None  # returned at a later stage (by the province, for the DP3A), not yet fixed
+    period_flags: int = 0  # current files flagged "bukan tahun berjalan" (app.services.document_flags): a count
 
 
 def queue(
@@ -194,10 +196,14 @@ def queue(
     indicator: str | None = None,
     agency_id: int | None = None,
     status: str = "waiting",
+    flags: AssessmentFlags | None = None,
+    out_of_period: bool = False,
 ) -> list[QueueItem]:
     """Answers to review at `stage`, in catalogue order, filtered.
 
     status: waiting (no decision yet, or changed since), approved, returned, all.
+    flags: the period check of the assessment's files (each item's `period_flags`); out_of_period: only
+    answers with a file flagged "bukan tahun berjalan".
     """
     items = []
     for row in _queue_rows(state, catalogue, stage):
@@ -216,6 +222,9 @@ def queue(
                 kind = ReviewStatus.RETURNED
         if status != "all" and kind != status:
             continue
+        period_flags = flags.out_of_period(answer.id) if flags is not None else 0
+        if out_of_period and not period_flags:
+            continue
         seen_at = state.seen.get(answer.id)
         reopening = state.reopenings.get(answer.id)
         items.append(QueueItem(
@@ -228,6 +237,7 @@ def queue(
             changed=changed,
             reopened_until=reopening.until if reopening else None,
             later_return=later,
+            period_flags=period_flags,
         ))
     return items
 

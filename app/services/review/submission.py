@@ -3,7 +3,7 @@ the scores each stage stands behind."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func
@@ -13,6 +13,7 @@ from app.i18n import gettext as _
 from app.models import Answer, AnswerStatus, Assessment, ReviewAction, ReviewEvent, Role, User
 from app.services import season
 from app.services.answers import is_answered, lacks_reason, scored_answers
+from app.services.document_flags import AssessmentFlags
 from app.services.review.decisions import ReviewError
 from app.services.review.state import ReviewState
 from indicators import Catalogue
@@ -25,13 +26,17 @@ class SubmissionCheck:
     na_without_reason: list[str]
     without_evidence: list[str]  # a warning only
     not_reviewed: list[str]  # submitted but not yet decided by the DP3A: a warning only
+    # A file dated outside the period asked for, no longer in force or needing a newer version ("bukan
+    # tahun berjalan"), or required evidence without a title or year: a warning only (old files have no
+    # titles; the province returns such files). `app.services.document_flags`.
+    flagged: list[str] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
         return not self.unanswered and not self.na_without_reason
 
 
-def check_submission(state: ReviewState, catalogue: Catalogue) -> SubmissionCheck:
+def check_submission(state: ReviewState, catalogue: Catalogue, flags: AssessmentFlags | None = None) -> SubmissionCheck:
     unanswered: list[str] = []
     na_without_reason: list[str] = []
     without_evidence: list[str] = []
@@ -47,7 +52,9 @@ def check_submission(state: ReviewState, catalogue: Catalogue) -> SubmissionChec
             without_evidence.append(code)
         if answer.status == AnswerStatus.SUBMITTED:
             not_reviewed.append(code)
-    return SubmissionCheck(unanswered, na_without_reason, without_evidence, not_reviewed)
+    flagged = [code for code in catalogue.questions if code in state.answers and flags is not None
+               and flags.of_answer(state.answers[code].id)]
+    return SubmissionCheck(unanswered, na_without_reason, without_evidence, not_reviewed, flagged)
 
 
 def submit_assessment(session: Session, assessment: Assessment, check: SubmissionCheck, user: User) -> None:
