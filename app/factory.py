@@ -42,6 +42,7 @@ from app.routes import (
     exports,
     field,
     final,
+    handoff_marks,
     handover,
     health,
     history,
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
                    province, cycles, exports, administration, recommendations, final, award, field, handover,
                    ministry_accounts, season_views):
         app.include_router(module.router)
+    app.include_router(handoff_marks.router)  # issue 23: the "sudah diunggah" checklist and Nilai EM
     return app
 
 
