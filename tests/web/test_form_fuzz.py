@@ -102,6 +102,8 @@ BASELINE = {
     "starts_on": "2025-05-01", "due_on": "2025-06-30", "mode": "hybrid", "lead": "", "user_id": "1",
     "organisation": "Kemenkes", "provinces": "62", "agency": lambda s: str(s.dinkes_a),
 }
+# Issue 23, marks helper: the "sudah diunggah" checklist and the Nilai EM.
+BASELINE.update({"entered": "1", "part": "KL", "official_score": "0,5", "pasted": lambda s: f"{s.options_code}\t0,5"})
 ROUTE_BASELINE = {("password_submit", "confirm"): "sandi-baru-uji-123",
                   ("login_submit", "username"): "tidak.ada", ("carry_over_decide", "decision"): "reject"}
 
