@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.i18n import format_number
 from app.i18n import gettext as _
 from app.models import Assessment, Cycle, Role, User, saved_id, utcnow
 from app.models.documents import HandoffMark
-from app.refusals import NotAllowed, Refusal
+from app.refusals import Conflict, NotAllowed, Refusal
 from app.services import audit, season
 from app.services.answers import answer_rows, scored_answers
 from indicators import Catalogue
@@ -67,6 +68,17 @@ def _mark(session: Session, marks: dict[str, HandoffMark], assessment: Assessmen
     return mark
 
 
+def _flush(session: Session) -> None:
+    """Write the marks; two first ticks of one question at the same moment: one wins, the other is
+    told to look again (its request writes nothing)."""
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(_("Someone recorded this question at the same moment: reload the page and check it."),
+                       code="concurrent") from None
+
+
 # -- sudah diunggah -----------------------------------------------------------------------------
 
 
@@ -88,7 +100,7 @@ def set_entered(session: Session, user: User, assessment: Assessment, cycle: Cyc
         mark = _mark(session, marks, assessment, code)
         mark.entered = entered
         mark.entered_by, mark.entered_at = (saved_id(user.id), now) if entered else (None, None)
-    session.flush()
+    _flush(session)
     audit.record(session, user, "handoff.entered" if entered else "handoff.not_entered", "assessment",
                  assessment.id, regency_code=assessment.regency_code,
                  before={"entered": not entered, "questions": changed}, after={"entered": entered, "questions": changed})
@@ -157,7 +169,7 @@ def _store_official(session: Session, user: User, assessment: Assessment,
         mark.official_by, mark.official_at = (saved_id(user.id), now) if value is not None else (None, None)
         changes[code] = (None if current is None else str(current), None if value is None else str(value))
     if changes:
-        session.flush()
+        _flush(session)
         audit.record(session, user, "handoff.official_score", "assessment", assessment.id,
                      regency_code=assessment.regency_code,
                      before={code: old for code, (old, _new) in changes.items()},

@@ -294,3 +294,22 @@ def test_refused_after_publication(make_client, auth, db, world, catalogue):
         assert refused.status_code == 409, tail
         assert "award list of this year has been published" in html.text_of(html.page(refused), "//*[@role='alert']")
     assert _marks(db, world) == {} and _audits(db) == []
+
+
+def test_two_first_ticks_at_once_one_wins_the_other_is_told(db, world, catalogue, monkeypatch):
+    """The second request saw no mark yet (read before the first committed): its insert meets the
+    unique row, and it gets a clear conflict instead of a server error."""
+    import pytest
+
+    from app.refusals import Conflict
+    from app.services import handoff_marks
+
+    code, _option = _options_question(catalogue)
+    assessment = world.assessments["a"]
+    cycle = db.get(Cycle, assessment.cycle_id)
+    db.add(HandoffMark(assessment_id=assessment.id, question_code=code, entered=True))
+    db.commit()
+    monkeypatch.setattr(handoff_marks, "marks_of", lambda session, assessment_id: {})
+    with pytest.raises(Conflict):
+        handoff_marks.set_entered(db, _user(db, "dp3a_a"), assessment, cycle, catalogue, [code], True)
+    assert len(_marks(db, world)) == 1 and _audits(db) == []
