@@ -42,6 +42,7 @@ from app.routes import (
     exports,
     field,
     final,
+    handoff_marks,
     handover,
     health,
     history,
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         app.include_router(module.router)
     app.include_router(areas_routes.router)  # issue 23: Kelana/Dekela from the source
     app.include_router(handoff_routes.router)
+    app.include_router(handoff_marks.router)  # issue 23: the "sudah diunggah" checklist and Nilai EM
     return app
 
 

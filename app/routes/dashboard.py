@@ -19,6 +19,7 @@ from app.i18n import gettext as _
 from app.labels import stage_label
 from app.models import Agency, AnswerStatus
 from app.models.season import Award
+from app.services import handoff_marks
 from app.services import review as review_service
 from app.services.answers import is_answered, scored_answers
 from app.services.pipeline import sees_fixed_awards
@@ -61,7 +62,8 @@ def dashboard(
     stage = place.assessment.stage
     stage_name = _("self-assessment by the kab/kota") if stage == Stage.SELF else stage_label(stage)
     return render(request, "dashboard/index.html",
-                  {"place": place, "figures_html": figures_html, "stage_name": stage_name})
+                  {"place": place, "figures_html": figures_html, "stage_name": stage_name,
+                   **handoff_marks.dashboard_context(session, place.assessment, scorer, user, catalogue)})
 
 
 def _render_figures(request: Request, session: Session, place: Place, catalogue: Catalogue,

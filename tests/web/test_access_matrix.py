@@ -102,6 +102,12 @@ FIELD_PLACE = {"field_verification", "field_schedule", "field_team", "field_star
                "field_activity_add", "field_finding_add", "field_finding_file"}
 FIELD_TARGETS = {"finding_id": "1", "file_id": "1"}
 
+# -- issue 23, marks helper: the "sudah diunggah" checklist, the Nilai EM and the calibration report ----
+# Read by whoever may open A's dashboard; written by A's DP3A only (tests/web/test_handoff_marks.py).
+HANDOFF_MARKS_READ = {"handoff_checklist", "handoff_calibration", "handoff_calibration_export"}
+HANDOFF_MARKS_WRITE = {"handoff_mark", "handoff_mark_group", "handoff_official", "handoff_official_import_form",
+                       "handoff_official_import"}
+
 
 def policy(name: str, stage: str = "self") -> set[str] | None:
     """The users allowed on a route (about region A where it names one); None: not in the matrix.
@@ -174,6 +180,10 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return ADMINS_OF_A
     if name in LIBRARY:  # issue 23, documents helper
         return WORKERS_OF_A
+    if name in HANDOFF_MARKS_READ:  # issue 23, marks helper
+        return REVIEWERS_OF_A[stage]
+    if name in HANDOFF_MARKS_WRITE:  # issue 23, marks helper
+        return ADMINS_OF_A
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
 

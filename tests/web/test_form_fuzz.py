@@ -107,6 +107,8 @@ BASELINE = {
     "kind": "perda", "title": "Perda KLA", "number": "Nomor 5 Tahun 2021", "issued_on": "2021-01-12",
     "year": "2021", "issuer": "Bupati Kapuas", "valid_until": "",
 }
+# Issue 23, marks helper: the "sudah diunggah" checklist and the Nilai EM.
+BASELINE.update({"entered": "1", "part": "KL", "official_score": "0,5", "pasted": lambda s: f"{s.options_code}\t0,5"})
 ROUTE_BASELINE = {("password_submit", "confirm"): "sandi-baru-uji-123",
                   ("login_submit", "username"): "tidak.ada", ("carry_over_decide", "decision"): "reject"}
 
