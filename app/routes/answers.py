@@ -122,3 +122,7 @@ def answers_submit_all(ws: WorkspaceDep) -> Response:
     request.session["flash_skipped"] = skipped[:200]
     request.session["flash_kind"] = kind
     return response
+
+# The yearly figures of a data question (app.routes.figures), saved from the same card.
+from app.routes.figures import router as _figures_router  # noqa: E402
+router.include_router(_figures_router)

@@ -13,11 +13,13 @@ from app.deps import agency_filter
 from app.models import Agency, Assignment, Role, saved_id
 from app.services import answers as answer_service
 from app.services import evidence as evidence_service
+from app.services import figures as figures_service
 from app.services import progress as progress_service
 from app.services import questions
 from app.services.evidence import EvidenceAccess, sensitive_codes
 from app.services.questions import assessment_id
 from app.services.recommendation_overview import earlier_on_question
+from scoring import AnswerError
 
 
 def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
@@ -27,7 +29,10 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
     answer = answer_service.answer_at(session, assessment_id(place), code)
     points = 0
     if answer is not None and (value := answer_service.scored(answer)) is not None:
-        points = ws.scorer.question_points(code, value)
+        try:
+            points = ws.scorer.question_points(code, value)
+        except AnswerError:  # stored before its scale refused it (a "not applicable" now refused): 0, fixable
+            points = 0
     mine = None if ws.user.role == Role.DP3A else sorted(
         questions.assigned_codes(session, assessment_id(place), ws.user.agency_id))
     reopening = questions.is_reopened(session, answer)
@@ -77,6 +82,9 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
         "earlier_recommendations": earlier_on_question(session, place.assessment, place.cycle.year, ws.user, catalogue,
                                                        code),
     }
+    # What "tidak berlaku" earns here (None: refused) and the yearly figures of a data question.
+    context["not_applicable_cents"] = ws.scorer.questions[code].not_applicable_cents
+    context.update(figures_service.card_figures(session, catalogue, place.cycle.year, code, answer))
     context.update(extra)
     return context
 

@@ -32,6 +32,7 @@ from app.models import Agency, Answer, ReviewAction, User, saved_id, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.refusals import Refusal
 from app.routes.evidence import INLINE_KINDS
+from app.services import figures as figures_service
 from app.services import review as review_service
 from app.services.answers import answers_of, lock_answers, scored
 from app.services.evidence import EvidenceAccess
@@ -211,6 +212,7 @@ def _detail(request: Request, session: Session, place: Place, user: User, catalo
         "stored": {s.sha256: s for s in session.exec(select(StoredFileRow).where(
             col(StoredFileRow.sha256).in_([f.sha256 for f in files])))},
     }
+    context.update(figures_service.card_figures(session, catalogue, place.cycle.year, code, answer))  # read-only
     return render(request, "review/detail.html", context, block="decision" if form is not None else None,
                   status_code=status_code)
 

@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
 
 from app.deps import Place
-from app.i18n import current_language, format_number
+from app.i18n import format_number
 from app.i18n import gettext as _
 from app.models import Answer, User, saved_id, utcnow
 from app.models.documents import Figure
@@ -37,7 +37,7 @@ from app.refusals import Refusal
 from app.services import answers as answer_service
 from app.services import audit, questions
 from app.services.answers import AnswerInput
-from indicators import Catalogue, Figures, Measure, PercentScale
+from indicators import Catalogue, Figures, Measure, OptionsScale, PercentScale
 from scoring import Scorer
 from scoring.answers import to_decimal
 from scoring.figures import FigureSummary, YearFigure, evaluated_years, summarise
@@ -228,7 +228,23 @@ def _snapshot(figures: Mapping[int, YearFigure]) -> dict[str, list[str | None]]:
             for year, f in sorted(figures.items())}
 
 
-def language_label(figures: Figures, field: str) -> str:
-    """A label of the declaration in the request's language (numerator, denominator, unit)."""
-    english = current_language.get() == "en"
-    return str(getattr(figures, f"{field}_en" if english else field))
+def card_figures(session: Session, catalogue: Catalogue, cycle_year: int, code: str,
+                 answer: Answer | None) -> dict[str, object]:
+    """What templates/workspace/_figures.html shows of a question (nothing for a question without figures)."""
+    figures = declared(catalogue, code)
+    if figures is None:
+        return {"figures_summary": None}
+    entered = figures_of(session, answer.id if answer else None)
+    summary = summary_of(catalogue, code, cycle_year, entered, answer.option if answer else None)
+    suggestion = summary.suggestion if summary else None
+    scale = catalogue.scales[catalogue.questions[code].question.scale]
+    hint = None  # the option the figures point to, when the answer says another (the person decides)
+    if suggestion is not None and suggestion.option is not None and isinstance(scale, OptionsScale) \
+            and (answer is None or answer.option != suggestion.option):
+        hint = next(((o.label, o.label_en) for o in scale.options if o.code == suggestion.option), None)
+    return {
+        "figures_summary": summary,
+        "figures": figures,
+        "figures_hint": hint,
+        "figures_computed": suggestion is not None and suggestion.computed,
+    }
