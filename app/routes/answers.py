@@ -124,5 +124,6 @@ def answers_submit_all(ws: WorkspaceDep) -> Response:
     return response
 
 # The yearly figures of a data question (app.routes.figures), saved from the same card.
-from app.routes.figures import router as _figures_router  # noqa: E402
-router.include_router(_figures_router)
+from app.routes.figures import figures_save  # noqa: E402
+
+router.add_api_route("/isian/{code}/data", figures_save, methods=["POST"], name="figures_save")

@@ -3,12 +3,11 @@
 One unit of work: the figures, and on a percent scale the answer's value computed from them, are saved
 and audited together, then committed once. htmx gets the card back (its answer, points and version
 follow the figures); a plain form POST without JavaScript gets the whole page. A refusal is shown on
-the card with the figures as they were stored. Included in the answers' router (app.routes.answers).
+the card with the figures as they were stored.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.responses import Response
 
 from app.context import WorkspaceDep
@@ -21,11 +20,8 @@ from app.services import questions
 from app.services.answers import AnswerConflict
 from app.templating import render
 
-# No prefix of its own: included in the answers' router, which carries /r/{regency_code}/{year}.
-router = APIRouter(tags=["workspace"])
-
-
-@router.post("/isian/{code}/data", name="figures_save")
+# POST /r/{regency_code}/{year}/isian/{code}/data, name "figures_save": added to the answers' router
+# (app.routes.answers), whose prefix names the place.
 def figures_save(ws: WorkspaceDep, code: str, raw_form: FormDep) -> Response:
     question = questions.open_question(ws.session, ws.place, ws.user, ws.catalogue, code)
     figures = question.ref.question.figures

@@ -208,3 +208,19 @@ def test_reviewers_see_the_figures_read_only(make_client, auth, db, world):
     block = html.one(tree, "//section[contains(@class, 'figures-block')]")
     assert "75 %" in html.text_of(block) and "rising" in html.text_of(block)
     assert not block.xpath(".//input") and not block.xpath(".//form")
+
+
+ODD = ["", "-1", str(2**63), "9" * 5000, "²", "١٢٣", "1e400", "NaN", "Infinity", "0.00001", "x" * 5000, "a\x00b",
+       "\u202e12", "<script>x</script>", "1.250.000", "12,5"]
+
+
+def test_odd_values_in_every_figure_field_never_break_the_card(make_client, auth, db, world):
+    opd, token = _client(make_client, auth, "opd_a")
+    url = f"{world.base()}/isian/{PERCENT_Q}/data"
+    valid = _form(world, (1, 2), (3, 4))
+    for field in [*valid, "version"]:
+        for value in ODD:
+            response = opd.post(url, headers=_hx(token), data={**valid, field: value})
+            assert response.status_code in (200, 409, 422), (field, value, response.status_code)
+    b_answers = db.exec(select(Answer).where(Answer.assessment_id == world.assessments["b"].id)).all()
+    assert not b_answers

@@ -102,6 +102,10 @@ BASELINE = {
     "starts_on": "2025-05-01", "due_on": "2025-06-30", "mode": "hybrid", "lead": "", "user_id": "1",
     "organisation": "Kemenkes", "provinces": "62", "agency": lambda s: str(s.dinkes_a),
 }
+# Issue 23, figures helper: the yearly figures of a data question (figures_save; its fields are fuzzed on a
+# data question in tests/web/test_figures.py, the route here on the matrix's question).
+BASELINE |= {"figures_version": "0", **{f"{part}_{year}": "3" for part in ("numerator", "denominator")
+                                        for year in range(2018, 2031)}}
 ROUTE_BASELINE = {("password_submit", "confirm"): "sandi-baru-uji-123",
                   ("login_submit", "username"): "tidak.ada", ("carry_over_decide", "decision"): "reject"}
 
