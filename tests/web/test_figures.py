@@ -224,3 +224,27 @@ def test_odd_values_in_every_figure_field_never_break_the_card(make_client, auth
             assert response.status_code in (200, 409, 422), (field, value, response.status_code)
     b_answers = db.exec(select(Answer).where(Answer.assessment_id == world.assessments["b"].id)).all()
     assert not b_answers
+
+
+def test_the_rekap_workbook_carries_the_two_years_figures(make_client, auth, db, world):
+    import io
+
+    from openpyxl import load_workbook
+
+    opd, token = _client(make_client, auth, "opd_a")
+    assert opd.post(f"{world.base()}/isian/{PERCENT_Q}/data", headers=_hx(token),
+                    data=_form(world, (450, 500), (1, 3))).status_code == 200
+    dp3a, _ = _client(make_client, auth, "dp3a_a")
+    response = dp3a.get(f"{world.base()}/ekspor.xlsx")
+    assert response.status_code == 200, response.status_code
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book["Data dua tahun"]
+    header = [c.value for c in sheet[1]]
+    first, second = _years(world)
+    assert f"Pembilang {first}" in header and f"Persen {second}" in header and header[-1] == "Tren"
+    rows = {r[0].value: [c.value for c in r] for r in sheet.iter_rows(min_row=2)}
+    assert set(rows) >= {"4.1", "12.4", "17.3a", PERCENT_Q}
+    row = dict(zip(header, rows[PERCENT_Q], strict=True))
+    assert row[f"Pembilang {first}"] == 450 and row[f"Penyebut {first}"] == 500 and row[f"Persen {first}"] == 90
+    assert row[f"Persen {second}"] == 33.33 and row["Tren"] == "turun"
+    assert rows["12.4"][header.index(f"Pembilang {first}")] is None
