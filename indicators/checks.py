@@ -262,7 +262,7 @@ def _figures(data: CatalogueData) -> Iterator[Fault]:
                 if figures is None:
                     continue
                 path: Path = ("parts", pi, "indicators", ii, "questions", qi, "figures")
-                params = {"question": question.code}
+                params: dict[str, object] = {"question": question.code}
                 has_denominator = bool(figures.denominator.strip() or figures.denominator_en.strip())
                 if figures.measure is Measure.SHARE and not (figures.denominator.strip()
                                                              and figures.denominator_en.strip()):

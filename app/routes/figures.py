@@ -20,6 +20,7 @@ from app.services import questions
 from app.services.answers import AnswerConflict
 from app.templating import render
 
+
 # POST /r/{regency_code}/{year}/isian/{code}/data, name "figures_save": added to the answers' router
 # (app.routes.answers), whose prefix names the place.
 def figures_save(ws: WorkspaceDep, code: str, raw_form: FormDep) -> Response:

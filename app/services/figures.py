@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from sqlmodel import Session, col, select
 from starlette.datastructures import FormData
@@ -228,8 +229,17 @@ def _snapshot(figures: Mapping[int, YearFigure]) -> dict[str, list[str | None]]:
             for year, f in sorted(figures.items())}
 
 
+class StoredAnswer(Protocol):
+    """An `Answer` or a row of its columns (the review pages read rows)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def option(self) -> str | None: ...
+
+
 def card_figures(session: Session, catalogue: Catalogue, cycle_year: int, code: str,
-                 answer: Answer | None) -> dict[str, object]:
+                 answer: StoredAnswer | None) -> dict[str, object]:
     """What templates/workspace/_figures.html shows of a question (nothing for a question without figures)."""
     figures = declared(catalogue, code)
     if figures is None:
