@@ -11,7 +11,17 @@ from typing import Any
 from sqlmodel import Session
 from xlsxwriter.worksheet import Worksheet
 
-from app.exports.common import TOP, WRAP_TOP, Book, print_setup, write_header, write_number, write_text
+from app.exports.common import (
+    TOP,
+    WRAP_TOP,
+    Book,
+    print_setup,
+    row_height,
+    set_widths,
+    write_header,
+    write_number,
+    write_text,
+)
 from app.services import figures as figures_service
 from indicators import Catalogue, Measure
 from scoring.figures import Trend, YearRow, evaluated_years
@@ -21,6 +31,7 @@ TREND_WORDS = {Trend.UP: "naik", Trend.DOWN: "turun", Trend.FLAT: "tetap"}
 MEASURE_WORDS = {Measure.SHARE: "persentase", Measure.COUNT: "jumlah"}
 PERCENT = {"num_format": "0.00"}
 WHOLE = {"num_format": "#,##0"}
+WRAPPED = (1, 2, 3, 4, 5)  # the question, measure, unit and labels wrap in their columns
 
 
 def write_figures_sheet(book: Book, session: Session, catalogue: Catalogue, cycle_year: int,
@@ -32,9 +43,10 @@ def write_figures_sheet(book: Book, session: Session, catalogue: Catalogue, cycl
     for year in years:
         columns += [f"Pembilang {year}", f"Penyebut {year}", f"Persen {year}"]
     columns.append("Tren")
-    widths = [11, 46, 11, 11, 26, 22] + [11, 11, 9] * len(years) + [8]
+    widths = [11, 46, 11, 11, 24, 20] + [11, 11, 9] * len(years) + [8]
     sheet = book.sheet(FIGURES_SHEET)
     write_header(book, sheet, 0, columns, widths)
+    set_widths(sheet, widths)
     stored = figures_service.figures_by_answer(
         session, [a.id for a in answers.values() if a.id is not None])
     row = 0
@@ -47,9 +59,11 @@ def write_figures_sheet(book: Book, session: Session, catalogue: Catalogue, cycl
         entered = stored.get(answer.id, {}) if answer is not None and answer.id is not None else {}
         summary = figures_service.summary_of(catalogue, question.code, cycle_year, entered)
         figures = question.figures
-        for column, text in enumerate((question.code, question.text, MEASURE_WORDS[figures.measure], figures.unit,
-                                       figures.numerator, figures.denominator)):
-            write_text(book, sheet, row, column, text, WRAP_TOP if column in (1, 4, 5) else TOP)
+        texts = (question.code, question.text, MEASURE_WORDS[figures.measure], figures.unit, figures.numerator,
+                 figures.denominator)
+        for column, text in enumerate(texts):
+            write_text(book, sheet, row, column, text, WRAP_TOP if column in WRAPPED else TOP)
+        sheet.set_row(row, row_height((texts[column], widths[column]) for column in WRAPPED))
         by_year = {r.year: r for r in summary.rows} if summary else {}
         for index, year in enumerate(years):
             _year_cells(book, sheet, row, 6 + 3 * index, by_year.get(year))

@@ -14,6 +14,14 @@ NA = Answer(not_applicable=True)
 APPROVED = Verdict(ReviewStatus.APPROVED)
 
 
+@pytest.fixture(scope="module")
+def refusing(catalogue_text) -> Scorer:
+    """The instrument with the Perda KLA's scale refusing "not applicable" (no live scale refuses it yet)."""
+    marker = "    code: perda_kla\n"
+    assert catalogue_text.count(marker) == 1
+    return Scorer(parse_catalogue(catalogue_text.replace(marker, marker + "    not_applicable: refused\n")))
+
+
 def _code_on(scorer: Scorer, scale_code: str) -> str:
     return next(c for c, ref in scorer.catalogue.questions.items() if ref.question.scale == scale_code)
 
@@ -24,7 +32,7 @@ def _max_cents(scorer: Scorer, code: str) -> int:
 
 def test_the_default_is_zero_on_every_scale_that_does_not_say(scorer):
     for scale in scorer.catalogue.data.scales:
-        if scale.code not in ("perda_kla", "cakupan_layanan", "jumlah_kasus_diversi"):
+        if scale.code not in ("cakupan_layanan", "jumlah_kasus_diversi"):
             assert scale.not_applicable is NotApplicable.ZERO, scale.code
     code = _code_on(scorer, "kegiatan")
     assert scorer.question_points(code, NA) == 0
@@ -46,7 +54,8 @@ def test_served_children_scale_earns_full_when_not_applicable(scorer):
     assert scorer.question_points(code, NA) == _max_cents(scorer, code)
 
 
-def test_refused_raises_a_clear_problem_on_every_path(scorer):
+def test_refused_raises_a_clear_problem_on_every_path(refusing):
+    scorer = refusing
     code = _code_on(scorer, "perda_kla")
     for call in (lambda: scorer.question_points(code, NA), lambda: scorer.score({code: NA}),
                  lambda: scorer.verified({code: NA}, {code: APPROVED})):
@@ -62,7 +71,7 @@ def test_refused_raises_a_clear_problem_on_every_path(scorer):
 
 def test_the_default_keeps_every_score_as_it_was(scorer):
     """Answering everything "not applicable" scores only the full scales' questions."""
-    codes = [c for c, ref in scorer.catalogue.questions.items() if ref.question.scale != "perda_kla"]
+    codes = list(scorer.catalogue.questions)
     sheet = scorer.score(dict.fromkeys(codes, NA))
     full_scales = {"cakupan_layanan", "jumlah_kasus_diversi"}
     expected = {c: (_max_cents(scorer, c) if scorer.catalogue.questions[c].question.scale in full_scales else 0)

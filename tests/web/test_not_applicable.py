@@ -3,14 +3,23 @@ where it is ticked (absent where the scale refuses it), refused on save there, a
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from app.models import Answer
+from indicators import parse_catalogue
 from app.templating import dom_id
 from tests import html
 
 FULL_Q = "24A.1"  # jumlah_kasus_diversi: no ABH cases is the right answer
-REFUSED_Q = "1.1"  # perda_kla
+REFUSED_Q = "1.1"  # perda_kla, made to refuse it here (no live scale refuses it yet)
+
+
+@pytest.fixture(scope="session")
+def catalogue(catalogue_text):
+    """This module's instrument: the real one with the Perda KLA's scale refusing "not applicable"."""
+    marker = "    code: perda_kla\n"
+    return parse_catalogue(catalogue_text.replace(marker, marker + "    not_applicable: refused\n"))
 ZERO_Q = "12.1"
 
 
