@@ -7,8 +7,8 @@ import pytest
 from sqlmodel import select
 
 from app.models import Answer
-from indicators import parse_catalogue
 from app.templating import dom_id
+from indicators import parse_catalogue
 from tests import html
 
 FULL_Q = "24A.1"  # jumlah_kasus_diversi: no ABH cases is the right answer
