@@ -243,7 +243,7 @@ def card_figures(session: Session, catalogue: Catalogue, cycle_year: int, code: 
     """What templates/workspace/_figures.html shows of a question (nothing for a question without figures)."""
     figures = declared(catalogue, code)
     if figures is None:
-        return {"figures_summary": None}
+        return {"figures_summary": None, "figures_locked": False}
     entered = figures_of(session, answer.id if answer else None)
     summary = summary_of(catalogue, code, cycle_year, entered, answer.option if answer else None)
     suggestion = summary.suggestion if summary else None
@@ -257,4 +257,6 @@ def card_figures(session: Session, catalogue: Catalogue, cycle_year: int, code: 
         "figures": figures,
         "figures_hint": hint,
         "figures_computed": suggestion is not None and suggestion.computed,
+        # The answer's percentage comes from the figures: its field is read-only on the card.
+        "figures_locked": suggestion is not None and suggestion.computed and suggestion.value is not None,
     }

@@ -248,3 +248,14 @@ def test_the_rekap_workbook_carries_the_two_years_figures(make_client, auth, db,
     assert row[f"Pembilang {first}"] == 450 and row[f"Penyebut {first}"] == 500 and row[f"Persen {first}"] == 90
     assert row[f"Persen {second}"] == 33.33 and row["Tren"] == "turun"
     assert rows["12.4"][header.index(f"Pembilang {first}")] is None
+
+
+def test_the_computed_percentage_is_read_only_on_the_card(make_client, auth, db, world):
+    opd, token = _client(make_client, auth, "opd_a")
+    card = html.page(opd.get(f"{world.base()}/isian/{PERCENT_Q}", headers={"HX-Request": "true"}))
+    assert html.one(card, f"//input[@id='value-{dom_id(PERCENT_Q)}']").get("readonly") is None
+    saved = html.page(opd.post(f"{world.base()}/isian/{PERCENT_Q}/data", headers=_hx(token),
+                               data=_form(world, (1, 2), (3, 4))))
+    field = html.one(saved, f"//input[@id='value-{dom_id(PERCENT_Q)}']")
+    assert field.get("readonly") is not None and field.get("value") == "75"
+    assert "Computed from the figures" in html.text_of(saved, f"//*[@id='value-hint-{dom_id(PERCENT_Q)}']")
