@@ -11,7 +11,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from indicators.faults import Fault
-from indicators.models import Band, CatalogueData, Level, NumberScale, OptionsScale, PercentScale
+from indicators.models import Band, CatalogueData, Level, Measure, NumberScale, OptionsScale, PercentScale
 from indicators.yaml_source import Path
 
 CENT = Decimal("0.01")
@@ -19,7 +19,7 @@ CENT = Decimal("0.01")
 
 def check_catalogue(data: CatalogueData) -> list[Fault]:
     faults: list[Fault] = []
-    for check in (_codes, _points, _sums, _references, _scales, _bands, _gates):
+    for check in (_codes, _points, _sums, _references, _scales, _bands, _gates, _figures):
         faults.extend(check(data))
     faults.extend(_area_questions(data))
     return faults
@@ -270,3 +270,25 @@ def _area_questions(data: CatalogueData) -> Iterator[Fault]:
                 scale = scales.get(question.scale)
                 if scale is not None and not isinstance(scale, PercentScale):
                     yield Fault("area_question_not_percent", (*qpath, "scale"), params=params)
+
+
+def _figures(data: CatalogueData) -> Iterator[Fault]:
+    """A question answered as yearly data: a share names its whole, a count has none; only the
+    kab/kota itself answers with figures (a kecamatan/desa question is a percentage of them)."""
+    for pi, part in enumerate(data.parts):
+        for ii, indicator in enumerate(part.indicators):
+            for qi, question in enumerate(indicator.questions):
+                figures = question.figures
+                if figures is None:
+                    continue
+                path: Path = ("parts", pi, "indicators", ii, "questions", qi, "figures")
+                params: dict[str, object] = {"question": question.code}
+                has_denominator = bool(figures.denominator.strip() or figures.denominator_en.strip())
+                if figures.measure is Measure.SHARE and not (figures.denominator.strip()
+                                                             and figures.denominator_en.strip()):
+                    yield Fault("figures_share_without_denominator", (*path, "measure"), params=params)
+                elif figures.measure is Measure.COUNT and has_denominator:
+                    yield Fault("figures_count_with_denominator", (*path, "denominator"), params=params)
+                if question.level is not Level.KABKOTA:
+                    yield Fault("figures_not_kabkota", (*path[:-1], "level"),
+                                params={**params, "level": question.level.value})

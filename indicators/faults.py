@@ -126,6 +126,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Question {question} is answered per {level}: its scale '{scale}' must be a percentage scale "
               "(kind: percent).",
     },
+    "figures_share_without_denominator": {
+        "id": "Pertanyaan {question}: data berupa persentase (share) harus punya penyebut (denominator dan denominator_en).",
+        "en": "Question {question}: a share needs its denominator labels (denominator and denominator_en).",
+    },
+    "figures_count_with_denominator": {
+        "id": "Pertanyaan {question}: data berupa jumlah (count) tidak punya penyebut; hapus denominator.",
+        "en": "Question {question}: a count has no denominator; remove the denominator labels.",
+    },
+    "figures_not_kabkota": {
+        "id": "Pertanyaan {question}: data per tahun (figures) hanya untuk pertanyaan tingkat kabupaten/kota, bukan {level}.",
+        "en": "Question {question}: yearly figures are for questions of the kab/kota itself only, not {level}.",
+    },
 }
 
 KIND_WORDS = {

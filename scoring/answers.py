@@ -54,7 +54,8 @@ class Verdict:
 @dataclass(frozen=True)
 class AnswerProblem:
     question: str
-    code: str  # unknown_question, unknown_option, not_a_number, out_of_range, wrong_kind
+    # unknown_question, unknown_option, not_a_number, out_of_range, wrong_kind, not_applicable_refused
+    code: str
     detail: str = ""
 
     def message(self, lang: str = "id") -> str:
@@ -82,6 +83,11 @@ _PROBLEM_TEXTS = {
     "wrong_kind": {
         "id": "Pertanyaan {q}: jawaban tidak sesuai skalanya ({detail}).",
         "en": "Question {q}: the answer does not fit its scale ({detail}).",
+    },
+    "not_applicable_refused": {
+        "id": "Pertanyaan {q}: jawaban 'tidak berlaku' tidak dapat dipilih untuk pertanyaan ini; "
+              "pilih jawaban yang sesuai.",
+        "en": "Question {q}: 'not applicable' cannot be chosen for this question; choose the answer that fits.",
     },
 }
 

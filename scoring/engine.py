@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from indicators import Catalogue, NumberScale, OptionsScale, PercentScale
+from indicators import Catalogue, NotApplicable, NumberScale, OptionsScale, PercentScale
 from scoring.answers import Answer, AnswerError, AnswerProblem, ReviewStatus, Verdict
 from scoring.points import share_of, to_cents
 
@@ -31,6 +31,9 @@ class CompiledQuestion:
     known: dict[str | Decimal | None, int] = field(default_factory=dict)
     lower_is_better: bool = False
     thresholds: tuple[tuple[Decimal, int], ...] = ()  # (minimum, cents), highest first
+    # What "tidak berlaku" earns, in cents (the scale's `not_applicable`): 0, the maximum, or None
+    # where the scale refuses it.
+    not_applicable_cents: int | None = 0
 
     @property
     def takes_option(self) -> bool:
@@ -80,7 +83,9 @@ class Scorer:
 
     def _points(self, q: CompiledQuestion, answer: Answer) -> int:
         if answer.not_applicable:
-            return 0
+            if q.not_applicable_cents is None:
+                raise AnswerError(AnswerProblem(q.code, "not_applicable_refused"))
+            return q.not_applicable_cents
         if answer.score is not None:
             cents = to_cents(answer.score)
             if not 0 <= cents <= q.max_cents:
@@ -215,22 +220,36 @@ class Scorer:
         }
 
 
+def not_applicable_cents(scale: OptionsScale | PercentScale | NumberScale, max_cents: int) -> int | None:
+    """What answering "not applicable" earns on `scale` for a question worth `max_cents`: 0 (ZERO, the
+    default), the whole maximum (FULL), or None where the scale refuses the answer (REFUSED)."""
+    if scale.not_applicable is NotApplicable.FULL:
+        return max_cents
+    if scale.not_applicable is NotApplicable.REFUSED:
+        return None
+    return 0
+
+
 def _compile(code: str, index: int, indicator: int, max_cents: int,
              scale: OptionsScale | PercentScale | NumberScale) -> CompiledQuestion:
+    na = not_applicable_cents(scale, max_cents)
     if isinstance(scale, OptionsScale):
         option_cents = {o.code: share_of(o.fraction, max_cents) for o in scale.options}
         known: dict[str | Decimal | None, int] = {option: cents for option, cents in option_cents.items()}
-        return CompiledQuestion(code, index, indicator, max_cents, _OPTION, option_cents, known)
+        return CompiledQuestion(code, index, indicator, max_cents, _OPTION, option_cents, known,
+                                not_applicable_cents=na)
     if isinstance(scale, PercentScale):
         return CompiledQuestion(
-            code, index, indicator, max_cents, _PERCENT, lower_is_better=scale.lower_is_better
+            code, index, indicator, max_cents, _PERCENT, lower_is_better=scale.lower_is_better,
+            not_applicable_cents=na,
         )
     if isinstance(scale, NumberScale):
         steps = tuple(
             (t.min, share_of(t.fraction, max_cents))
             for t in sorted(scale.thresholds, key=lambda t: t.min, reverse=True)
         )
-        return CompiledQuestion(code, index, indicator, max_cents, _NUMBER, thresholds=steps)
+        return CompiledQuestion(code, index, indicator, max_cents, _NUMBER, thresholds=steps,
+                                not_applicable_cents=na)
     raise TypeError(f"unknown scale kind for {code}")
 
 

@@ -60,6 +60,7 @@ from app.exports.common import (
     write_number,
     write_text,
 )
+from app.exports.figures_sheet import write_figures_sheet
 from app.exports.stages import STILL_VERIFYING, still_verifying_formula, write_stage_sheet
 from app.models import Assessment, Cycle, Province, Regency
 from app.services.evidence import EvidenceAccess, FileRow
@@ -191,6 +192,7 @@ def build_regency_workbook(
     # Scores per stage (the same figures as the dashboard's table), after the summary's own columns.
     rows = region_rows(session, scorer, cycle.year, regency.province_code, regency_code=regency.code)
     write_stage_sheet(book, catalogue, rows if show_awards else without_awards(rows), own=True)
+    write_figures_sheet(book, session, catalogue, cycle.year, state.answers)  # issue 23: the two years' figures
     return book.close()
 
 

@@ -127,3 +127,8 @@ def answers_submit_all(ws: WorkspaceDep) -> Response:
     request.session["flash_skipped"] = skipped[:200]
     request.session["flash_kind"] = kind
     return response
+
+# The yearly figures of a data question (app.routes.figures), saved from the same card.
+from app.routes.figures import figures_save  # noqa: E402
+
+router.add_api_route("/isian/{code}/data", figures_save, methods=["POST"], name="figures_save")

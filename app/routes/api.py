@@ -34,6 +34,17 @@ ProvinceCode = Annotated[str, Path(pattern=r"^\d{2}$", examples=["62"])]
 Year = Annotated[int, Path(ge=2000, le=2100, examples=[2024])]
 
 
+class FiguresOut(BaseModel):
+    measure: str  # share (numerator of denominator, shown as a percentage) or count
+    unit: str
+    unit_en: str
+    numerator: str
+    numerator_en: str
+    denominator: str
+    denominator_en: str
+    years: int  # how many years before the cycle's year
+
+
 class QuestionOut(BaseModel):
     code: str
     text: str
@@ -42,6 +53,9 @@ class QuestionOut(BaseModel):
     agencies: list[str]
     scale: str
     evidence_required: bool
+    # What answering "not applicable" earns on the question's scale: zero, full (its maximum) or refused.
+    not_applicable: str = "zero"
+    figures: FiguresOut | None = None  # answered as yearly data (data/kla_clusters.yaml `figures:`)
 
 
 class IndicatorOut(BaseModel):
@@ -170,7 +184,9 @@ def build_api() -> FastAPI:
             parts=[PartOut(code=p.code, name=p.name, name_en=p.name_en, max=float(p.max), indicators=[
                 IndicatorOut(code=i.code, name=i.name, name_en=i.name_en, max=float(i.max), questions=[
                     QuestionOut(code=q.code, text=q.text, max=float(q.max), level=q.level.value,
-                                agencies=list(q.agencies), scale=q.scale, evidence_required=q.evidence.required)
+                                agencies=list(q.agencies), scale=q.scale, evidence_required=q.evidence.required,
+                                not_applicable=catalogue.scales[q.scale].not_applicable.value,
+                                figures=FiguresOut(**q.figures.model_dump()) if q.figures else None)
                     for q in i.questions]) for i in p.indicators]) for p in data.parts],
         )
 

@@ -14,11 +14,13 @@ from app.models import Agency, Assignment, Role, saved_id
 from app.services import answers as answer_service
 from app.services import areas, documents, questions
 from app.services import evidence as evidence_service
+from app.services import figures as figures_service
 from app.services import progress as progress_service
 from app.services.document_flags import answer_flags, flag_labels
 from app.services.evidence import EvidenceAccess, sensitive_codes
 from app.services.questions import assessment_id
 from app.services.recommendation_overview import earlier_on_question
+from scoring import AnswerError
 
 
 def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
@@ -28,7 +30,10 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
     answer = answer_service.answer_at(session, assessment_id(place), code)
     points = 0
     if answer is not None and (value := answer_service.scored(answer)) is not None:
-        points = ws.scorer.question_points(code, value)
+        try:
+            points = ws.scorer.question_points(code, value)
+        except AnswerError:  # stored before its scale refused it (a "not applicable" now refused): 0, fixable
+            points = 0
     mine = None if ws.user.role == Role.DP3A else sorted(
         questions.assigned_codes(session, assessment_id(place), ws.user.agency_id))
     reopening = questions.is_reopened(session, answer)
@@ -89,6 +94,9 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
     # Each file's document (kind, title, number, year), for the file list and the reuse choice (app.services.documents).
     shown_files: list[Any] = [*files, *cast("list[Any]", context["reusable"])]
     context["documents"] = documents.summaries(session, [getattr(f, "document_id", None) for f in shown_files])
+    # What "tidak berlaku" earns here (None: refused) and the yearly figures of a data question.
+    context["not_applicable_cents"] = ws.scorer.questions[code].not_applicable_cents
+    context.update(figures_service.card_figures(session, catalogue, place.cycle.year, code, answer))
     context.update(extra)
     return context
 

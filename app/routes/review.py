@@ -33,6 +33,7 @@ from app.models import StoredFile as StoredFileRow
 from app.refusals import Refusal
 from app.routes.evidence import INLINE_KINDS
 from app.services import document_flags
+from app.services import figures as figures_service
 from app.services import review as review_service
 from app.services.answers import answers_of, lock_answers, scored
 from app.services.evidence import EvidenceAccess
@@ -226,6 +227,7 @@ def _detail(request: Request, session: Session, place: Place, user: User, catalo
     }
     # The period check of the files shown, and a return prepared from one file's flag (`?dari=<evidence id>`).
     context.update(_flag_context(session, place, catalogue, files, from_flag))
+    context.update(figures_service.card_figures(session, catalogue, place.cycle.year, code, answer))  # read-only
     return render(request, "review/detail.html", context, block="decision" if form is not None else None,
                   status_code=status_code)
 

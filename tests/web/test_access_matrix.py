@@ -26,6 +26,7 @@ WORKSPACE = {
     "workspace", "question_card", "answer_save", "answer_submit", "answers_submit_all",
     "evidence_upload", "evidence_reuse", "evidence_remove", "evidence_download", "workspace_progress",
 }
+WORKSPACE |= {"figures_save"}  # issue 23, figures helper: a data question's yearly figures, as its answer
 
 REVIEW = {"review_queue", "review_detail", "review_decide", "review_batch_approve", "review_reopen",
           "review_evidence", "dashboard"}

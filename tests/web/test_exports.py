@@ -112,7 +112,7 @@ def test_regency_rekap_layout(client, world, auth, db, catalogue, scorer, app):
 
     workbook = load_workbook(io.BytesIO(response.content))
     titles = part_sheet_titles(catalogue)
-    assert workbook.sheetnames == [SUMMARY_SHEET, *titles.values(), "_data", "Tahapan"]
+    assert workbook.sheetnames == [SUMMARY_SHEET, *titles.values(), "_data", "Tahapan", "Data dua tahun"]
     assert all(len(t) <= 31 and "/" not in t for t in workbook.sheetnames)
     assert workbook["_data"].sheet_state == "veryHidden"
     scores = _scores(db, scorer, assessment)

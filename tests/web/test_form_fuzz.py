@@ -109,6 +109,10 @@ BASELINE = {
 }
 # Issue 23, marks helper: the "sudah diunggah" checklist and the Nilai EM.
 BASELINE.update({"entered": "1", "part": "KL", "official_score": "0,5", "pasted": lambda s: f"{s.options_code}\t0,5"})
+# Issue 23, figures helper: the yearly figures of a data question (figures_save; its fields are fuzzed on a
+# data question in tests/web/test_figures.py, the route here on the matrix's question).
+BASELINE |= {"figures_version": "0", **{f"{part}_{year}": "3" for part in ("numerator", "denominator")
+                                        for year in range(2018, 2031)}}
 ROUTE_BASELINE = {("password_submit", "confirm"): "sandi-baru-uji-123",
                   ("login_submit", "username"): "tidak.ada", ("carry_over_decide", "decision"): "reject"}
 

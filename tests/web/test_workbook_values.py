@@ -223,6 +223,8 @@ def test_the_rekap_and_the_province_sheet_print_legibly(client, world, auth, db,
             tahapan.append(texts)
             assert min(size for *_, size, t in runs if t == "62.71") >= 6, number
             continue
+        if "Tren" in texts and "Nilai EM" not in texts:  # issue 23: the sheet "Data dua tahun", at the end
+            continue
         assert "Pertanyaan" in texts and "Nilai EM" in texts, number  # the header row repeats
         assert min(size for *_, size, t in runs if t == "Pertanyaan") >= 6, number  # readable on paper
 
