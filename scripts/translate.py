@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/translate.py          extract, update id/en, list untranslated ids
     .venv/bin/python scripts/translate.py --fill F  apply translations from a YAML file {msgid: msgstr}
+                                                    (a message with a context: {"ctxt|msgid": msgstr})
 
 Message ids are English; the Indonesian catalogue must translate every one
 (a test checks it). The English catalogue stays empty: ids are the English text.
@@ -34,8 +35,13 @@ def fill(mapping_file: Path) -> None:
     with ID_PO.open("rb") as handle:
         catalog = read_po(handle, locale="id")
     for message in catalog:
-        if message.id and isinstance(message.id, str) and message.id in mapping:
-            message.string = mapping[message.id]
+        if not message.id or not isinstance(message.id, str):
+            continue
+        # A message with a context (msgctxt "cli") takes only a key naming it, "cli|Total": the same
+        # English word may read differently there than on the web pages.
+        key = f"{message.context}|{message.id}" if message.context else message.id
+        if key in mapping:
+            message.string = mapping[key]
     with ID_PO.open("wb") as handle:
         write_po(handle, catalog, width=0, omit_header=False)
 
