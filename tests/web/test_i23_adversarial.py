@@ -166,3 +166,37 @@ def test_upload_of_content_another_agency_holds_is_not_lost(make_client, auth, w
     assert response.status_code in (303, 409, 422)
     if response.status_code == 303:
         assert client.get(response.headers["location"]).status_code == 200
+
+
+def _raw_pdf(objects: list[bytes]) -> bytes:
+    out, offsets = b"%PDF-1.7\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
+def test_metadata_of_a_small_pdf_with_megabytes_of_text_operators_is_not_read():
+    """14 KB that inflate to 4 MB of text operators on the first page: pypdf needed ~17 s of one worker
+    to extract them. The content budget leaves such a page unread (nothing pre-filled)."""
+    import time
+    import zlib
+
+    from app.evidence.metadata import MAX_CONTENT_BYTES, extract_pdf
+
+    ops = b"BT /F1 12 Tf 10 10 Td (PERATURAN DAERAH NOMOR 5 TAHUN 2021) Tj ET\n" * (4_000_000 // 66)
+    data = zlib.compress(ops, 9)
+    pdf = _raw_pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 800] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"])
+    assert MAX_CONTENT_BYTES <= 1024 * 1024
+    started = time.monotonic()
+    found = extract_pdf(pdf)
+    assert time.monotonic() - started < 5
+    assert found.kind is None
