@@ -200,3 +200,51 @@ def test_metadata_of_a_small_pdf_with_megabytes_of_text_operators_is_not_read():
     found = extract_pdf(pdf)
     assert time.monotonic() - started < 5
     assert found.kind is None
+
+
+def test_published_year_refuses_every_library_write(make_client, auth, world, db):
+    from app.models import AuditEntry, Cycle, utcnow
+
+    client, token = _client(make_client, auth, "dp3a_a")
+    assert _upload(client, world, token, pdf_of(PERDA)).status_code == 303
+    document = db.exec(select(Document)).one()
+    url = f"{world.base()}/dokumen/{document.id}"
+    assert client.post(f"{url}/tautkan", data={"codes": [OWN_A], "csrf_token": token},
+                       follow_redirects=False).status_code == 303
+    link = _links(db, document.id)[OWN_A]
+    cycle = db.exec(select(Cycle)).one()
+    cycle.published_at = utcnow()
+    db.add(cycle)
+    db.commit()
+    before = len(db.exec(select(AuditEntry)).all())
+    responses = [
+        _upload(client, world, token, sample_pdf("Lain", "lain"), name="lain.pdf"),
+        client.post(f"{url}/data", data={"csrf_token": token, "kind": "sk", "title": "Baru", "year": "2024"}),
+        client.post(f"{url}/tautkan", data={"codes": ["13.5"], "csrf_token": token}),
+        client.post(f"{url}/lepas/{link.id}", data={"csrf_token": token}),
+    ]
+    assert [r.status_code for r in responses] == [409, 409, 409, 409]
+    db.expire_all()
+    assert len(db.exec(select(AuditEntry)).all()) == before
+    assert len(db.exec(select(Document)).all()) == 1 and db.get(Document, document.id).title != "Baru"
+    assert set(_links(db, document.id)) == {OWN_A}
+
+
+def test_other_regions_documents_and_links_are_not_found(make_client, auth, world, db):
+    owner, token = _client(make_client, auth, "dp3a_a")
+    assert _upload(owner, world, token, pdf_of(PERDA)).status_code == 303
+    document = db.exec(select(Document)).one()
+    owner.post(f"{world.base()}/dokumen/{document.id}/tautkan", data={"codes": [OWN_A], "csrf_token": token})
+    link = _links(db, document.id)[OWN_A]
+    other, other_token = _client(make_client, auth, "dp3a_b")
+    for url in (f"/dokumen/{document.id}", f"/dokumen/{document.id}/berkas"):
+        assert other.get(world.base("b") + url).status_code == 404
+        assert other.get(world.base() + url).status_code == 403
+    assert other.post(f"{world.base('b')}/dokumen/{document.id}/lepas/{link.id}",
+                      data={"csrf_token": other_token}).status_code == 404
+    assert other.post(f"{world.base('b')}/dokumen/{document.id}/data",
+                      data={"csrf_token": other_token, "title": "x"}).status_code == 404
+    assert other.get(f"{world.base()}/serah-terima/paket.zip").status_code == 403
+    opd, opd_token = _client(make_client, auth, "opd_a")
+    assert opd.get(f"{world.base()}/serah-terima/paket.zip").status_code == 403
+    assert set(_links(db, document.id)) == {OWN_A}
