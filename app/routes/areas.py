@@ -135,13 +135,13 @@ def _record(request: Request, place: Place, session: Session, user: User, catalo
         raise HTTPException(404)
     back = _page_url(place, area.parent_code if area.level == AreaLevel.DESA else None)
     criterion = str(form.get("kriteria", ""))[:40]
-    if criterion:
-        back += f"?kriteria={criterion}"
+    if criterion in {q.code for q in area_service.area_questions(catalogue, area.level)}:
+        back += f"?kriteria={criterion}"  # a code of the catalogue's: nothing else goes into the address
     back += f"#area-{area.code.replace('.', '-')}"
     if message is None:
         shown = {str(code) for code in form.getlist("shown")}
         checked = {str(code) for code in form.getlist("meets")}
-        note = str(form.get("note", "")).strip()
+        note = str(form.get("note", "")).replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
         try:
             if len(note) > MAX_AREA_NOTE:
                 raise Refusal(_("The note is too long (at most %(n)s characters).") % {"n": MAX_AREA_NOTE})
@@ -149,7 +149,7 @@ def _record(request: Request, place: Place, session: Session, user: User, catalo
             if stored is not None:
                 evidence_service.register(session, stored)
                 document_id = area_service.evidence_document(
-                    session, place, user, stored.sha256, safe_filename(filename, stored.extension)).id
+                    session, place, user, catalogue, shown, stored.sha256, safe_filename(filename, stored.extension)).id
             changed = area_service.record(session, place, user, catalogue, area,
                                           {code: code in checked for code in sorted(shown)}, note, document_id)
             session.commit()

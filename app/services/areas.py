@@ -14,7 +14,8 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -51,6 +52,7 @@ from scoring import Scorer
 from scoring.areas import AreaShare, shares
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data" / "regions"
+_AREA_CODE = re.compile(r"[0-9.]{1,13}")  # "62.71.01", "62.71.01.1001"
 LIST_PREFIX = "daftar-kelana-"  # the file name of a generated list: replaced, never piled up
 
 # -- the areas of a kab/kota -------------------------------------------------------------------
@@ -103,7 +105,7 @@ def areas_of(session: Session, regency_code: str, level: AreaLevel, parent: str 
 def area_in(session: Session, regency_code: str, code: str) -> Area | None:
     """The area `code` of this kab/kota (None for another's or none: the route answers 404)."""
     ensure_areas(session, regency_code)
-    area = session.get(Area, code) if len(code) <= 13 else None
+    area = session.get(Area, code) if _AREA_CODE.fullmatch(code) else None  # never a NUL for PostgreSQL
     return area if area is not None and area.regency_code == regency_code else None
 
 
@@ -179,9 +181,14 @@ def record(session: Session, place: questions.Place, user: User, catalogue: Cata
     return len(after)
 
 
-def evidence_document(session: Session, place: questions.Place, user: User, stored_sha256: str,
-                      filename: str) -> Document:
-    """The library document of an area's evidence file (already in the store and checked)."""
+def evidence_document(session: Session, place: questions.Place, user: User, catalogue: Catalogue,
+                      codes: Iterable[str], stored_sha256: str, filename: str) -> Document:
+    """The library document of an area's evidence file (already in the store and checked) recorded for
+    `codes`: a sensitive file (`EvidenceAccess.may_attach`) is refused, since the Kelana/Dekela page names
+    an area's documents to whoever sees the kab/kota's answers."""
+    access = evidence_service.EvidenceAccess.of(session, catalogue, user, place)
+    if not all(access.may_attach(stored_sha256, code) for code in codes):
+        raise Refusal(evidence_service.sensitive_refusal())
     return documents.library_document(session, questions.assessment_id(place), stored_sha256, filename, user)
 
 

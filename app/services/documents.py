@@ -20,7 +20,7 @@ from app.evidence import metadata
 from app.evidence.metadata import Extracted
 from app.i18n import N_
 from app.i18n import gettext as _
-from app.models import Document, DocumentKind, Evidence, Role, User, saved_id, utcnow
+from app.models import Assessment, Document, DocumentKind, Evidence, Role, User, saved_id, utcnow
 from app.refusals import NotAllowed, Refusal
 from app.services import answers as answer_service
 from app.services import audit
@@ -31,7 +31,15 @@ if TYPE_CHECKING:
 
 def library_document(session: Session, assessment_id: int, sha256: str, filename: str, user: User) -> Document:
     """The document of these bytes in this assessment's library, or a new, untitled one: the same
-    content uploaded twice in one cycle is one document (its metadata entered once)."""
+    content uploaded twice in one cycle is one document (its metadata entered once). Two uploads of the
+    same content at once: the kab/kota's row orders them, so the second finds the first's document (the
+    table has no unique index on the content)."""
+    # Imported here: app.services.field imports app.services.evidence, which imports this module.
+    from app.services.field.hold import hold
+
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is not None:
+        hold(session, assessment)
     found = session.exec(select(Document).where(Document.assessment_id == assessment_id, Document.sha256 == sha256,
                                                 col(Document.removed_at).is_(None))
                          .order_by(col(Document.id))).first()

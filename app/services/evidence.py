@@ -276,3 +276,8 @@ class EvidenceAccess:
         if self.is_sensitive(evidence, question_code):
             audit.record(self.session, self.user, "evidence.download", "evidence", evidence.id,
                          regency_code=self.regency_code, after={"file": evidence.filename, "sensitive": True})
+
+    def attached(self) -> None:
+        """A file was attached since this was asked: which contents are sensitive is read again (an
+        attachment to a sensitive question makes its content sensitive when it is its first here)."""
+        self._contents = None

@@ -22,7 +22,7 @@ from app.deps import Place
 from app.evidence import StoredFile, safe_filename
 from app.i18n import gettext as _
 from app.models import Answer, Document, Evidence, Role, User, saved_id
-from app.refusals import NotAllowed, Refusal
+from app.refusals import Conflict, NotAllowed, Refusal
 from app.services import answers as answer_service
 from app.services import audit, documents, questions, season
 from app.services import evidence as evidence_service
@@ -201,6 +201,7 @@ def link_to(session: Session, view: LibraryView, entry: Entry, codes: list[str])
             result.already.append(code)
             continue
         evidence = documents.link(session, saved_id(answer.id), document, user)
+        view.access.attached()  # a first link to a sensitive question makes the content sensitive
         audit.record(session, user, "document.link", "evidence", evidence.id, regency_code=place.regency.code,
                      after={"question": code, "document": document.id, "file": evidence.filename})
         result.linked.append(code)
@@ -243,6 +244,11 @@ def upload(session: Session, view: LibraryView, stored: StoredFile, original_nam
     evidence_service.register(session, stored)
     filename = safe_filename(original_name, stored.extension)
     document = documents.library_document(session, assessment_id(place), stored.sha256, filename, user)
+    try:
+        view.entry(saved_id(document.id))
+    except HTTPException as exc:  # the same bytes are a document this user does not see (another agency's)
+        raise Conflict(_("This file is in the library already, linked to questions that are not yours: ask your "
+                         "DP3A to link it to your question.")) from exc
     documents.prefill_from_file(session, document.id, path, stored.kind)
     audit.record(session, user, "document.upload", "document", document.id, regency_code=place.regency.code,
                  after={"file": filename, "sha256": stored.sha256, "size": stored.size})
