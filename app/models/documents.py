@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.models.core import EnumText, utcnow
@@ -41,7 +41,13 @@ class DocumentKind(StrEnum):
 
 class Document(SQLModel, table=True):
     """A document of one kab/kota's library in one cycle (the assessment): a stored file with what
-    a reviewer needs to know about it. Removing one keeps the row, like an `Evidence` row."""
+    a reviewer needs to know about it. Removing one keeps the row, like an `Evidence` row.
+
+    One live document per content in a library: the same bytes uploaded twice, or by two requests at
+    once, are one document (`documents.library_document` holds the kab/kota's row; the index backs it)."""
+
+    __table_args__ = (Index("uq_document_live_content", "assessment_id", "sha256", unique=True,
+                            sqlite_where=text("removed_at IS NULL"), postgresql_where=text("removed_at IS NULL")),)
 
     id: int | None = Field(default=None, primary_key=True)
     assessment_id: int = Field(foreign_key="assessment.id", index=True)

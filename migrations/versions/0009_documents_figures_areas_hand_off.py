@@ -75,6 +75,9 @@ def upgrade() -> None:
     with op.batch_alter_table('document', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_document_assessment_id'), ['assessment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_document_sha256'), ['sha256'], unique=False)
+        batch_op.create_index('uq_document_live_content', ['assessment_id', 'sha256'], unique=True,
+                              sqlite_where=sa.text('removed_at IS NULL'),
+                              postgresql_where=sa.text('removed_at IS NULL'))
 
     op.create_table('handoffmark',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -185,6 +188,7 @@ def downgrade() -> None:
 
     op.drop_table('handoffmark')
     with op.batch_alter_table('document', schema=None) as batch_op:
+        batch_op.drop_index('uq_document_live_content')
         batch_op.drop_index(batch_op.f('ix_document_sha256'))
         batch_op.drop_index(batch_op.f('ix_document_assessment_id'))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
@@ -43,6 +43,7 @@ from app.services.handoff.names import (
     zip_path,
 )
 from indicators import Catalogue, NumberScale, OptionsScale, PercentScale
+from scoring.figures import percent
 
 SENSITIVE_FOLDER = "RAHASIA_data_anak"
 NOT_APPLICABLE = "Tidak berlaku"
@@ -181,25 +182,20 @@ def is_answered(answer: Answer | None) -> bool:
     return answer is not None and (answer.not_applicable or answer.option is not None or answer.value is not None)
 
 
-# -- LEAD: the one function to switch to `scoring/figures.py` (the 'figures' helper's) once merged ------
 def yearly_figures(session: Session, answer_ids: list[int]) -> dict[int, list[YearFigure]]:
-    """The `Figure` rows of these answers, oldest year first, with each share's percentage
-    (numerator / denominator x 100, rounded half up to two decimals; none for a count or a zero whole).
-    Read directly from the table until the figures module lands; replace the body with its call."""
+    """The `Figure` rows of these answers, oldest year first, with each share's percentage as the card
+    computes it (`scoring.figures.percent`: half up to two decimals; none for a count or a zero whole)."""
     found: dict[int, list[YearFigure]] = defaultdict(list)
     if not answer_ids:
         return found
     rows = session.exec(select(Figure).where(col(Figure.answer_id).in_(answer_ids))
                         .order_by(col(Figure.answer_id), col(Figure.year))).all()
     for row in rows:
-        percentage = None
-        if row.denominator:
-            percentage = (Decimal(row.numerator) / Decimal(row.denominator) * 100).quantize(
-                Decimal("0.01"), rounding=ROUND_HALF_UP)
-        found[row.answer_id].append(YearFigure(row.year, Decimal(row.numerator), row.denominator, row.unit,
-                                               percentage))
+        numerator = Decimal(row.numerator)
+        denominator = None if row.denominator is None else Decimal(row.denominator)
+        share = percent(numerator, denominator) if denominator is not None else None
+        found[row.answer_id].append(YearFigure(row.year, numerator, denominator, row.unit, share))
     return found
-# -- end of the function to switch ----------------------------------------------------------------------
 
 
 def plan_handoff(session: Session, catalogue: Catalogue, store: EvidenceStore, assessment: Assessment,
