@@ -138,20 +138,22 @@ def test_a_document_uploaded_linked_flagged_and_handed_off(browser, live_server,
     document_url = opd.url
     expect(opd.locator("p.read-from-file")).to_be_visible()
     expect(opd.locator("#doc-kind")).to_have_value("surat_edaran")
-    expect(opd.locator("#doc-number")).to_have_value(NUMBER)
+    expect(opd.locator("#doc-number")).to_have_value(re.compile(re.escape(NUMBER), re.IGNORECASE))
     expect(opd.locator("#doc-date")).to_have_value(DATED)
     expect(opd.locator("#doc-year")).to_have_value(str(YEAR - 3))
     expect(opd.locator("#doc-title")).to_have_value(re.compile("Imunisasi Dasar Lengkap", re.IGNORECASE))
     snap(opd, "document-read")
 
-    # 3. The focal point corrects the title and the issuer, and saves.
+    # 3. The focal point corrects the title, the number's spelling and the issuer, and saves.
     opd.locator("#doc-title").fill(TITLE)
+    opd.locator("#doc-number").fill(NUMBER)
     opd.locator("#doc-issuer").fill("Bupati Murung Raya")
     opd.locator("form.document-data button[type=submit]").click()
     expect(opd.locator("header.page-head p.ok[role=status]")).to_be_visible()
     expect(opd.locator("h1")).to_have_text(TITLE)
     expect(opd.locator("#doc-title")).to_have_value(TITLE)
     expect(opd.locator("#doc-date")).to_have_value(DATED)
+    expect(opd.locator("#doc-number")).to_have_value(NUMBER)
 
     # 4. Linked to two questions at once.
     form = opd.locator("form.link-questions")
