@@ -118,7 +118,11 @@ def test_a_document_uploaded_linked_flagged_and_handed_off(browser, live_server,
     landing = re.compile(rf"/r/{re.escape(REGION)}/{YEAR}/")
 
     def snap(target, name: str, width: str = "1280") -> None:
-        shot(target, artifacts, f"docs-{width}-{name}")
+        """A screenshot of the whole page (or of one element) to look at: docs-<width>-<name>.png."""
+        if isinstance(target, Page):
+            target.screenshot(path=str(artifacts / f"docs-{width}-{name}.png"), full_page=True, caret="initial")
+        else:
+            shot(target, artifacts, f"docs-{width}-{name}")
 
     # -- the focal point ---------------------------------------------------------------------------
     opd = new_person(browser, DESKTOP)
@@ -127,7 +131,7 @@ def test_a_document_uploaded_linked_flagged_and_handed_off(browser, live_server,
     # 1. The library: upload a Surat Edaran.
     opd.goto(f"{base}/dokumen")
     expect(opd.locator("h1")).to_be_visible()
-    snap(opd, "library-empty")
+    snap(opd, "library")
     pdf = tmp_path / "surat-edaran-imunisasi.pdf"
     pdf.write_bytes(_edaran_pdf(_prepare.region_name))  # type: ignore[attr-defined]
     opd.locator("#lib-file").set_input_files(pdf)
