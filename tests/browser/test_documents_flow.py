@@ -70,9 +70,9 @@ def _edaran_pdf(regency: str) -> bytes:
     return bytes(pdf.output())
 
 
-def _prepare(url: str, catalogue) -> tuple[str, str, list[Question]]:
+def _prepare(url: str, catalogue) -> tuple[str, str, str, list[Question]]:
     """The live cycle, a Dinkes account, and two unanswered Dinkes questions on an options scale whose
-    period a document dated DATED is outside of: (dinkes username, dp3a username, [q1, q2])."""
+    period a document dated DATED is outside of: (region's name, dinkes username, dp3a username, [q1, q2])."""
     live_cycle(url, catalogue, REGION, YEAR)
     engine = make_engine(url)
     try:
@@ -101,8 +101,7 @@ def _prepare(url: str, catalogue) -> tuple[str, str, list[Question]]:
                 and need.period != Period.ANY and not need.standing_ok):
             picks.append(Question(code, code.replace(".", "_")))
     assert len(picks) >= 2, f"{REGION}: fewer than two open Dinkes questions of a dated period: {picks}"
-    _prepare.region_name = region_name  # type: ignore[attr-defined]
-    return f"dinkes.{slug}", f"dp3a.{slug}", picks[:2]
+    return region_name, f"dinkes.{slug}", f"dp3a.{slug}", picks[:2]
 
 
 def _fits(page: Page, where: str) -> None:
@@ -111,9 +110,9 @@ def _fits(page: Page, where: str) -> None:
         f"{where}: the page scrolls sideways at {inner_width} px (document is {scroll_width} px wide)")
 
 
-def test_a_document_uploaded_linked_flagged_and_handed_off(browser, live_server, artifacts, catalogue, scorer,
+def test_a_document_uploaded_linked_flagged_and_handed_off(browser, live_server, artifacts, catalogue,
                                                           tmp_path, tmp_path_factory):
-    opd_user, dp3a_user, (first, second) = _prepare(live_database_url(tmp_path_factory), catalogue)
+    region_name, opd_user, dp3a_user, (first, second) = _prepare(live_database_url(tmp_path_factory), catalogue)
     base = f"{live_server}/r/{REGION}/{YEAR}"
     landing = re.compile(rf"/r/{re.escape(REGION)}/{YEAR}/")
 
@@ -133,7 +132,7 @@ def test_a_document_uploaded_linked_flagged_and_handed_off(browser, live_server,
     expect(opd.locator("h1")).to_be_visible()
     snap(opd, "library")
     pdf = tmp_path / "surat-edaran-imunisasi.pdf"
-    pdf.write_bytes(_edaran_pdf(_prepare.region_name))  # type: ignore[attr-defined]
+    pdf.write_bytes(_edaran_pdf(region_name))
     opd.locator("#lib-file").set_input_files(pdf)
     opd.locator("form.upload button[type=submit]").click()
 
