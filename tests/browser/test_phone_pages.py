@@ -142,3 +142,43 @@ def test_season_pages_fit(user, width, request, live_server, artifacts):
         name = path.strip("/").replace("/", "-")
         shot(page, artifacts, f"season-{name}-{width}")  # the first screen, as it opens
         page.screenshot(path=str(artifacts / f"season-{name}-{width}-full.png"), full_page=True, caret="initial")
+
+
+# -- issue 23: the document library, Kelana/Dekela and the hand-off package, on the demo's 2025 -------------
+
+# Each page, then the first page it leads to (a document's page; a kecamatan's desa), as its people see them.
+DOCUMENT_PAGES = {
+    "dp3a.palangkaraya": [("/r/62.71/2025/dokumen", "tr.document td.name a"),
+                          ("/r/62.71/2025/kelana", "article.area p a"), ("/r/62.71/2025/serah-terima", None)],
+    "dinkes.palangkaraya": [("/r/62.71/2025/dokumen", "tr.document td.name a"), ("/r/62.71/2025/kelana", None)],
+}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("user", list(DOCUMENT_PAGES))
+def test_document_pages_fit(user, width, request, live_server, artifacts):
+    """The pages of issue 23 open for their people with a heading and scroll no sideways at 360 px nor at
+    1280 px (the guard runs axe on each); whole-page screenshots of each, to look at."""
+    page = request.getfixturevalue(f"{width}_page")
+    login_as(page, live_server, user, ANYWHERE)
+    for path, inner in DOCUMENT_PAGES[user]:
+        paths = [path]
+        response = page.goto(live_server + path)
+        assert response is not None and response.status == 200, (path, response and response.status)
+        if inner is not None:
+            href = page.locator(inner).first.get_attribute("href")
+            assert href, f"{path}: no {inner}"
+            paths.append(href)
+        for shown in paths:
+            if shown != path:
+                response = page.goto(live_server + shown)
+                assert response is not None and response.status == 200, (shown, response and response.status)
+            expect(page.locator("h1").first).to_be_visible()
+            wider = page.evaluate("""() => [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + (e.id || ''))""")
+            assert not wider or page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"), (
+                f"{shown} is wider than the window: {wider}")
+            name = re.sub(r"[^a-z0-9-]+", "-", shown.strip("/").lower())
+            page.screenshot(path=str(artifacts / f"issue23-{user.split('.')[0]}-{name}-{width}.png"), full_page=True,
+                            caret="initial")
