@@ -171,7 +171,7 @@ def from_text(text: str, info: dict[str, str] | None = None) -> Extracted:
     lines = [line for line in lines if line]
     upper = "\n".join(line.upper() for line in lines)
     kind = _kind(upper) or _kind((info.get("Title", "") + "\n" + info.get("Subject", "")).upper())
-    number = _number(upper)
+    number = _number("\n".join(lines))  # as written: "440/27/Dinkes/2032", not upper-cased
     issued_on = _date(text)
     year = issued_on.year if issued_on else _year_of_number(number)
     title = _title(lines) or " ".join((info.get("Title") or info.get("Subject") or "").split())[:300]
@@ -187,20 +187,20 @@ def _kind(upper: str) -> str | None:
     return min(found)[1] if found else None
 
 
-def _number(upper: str) -> str:
+def _number(text: str) -> str:
     """The document's own number: on a line of its own ("NOMOR 5 TAHUN 2021", "Nomor: 188.45/..."),
     before one cited in a sentence ("... Peraturan Daerah Nomor 5 Tahun 2021 ...")."""
-    for line in upper.splitlines():
-        if re.match(r"^NO(?:MOR)?\b", line) and (number := _number_in(line)):
+    for line in text.splitlines():
+        if re.match(r"^NO(?:MOR)?\b", line, re.IGNORECASE) and (number := _number_in(line)):
             return number
-    return _number_in(upper)
+    return _number_in(text)
 
 
-def _number_in(upper: str) -> str:
+def _number_in(text: str) -> str:
     found = []
-    if match := _NUMBER_YEAR.search(upper):
-        found.append((match.start(), f"Nomor {match.group(1)} Tahun {match.group(2)}"))
-    if match := _NUMBER_CODE.search(upper):
+    if match := _NUMBER_YEAR.search(text):
+        found.append((match.start(), f"Nomor {match.group(1).upper()} Tahun {match.group(2)}"))
+    if match := _NUMBER_CODE.search(text):
         found.append((match.start(), re.sub(r"\s*/\s*", "/", match.group(1)).rstrip(".-")[:120]))
     return min(found)[1] if found else ""
 

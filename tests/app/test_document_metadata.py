@@ -113,7 +113,7 @@ def test_an_sk_of_an_agency():
 def test_a_circular():
     found = extract_pdf(pdf_of(EDARAN))
     assert found.kind == "surat_edaran"
-    assert found.number == "400/55/Kesra/2023".upper()
+    assert found.number == "400/55/Kesra/2023"  # as written, not upper-cased
     assert found.issued_on == date(2023, 3, 3)
     assert found.issuer == "Bupati Kapuas"
     assert found.title == "Gerakan Sekolah Ramah Anak"
