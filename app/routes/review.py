@@ -32,7 +32,7 @@ from app.models import Agency, Answer, ReviewAction, User, saved_id, utcnow
 from app.models import StoredFile as StoredFileRow
 from app.refusals import Refusal
 from app.routes.evidence import INLINE_KINDS
-from app.services import document_flags
+from app.services import document_flags, documents
 from app.services import figures as figures_service
 from app.services import review as review_service
 from app.services.answers import answers_of, lock_answers, scored
@@ -224,6 +224,8 @@ def _detail(request: Request, session: Session, place: Place, user: User, catalo
         "then_next": form.get("then") == "next" if form is not None else then_next,
         "stored": {s.sha256: s for s in session.exec(select(StoredFileRow).where(
             col(StoredFileRow.sha256).in_([f.sha256 for f in files])))},
+        # What each file is (kind, title, number, year), as the ministry's application titles it.
+        "documents": documents.summaries(session, [getattr(f, "document_id", None) for f in files]),
     }
     # The period check of the files shown, and a return prepared from one file's flag (`?dari=<evidence id>`).
     context.update(_flag_context(session, place, catalogue, files, from_flag))

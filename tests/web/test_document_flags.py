@@ -102,6 +102,9 @@ def test_a_return_starts_from_the_flag_on_the_review_page(client, world, auth, c
     auth.login(client, "dp3a_a")
     page = html.page(client.get(f"{world.base()}/verifikasi/{old}?periode=1"))
     assert _flags_of(page, evidence.id) == ["out_of_period"]
+    # The reviewer reads what the file is, as the card shows it: its kind, title and year.
+    line = html.texts(page, '//section[@class="review-evidence"]//p[@class="document-line"]')
+    assert len(line) == 1 and "Laporan kegiatan" in line[0] and str(world.year - 3) in line[0]
     assert not html.attrs(page, '//input[@id="reason-bukan_tahun_berjalan"]/@checked')
     link = html.attrs(page, '//a[contains(@class, "flag-return")]/@href')[0]
     query = parse_qs(urlsplit(link).query)
