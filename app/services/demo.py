@@ -169,7 +169,8 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
                                                  Assessment.regency_code == FOCUS)).one()
     fresh_next = session.exec(select(Cycle).where(Cycle.year == NEXT_YEAR)).first() is None
     if fresh_next:  # the 2024 library and figures, before 2025 carries them over
-        build_past_library(session, catalogue, store, past, cycle.year, focus_dp3a, focus_opd)
+        build_past_library(session, catalogue, store, past, cycle.year, focus_dp3a, focus_opd,
+                           MOVED_ON[Move.SUBMIT] - timedelta(days=9))
         records.past_figures(session, catalogue, past, cycle.year, focus_dp3a)
     current = open_next(session, catalogue, scorer, focus_dp3a, rng)
     if fresh_next:

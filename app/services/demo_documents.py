@@ -22,7 +22,7 @@ import random
 import struct
 import zlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -32,7 +32,8 @@ from app.models import Answer, Assessment, Document, DocumentKind, Evidence, Use
 from app.services import documents
 from app.services.evidence import register
 from indicators import Catalogue
-from scoring.periods import STANDING_TYPES
+from indicators.models import Period
+from scoring.periods import STANDING_TYPES, question_period
 
 SEED = 2023  # this module's own randomness: the season's stays as it was
 
@@ -55,6 +56,7 @@ class Sample:
     by_agency: bool = False  # uploaded by the Dinas Kesehatan, linked to nothing yet
     photo: bool = False
     described: bool = True  # False: nothing filled in (the flagged scan)
+    current: bool = False  # else any answered question asking for "tahun berjalan" that requires evidence
 
 
 def samples(year: int) -> list[Sample]:
@@ -76,14 +78,16 @@ def samples(year: int) -> list[Sample]:
         Sample("expired", "sk-forum-anak-2021.pdf", DocumentKind.SK, (
             "KEPUTUSAN WALI KOTA PALANGKA RAYA", "NOMOR 188.45/210/HUK/2021", "TENTANG",
             "PENGURUS FORUM ANAK KOTA PALANGKA RAYA", "WALI KOTA PALANGKA RAYA,",
-            "Ditetapkan pada tanggal 15 Maret 2021"), valid_until=date(year - 1, 6, 30), codes=("3.1a", "2.5")),
+            "Ditetapkan pada tanggal 15 Maret 2021"), valid_until=date(year - 1, 6, 30), codes=("3.1a", "2.5"),
+            types=frozenset({"regulasi"})),
         Sample("old_report", f"laporan-kegiatan-{year - 3}.pdf", DocumentKind.REPORT, (
             f"LAPORAN PELAKSANAAN KEGIATAN HARI ANAK NASIONAL TAHUN {year - 3}", "Kota Palangka Raya",
             "Dinas Pengendalian Penduduk, KB, PPPA dan PM", f"Palangka Raya, 30 Juli {year - 3}"),
-            codes=("2.3", "8.5", "15.2")),
-        Sample("scan", "scan0017.pdf", DocumentKind.OTHER, ("",), described=False, codes=("2.7", "3.1b", "1.2c")),
+            codes=("2.3", "8.5", "15.2"), current=True),
+        Sample("scan", "scan0017.pdf", DocumentKind.OTHER, ("",), described=False, codes=("2.7", "3.1b", "1.2c"),
+               current=True),
         Sample("photo", "IMG_20240612_093015.png", DocumentKind.PHOTO, photo=True, title="", year=year,
-               codes=("7.3", "3.1c", "7.2")),
+               codes=("7.3", "3.1c", "7.2"), types=frozenset({"foto"})),
         Sample("posyandu", f"laporan-posyandu-{year}.pdf", DocumentKind.REPORT, (
             f"LAPORAN KEGIATAN POSYANDU TAHUN {year}", "Dinas Kesehatan Kota Palangka Raya",
             f"Palangka Raya, 20 Januari {year}"), by_agency=True),
@@ -92,15 +96,16 @@ def samples(year: int) -> list[Sample]:
             "RAHASIA: memuat data pribadi anak", f"Palangka Raya, 5 Januari {year}"), codes=("22A.1", "22A.2")),
         Sample("odd", "ringkasan-perda.pdf", DocumentKind.REPORT, (
             "Ringkasan sosialisasi Perda KLA", "Kota Palangka Raya"), title='Perda No. 5/2021: "KLA"', year=year,
-            codes=("1.3", "1.5", "1.2d")),
+            codes=("1.5", "1.2d"), types=frozenset({"regulasi"})),
     ]
 
 
 def build_past_library(session: Session, catalogue: Catalogue, store: EvidenceStore, assessment: Assessment,
-                       year: int, dp3a: User, agency_user: User) -> None:
-    """The 2024 library: every file described, then the samples (before 2025 carries them over)."""
+                       year: int, dp3a: User, agency_user: User, uploaded_at: datetime) -> None:
+    """The 2024 library: every file described, then the samples (before 2025 carries them over),
+    uploaded at `uploaded_at` (before the reviews: a file added after a decision would reopen it)."""
     _describe_all(session, catalogue, assessment, year, random.Random(SEED))
-    _add_samples(session, catalogue, store, assessment, year, dp3a, agency_user)
+    _add_samples(session, catalogue, store, assessment, year, dp3a, agency_user, uploaded_at)
 
 
 def build_next_library(session: Session, catalogue: Catalogue, store: EvidenceStore, assessment: Assessment,
@@ -146,7 +151,7 @@ def _short(text: str, limit: int = 90) -> str:
 
 
 def _add_samples(session: Session, catalogue: Catalogue, store: EvidenceStore, assessment: Assessment,
-                 year: int, dp3a: User, agency_user: User) -> None:
+                 year: int, dp3a: User, agency_user: User, uploaded_at: datetime | None = None) -> None:
     answers = {a.question_code: a for a in session.exec(select(Answer).where(Answer.assessment_id == assessment.id))}
     used: set[str] = set()
     for sample in samples(year):
@@ -173,7 +178,10 @@ def _add_samples(session: Session, catalogue: Catalogue, store: EvidenceStore, a
             answer = answers[code]
             if not session.exec(select(Evidence.id).where(Evidence.answer_id == answer.id,
                                                           Evidence.sha256 == document.sha256)).first():
-                documents.link(session, saved_id(answer.id), document, uploader)
+                evidence = documents.link(session, saved_id(answer.id), document, uploader)
+                if uploaded_at is not None:
+                    evidence.uploaded_at = uploaded_at
+                    session.add(evidence)
 
 
 def _targets(catalogue: Catalogue, answers: dict[str, Answer], sample: Sample, used: set[str]) -> list[str]:
@@ -184,6 +192,11 @@ def _targets(catalogue: Catalogue, answers: dict[str, Answer], sample: Sample, u
                    if code in answers and code not in used and code not in chosen
                    and set(ref.question.evidence.types) & sample.types
                    and not ref.question.sensitive][: sample.links - len(chosen)]
+    if len(chosen) < sample.links and sample.current:
+        chosen += [code for code, ref in catalogue.questions.items()
+                   if code in answers and code not in used and code not in chosen and ref.question.evidence.required
+                   and question_period(ref.question) == Period.CURRENT and not ref.question.sensitive
+                   ][: sample.links - len(chosen)]
     chosen = chosen[: sample.links]
     used.update(chosen)
     return chosen

@@ -122,7 +122,8 @@ def next_figures(session: Session, catalogue: Catalogue, scorer: Scorer, place: 
         wanted = _wanted(catalogue, code, place.cycle.year, question.answer)
         try:
             form = figures.FiguresForm(dict(wanted), question.answer.version if question.answer else 0)
-            figures.save_figures(session, place, dp3a, catalogue, scorer, question, form)
+            saved = figures.save_figures(session, place, dp3a, catalogue, scorer, question, form).answer
+            _choose_suggested(session, catalogue, scorer, place, dp3a, saved)
         except Refusal:
             if question.answer is not None:
                 _rows(session, catalogue, question.answer, wanted, dp3a)
@@ -134,6 +135,18 @@ def next_figures(session: Session, catalogue: Catalogue, scorer: Scorer, place: 
         answer_service.save_answer(session, place.assessment, code, AnswerInput(not_applicable=True, note=note),
                                    question.answer.version if question.answer else 0, dp3a, scorer,
                                    current=question.answer)
+
+
+def _choose_suggested(session: Session, catalogue: Catalogue, scorer: Scorer, place: Place, user: User,
+                      answer: Answer) -> None:
+    """A new answer of an options scale takes the option its figures point to, as the person would."""
+    summary = figures.summary_of(catalogue, answer.question_code, place.cycle.year,
+                                 figures.figures_of(session, answer.id), answer.option)
+    option = summary.suggestion.option if summary is not None else None
+    if option is not None and answer.option is None:
+        answer_service.save_answer(session, place.assessment, answer.question_code,
+                                   AnswerInput(option=option, note=answer.note), answer.version, user, scorer,
+                                   current=answer)
 
 
 # -- Kelana/Dekela -----------------------------------------------------------------------------------
