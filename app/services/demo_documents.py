@@ -65,11 +65,13 @@ def samples(year: int) -> list[Sample]:
         Sample("perda", "perda-5-2021-kla.pdf", DocumentKind.PERDA, (
             "PERATURAN DAERAH KOTA PALANGKA RAYA", "NOMOR 5 TAHUN 2021", "TENTANG",
             "PENYELENGGARAAN KOTA LAYAK ANAK", "DENGAN RAHMAT TUHAN YANG MAHA ESA", "WALI KOTA PALANGKA RAYA,",
-            "Ditetapkan di Palangka Raya", "pada tanggal 12 Juli 2021"), codes=("1.1", "1.2a", "1.2b"), links=3),
+            "Ditetapkan di Palangka Raya", "pada tanggal 12 Juli 2021"), codes=("1.1", "1.2a", "1.2b"), links=3,
+            types=frozenset({"regulasi"})),
         Sample("perwal", "perwal-14-2023-gugus-tugas.pdf", DocumentKind.PERKADA, (
             "PERATURAN WALI KOTA PALANGKA RAYA", "NOMOR 14 TAHUN 2023", "TENTANG",
             "GUGUS TUGAS KOTA LAYAK ANAK", "DENGAN RAHMAT TUHAN YANG MAHA ESA", "Ditetapkan di Palangka Raya",
-            "pada tanggal 3 April 2023"), codes=("2.1", "1.4"), links=2),
+            "pada tanggal 3 April 2023"), codes=("2.1", "1.4"), links=2,
+            types=frozenset({"sk_gugus_tugas", "regulasi"})),
         Sample("sk", "sk-puspaga-2024.pdf", DocumentKind.SK, (
             "KEPUTUSAN KEPALA DINAS PENGENDALIAN PENDUDUK KOTA PALANGKA RAYA", "NOMOR 800/112/DPPKBPA3PM/2024",
             "TENTANG", "TIM PELAKSANA PUSAT PEMBELAJARAN KELUARGA (PUSPAGA)", "KEPALA DINAS,",

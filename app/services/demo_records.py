@@ -160,7 +160,7 @@ def next_areas(session: Session, catalogue: Catalogue, scorer: Scorer, store: Ev
     regency = place.regency.code
     kecamatan = {a.name: a for a in areas.areas_of(session, regency, AreaLevel.KECAMATAN)}
     pdf = sample_pdf("KEPUTUSAN CAMAT PAHANDUT", "NOMOR 400.3/27/KEC-PHD/2025", "TENTANG",
-                     "FORUM ANAK KECAMATAN PAHANDUT", "CAMAT PAHANDUT,", "Ditetapkan pada tanggal 6 Januari 2025")
+                     "FORUM ANAK KECAMATAN PAHANDUT", "DENGAN RAHMAT TUHAN YANG MAHA ESA", "CAMAT PAHANDUT,", "Ditetapkan pada tanggal 6 Januari 2025")
     stored = store.save_file(io.BytesIO(pdf))
     register(session, stored)
     evidence = areas.evidence_document(session, place, dp3a, stored.sha256, "sk-camat-pahandut-forum-anak.pdf")
