@@ -46,10 +46,12 @@ from app.models import (
 )
 from app.passwords import hash_password
 from app.services import audit, documents
+from app.services import demo_records as records
 from app.services import review as review_service
 from app.services.answers import scored
+from app.services.demo_documents import build_next_library, build_past_library
 from app.services.demo_nation import build_nation
-from app.services.demo_next import open_next
+from app.services.demo_next import NEXT_YEAR, open_next
 from app.services.demo_season import (
     MOVED_ON,
     People,
@@ -162,7 +164,22 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
         audit.record(session, admin, "cycle.publish", "cycle", cycle.id, after={"year": cycle.year})
         session.commit()
     focus_dp3a = session.exec(select(User).where(User.regency_code == FOCUS, User.role == Role.DP3A)).one()
-    open_next(session, catalogue, scorer, focus_dp3a, rng)
+    focus_opd = session.exec(select(User).where(User.username == "dinkes.palangkaraya")).one()
+    past = session.exec(select(Assessment).where(Assessment.cycle_id == cycle.id,
+                                                 Assessment.regency_code == FOCUS)).one()
+    fresh_next = session.exec(select(Cycle).where(Cycle.year == NEXT_YEAR)).first() is None
+    if fresh_next:  # the 2024 library and figures, before 2025 carries them over
+        build_past_library(session, catalogue, store, past, cycle.year, focus_dp3a, focus_opd,
+                           MOVED_ON[Move.SUBMIT] - timedelta(days=9))
+        records.past_figures(session, catalogue, past, cycle.year, focus_dp3a)
+    current = open_next(session, catalogue, scorer, focus_dp3a, rng)
+    if fresh_next:
+        place = records.place_of(session, current)
+        build_next_library(session, catalogue, store, current, NEXT_YEAR, focus_dp3a, focus_opd)
+        records.next_figures(session, catalogue, scorer, place, focus_dp3a)
+        records.next_areas(session, catalogue, scorer, store, place, focus_dp3a)
+        records.next_marks(session, catalogue, scorer, place, focus_dp3a)
+        records.past_marks(session, catalogue, scorer, past, focus_dp3a)
     session.commit()
     return report
 
@@ -304,15 +321,18 @@ def _sample_file(session: Session, store: EvidenceStore, catalogue: Catalogue, c
     return stored_files[code]
 
 
-def sample_pdf(title: str, body: str) -> bytes:
-    """A small, valid one-page PDF with two lines of text (no library needed)."""
+def sample_pdf(title: str, body: str, *more: str) -> bytes:
+    """A small, valid one-page PDF with a text layer (no library needed): a heading, a line, and
+    `more` lines below them, as the first page of a decree reads ("NOMOR 5 TAHUN 2021", "TENTANG" ...)."""
 
     def escape(text: str) -> str:
         text = text.encode("latin-1", "replace").decode("latin-1")
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
     stream = (f"BT /F1 14 Tf 50 780 Td ({escape(title)}) Tj ET\n"
-              f"BT /F1 10 Tf 50 760 Td ({escape(body)}) Tj ET\n").encode("latin-1")
+              f"BT /F1 10 Tf 50 760 Td ({escape(body)}) Tj ET\n"
+              + "".join(f"BT /F1 11 Tf 50 {736 - 18 * n} Td ({escape(line)}) Tj ET\n"
+                        for n, line in enumerate(more))).encode("latin-1")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

@@ -22,6 +22,8 @@ from app.models import (
     CarryOver,
     CarryStatus,
     Cycle,
+    Document,
+    DocumentKind,
     FieldTeamMember,
     Finding,
     Recommendation,
@@ -33,10 +35,13 @@ from app.models import (
     StageChange,
     User,
 )
+from app.services import areas, document_flags, figures, handoff_marks
 from app.services import review as review_service
 from app.services.answers import scored
 from app.services.demo import FOCUS, STOPPED, TARGETS, build_demo
+from app.services.demo_records import FIGURES, KECAMATAN, KELURAHAN, NOT_APPLICABLE, place_of
 from scoring import REVIEW_STAGES, Stage, category_for, provila_status, season_scores
+from scoring.periods import Flag
 
 
 def _season(db, scorer, assessment):
@@ -109,7 +114,10 @@ def test_kalimantan_tengah_plays_2024_to_the_award_and_opens_2025(db, catalogue,
     accepted = {c.question_code for c in carries if c.status == CarryStatus.ACCEPTED}
     assert accepted and any(c.status == CarryStatus.PROPOSED for c in carries)
     answered = set(db.exec(select(Answer.question_code).where(Answer.assessment_id == current[FOCUS].id)))
-    assert answered == accepted
+    # Besides the carried answers: those its figures, "tidak berlaku" and Kelana/Dekela records created.
+    made = set(FIGURES) | {NOT_APPLICABLE[0]} | set(KECAMATAN) | set(KELURAHAN)
+    assert accepted <= answered and answered - accepted <= made
+    _documents_figures_areas_and_marks(db, catalogue, scorer, season[FOCUS], current[FOCUS])
     still_open = {r.question_code for r in focus_recs if r.status != RecommendationStatus.CLOSED}
     assert still_open and still_open <= {c.question_code for c in carries}
 
@@ -118,6 +126,41 @@ def test_kalimantan_tengah_plays_2024_to_the_award_and_opens_2025(db, catalogue,
     build_demo(db, catalogue, app.state.evidence, nation=False)
     db.commit()
     assert (len(db.exec(select(Answer.id)).all()), len(db.exec(select(ReviewEvent.id)).all())) == counts
+
+
+def _documents_figures_areas_and_marks(db, catalogue, scorer, past, current):
+    """Issue 23 in Palangka Raya: described documents, flagged ones, figures, applied Kelana/Dekela
+    records, the checklist with Nilai EM."""
+    for assessment, year in ((past, 2024), (current, 2025)):
+        docs = db.exec(select(Document).where(Document.assessment_id == assessment.id)).all()
+        assert sum(bool(d.title and d.year) for d in docs) >= len(docs) - 3, year
+        perda = [d for d in docs if d.kind == DocumentKind.PERDA and d.number == "Nomor 5 Tahun 2021"]
+        assert perda and perda[0].issuer == "Wali Kota Palangka Raya" and perda[0].extracted, year
+        assert any(d.agency_id is not None for d in docs), year  # the Dinas Kesehatan's upload
+        flags = document_flags.assessment_flags(db, assessment, catalogue, year)
+        found = {flag for item in flags.by_file.values() for flag in item.flags}
+        assert {Flag.OUT_OF_PERIOD, Flag.NO_TITLE, Flag.NO_YEAR} <= found, (year, found)
+        if year == 2024:
+            assert Flag.EXPIRED in found
+        else:
+            assert Flag.NEEDS_NEWER in found
+        answers = {a.question_code: a for a in db.exec(select(Answer).where(Answer.assessment_id == assessment.id))}
+        entered = figures.figures_by_answer(db, [answers[c].id for c in FIGURES if c in answers])
+        assert len(entered) >= 10, year
+        trend = figures.summary_of(catalogue, "12.4", year, entered[answers["12.4"].id])
+        assert trend is not None and trend.trend is not None, year
+        marks = handoff_marks.load(db, assessment, scorer)
+        ticked = sum(m.entered for m in marks.marks.values())
+        official = sum(m.official_score is not None for m in marks.marks.values())
+        assert (ticked, official) >= ((240, 200) if year == 2024 else (80, 15)), year
+        assert marks.comparison.differing, year
+    na = db.exec(select(Answer).where(Answer.assessment_id == current.id, Answer.question_code == "24A.1")).one()
+    assert na.not_applicable and na.note == NOT_APPLICABLE[1]
+    place = place_of(db, current)
+    shares = areas.results(db, place, catalogue, only_recorded=True)
+    assert shares["25.2"].percent == 60 and shares["25.11"].percent == 100
+    applied = db.exec(select(Answer).where(Answer.assessment_id == current.id, Answer.question_code == "25.2")).one()
+    assert applied.value == 60
 
 
 def test_the_nation_looks_like_the_published_distribution(db, catalogue, app):
