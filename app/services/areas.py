@@ -45,7 +45,7 @@ from app.services import answers as answer_service
 from app.services import audit, documents, questions, season
 from app.services import evidence as evidence_service
 from app.services.answers import AnswerInput
-from app.services.field.hold import hold
+from app.services.locks import hold
 from indicators import Catalogue
 from indicators.models import Level, Question
 from scoring import Scorer

@@ -163,7 +163,8 @@ def next_areas(session: Session, catalogue: Catalogue, scorer: Scorer, store: Ev
                      "FORUM ANAK KECAMATAN PAHANDUT", "DENGAN RAHMAT TUHAN YANG MAHA ESA", "CAMAT PAHANDUT,", "Ditetapkan pada tanggal 6 Januari 2025")
     stored = store.save_file(io.BytesIO(pdf))
     register(session, stored)
-    evidence = areas.evidence_document(session, place, dp3a, stored.sha256, "sk-camat-pahandut-forum-anak.pdf")
+    evidence = areas.evidence_document(session, place, dp3a, catalogue, ["25.2"], stored.sha256,
+                                       "sk-camat-pahandut-forum-anak.pdf")
     documents.prefill(evidence, file_metadata.extract_pdf(pdf))
     session.add(evidence)
     for code, marks in KECAMATAN.items():

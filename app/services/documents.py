@@ -24,25 +24,28 @@ from app.models import Assessment, Document, DocumentKind, Evidence, Role, User,
 from app.refusals import NotAllowed, Refusal
 from app.services import answers as answer_service
 from app.services import audit
+from app.services.locks import hold
 
 if TYPE_CHECKING:
     from app.deps import Place
 
 
+def live_document(session: Session, assessment_id: int, sha256: str) -> Document | None:
+    """The library's current document of these bytes, if there is one."""
+    return session.exec(select(Document).where(Document.assessment_id == assessment_id, Document.sha256 == sha256,
+                                               col(Document.removed_at).is_(None))
+                        .order_by(col(Document.id))).first()
+
+
 def library_document(session: Session, assessment_id: int, sha256: str, filename: str, user: User) -> Document:
     """The document of these bytes in this assessment's library, or a new, untitled one: the same
     content uploaded twice in one cycle is one document (its metadata entered once). Two uploads of the
-    same content at once: the kab/kota's row orders them, so the second finds the first's document (the
-    table has no unique index on the content)."""
-    # Imported here: app.services.field imports app.services.evidence, which imports this module.
-    from app.services.field.hold import hold
-
+    same content at once: the kab/kota's row orders them, so the second finds the first's document (a
+    partial unique index, `uq_document_live_content`, backs this)."""
     assessment = session.get(Assessment, assessment_id)
     if assessment is not None:
         hold(session, assessment)
-    found = session.exec(select(Document).where(Document.assessment_id == assessment_id, Document.sha256 == sha256,
-                                                col(Document.removed_at).is_(None))
-                         .order_by(col(Document.id))).first()
+    found = live_document(session, assessment_id, sha256)
     if found is not None:
         return found
     document = Document(assessment_id=assessment_id, sha256=sha256, filename=filename,

@@ -27,6 +27,7 @@ from app.services import answers as answer_service
 from app.services import audit, documents, questions, season
 from app.services import evidence as evidence_service
 from app.services.evidence import EvidenceAccess, sensitive_refusal
+from app.services.locks import hold
 from app.services.questions import assessment_id
 from indicators import Catalogue
 
@@ -243,12 +244,16 @@ def upload(session: Session, view: LibraryView, stored: StoredFile, original_nam
         raise Refusal(sensitive_refusal())
     evidence_service.register(session, stored)
     filename = safe_filename(original_name, stored.extension)
-    document = documents.library_document(session, assessment_id(place), stored.sha256, filename, user)
+    hold(session, place.assessment)  # two uploads of one file at once: the second finds the first's document
+    known = documents.live_document(session, assessment_id(place), stored.sha256)
+    document = known or documents.library_document(session, assessment_id(place), stored.sha256, filename, user)
     try:
         view.entry(saved_id(document.id))
     except HTTPException as exc:  # the same bytes are a document this user does not see (another agency's)
         raise Conflict(_("This file is in the library already, linked to questions that are not yours: ask your "
                          "DP3A to link it to your question.")) from exc
+    if known is not None:
+        return document  # the same content uploaded again: it is that document, nothing changed
     documents.prefill_from_file(session, document.id, path, stored.kind)
     audit.record(session, user, "document.upload", "document", document.id, regency_code=place.regency.code,
                  after={"file": filename, "sha256": stored.sha256, "size": stored.size})

@@ -77,6 +77,17 @@ def test_upload_reads_the_metadata_from_the_file(uploaded, world, db):
     assert texts(listing, "//tr[@class='document']/td[@class='name']/a") == ["Penyelenggaraan Kabupaten Layak Anak"]
 
 
+def test_the_same_file_uploaded_again_is_the_same_document_and_audited_once(uploaded, world, db):
+    client, token, document = uploaded
+    again = _upload(client, world, token, pdf_of(PERDA), name="perda-lagi.pdf")
+    assert again.status_code == 303 and again.headers["location"].endswith(f"/dokumen/{document.id}")
+    db.expire_all()
+    assert len(db.exec(select(Document).where(Document.sha256 == document.sha256)).all()) == 1
+    uploads = db.exec(select(AuditEntry).where(AuditEntry.action == "document.upload",
+                                               AuditEntry.entity_id == str(document.id))).all()
+    assert len(uploads) == 1
+
+
 def test_edit_metadata_is_validated_audited_and_idempotent(uploaded, world, db):
     client, token, document = uploaded
     url = f"{world.base()}/dokumen/{document.id}/data"

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, col
-
-from app import sqlite_writer
 from app.i18n import gettext as _
 from app.models import Assessment, Cycle
 from app.refusals import NotAllowed
+from app.services.locks import hold  # noqa: F401  (field's changes import it from here)
 from app.services.season import frozen
 from scoring import Stage
 
@@ -25,10 +22,3 @@ def check_open(cycle: Cycle, assessment: Assessment, stages: Iterable[Stage], me
         raise NotAllowed(message, code="wrong_stage")
 
 
-def hold(session: Session, assessment: Assessment) -> None:
-    """Hold the assessment's row until the commit (PostgreSQL), or this worker's SQLite write lock.
-    Taken after any answer's lock (a review decision's order: answers, then the kab/kota)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa_select(col(Assessment.id)).where(col(Assessment.id) == assessment.id).with_for_update())
-        return
-    sqlite_writer.reserve(session.connection().connection.dbapi_connection)
