@@ -78,6 +78,7 @@ def decimal_points(value: Decimal) -> str:
 
 
 env.filters["maxpoints"] = decimal_points
+env.filters["percent"] = decimal_points  # a computed percentage, two decimals: 60 -> "60,00"
 
 
 def answer_value(value: Decimal | str | float | None) -> str:

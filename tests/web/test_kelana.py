@@ -90,6 +90,9 @@ def test_record_apply_score_and_generated_list(make_client, auth, db, world, sco
     assert Decimal(a252.value) == Decimal("60.00") and Decimal(a257.value) == Decimal("20.00")
     assert scorer.question_points("25.2", _scored(a252)) == 75  # 60 % of 1.25, in hundredths
     assert scorer.question_points("25.7a", _scored(a257)) == 40  # lower is better: 80 % of 0.5
+    # The results table writes the share as the UI's language does: 60,00 in Bahasa Indonesia.
+    results = html.page(client.get(f"{world.base()}/kelana"))
+    assert html.texts(results, "//tr[td[1][normalize-space()='25.2']]/td[@data-label='%']") == ["60,00"]
     first = _generated(db, a252)
     assert len(first) == 1 and first[0].filename == "daftar-kelana-25.2.xlsx"
     document = db.get(Document, first[0].document_id)
