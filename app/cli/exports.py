@@ -17,6 +17,8 @@ from scoring import Scorer
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from app.models import Assessment, Regency
+
 _year_option = click.option("--year", type=int, default=None, help="Evaluation year (default: the instrument's).")
 _out_option = click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
                            help="File to write (default: rekap-<code>-<year>.xlsx).")
@@ -40,6 +42,24 @@ def _written(out: Path) -> str:
     return _("Written: %(path)s") % {"path": out}
 
 
+def _assessment_or_fail(session: Session, regency_code: str, year: int) -> tuple[Regency, Assessment]:
+    """The kab/kota and its assessment of `year`, or a clear message and exit code 2."""
+    from sqlmodel import select
+
+    from app.models import Assessment, Cycle, Regency
+
+    regency = session.get(Regency, regency_code)
+    if regency is None:
+        fail(_("Kab/kota %(code)s not found.") % {"code": regency_code})
+    assessment = session.exec(
+        select(Assessment).join(Cycle, Cycle.id == Assessment.cycle_id)  # type: ignore[arg-type]
+        .where(Cycle.year == year, Assessment.regency_code == regency_code)
+    ).first()
+    if assessment is None:
+        fail(_("%(name)s has no assessment for %(year)s.") % {"name": regency.name, "year": year})
+    return regency, assessment
+
+
 @export_group.command("regency")
 @click.argument("regency_code")
 @_year_option
@@ -49,23 +69,12 @@ def _written(out: Path) -> str:
 @lang_option()
 def export_regency(regency_code: str, year: int | None, out: Path | None, base_url: str) -> None:
     """The rekap of one kab/kota, such as 62.71: one sheet per part, a summary with formulas."""
-    from sqlmodel import select
-
     from app.exports.rekap import regency_workbook_bytes
-    from app.models import Assessment, Cycle, Regency
 
     session, cat, scorer = _export_context()
     with session:
         year = year or cat.year
-        regency = session.get(Regency, regency_code)
-        if regency is None:
-            fail(_("Kab/kota %(code)s not found.") % {"code": regency_code})
-        assessment = session.exec(
-            select(Assessment).join(Cycle, Cycle.id == Assessment.cycle_id)  # type: ignore[arg-type]
-            .where(Cycle.year == year, Assessment.regency_code == regency_code)
-        ).first()
-        if assessment is None:
-            fail(_("%(name)s has no assessment for %(year)s.") % {"name": regency.name, "year": year})
+        _regency, assessment = _assessment_or_fail(session, regency_code, year)
         out = out or Path(f"rekap-{regency_code}-{year}.xlsx")
         out.write_bytes(regency_workbook_bytes(session, cat, scorer, assessment, base_url))
     click.echo(_written(out))
@@ -134,10 +143,7 @@ def export_handoff(regency_code: str, year: int | None, out: Path | None, with_s
     import os
     import tempfile
 
-    from sqlmodel import select
-
     from app.evidence import EvidenceStore
-    from app.models import Assessment, Cycle, Regency
     from app.services.handoff import build_package, operator_access, plan_handoff
 
     found = settings()
@@ -145,15 +151,7 @@ def export_handoff(regency_code: str, year: int | None, out: Path | None, with_s
     store = EvidenceStore(found.evidence_dir, found.max_upload_bytes)
     with session:
         year = year or cat.year
-        regency = session.get(Regency, regency_code)
-        if regency is None:
-            fail(_("Kab/kota %(code)s not found.") % {"code": regency_code})
-        assessment = session.exec(
-            select(Assessment).join(Cycle, Cycle.id == Assessment.cycle_id)  # type: ignore[arg-type]
-            .where(Cycle.year == year, Assessment.regency_code == regency_code)
-        ).first()
-        if assessment is None:
-            fail(_("%(name)s has no assessment for %(year)s.") % {"name": regency.name, "year": year})
+        regency, assessment = _assessment_or_fail(session, regency_code, year)
         access = operator_access(session, cat, assessment, regency)
         plan = plan_handoff(session, cat, store, assessment, access, with_sensitive=with_sensitive)
         package = build_package(plan, store)
