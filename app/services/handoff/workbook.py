@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+from xlsxwriter.worksheet import Worksheet
+
 from app.clock import local_time
 from app.exports.common import HEADER, TITLE, TOP, WRAP_TOP, Book, row_height, write_text
 from app.i18n import format_file_size, format_fixed, format_number
@@ -111,12 +113,18 @@ def _question_sheet(book: Book, handoff: Handoff, now: datetime) -> None:
     sheet.fit_to_pages(1, 0)
 
 
-def _file_sheet(book: Book, handoff: Handoff) -> None:
-    sheet = book.sheet(FILE_SHEET)
-    for column, width in enumerate(FILE_WIDTHS):
+def _list_sheet(book: Book, name: str, widths: tuple[float, ...], columns: tuple[str, ...]) -> Worksheet:
+    """A sheet of one row per item: its column widths and its heading row."""
+    sheet = book.sheet(name)
+    for column, width in enumerate(widths):
         sheet.set_column(column, column, width)
-    for column, label in enumerate(FILE_COLUMNS):
+    for column, label in enumerate(columns):
         sheet.write_string(0, column, label, book.fmt(HEADER))
+    return sheet
+
+
+def _file_sheet(book: Book, handoff: Handoff) -> None:
+    sheet = _list_sheet(book, FILE_SHEET, FILE_WIDTHS, FILE_COLUMNS)
     row = 0
     for question in handoff.questions:
         for packed in question.files:
@@ -136,11 +144,7 @@ def _file_sheet(book: Book, handoff: Handoff) -> None:
 
 
 def _figure_sheet(book: Book, handoff: Handoff) -> None:
-    sheet = book.sheet(FIGURE_SHEET)
-    for column, width in enumerate(FIGURE_WIDTHS):
-        sheet.set_column(column, column, width)
-    for column, label in enumerate(FIGURE_COLUMNS):
-        sheet.write_string(0, column, label, book.fmt(HEADER))
+    sheet = _list_sheet(book, FIGURE_SHEET, FIGURE_WIDTHS, FIGURE_COLUMNS)
     row = 0
     for question in handoff.questions:
         for figure in question.figures:
