@@ -185,6 +185,8 @@ AGENCIES = [
     Agency("FORUM_ANAK", "Forum Anak Daerah", "Regional Children's Forum",
            ("Forum Anak Daerah (FAD)", "FAD", "Forum Anak"), local_government=False),
     Agency("DUNIA_USAHA", "Dunia Usaha", "Business sector", ("Dunia Usaha",), local_government=False),
+    Agency("KECAMATAN", "Kecamatan (camat dan staf kecamatan)", "Sub-district office (camat and staff)", (),
+           comment="A kecamatan's own office: the DP3A creates one per kecamatan (Kelana/Dekela records)"),
 ]
 # fmt: on
 

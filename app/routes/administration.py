@@ -107,7 +107,8 @@ def admin_window(request: Request, place: AdminPlace, session: SessionDep, user:
 
 def _agency_values(form: FormData) -> dict[str, Any]:
     return {"short_name": _text(form, "short_name", 200), "name": _text(form, "name", 400),
-            "role_code": _text(form, "role_code", 60), "active": form.get("active") in ("1", "on")}
+            "role_code": _text(form, "role_code", 60), "active": form.get("active") in ("1", "on"),
+            "area_code": _text(form, "area_code", 20)}
 
 
 def _errors(refusal: Refusal) -> dict[str, str]:
@@ -122,14 +123,18 @@ def _agencies(request: Request, session: Session, place: Place, catalogue: Catal
         "tab": "agencies",
         "rows": admin.agency_rows(session, place.regency.code, saved_id(place.assessment.id)),
         "roles": catalogue.agencies,
-        "values": values or {"short_name": "", "name": "", "role_code": "", "active": True},
+        "values": values or {"short_name": "", "name": "", "role_code": "", "active": True, "area_code": ""},
         "errors": _errors(refusal) if refusal else {},
+        "kecamatan": admin.kecamatan_choices(session, place.regency.code),
+        "kecamatan_role": admin.KECAMATAN_ROLE,
     }, status_code=refusal.status if refusal else 200)
 
 
 @router.get("/opd", name="admin_agencies")
 def admin_agencies(request: Request, place: AdminPlace, session: SessionDep, catalogue: CatalogueDep) -> Response:
-    return _agencies(request, session, place, catalogue)
+    response = _agencies(request, session, place, catalogue)
+    session.commit()  # the kecamatan list, loaded on first use (app.services.areas)
+    return response
 
 
 @router.post("/opd", name="admin_agency_create")
@@ -138,8 +143,9 @@ def admin_agency_create(request: Request, place: AdminPlace, session: SessionDep
     values = _agency_values(form)
     try:
         agency = admin.create_agency(session, catalogue, user, place.regency.code, values["short_name"],
-                                     values["name"], values["role_code"])
+                                     values["name"], values["role_code"], values["area_code"])
     except Refusal as refusal:
+        session.rollback()  # the kecamatan list may have been loaded: the page loads it again
         return _agencies(request, session, place, catalogue, values=values, refusal=refusal)
     session.commit()
     return _back(request, "admin_agencies", place, _("Agency %(name)s added.") % {"name": agency.short_name})

@@ -84,9 +84,12 @@ def _context(session: Session, place: Place, user: User, catalogue: Catalogue, l
 @router.get("/kelana", name="kelana")
 def kelana(request: Request, place: HistoryPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
            kriteria: str = "") -> Response:
-    areas = area_service.areas_of(session, place.regency.code, AreaLevel.KECAMATAN)
+    scope = area_service.area_scope(session, user)  # a kecamatan's own office sees its kecamatan only
+    areas = [a for a in area_service.areas_of(session, place.regency.code, AreaLevel.KECAMATAN)
+             if area_service.in_scope(a, scope)]
     context = _context(session, place, user, catalogue, AreaLevel.KECAMATAN, areas, kriteria[:40])
-    desa = area_service.areas_of(session, place.regency.code, AreaLevel.DESA)
+    desa = [a for a in area_service.areas_of(session, place.regency.code, AreaLevel.DESA)
+            if area_service.in_scope(a, scope)]
     counts: dict[str, int] = {}
     for village in desa:
         counts[village.parent_code or ""] = counts.get(village.parent_code or "", 0) + 1
@@ -98,7 +101,7 @@ def kelana(request: Request, place: HistoryPlace, session: SessionDep, user: Cur
 @router.get("/kelana/{kecamatan_code}", name="kelana_kecamatan")
 def kelana_kecamatan(request: Request, place: HistoryPlace, session: SessionDep, user: CurrentUser,
                      catalogue: CatalogueDep, kecamatan_code: str, kriteria: str = "") -> Response:
-    kecamatan = area_service.area_in(session, place.regency.code, kecamatan_code)
+    kecamatan = area_service.scoped_area(session, place.regency.code, user, kecamatan_code)
     if kecamatan is None or kecamatan.level != AreaLevel.KECAMATAN:
         raise HTTPException(404)
     areas = area_service.areas_of(session, place.regency.code, AreaLevel.DESA, parent=kecamatan.code)
@@ -130,8 +133,8 @@ async def kelana_record(request: Request, place: WorkPlace, session: SessionDep,
 
 def _record(request: Request, place: Place, session: Session, user: User, catalogue: Catalogue, area_code: str,
             form: FormData, stored: StoredFile | None, filename: str, message: str | None) -> Response:
-    area = area_service.area_in(session, place.regency.code, area_code)
-    if area is None:
+    area = area_service.scoped_area(session, place.regency.code, user, area_code)
+    if area is None:  # none, another kab/kota's, or outside a kecamatan office's own areas
         raise HTTPException(404)
     back = _page_url(place, area.parent_code if area.level == AreaLevel.DESA else None)
     criterion = str(form.get("kriteria", ""))[:40]

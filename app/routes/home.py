@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from app.deps import CatalogueDep, OptionalUser, SessionDep
 from app.models import Assessment, Cycle, Role
+from app.services.areas import area_scope
 from scoring import Stage
 
 router = APIRouter(tags=["home"])
@@ -24,7 +25,9 @@ def home(user: OptionalUser, catalogue: CatalogueDep, session: SessionDep) -> Re
         # The kab/kota's newest cycle: a new one opens beside last year's season, which stays readable.
         year = session.exec(select(func.max(Cycle.year)).join(Assessment, col(Assessment.cycle_id) == Cycle.id)
                             .where(Assessment.regency_code == user.regency_code)).one() or catalogue.year
-        return RedirectResponse(f"/r/{user.regency_code}/{year}/isian", status_code=303)
+        # A kecamatan's own office answers no question: its work is the Kelana/Dekela records.
+        page = "kelana" if area_scope(session, user) is not None else "isian"
+        return RedirectResponse(f"/r/{user.regency_code}/{year}/{page}", status_code=303)
     # The province and the ministry: the newest season with work past the self-assessment (while a new
     # cycle's kab/kota still answer, last year's verification, award and follow-up are theirs to see).
     year = (session.exec(select(func.max(Cycle.year)).join(Assessment, col(Assessment.cycle_id) == Cycle.id)

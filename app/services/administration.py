@@ -16,10 +16,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.i18n import gettext as _
-from app.models import Agency, Assessment, Assignment, Role, User, saved_id, utcnow
+from app.models import Agency, Area, AreaLevel, Assessment, Assignment, Role, User, saved_id, utcnow
 from app.passwords import hash_password, temporary_password
 from app.refusals import NotAllowed, Refusal
-from app.services import audit, sessions
+from app.services import areas, audit, sessions
 from app.services.accounts import clear_failures, locked_minutes
 from indicators import Catalogue
 from scoring import Stage
@@ -30,6 +30,7 @@ MAX_AGENCY_NAME = 200
 MAX_FULL_NAME = 120
 ACCOUNT_ROLES = (Role.OPD, Role.DP3A)
 COORDINATOR_ROLE = "DP3A"
+KECAMATAN_ROLE = "KECAMATAN"  # a kecamatan's own office: one agency per kecamatan (`Agency.area_code`)
 
 
 class Problems(Refusal):
@@ -117,14 +118,39 @@ def _agency_values(agency: Agency) -> dict[str, object]:
             "active": agency.active}
 
 
+def kecamatan_choices(session: Session, regency_code: str) -> list[Area]:
+    """The kab/kota's kecamatan (the source's), for the agency of a kecamatan's own office."""
+    return areas.areas_of(session, regency_code, AreaLevel.KECAMATAN)
+
+
+def _kecamatan(session: Session, regency_code: str, area_code: str) -> Area:
+    """The kecamatan a new kecamatan office stands for; refused when none is chosen or it has its agency."""
+    area = areas.area_in(session, regency_code, area_code) if area_code else None
+    if area is None or area.level != AreaLevel.KECAMATAN:
+        raise Problems({"area_code": _("Choose the kecamatan this office stands for.")})
+    taken = session.exec(select(Agency).where(Agency.regency_code == regency_code,
+                                              Agency.area_code == area.code)).first()
+    if taken is not None:
+        raise Problems({"area_code": _("Kecamatan %(area)s already has its agency, %(agency)s: add accounts to it "
+                                       "instead.") % {"area": area.name, "agency": taken.short_name}}, status=409)
+    return area
+
+
 def create_agency(session: Session, catalogue: Catalogue, by: User, regency_code: str, short_name: str, name: str,
-                  role_code: str) -> Agency:
+                  role_code: str, area_code: str = "") -> Agency:
+    """A new agency; with the role KECAMATAN, the office of one kecamatan (`area_code`, one agency per
+    kecamatan), named "Kec. <name>" unless a name is given."""
+    area = _kecamatan(session, regency_code, area_code) if role_code == KECAMATAN_ROLE else None
+    if area is not None:
+        short_name = short_name or f"Kec. {area.name}"[:MAX_SHORT_NAME]
+        name = name or f"Kecamatan {area.name}"[:MAX_AGENCY_NAME]
     check_agency(session, catalogue, regency_code, short_name, name, role_code)
-    agency = Agency(regency_code=regency_code, short_name=short_name, name=name, role_code=role_code)
+    agency = Agency(regency_code=regency_code, short_name=short_name, name=name, role_code=role_code,
+                    area_code=area.code if area is not None else None)
     session.add(agency)
     session.flush()
     audit.record(session, by, "agency.create", "agency", agency.id, regency_code=regency_code,
-                 after=_agency_values(agency))
+                 after={**_agency_values(agency), "area_code": agency.area_code})
     return agency
 
 
@@ -133,6 +159,10 @@ def update_agency(session: Session, catalogue: Catalogue, by: User, agency: Agen
     """Change an agency; False when nothing changed (then nothing is written). Deactivating it ends
     the sessions of its accounts, which can no longer log in (app.deps, app.services.accounts)."""
     check_agency(session, catalogue, agency.regency_code, short_name, name, role_code, agency_id=agency.id)
+    if (agency.area_code is not None) != (role_code == KECAMATAN_ROLE):
+        # Its kecamatan is chosen when the office is created: a role change would give or take its areas.
+        raise Problems({"role_code": _("A kecamatan's office keeps the role Kecamatan, and another agency cannot "
+                                       "take it: add a new agency for a kecamatan.")})
     if agency.id == by.agency_id and agency.active and not active:
         # Its accounts can no longer log in: the DP3A would shut itself out.
         raise Problems({"active": _("You cannot deactivate the agency of your own account.")}, status=409)

@@ -28,6 +28,7 @@ from app.evidence import EvidenceStore
 from app.exports.kelana_list import AreaLine, area_list_workbook
 from app.i18n import gettext as _
 from app.models import (
+    Agency,
     Answer,
     Area,
     AreaLevel,
@@ -118,13 +119,35 @@ def area_questions(catalogue: Catalogue, level: AreaLevel | None = None) -> list
             and (level is None or ref.question.level.value == level.value)]
 
 
+def area_scope(session: Session, user: User) -> str | None:
+    """The kecamatan whose areas this account records, when its agency is a kecamatan's own office
+    (`Agency.area_code`): it sees and records that kecamatan and its desa/kelurahan only, every criterion
+    of the part whatever the assignments. None: any other account (its rights are its role's)."""
+    if user.role != Role.OPD or user.agency_id is None:
+        return None
+    agency = session.get(Agency, user.agency_id)
+    return agency.area_code if agency is not None else None
+
+
+def in_scope(area: Area, scope: str | None) -> bool:
+    """Whether an account of this scope (`area_scope`) may see and record this area."""
+    return scope is None or area.code == scope or area.parent_code == scope
+
+
+def scoped_area(session: Session, regency_code: str, user: User, code: str) -> Area | None:
+    """The area `code` of this kab/kota within the user's scope (None: the route answers 404)."""
+    area = area_in(session, regency_code, code)
+    return area if area is not None and in_scope(area, area_scope(session, user)) else None
+
+
 def editable_codes(session: Session, place: questions.Place, user: User, catalogue: Catalogue) -> set[str]:
     """The area questions whose records this user may change now: as their answers may change (the
-    window, a reopening, the stage, the year not frozen); an agency only its assigned questions."""
+    window, a reopening, the stage, the year not frozen); an agency only its assigned questions, a
+    kecamatan's own office every one (within its areas: `record`)."""
     if season.frozen(place.cycle) or user.role not in (Role.DP3A, Role.OPD):
         return set()
     codes = [q.code for q in area_questions(catalogue)]
-    if user.role == Role.OPD:
+    if user.role == Role.OPD and area_scope(session, user) is None:
         mine = questions.assigned_codes(session, questions.assessment_id(place), user.agency_id)
         codes = [code for code in codes if code in mine]
     stored = answer_service.answers_of(session, questions.assessment_id(place), codes)
@@ -149,6 +172,8 @@ def record(session: Session, place: questions.Place, user: User, catalogue: Cata
     level_codes = {q.code for q in area_questions(catalogue, area.level)}
     if not meets or any(code not in level_codes for code in meets):
         raise Refusal(_("Choose the criteria of this area's level."))
+    if not in_scope(area, area_scope(session, user)):
+        raise NotAllowed(_("This area is not one of your kecamatan's."))
     allowed = editable_codes(session, place, user, catalogue)
     if any(code not in allowed for code in meets):
         raise NotAllowed(_("These criteria cannot be changed now: their answers are read-only for you."))

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from app.models import Agency, Assessment, Assignment, Cycle, Regency, saved_id
 from app.services import audit
+from app.services.administration import KECAMATAN_ROLE
 from indicators import Catalogue
 
 COORDINATOR_ROLE = "DP3A"
@@ -30,7 +31,7 @@ def default_agencies(session: Session, regency: Regency, catalogue: Catalogue) -
     existing = {a.role_code: a for a in session.exec(select(Agency).where(Agency.regency_code == regency.code))}
     created = []
     for role in catalogue.data.agencies:
-        if role.code in existing:
+        if role.code in existing or role.code == KECAMATAN_ROLE:  # one per kecamatan, made by the DP3A
             continue
         short = role.aliases[0] if role.aliases else role.code
         agency = Agency(regency_code=regency.code, role_code=role.code, short_name=short[:40],
