@@ -106,6 +106,8 @@ BASELINE = {
     # The document library (issue 23).
     "kind": "perda", "title": "Perda KLA", "number": "Nomor 5 Tahun 2021", "issued_on": "2021-01-12",
     "year": "2021", "issuer": "Bupati Kapuas", "valid_until": "",
+    # A kecamatan's office (issue 23): its kecamatan, read for the role KECAMATAN only.
+    "area_code": "",
 }
 # Issue 23, marks helper: the "sudah diunggah" checklist and the Nilai EM.
 BASELINE.update({"entered": "1", "part": "KL", "official_score": "0,5", "pasted": lambda s: f"{s.options_code}\t0,5"})
