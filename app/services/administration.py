@@ -225,6 +225,9 @@ def check_account(session: Session, username: str, full_name: str, role: str, ag
             problems.add("agency_id", _("Choose an active agency of this kab/kota."))
         else:
             problems.add("agency_id", _("Choose the agency the person works for."))
+    elif agency.area_code is not None and role != Role.OPD:
+        # A DP3A account would reach the whole kab/kota: a kecamatan's staff record their kecamatan only.
+        problems.add("role", _("A kecamatan's office has agency accounts only."))
     problems.refuse()
 
 

@@ -108,6 +108,13 @@ def test_the_dp3a_creates_one_office_per_kecamatan(make_client, auth, world, db)
                                                                   "csrf_token": token})
     assert edit.status_code == 422
     assert _office(db).role_code == "KECAMATAN"
+    # Its accounts are agency accounts: a DP3A account there would reach the whole kab/kota.
+    dp3a_there = client.post(f"{_admin(world)}/akun", data={"username": "camat.dp3a", "full_name": "Camat",
+                                                             "role": "dp3a", "agency_id": str(agency.id),
+                                                             "csrf_token": token})
+    assert dp3a_there.status_code == 422
+    assert html.text_of(html.page(dp3a_there), "//*[@id='role-error']")
+    assert db.exec(select(User).where(User.username == "camat.dp3a")).first() is None
 
 
 def test_the_office_lands_on_its_kecamatan_and_records_it(office, world, db, catalogue):
