@@ -21,6 +21,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel, col
@@ -100,7 +101,10 @@ class Regency(SQLModel, table=True):
 class Agency(SQLModel, table=True):
     """An OPD of one kab/kota, mapped onto a generic agency role of the catalogue."""
 
-    __table_args__ = (UniqueConstraint("regency_code", "short_name"),)
+    # One office per kecamatan: two creations at once cannot both pass the service's check.
+    __table_args__ = (UniqueConstraint("regency_code", "short_name"),
+                      Index("uq_agency_kecamatan", "regency_code", "area_code", unique=True,
+                            sqlite_where=text("area_code IS NOT NULL"), postgresql_where=text("area_code IS NOT NULL")))
 
     id: int | None = Field(default=None, primary_key=True)
     regency_code: str = Field(foreign_key="regency.code", index=True, max_length=5)

@@ -148,7 +148,14 @@ def create_agency(session: Session, catalogue: Catalogue, by: User, regency_code
     agency = Agency(regency_code=regency_code, short_name=short_name, name=name, role_code=role_code,
                     area_code=area.code if area is not None else None)
     session.add(agency)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # the same name, or the same kecamatan's office, created a moment ago
+        session.rollback()
+        check_agency(session, catalogue, regency_code, short_name, name, role_code)  # names the clash
+        if area is not None:
+            _kecamatan(session, regency_code, area.code)
+        raise
     audit.record(session, by, "agency.create", "agency", agency.id, regency_code=regency_code,
                  after={**_agency_values(agency), "area_code": agency.area_code})
     return agency

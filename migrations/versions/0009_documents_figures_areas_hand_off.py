@@ -137,6 +137,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table('agency', schema=None) as batch_op:
         batch_op.add_column(sa.Column('area_code', sqlmodel.sql.sqltypes.AutoString(length=13), nullable=True))
+        batch_op.create_index('uq_agency_kecamatan', ['regency_code', 'area_code'], unique=True,
+                              sqlite_where=sa.text('area_code IS NOT NULL'),
+                              postgresql_where=sa.text('area_code IS NOT NULL'))
 
     with op.batch_alter_table('evidence', schema=None) as batch_op:
         batch_op.add_column(sa.Column('document_id', sa.Integer(), nullable=True))
@@ -198,5 +201,6 @@ def downgrade() -> None:
 
     op.drop_table('area')
     with op.batch_alter_table('agency', schema=None) as batch_op:
+        batch_op.drop_index('uq_agency_kecamatan')
         batch_op.drop_column('area_code')
     # ### end Alembic commands ###

@@ -5,6 +5,7 @@ its kecamatan and of the desa/kelurahan in it only, under the rules of answering
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from app.deps import Place
@@ -84,7 +85,7 @@ def test_the_dp3a_creates_one_office_per_kecamatan(make_client, auth, world, db)
     # A second office for the same kecamatan is refused next to the field, nothing written.
     again = _create_office(client, token, world, short_name="CAMAT PAHANDUT")
     assert again.status_code == 409
-    assert "already has its agency" in html.text_of(html.page(again), "//*[@id='area_code-error']")
+    assert "sudah memiliki perangkat daerahnya" in html.text_of(html.page(again), "//*[@id='area_code-error']")
     # The role without a kecamatan, or a kecamatan of another kab/kota: refused, never a 500.
     for area in ("", "62.01.01", "62.71.01.1001", "x" * 20):
         refused = _create_office(client, token, world, area=area)
@@ -199,3 +200,18 @@ def test_a_closed_window_makes_its_records_read_only(office, world, db, catalogu
     assert not page.xpath("//input[@name='meets']")
     _record(dp3a, dp3a_token, world, OWN, [code], [code])  # the DP3A still records
     assert _rows(db) == {(OWN, code, True)}
+
+
+def test_the_database_holds_one_office_per_kecamatan(db, world):
+    """Two creations at once both pass the service's check; the partial unique index stops the second
+    (other agencies, with no kecamatan, are not affected by it)."""
+    regency = world.regency_a.code
+    db.add(Agency(regency_code=regency, role_code="KECAMATAN", short_name="Kec. Satu", name="Kecamatan Satu",
+                  area_code=f"{regency}.01"))
+    db.add(Agency(regency_code=regency, role_code="DINKES", short_name="DINKES-2", name="Dinas Kesehatan 2"))
+    db.commit()
+    db.add(Agency(regency_code=regency, role_code="KECAMATAN", short_name="Kec. Dua", name="Kecamatan Dua",
+                  area_code=f"{regency}.01"))
+    with pytest.raises(IntegrityError):
+        db.commit()
+    db.rollback()
