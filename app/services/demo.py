@@ -32,6 +32,7 @@ from app.models import (
     Agency,
     Answer,
     AnswerStatus,
+    AreaLevel,
     Assessment,
     Award,
     Cycle,
@@ -45,9 +46,10 @@ from app.models import (
     saved_id,
 )
 from app.passwords import hash_password
-from app.services import audit, documents
+from app.services import administration, areas, audit, documents
 from app.services import demo_records as records
 from app.services import review as review_service
+from app.services.administration import KECAMATAN_ROLE
 from app.services.answers import scored
 from app.services.demo_documents import build_next_library, build_past_library
 from app.services.demo_nation import build_nation
@@ -177,11 +179,22 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
         place = records.place_of(session, current)
         build_next_library(session, catalogue, store, current, NEXT_YEAR, focus_dp3a, focus_opd)
         records.next_figures(session, catalogue, scorer, place, focus_dp3a)
+        office = administration.create_agency(session, catalogue, focus_dp3a, FOCUS, "", "", KECAMATAN_ROLE,
+                                              area_code=office_area(session))
+        camat = account("camat.pahandut", "Operator Kecamatan Pahandut", Role.OPD, "Kec. Pahandut (Kelana/Dekela)",
+                        regency_code=FOCUS, agency_id=office.id)
+        records.office_records(session, catalogue, place, camat)
         records.next_areas(session, catalogue, scorer, store, place, focus_dp3a)
         records.next_marks(session, catalogue, scorer, place, focus_dp3a)
         records.past_marks(session, catalogue, scorer, past, focus_dp3a)
     session.commit()
     return report
+
+
+def office_area(session: Session) -> str:
+    """The code of the kecamatan whose office has a demo account."""
+    found = [a for a in areas.areas_of(session, FOCUS, AreaLevel.KECAMATAN) if a.name == records.OFFICE_KECAMATAN]
+    return found[0].code
 
 
 def _band_name(catalogue: Catalogue, award: Award) -> str:

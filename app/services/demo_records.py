@@ -67,6 +67,7 @@ KECAMATAN = {
 NOTED = ("Pahandut", "25.2", "SK Camat Pahandut No. 400.3/27/KEC-PHD/2025 tentang Forum Anak Kecamatan")
 # Dekela: per question how many of the kelurahan meet it, and how many are left unrecorded.
 KELURAHAN = {"26.4": (20, 2), "26.15": (12, 3), "26.8d": (6, 0)}
+OFFICE_KECAMATAN = "Pahandut"  # the kecamatan whose office has its own account (camat.pahandut)
 
 
 def place_of(session: Session, assessment: Assessment) -> Place:
@@ -179,6 +180,16 @@ def next_areas(session: Session, catalogue: Catalogue, scorer: Scorer, store: Ev
         for index, area in enumerate(order[: len(order) - unrecorded]):
             _record(session, place, dp3a, catalogue, area, {code: index < meeting}, None, None)
     areas.apply(session, place, dp3a, catalogue, scorer, store)
+
+
+def office_records(session: Session, catalogue: Catalogue, place: Place, camat: User) -> None:
+    """What the Pahandut office's own account recorded: its kecamatan's reading corner (25.9) and the
+    child-friendly playgrounds (26.12) of two of its kelurahan; the DP3A applies them with the rest."""
+    pahandut = next(a for a in areas.areas_of(session, place.regency.code, AreaLevel.KECAMATAN)
+                    if a.name == OFFICE_KECAMATAN)
+    _record(session, place, camat, catalogue, pahandut, {"25.9": True}, "Pojok baca anak di kantor kecamatan", None)
+    for kelurahan in areas.areas_of(session, place.regency.code, AreaLevel.DESA, parent=pahandut.code)[:2]:
+        _record(session, place, camat, catalogue, kelurahan, {"26.12": True}, None, None)
 
 
 def _record(session: Session, place: Place, user: User, catalogue: Catalogue, area: object,

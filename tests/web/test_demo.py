@@ -17,6 +17,7 @@ from sqlmodel import col, select
 from app.models import (
     Answer,
     AnswerStatus,
+    AreaRecord,
     Assessment,
     Award,
     CarryOver,
@@ -161,6 +162,12 @@ def _documents_figures_areas_and_marks(db, catalogue, scorer, past, current):
     assert shares["25.2"].percent == 60 and shares["25.11"].percent == 100
     applied = db.exec(select(Answer).where(Answer.assessment_id == current.id, Answer.question_code == "25.2")).one()
     assert applied.value == 60
+    # The Pahandut office's own account recorded for its kecamatan and its kelurahan only.
+    camat = db.exec(select(User).where(User.username == "camat.pahandut")).one()
+    assert areas.area_scope(db, camat) == "62.71.01"
+    by_office = db.exec(select(AreaRecord).where(AreaRecord.updated_by == camat.id)).all()
+    assert by_office and all(r.area_code.startswith("62.71.01") for r in by_office)
+    assert shares["25.9"].meeting >= 1
 
 
 def test_the_nation_looks_like_the_published_distribution(db, catalogue, app):
