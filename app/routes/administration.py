@@ -22,6 +22,7 @@ from app.i18n import gettext as _
 from app.models import Agency, Role, User, saved_id
 from app.refusals import Refusal
 from app.services import administration as admin
+from app.services import answering_window
 from app.services.accounts import locked_minutes, may_log_in
 from app.templating import render, templates
 from indicators import Catalogue
@@ -63,8 +64,8 @@ def _overview(request: Request, session: Session, place: Place, catalogue: Catal
         "tab": "overview",
         "counts": admin.overview(session, place.regency.code, saved_id(assessment.id), catalogue),
         "catalogue": catalogue,
-        "deadline_passed": admin.deadline_passed(assessment),
-        "handed_on": admin.handed_on(assessment),
+        "deadline_passed": answering_window.deadline_passed(assessment),
+        "handed_on": answering_window.handed_on(assessment),
         "values": values,
         "error": error,
     }, status_code=status_code)
@@ -88,7 +89,7 @@ def admin_window(request: Request, place: AdminPlace, session: SessionDep, user:
                              error=_("The deadline is not a valid date and time."))
     opened = values["open"] == "1"
     try:
-        changed = admin.set_window(session, user, place.assessment, opened, closes_at)
+        changed = answering_window.set_window(session, user, place.assessment, opened, closes_at)
     except Refusal as refusal:
         return _overview(request, session, place, catalogue, values=values, status_code=refusal.status,
                          error=refusal.message)

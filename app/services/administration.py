@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.i18n import gettext as _
-from app.models import Agency, Area, AreaLevel, Assessment, Assignment, Role, User, saved_id, utcnow
+from app.models import Agency, Area, AreaLevel, Assessment, Assignment, Role, User, saved_id
 from app.passwords import hash_password, temporary_password
 from app.refusals import NotAllowed, Refusal
 from app.services import areas, audit, sessions
 from app.services.accounts import clear_failures, locked_minutes
 from indicators import Catalogue
-from scoring import Stage
 
 USERNAME = re.compile(r"^[a-z0-9._-]{3,40}$")
 MAX_SHORT_NAME = 40
@@ -367,41 +365,6 @@ def toggle_assignment(session: Session, by: User, assessment: Assessment, code: 
         audit.record(session, by, "assignment.remove", "assignment", f"{assessment.id}:{code}:{agency.id}",
                      regency_code=assessment.regency_code, before=values)
     return True
-
-
-# -- the answering window -----------------------------------------------------------------
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def set_window(session: Session, by: User, assessment: Assessment, open_: bool, closes_at: datetime | None) -> bool:
-    """Open or close the answering window and set its deadline. False when nothing changed."""
-    if open_ and closes_at is not None and closes_at < utcnow():
-        raise Refusal(_("The deadline is already past. Choose a later time, or leave it empty."))
-    before = {"window_open": assessment.window_open, "window_closes_at": as_utc(assessment.window_closes_at)}
-    after = {"window_open": open_, "window_closes_at": as_utc(closes_at)}
-    if before == after:
-        return False
-    assessment.window_open = open_
-    assessment.window_closes_at = closes_at
-    session.add(assessment)
-    audit.record(session, by, "assessment.window", "assessment", assessment.id,
-                 regency_code=assessment.regency_code, before=before, after=after)
-    return True
-
-
-def deadline_passed(assessment: Assessment) -> bool:
-    closes = as_utc(assessment.window_closes_at)
-    return closes is not None and closes < utcnow()
-
-
-def handed_on(assessment: Assessment) -> bool:
-    """The DP3A has submitted the self-assessment: agencies can no longer change answers, window or not."""
-    return assessment.stage != Stage.SELF
 
 
 # -- the overview -------------------------------------------------------------------------
