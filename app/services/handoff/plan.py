@@ -32,6 +32,7 @@ from app.models import (
     User,
     saved_id,
 )
+from app.services.answers import is_answered
 from app.services.evidence import EvidenceAccess
 from app.services.handoff.names import (
     MAX_FOLDER,
@@ -176,10 +177,6 @@ def answer_text(catalogue: Catalogue, code: str, answer: Answer | None) -> str:
             return f"{text} {scale.unit}"
         return text
     return ""
-
-
-def is_answered(answer: Answer | None) -> bool:
-    return answer is not None and (answer.not_applicable or answer.option is not None or answer.value is not None)
 
 
 def yearly_figures(session: Session, answer_ids: list[int]) -> dict[int, list[YearFigure]]:
