@@ -36,6 +36,15 @@ class Settings(BaseSettings):
                                  description="Requests per worker inside the app at once (the rest queue); "
                                              "also the database connections per worker")
 
+    # E-mail (`app/notices/`): off while smtp_url is empty. smtp://host:587 speaks STARTTLS when the
+    # server offers it (?tls=required refuses a server that does not), smtps://host:465 TLS from the start;
+    # user:password@ in the URL logs in.
+    smtp_url: str = Field("", description="smtp://[user:password@]host:port or smtps://...; empty: no e-mail")
+    smtp_sender: str = Field("KLA <noreply@localhost>", description="The From: of every e-mail")
+    public_url: str = Field("http://127.0.0.1:8000", description="The app's address as users reach it, for "
+                                                                  "links in e-mails")
+    jobs_poll_seconds: int = Field(30, ge=1, le=3600, description="How often `kla jobs run` looks for due work")
+
     @field_validator("environment", mode="before")
     @classmethod
     def _plain_environment_name(cls, value: object) -> object:

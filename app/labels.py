@@ -9,6 +9,7 @@ from scoring import Stage
 
 _STAGES = {
     Stage.SELF: N_("self-assessment"),
+    Stage.CLUSTER: N_("cluster coordinator check"),
     Stage.DP3A: N_("DP3A check"),
     Stage.PROVINCE: N_("province verification"),
     Stage.MINISTRY: N_("ministry review"),
@@ -27,6 +28,7 @@ def stage_label(stage: str) -> str:
 
 
 _RETURNED_BY: dict[str, str] = {  # keyed by Stage (a StrEnum): a plain stored value finds it too
+    Stage.CLUSTER: N_("Returned by the cluster coordinator"),
     Stage.PROVINCE: N_("Returned by the province"),
     Stage.MINISTRY: N_("Returned by the ministry"),
     Stage.FIELD: N_("Returned by the field verifiers"),

@@ -11,9 +11,13 @@ class Stage(StrEnum):
     """The stages of one evaluation cycle, in order (`scoring.season` says how one leads to the next).
 
     An assessment stands at SELF, PROVINCE, MINISTRY, FIELD, FINAL or AWARDED; review decisions
-    are taken at DP3A (inside the self-assessment), PROVINCE, MINISTRY, FIELD and FINAL."""
+    are taken at DP3A (inside the self-assessment), PROVINCE, MINISTRY, FIELD and FINAL; CLUSTER records the
+    task force's cluster coordinators' check before the DP3A's, which decides nothing about scores."""
 
     SELF = "self"  # evaluasi mandiri, as the agencies answered
+    # The Gugus Tugas cluster coordinator's check, inside the self-assessment before the DP3A's (an
+    # optional step): approvals and returns with reasons, never a score; not a scoring stage.
+    CLUSTER = "cluster"
     DP3A = "dp3a"  # checked by the kab/kota's DP3A (task-force secretariat)
     PROVINCE = "province"  # verifikasi administrasi by the province
     MINISTRY = "ministry"  # peninjauan: review by the ministry

@@ -88,7 +88,7 @@ def deciding_stage(stage: Stage) -> Stage | None:
 
 def reached(assessment_stage: Stage, review_stage: Stage) -> bool:
     """Whether the assessment has got as far as `review_stage` (the DP3A's check counts from the start)."""
-    if review_stage in (Stage.SELF, Stage.DP3A):
+    if review_stage in (Stage.SELF, Stage.CLUSTER, Stage.DP3A):
         return True
     return ASSESSMENT_STAGES.index(assessment_stage) >= ASSESSMENT_STAGES.index(review_stage)
 

@@ -6,7 +6,7 @@ id or $KLA_LANG) through the web's gettext catalogues (app/i18n.py).
 
 from __future__ import annotations
 
-from app.cli import database, exports, instrument, operations, season, server  # noqa: F401 (they register the commands)
+from app.cli import database, exports, instrument, jobs, operations, season, server  # noqa: F401 (they register the commands)
 from app.cli.common import main
 from app.cli.database import settings_problem
 from app.cli.instrument import catalogue_summary, score_report

@@ -1,6 +1,7 @@
 """Database tables (SQLModel). `core`: regions, accounts, cycles, answers, evidence, review, audit;
 `season`: stage changes, field verification, the award, recommendations; `documents`: the document
-library, yearly figures, Kelana/Dekela records, the hand-off marks. Callers import from here."""
+library, yearly figures, Kelana/Dekela records, the hand-off marks; `taskforce`: the Gugus Tugas, its
+coordinators, meetings and the RAD KLA; `jobs`: the job runner's work. Callers import from here."""
 
 from app.models.core import (
     Agency,
@@ -37,6 +38,7 @@ from app.models.documents import (
     Figure,
     HandoffMark,
 )
+from app.models.jobs import Job, JobState
 from app.models.season import (
     ActivityKind,
     Award,
@@ -53,6 +55,19 @@ from app.models.season import (
     RecommendationStatus,
     StageChange,
 )
+from app.models.taskforce import (
+    ClusterCoordinator,
+    Meeting,
+    MeetingAgency,
+    MeetingDocument,
+    MeetingDocumentRole,
+    MeetingKind,
+    MeetingQuestion,
+    RadActivity,
+    RadReport,
+    RadStatus,
+    TaskForce,
+)
 
 __all__ = [
     "ActivityKind", "Agency", "Area", "AreaLevel", "AreaRecord", "Document", "DocumentKind", "Figure",
@@ -61,4 +76,6 @@ __all__ = [
     "FieldTeamMember", "Finding", "FindingFile", "FollowUp", "FollowUpFile", "LoginAttempt", "Province",
     "Recommendation", "RecommendationAgency", "RecommendationStatus", "Regency", "Reopening", "ReviewAction",
     "ReviewEvent", "Role", "Seen", "StageChange", "StoredFile", "User", "UserSession", "saved_id", "utcnow",
+    "ClusterCoordinator", "Job", "JobState", "Meeting", "MeetingAgency", "MeetingDocument", "MeetingDocumentRole",
+    "MeetingKind", "MeetingQuestion", "RadActivity", "RadReport", "RadStatus", "TaskForce",
 ]

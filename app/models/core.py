@@ -136,6 +136,12 @@ class User(SQLModel, table=True):
                                                                          server_default="[]"))
     # Where a field verifier (or a reviewer) works: "KemenPPPA", "Kemenkes", "Kemendikdasmen"...
     organisation: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""})
+    # E-mail (reminders, `app/notices/`): the address, the language it is written in, and the kinds of
+    # message the user turned off (`NoticeKind` values). No address: no e-mail.
+    email: str = Field(default="", max_length=254, sa_column_kwargs={"server_default": ""})
+    language: str = Field(default="id", max_length=5, sa_column_kwargs={"server_default": "id"})
+    email_off: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False,
+                                                                         server_default="[]"))
 
 
 class LoginAttempt(SQLModel, table=True):

@@ -60,6 +60,7 @@ def test_the_exhaustive_table_covers_every_pair_once():
 
 @pytest.mark.parametrize(("stage", "moves"), [
     (Stage.SELF, (Move.SUBMIT,)),
+    (Stage.CLUSTER, ()),  # the coordinators' check, never where an assessment stands
     (Stage.DP3A, ()),  # a review stage, never where an assessment stands
     (Stage.PROVINCE, (Move.HAND_ON,)),
     (Stage.MINISTRY, (Move.SEND_BACK, Move.TO_FIELD)),
