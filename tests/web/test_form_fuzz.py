@@ -14,7 +14,8 @@ How the routes and their fields are found, so that nothing here is a list to kee
 For each route a request with valid values comes first; a role the guards refuse (401/403: refused
 before the form is read) then gets every field odd at once, one odd value after another; a role
 that gets through gets each field odd alone with the others valid (so the handler gets past its
-earlier checks). Path and query parameters get odd values too, and region B's ids and code.
+earlier checks; each role every other field per value, see STRIDE). Path and query parameters get
+odd values too, and region B's ids and code.
 A deterministic list of values x fields rather than random examples: the same requests every run.
 """
 
@@ -78,6 +79,10 @@ NOT_FUZZED = {"logout"}  # ends the session; it reads no field
 ONCE = {"login_submit"}
 FORM_NAMES = {"form", "raw_form"}
 ROLES = ["opd_a", "dp3a_a", "province", "admin", "opd_b"]
+# A role that gets through sends each odd value in every STRIDE-th field only, shifted by the role's
+# place in ROLES: the routes two roles reach (most of them) still get every value in every field, and
+# the test takes half the time it did (it was the slowest of the suite).
+STRIDE = 2
 STAGE_OF_A = {"province": "province", "admin": "ministry"}  # where each role's decisions are open
 # Routes that change an answer work on the number question, still a draft (the other is submitted).
 ON_THE_DRAFT = {"answer_save", "answer_submit", "evidence_upload", "evidence_reuse", "question_card"}
@@ -304,6 +309,7 @@ def test_odd_values_in_every_field_never_break_the_app_nor_touch_another_region(
     assert all(before[table] for table in ("answer", "evidence", "review", "audit", "user"))  # something to keep
     odd = ODD + scene.foreign
     reached = []  # routes whose handler did its work with the valid values
+    offset = ROLES.index(role)
     failures: list[str] = []
     with TestClient(app, raise_server_exceptions=False) as client:
         token = auth.login(client, role)
@@ -328,7 +334,9 @@ def test_odd_values_in_every_field_never_break_the_app_nor_touch_another_region(
                 if guarded or len(names) < 2:
                     send("POST", url, dict.fromkeys(names, value), htmx=n % 2 == 0)
                     continue
-                for field in names:
+                for k, field in enumerate(names):
+                    if (n + k + offset) % STRIDE:
+                        continue  # another role that reaches the route sends this value in this field
                     data = {f: _value(scene, route.name, f) for f in names}
                     send("POST", url, {**data, field: value}, htmx=n % 2 == 1)
         for route in routes:
