@@ -22,6 +22,7 @@ SK_FILE = "perwal-14-2023-gugus-tugas.pdf"  # demo_documents' library
 COORDINATORS = {"KL": "bappeda.palangkaraya", "K1": "dukcapil.palangkaraya", "K2": "dinsos.palangkaraya",
                 "K3": "dinkes.palangkaraya", "K4": "disdik.palangkaraya", "K5": "polres.palangkaraya"}
 CHAIR_NAME = "Kepala Bappedalitbang Kota Palangka Raya"
+WAITING = 6  # Klaster III answers sent to Dinkes's desk: two decided here, four left for a coordinator to open
 RETURN_NOTE = "Lampirkan laporan cakupan yang ditandatangani kepala dinas, bukan draf."
 
 
@@ -38,16 +39,16 @@ def build_team(session: Session, catalogue: Catalogue, place: Place, dp3a: User)
         "coordinators": {part: users[name].id for part, name in COORDINATORS.items() if name in users}})
     session.flush()
     coordinator = users["dinkes.palangkaraya"]
-    approve, send_back = _two_answers(session, catalogue, place, coordinator)[:2]
+    approve, send_back = _waiting_answers(session, catalogue, place, coordinator)[:2]
     review_service.decide(session, assessment, approve, Stage.CLUSTER, ReviewAction.APPROVED, coordinator)
     review_service.decide(session, assessment, send_back, Stage.CLUSTER, ReviewAction.RETURNED, coordinator,
                           reasons=[catalogue.review_reasons[0].code], note=RETURN_NOTE,
                           known_reasons={r.code for r in catalogue.review_reasons})
 
 
-def _two_answers(session: Session, catalogue: Catalogue, place: Place, agency_user: User) -> list[Answer]:
-    """Two answers of Klaster III for Dinkes to decide on: submitted ones with their files, else drafts the
-    agency submits now (those whose question needs no file, or has one)."""
+def _waiting_answers(session: Session, catalogue: Catalogue, place: Place, agency_user: User) -> list[Answer]:
+    """WAITING answers of Klaster III at Dinkes's desk (two to decide on, the rest left waiting): submitted
+    ones with their files, else drafts the agency submits now (those whose question needs no file, or has one)."""
     with_files = set(session.exec(select(Evidence.answer_id).join(Answer).where(
         Answer.assessment_id == place.assessment.id, col(Evidence.removed_at).is_(None))))
     mine: list[Answer] = []
@@ -60,7 +61,7 @@ def _two_answers(session: Session, catalogue: Catalogue, place: Place, agency_us
             continue
         mine.append(answer)
     mine.sort(key=lambda a: a.status != AnswerStatus.SUBMITTED)  # the submitted ones first
-    chosen = mine[:2]
+    chosen = mine[:WAITING]
     drafts = [a for a in chosen if a.status != AnswerStatus.SUBMITTED]
     if drafts:
         submit(session, place.assessment, drafts, agency_user)
