@@ -2,8 +2,10 @@
 
 Its SK is the Perwal on the Gugus Tugas in the cycle's library; Bappeda chairs it, the DP3A runs the
 secretariat; the demo agencies' accounts coordinate the clusters (Dinkes Klaster III) and the switch
-is on. Dinkes, as coordinator of Klaster III, has approved one submitted answer (now in the DP3A's
-queue) and returned another to its agency with a reason and a note (waiting for the fix)."""
+is on. The other clusters' coordinators have passed what reached them (so the DP3A's queue is full);
+Dinkes, as coordinator of Klaster III, is still at work: it has approved one submitted answer (now in
+the DP3A's queue), returned another to its agency with a reason and a note (waiting for the fix), and
+left the rest waiting at its desk."""
 
 from __future__ import annotations
 
@@ -38,6 +40,8 @@ def build_team(session: Session, catalogue: Catalogue, place: Place, dp3a: User)
         "secretariat_agency_id": agencies["DP3A"].id, "coordinator_review": True,
         "coordinators": {part: users[name].id for part, name in COORDINATORS.items() if name in users}})
     session.flush()
+    _others_passed(session, catalogue, place, {part: users[name] for part, name in COORDINATORS.items()
+                                               if name in users and part != "K3"})
     coordinator = users["dinkes.palangkaraya"]
     approve, send_back = _waiting_answers(session, catalogue, place, coordinator)[:2]
     review_service.decide(session, assessment, approve, Stage.CLUSTER, ReviewAction.APPROVED, coordinator)
@@ -66,3 +70,17 @@ def _waiting_answers(session: Session, catalogue: Catalogue, place: Place, agenc
     if drafts:
         submit(session, place.assessment, drafts, agency_user)
     return chosen
+
+
+def _others_passed(session: Session, catalogue: Catalogue, place: Place, coordinators: dict[str, User]) -> None:
+    """Each other coordinator approves the answers of its part that reached it (submitted, or approved before
+    and carried into the DP3A's queue), not the sensitive ones."""
+    for answer in session.exec(select(Answer).where(Answer.assessment_id == place.assessment.id,
+                                                    col(Answer.status).in_([AnswerStatus.SUBMITTED,
+                                                                            AnswerStatus.APPROVED]))
+                               .order_by(col(Answer.id))):
+        ref = catalogue.questions.get(answer.question_code)
+        if ref is None or ref.question.sensitive or ref.part.code not in coordinators:
+            continue
+        review_service.decide(session, place.assessment, answer, Stage.CLUSTER, ReviewAction.APPROVED,
+                              coordinators[ref.part.code])

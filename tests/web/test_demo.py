@@ -146,8 +146,16 @@ def _gugus_tugas(db, catalogue, current):
     coordinators = {c.part_code: db.get(User, c.user_id).username
                     for c in db.exec(select(ClusterCoordinator).where(ClusterCoordinator.assessment_id == current.id))}
     assert coordinators["K3"] == "dinkes.palangkaraya" and "KD" not in coordinators
-    decisions = db.exec(select(ReviewEvent).where(ReviewEvent.stage == Stage.CLUSTER)).all()
+    dinkes = db.exec(select(User).where(User.username == "dinkes.palangkaraya")).one()
+    cluster = db.exec(select(ReviewEvent).where(ReviewEvent.stage == Stage.CLUSTER)).all()
+    decisions = [e for e in cluster if e.user_id == dinkes.id]
     assert sorted(e.action for e in decisions) == ["approved", "returned"]
+    # The other coordinators passed what reached them: approvals, on their own parts, never a sensitive one.
+    others = [e for e in cluster if e.user_id != dinkes.id]
+    assert others and {e.action for e in others} == {"approved"}
+    for event in others:
+        ref = catalogue.questions[db.get(Answer, event.answer_id).question_code]
+        assert coordinators[ref.part.code] == db.get(User, event.user_id).username and not ref.question.sensitive
     returned = next(e for e in decisions if e.action == "returned")
     assert db.get(Answer, returned.answer_id).status == AnswerStatus.RETURNED and returned.note
     state = review_service.load_state(db, current)
