@@ -192,6 +192,9 @@ def test_coordinator_reviews_their_cluster_before_the_dp3a(make_client, world, a
     again = html.page(coordinator.get(desk))
     row = again.xpath(f"//tbody/tr[td/a[normalize-space()='{k3[1]}']]")
     assert row and row[0].xpath(".//span[contains(@class,'status-returned')]")  # changed since the decision
+    # The DP3A sees the coordinator's decisions in the answer's history.
+    history = html.text_of(html.page(dp3a.get(f"{base}/verifikasi/{k3[1]}")), "//ol[@class='events']")
+    assert "Lampirkan SK" in history  # (the stage is named "koordinator klaster" once the catalogue is filled)
     # The DP3A may still decide an answer held at a coordinator.
     assert dp3a.post(f"{base}/verifikasi/{k3[2]}", data={"action": "approved", "csrf_token": dp3a_token},
                      follow_redirects=False).status_code == 303
