@@ -39,6 +39,7 @@ from app.services.answers import answers_of, lock_answers, scored
 from app.services.evidence import EvidenceAccess
 from app.services.review import QueueItem, ReviewState
 from app.services.season import frozen
+from app.services.taskforce import coordination
 from app.templating import render, render_fragment
 from indicators import Catalogue
 from scoring import ReviewStatus, Scorer, Stage
@@ -61,31 +62,46 @@ class QueueFilters:
     opd: int | None = None
     status: str = "waiting"
     period: bool = False  # only answers with a file flagged "bukan tahun berjalan" (`?periode=1`)
+    # The DP3A's waiting answers still at a cluster coordinator (`?klaster=1`), not those they passed.
+    cluster: bool = False
 
     @classmethod
     def of(cls, part: str | None, indicator: str | None, opd: str | None, status: str | None,
-           period: str | None = None) -> QueueFilters:
+           period: str | None = None, cluster: str | None = None) -> QueueFilters:
         return cls(part=(part or "")[:20], indicator=(indicator or "")[:20], opd=agency_filter(opd),
-                   status=status if status is not None and status in STATUSES else "waiting", period=period == "1")
+                   status=status if status is not None and status in STATUSES else "waiting", period=period == "1",
+                   cluster=cluster == "1")
 
     @property
     def query(self) -> str:
         """The query string that gives these filters back ("" for the defaults)."""
         pairs = {"status": self.status if self.status != "waiting" else "", "part": self.part,
                  "indicator": self.indicator, "opd": str(self.opd) if self.opd else "",
-                 "periode": "1" if self.period else ""}
+                 "periode": "1" if self.period else "", "klaster": "1" if self.cluster else ""}
         return urlencode({k: v for k, v in pairs.items() if v})
 
     def items(self, state: ReviewState, catalogue: Catalogue, stage: Stage,
-              flags: document_flags.AssessmentFlags | None = None) -> list[QueueItem]:
-        return review_service.queue(state, catalogue, stage, part=self.part or None,
-                                    indicator=self.indicator or None, agency_id=self.opd, status=self.status,
-                                    flags=flags, out_of_period=self.period)
+              flags: document_flags.AssessmentFlags | None = None, held: set[str] | None = None) -> list[QueueItem]:
+        """`held`: the answers waiting at a cluster coordinator (`coordination.held_at_coordinators`), left
+        out of the DP3A's waiting list, or the only ones in it with `?klaster=1`. None: no coordinators' review."""
+        items = review_service.queue(state, catalogue, stage, part=self.part or None,
+                                     indicator=self.indicator or None, agency_id=self.opd, status=self.status,
+                                     flags=flags, out_of_period=self.period)
+        if held is None or stage != Stage.DP3A or self.status != "waiting":
+            return items
+        return [item for item in items if (item.code in held) == self.cluster]
 
 
 def _flags(session: Session, place: Place, catalogue: Catalogue) -> document_flags.AssessmentFlags:
     """The period check of the assessment's files (the queue's badges and its "bukan tahun berjalan" filter)."""
     return document_flags.assessment_flags(session, place.assessment, catalogue, place.cycle.year)
+
+
+def _held(session: Session, place: Place, catalogue: Catalogue, state: ReviewState, stage: Stage) -> set[str] | None:
+    """What waits at the cluster coordinators, for the DP3A's queue (None: no coordinators' review)."""
+    if stage != Stage.DP3A:
+        return None
+    return coordination.held_at_coordinators(session, state, catalogue, place.assessment)
 
 
 def _with_query(url: URL | str, query: str) -> str:
@@ -110,7 +126,7 @@ def action_names() -> dict[str, str]:
 def event_stages() -> dict[str, str]:
     """The stage of an event in an answer's history: shorter than `stage_label`, the line is long already."""
     return {Stage.SELF: _("self-assessment"), Stage.DP3A: "DP3A", Stage.PROVINCE: _("province"),
-            Stage.MINISTRY: _("ministry"), Stage.FIELD: _("field verification"), Stage.FINAL: _("final verification")}
+            Stage.CLUSTER: _("cluster coordinator"), Stage.MINISTRY: _("ministry"), Stage.FIELD: _("field verification"), Stage.FINAL: _("final verification")}
 
 
 def _stage(user: User, place: Place) -> Stage:
@@ -125,9 +141,9 @@ def _stage(user: User, place: Place) -> Stage:
 def review_queue(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str = "waiting",
-    periode: str | None = None,
+    periode: str | None = None, klaster: str | None = None,
 ) -> Response:
-    return queue_page(request, session, place, user, catalogue, QueueFilters.of(part, indicator, opd, status, periode))
+    return queue_page(request, session, place, user, catalogue, QueueFilters.of(part, indicator, opd, status, periode, klaster))
 
 
 def queue_page(request: Request, session: Session, place: Place, user: User, catalogue: Catalogue,
@@ -135,7 +151,11 @@ def queue_page(request: Request, session: Session, place: Place, user: User, cat
     """The queue, with the stage panel (`moves_form`: a refused move's message and what was typed)."""
     stage = _stage(user, place)
     state = review_service.load_state(session, place.assessment, user)
-    items = filters.items(state, catalogue, stage, _flags(session, place, catalogue))
+    held = _held(session, place, catalogue, state, stage)
+    items = filters.items(state, catalogue, stage, _flags(session, place, catalogue), held)
+    # How many submitted answers wait at the coordinators (shown with a filter to list them).
+    at_coordinators = (None if held is None else
+                       sum(1 for item in review_service.queue(state, catalogue, stage) if item.code in held))
     agencies = session.exec(select(Agency).where(Agency.regency_code == place.regency.code)
                             .order_by(col(Agency.short_name))).all()
     new_count = review_service.new_submissions_since(session, place.assessment, user.notices_seen_at)
@@ -151,7 +171,8 @@ def queue_page(request: Request, session: Session, place: Place, user: User, cat
         "place": place, "items": items, "stage": stage, "catalogue": catalogue, "agencies": agencies,
         "action_names": action_names(),
         "filters": {"part": filters.part, "indicator": filters.indicator, "opd": filters.opd,
-                    "status": filters.status, "period": filters.period},
+                    "status": filters.status, "period": filters.period, "cluster": filters.cluster},
+        "at_coordinators": at_coordinators,
         "query": filters.query,
         "decidable": decidable, "new_count": new_count, "previous_visit": previous_visit,
         "moves": review_service.season_moves(session, place.assessment, place.regency, user, state, catalogue),
@@ -172,11 +193,11 @@ def review_detail(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
-    lanjut: str | None = None, periode: str | None = None, dari: str | None = None,
+    lanjut: str | None = None, periode: str | None = None, dari: str | None = None, klaster: str | None = None,
 ) -> Response:
     stage = _stage(user, place)
     return _detail(request, session, place, user, catalogue, scorer, code, stage,
-                   filters=QueueFilters.of(part, indicator, opd, status, periode), then_next=lanjut == "1",
+                   filters=QueueFilters.of(part, indicator, opd, status, periode, klaster), then_next=lanjut == "1",
                    from_flag=dari)
 
 
@@ -200,7 +221,8 @@ def _detail(request: Request, session: Session, place: Place, user: User, catalo
         users.update({u.id: u for u in session.exec(select(User).where(col(User.id).in_(reviewer_ids)))})
     value = scored(answer)
     later_stage = stage != Stage.DP3A  # the province and the ministry score what they approve, and reopen answers
-    next_code = _next_code(filters.items(state, catalogue, stage, _flags(session, place, catalogue)), catalogue, code)
+    next_code = _next_code(filters.items(state, catalogue, stage, _flags(session, place, catalogue),
+                          _held(session, place, catalogue, state, stage)), catalogue, code)
     evidence_access = EvidenceAccess.of(session, catalogue, user, place, on_team(session, place.assessment, user))
     files, hidden_files = evidence_access.split(state.evidence.get(answer.id, []), code)
     context = {
@@ -239,10 +261,10 @@ def review_decide(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser,
     catalogue: CatalogueDep, scorer: ScorerDep, code: str, form: FormDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
-    periode: str | None = None,
+    periode: str | None = None, klaster: str | None = None,
 ) -> Response:
     stage = _stage(user, place)
-    filters = QueueFilters.of(part, indicator, opd, status, periode)
+    filters = QueueFilters.of(part, indicator, opd, status, periode, klaster)
     answer = _answer(session, place, catalogue, code)
     action = str(form.get("action", ""))
     reasons = [str(r) for r in form.getlist("reasons")]
@@ -293,7 +315,8 @@ def _after_decision(request: Request, session: Session, place: Place, user: User
     where = {"regency_code": place.regency.code, "year": place.cycle.year}
     if then == "next":
         state = review_service.load_state(session, place.assessment, user)
-        next_code = _next_code(filters.items(state, catalogue, stage, _flags(session, place, catalogue)), catalogue, code)
+        next_code = _next_code(filters.items(state, catalogue, stage, _flags(session, place, catalogue),
+                          _held(session, place, catalogue, state, stage)), catalogue, code)
         if next_code is not None:
             query = f"{filters.query}&lanjut=1" if filters.query else "lanjut=1"
             return _with_query(request.url_for("review_detail", code=next_code, **where), query)
@@ -304,13 +327,13 @@ def _after_decision(request: Request, session: Session, place: Place, user: User
 def review_batch_approve(
     request: Request, place: ReviewPlace, session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, form: FormDep,
     part: str | None = None, indicator: str | None = None, opd: str | None = None, status: str | None = None,
-    periode: str | None = None,
+    periode: str | None = None, klaster: str | None = None,
 ) -> Response:
     stage = _stage(user, place)
     codes = list(dict.fromkeys(str(c) for c in form.getlist("codes")))[:400]
     request.session["flash"] = _approve_all(session, place, user, catalogue, stage, codes) if codes else \
         _("Tick the answers to approve first: nothing was approved.")
-    query = QueueFilters.of(part, indicator, opd, status, periode).query
+    query = QueueFilters.of(part, indicator, opd, status, periode, klaster).query
     return RedirectResponse(
         _with_query(request.url_for("review_queue", regency_code=place.regency.code, year=place.cycle.year), query),
         status_code=303,

@@ -66,6 +66,7 @@ from app.services.demo_season import (
     publish,
 )
 from app.services.demo_season import move as season_move
+from app.services.demo_taskforce import build_team  # issue 24, gugus
 from app.services.evidence import register
 from app.services.regions import load_regions
 from app.services.setup import default_agencies, ensure_cycle, open_assessment
@@ -187,6 +188,7 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
         records.next_areas(session, catalogue, scorer, store, place, focus_dp3a)
         records.next_marks(session, catalogue, scorer, place, focus_dp3a)
         records.past_marks(session, catalogue, scorer, past, focus_dp3a)
+        build_team(session, catalogue, place, focus_dp3a)  # issue 24, gugus: the Gugus Tugas and its coordinators
     session.commit()
     return report
 

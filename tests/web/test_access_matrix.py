@@ -68,6 +68,12 @@ KELANA_APPLY = {"kelana_apply"}
 LIBRARY = {"library", "library_document", "library_metadata", "library_link", "library_unlink", "library_file",
            "library_upload"}
 
+# -- issue 24, gugus: the Gugus Tugas hub (A's workers see it, its DP3A changes it) and a cluster
+# coordinator's desk (only the coordinator: the targets make opd_a the coordinator of the target's part)
+TASKFORCE_SEE = {"taskforce"}
+TASKFORCE_EDIT = {"taskforce_save"}
+CLUSTER_DESK = {"cluster_queue", "cluster_detail", "cluster_decide", "cluster_evidence"}
+
 # Who works in region A (62.71): its agency's focal points and its DP3A.
 WORKERS_OF_A = {"opd_a", "dp3a_a"}
 ADMINS_OF_A = {"dp3a_a"}
@@ -181,6 +187,12 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return ADMINS_OF_A
     if name in LIBRARY:  # issue 23, documents helper
         return WORKERS_OF_A
+    if name in TASKFORCE_SEE:  # issue 24, gugus
+        return WORKERS_OF_A
+    if name in TASKFORCE_EDIT:  # issue 24, gugus
+        return ADMINS_OF_A
+    if name in CLUSTER_DESK:  # issue 24, gugus: opd_a coordinates the part of the target question
+        return {"opd_a"}
     if name in HANDOFF_MARKS_READ:  # issue 23, marks helper
         return REVIEWERS_OF_A[stage]
     if name in HANDOFF_MARKS_WRITE:  # issue 23, marks helper
@@ -273,7 +285,18 @@ def targets(world, db, catalogue, scorer, app):
         **FIELD_TARGETS,
         "kecamatan_code": "62.71.01", "area_code": "62.71.01",  # issue 23, Kelana/Dekela
         "document_id": str(evidence.document_id),  # issue 23: the document of that file
+        **_coordinator_of(db, world, catalogue, code),  # issue 24, gugus
     }
+
+
+def _coordinator_of(db, world, catalogue, code: str) -> dict[str, str]:
+    """issue 24, gugus: opd_a coordinates the part of `code` in A's task force."""
+    from app.models.taskforce import ClusterCoordinator
+
+    db.add(ClusterCoordinator(assessment_id=world.assessments["a"].id, part_code=catalogue.questions[code].part.code,
+                              user_id=world.users["opd_a"].id, appointed_by=world.users["dp3a_a"].id))
+    db.commit()
+    return {}
 
 
 def _url(route: APIRoute, values: dict[str, str]) -> str:

@@ -119,6 +119,7 @@ def test_kalimantan_tengah_plays_2024_to_the_award_and_opens_2025(db, catalogue,
     made = set(FIGURES) | {NOT_APPLICABLE[0]} | set(KECAMATAN) | set(KELURAHAN) | {"25.9", "26.12"}  # + the office's
     assert accepted <= answered and answered - accepted <= made
     _documents_figures_areas_and_marks(db, catalogue, scorer, season[FOCUS], current[FOCUS])
+    _gugus_tugas(db, catalogue, current[FOCUS])  # issue 24, gugus
     still_open = {r.question_code for r in focus_recs if r.status != RecommendationStatus.CLOSED}
     assert still_open and still_open <= {c.question_code for c in carries}
 
@@ -127,6 +128,40 @@ def test_kalimantan_tengah_plays_2024_to_the_award_and_opens_2025(db, catalogue,
     build_demo(db, catalogue, app.state.evidence, nation=False)
     db.commit()
     assert (len(db.exec(select(Answer.id)).all()), len(db.exec(select(ReviewEvent.id)).all())) == counts
+
+
+def _gugus_tugas(db, catalogue, current):
+    """issue 24, gugus: Palangka Raya's Gugus Tugas 2025: its SK, Bappeda chairing, the DP3A's secretariat,
+    Dinkes coordinating Klaster III with the switch on; one answer passed to the DP3A, one returned."""
+    from app.models import Agency, Document
+    from app.models.taskforce import ClusterCoordinator, TaskForce
+    from app.services import review as review_service
+    from app.services.taskforce import coordination
+
+    force = db.exec(select(TaskForce).where(TaskForce.assessment_id == current.id)).one()
+    assert force.coordinator_review and force.sk_document_id is not None
+    assert db.get(Document, force.sk_document_id).assessment_id == current.id
+    assert db.get(Agency, force.chair_agency_id).role_code == "BAPPEDA"
+    assert db.get(Agency, force.secretariat_agency_id).role_code == "DP3A"
+    coordinators = {c.part_code: db.get(User, c.user_id).username
+                    for c in db.exec(select(ClusterCoordinator).where(ClusterCoordinator.assessment_id == current.id))}
+    assert coordinators["K3"] == "dinkes.palangkaraya" and "KD" not in coordinators
+    dinkes = db.exec(select(User).where(User.username == "dinkes.palangkaraya")).one()
+    cluster = db.exec(select(ReviewEvent).where(ReviewEvent.stage == Stage.CLUSTER)).all()
+    decisions = [e for e in cluster if e.user_id == dinkes.id]
+    assert sorted(e.action for e in decisions) == ["approved", "returned"]
+    # The other coordinators passed what reached them: approvals, on their own parts, never a sensitive one.
+    others = [e for e in cluster if e.user_id != dinkes.id]
+    assert others and {e.action for e in others} == {"approved"}
+    for event in others:
+        ref = catalogue.questions[db.get(Answer, event.answer_id).question_code]
+        assert coordinators[ref.part.code] == db.get(User, event.user_id).username and not ref.question.sensitive
+    returned = next(e for e in decisions if e.action == "returned")
+    assert db.get(Answer, returned.answer_id).status == AnswerStatus.RETURNED and returned.note
+    state = review_service.load_state(db, current)
+    held = coordination.held_at_coordinators(db, state, catalogue, current)
+    approved = db.get(Answer, next(e for e in decisions if e.action == "approved").answer_id)
+    assert approved.question_code not in held and db.get(Answer, returned.answer_id).question_code in held
 
 
 def _documents_figures_areas_and_marks(db, catalogue, scorer, past, current):

@@ -50,6 +50,9 @@ from scoring import (
 
 REOPEN_HOURS = 48
 DECISIONS = (ReviewAction.APPROVED, ReviewAction.RETURNED)
+# The checks inside the self-assessment (the coordinator's, the DP3A's): they see only submitted answers,
+# and a return needs no reopening window (the answering window is open).
+_KAB_KOTA_STAGES = (Stage.CLUSTER, Stage.DP3A)
 
 
 class ReviewError(Refusal):
@@ -75,9 +78,17 @@ def desk_stage(user: User, assessment_stage: Stage) -> Stage | None:
     return reached_[-1] if reached_ else next(iter(mine), None)
 
 
-def stage_open(assessment: Assessment, stage: Stage) -> bool:
+def stage_open(assessment: Assessment, stage: Stage, session: Session | None = None) -> bool:
     """A stage decides only while the assessment stands where that stage decides: its decisions lock
-    when the next stage starts (a send-back to the province reopens the province's)."""
+    when the next stage starts (a send-back to the province reopens the province's). The cluster
+    coordinators' check (CLUSTER) is open while the kab/kota answers and its task force's switch is
+    on (`app.services.taskforce.coordination.cluster_open`; read through `session`, or the
+    assessment's own)."""
+    if stage == Stage.CLUSTER:
+        # Imported here: the task force's rules read the review state, which imports this package.
+        from app.services.taskforce.coordination import cluster_open
+        reader = session or cast("Session | None", Session.object_session(assessment))
+        return reader is not None and cluster_open(reader, assessment)
     return deciding_stage(Stage(assessment.stage)) == stage
 
 
@@ -171,9 +182,11 @@ def decide(
         raise ReviewError(_("Choose approve or return."), code="unknown_action")
     action = ReviewAction(action)
     check_not_frozen(session, assessment)
-    if not stage_open(assessment, stage):
+    if not stage_open(assessment, stage, session):
         raise ReviewError(_("Decisions at this stage are closed for this assessment."), code="stage_closed")
-    if not is_answered(answer) or (stage == Stage.DP3A and answer.status == AnswerStatus.DRAFT):
+    if stage == Stage.CLUSTER and score is not None:
+        raise ReviewError(_("A cluster coordinator approves or returns, without a score."), code="bad_score")
+    if not is_answered(answer) or (stage in _KAB_KOTA_STAGES and answer.status == AnswerStatus.DRAFT):
         raise ReviewError(_("This answer has not been submitted for review."), code="not_submitted")
     reasons = [r for r in (reasons or []) if r]
     if action == ReviewAction.RETURNED:
@@ -213,7 +226,7 @@ def decide(
     # hand-over opens one when none is: without it, the kab/kota could not touch what it is asked to fix.
     closed = _close_reopenings(session, answer) if action == ReviewAction.APPROVED else False
     window = None
-    if action == ReviewAction.RETURNED and stage != Stage.DP3A and _open_reopening(session, answer) is None:
+    if action == ReviewAction.RETURNED and stage not in _KAB_KOTA_STAGES and _open_reopening(session, answer) is None:
         window = Reopening(answer_id=answer_id, stage=stage, until=utcnow() + timedelta(hours=REOPEN_HOURS),
                            note=note, opened_by=user_id)
         session.add(window)
@@ -272,7 +285,7 @@ def reopen(session: Session, assessment: Assessment, answer: Answer, stage: Stag
     it is returned as it is, whatever the note (a double click or a second verifier open one, with
     one audit entry)."""
     check_not_frozen(session, assessment)
-    if stage == Stage.DP3A or not stage_open(assessment, stage):
+    if stage in _KAB_KOTA_STAGES or not stage_open(assessment, stage):
         raise ReviewError(_("Decisions at this stage are closed for this assessment."), code="stage_closed")
     lock_answers(session, [answer])
     already = _open_reopening(session, answer)

@@ -263,7 +263,7 @@ def _queue_rows(state: ReviewState, catalogue: Catalogue, stage: Stage) -> list[
             answer = state.answers.get(code)
             if answer is None or not is_answered(answer):
                 continue
-            if stage == Stage.DP3A and answer.status == AnswerStatus.DRAFT:
+            if stage in (Stage.CLUSTER, Stage.DP3A) and answer.status == AnswerStatus.DRAFT:
                 continue  # the agency has not sent it yet
             rows.append((code, answer, ref, state.agencies_by_question.get(code, []),
                          state.last_decision(answer.id, stage), state.changed_at(answer),
