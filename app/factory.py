@@ -172,6 +172,10 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.include_router(areas_routes.router)  # issue 23: Kelana/Dekela from the source
     app.include_router(handoff_routes.router)
     app.include_router(handoff_marks.router)  # issue 23: the "sudah diunggah" checklist and Nilai EM
+    # issue 24, rad: the action plan (RAD KLA) under the Gugus Tugas
+    from app.routes import rad as rad_routes  # noqa: PLC0415 (one added line, apart from others' imports)
+
+    app.include_router(rad_routes.router)
     return app
 
 
