@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 MAX_RUPIAH = Decimal("99999999999999.99")  # Numeric(16, 2)
-_GROUPED = re.compile(r"^\d{1,3}(\.\d{3})+(,\d{1,2})?$")  # 1.250.000 or 1.250.000,50
-_PLAIN = re.compile(r"^\d+(,\d{1,2})?$")  # 1250000 or 1250000,50
+_GROUPED = re.compile(r"^\d{1,3}(\.\d{3})+(,\d{1,2})?$", re.ASCII)  # 1.250.000 or 1.250.000,50
+_PLAIN = re.compile(r"^\d+(,\d{1,2})?$", re.ASCII)  # 1250000 or 1250000,50
 
 
 class BadAmount(ValueError):

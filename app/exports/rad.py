@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from xlsxwriter.worksheet import Worksheet
+
 from app.exports.common import (
     TITLE,
     TOTAL,
     WRAP_TOP,
     Book,
+    Style,
     print_setup,
     quoted,
     set_widths,
@@ -40,8 +43,8 @@ SUMMARY_COLUMNS = ("Bagian", "Klaster", "Kegiatan", "Selesai", "Berjalan", "Terl
                    "Rata-rata capaian (%)", "Anggaran (Rp)", "Realisasi (Rp)", "Realisasi anggaran (%)")
 SUMMARY_WIDTHS = (8, 36, 10, 9, 9, 10, 11, 12, 18, 18, 12)
 HEADER_ROW = 3  # 0-based: title, place, blank, then the header
-RUPIAH = {"num_format": "#,##0"}
-ONE_DECIMAL = {"num_format": "0.0"}
+RUPIAH: Style = {"num_format": "#,##0"}
+ONE_DECIMAL: Style = {"num_format": "0.0"}
 
 
 def build_rad_workbook(catalogue: Catalogue, regency_name: str, year: int, plan: list[RadActivity],
@@ -118,8 +121,8 @@ def _summary_sheet(book: Book, catalogue: Catalogue, regency_name: str, year: in
     print_setup(sheet, HEADER_ROW)
 
 
-def _figures(book: Book, sheet: object, row: int, progress: Progress, ranges: dict[str, str] | None,
-             part_ref: str | None, style: dict[str, object], sums: tuple[int, int] | None = None) -> None:
+def _figures(book: Book, sheet: Worksheet, row: int, progress: Progress, ranges: dict[str, str] | None,
+             part_ref: str | None, style: Style, sums: tuple[int, int] | None = None) -> None:
     """Columns C..K of a summary row: formulas over the plan sheet (a part's row) or sums of the
     parts' rows (the total row), each with its value; plain values when the plan is empty."""
     here = row + 1
@@ -127,8 +130,8 @@ def _figures(book: Book, sheet: object, row: int, progress: Progress, ranges: di
     statuses = (None, RadStatus.DONE, RadStatus.ONGOING, RadStatus.DELAYED, RadStatus.CANCELLED)
     average, budget, realised = float(progress.average), float(progress.budget), float(progress.realised)
     share = progress.realised_share
-    values: list[tuple[str | None, float | str, dict[str, object] | None]] = []
-    for column, (value, status) in enumerate(zip(counts, statuses, strict=True)):
+    values: list[tuple[str | None, float | str, Style | None]] = []
+    for column, (count, status) in enumerate(zip(counts, statuses, strict=True)):
         letter = "CDEFG"[column]
         if ranges is None:
             formula = None
@@ -138,7 +141,7 @@ def _figures(book: Book, sheet: object, row: int, progress: Progress, ranges: di
             formula = f"=COUNTIF({ranges['part']},{part_ref})"
         else:
             formula = f'=COUNTIFS({ranges["part"]},{part_ref},{ranges["status"]},"{STATUS_WORDS[status]}")'
-        values.append((formula, value, None))
+        values.append((formula, count, None))
     if ranges is None:
         values += [(None, average, ONE_DECIMAL), (None, budget, RUPIAH), (None, realised, RUPIAH)]
     else:
@@ -154,8 +157,8 @@ def _figures(book: Book, sheet: object, row: int, progress: Progress, ranges: di
                    float(share) if share is not None else "", ONE_DECIMAL))
     for column, (formula, value, number_format) in enumerate(values, start=2):
         if formula is not None:
-            write_formula(book, sheet, row, column, formula, value, style, number_format)  # type: ignore[arg-type]
+            write_formula(book, sheet, row, column, formula, value, style, number_format)
         elif isinstance(value, str):
-            write_text(book, sheet, row, column, value, style)  # type: ignore[arg-type]
+            write_text(book, sheet, row, column, value, style)
         else:
-            write_number(book, sheet, row, column, value, style, number_format)  # type: ignore[arg-type]
+            write_number(book, sheet, row, column, value, style, number_format)
