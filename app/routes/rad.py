@@ -12,7 +12,7 @@ with its message and what was typed (422), never a 500 or JSON.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from app import access
+from app.clock import WIB
 from app.context import PREFIX
 from app.deps import (
     AdminPlace,
@@ -279,7 +280,7 @@ def _evidence(session: Session, place: Place, user: User, catalogue: Catalogue, 
 def rad_monitoring(request: Request, place: RadPlace, session: SessionDep, user: CurrentUser,
                    catalogue: CatalogueDep) -> Response:
     context = _common(session, place, user, catalogue)
-    context["today"] = date.today()
+    context["today"] = datetime.now(WIB).date()  # the date the people who print it live in
     return render(request, "rad/monitoring.html", context)
 
 
