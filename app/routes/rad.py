@@ -40,7 +40,7 @@ from app.exports.rad import build_rad_workbook
 from app.forms import parse_id
 from app.i18n import current_language, pgettext
 from app.i18n import gettext as _
-from app.models import Agency, RadActivity, RadStatus, Role, User, saved_id
+from app.models import Agency, RadActivity, RadReport, RadStatus, Role, User, saved_id
 from app.refusals import Refusal
 from app.services import evidence as evidence_service
 from app.services import library
@@ -153,8 +153,7 @@ def _activity_page(request: Request, session: Session, place: Place, user: User,
         "reporters": {r.reported_by: session.get(User, r.reported_by) for r in reports},
         "documents": visible, "labels": status_labels(), "rupiah": rad.rupiah, "message": message,
         "may_plan": rad.may_plan(user, place), "may_report": may_report,
-        "form": form or _activity_form(activity), "report_form": report_form or {
-            "status": RadStatus(activity.status).value, "progress": str(activity.progress)},
+        "form": form or _activity_form(activity), "report_form": report_form or _report_form(activity, reports),
         "choices": rad.agencies_of(session, place), "parts": list(catalogue.parts.values()),
         # Evidence chosen from the library: what this user sees there (never a sensitive one for an OPD).
         "library": view.entries() if view is not None and may_report else [],
@@ -176,11 +175,17 @@ def _visible_documents(view: LibraryView | None, ids: list[int]) -> dict[int, An
     return found
 
 
+def _report_form(activity: RadActivity, reports: list[RadReport]) -> dict[str, str]:
+    """A new report starts from where the activity stands (realised money is cumulative)."""
+    realised = reports[0].realised if reports else None
+    return {"status": RadStatus(activity.status).value, "progress": str(activity.progress),
+            "realised": rad.rupiah_input(realised)}
+
+
 def _activity_form(activity: RadActivity) -> dict[str, str]:
-    budget = activity.budget
     return {"indicator": activity.indicator_code, "title": activity.title, "target": activity.target,
             "agency": str(activity.agency_id), "year": str(activity.year),
-            "budget": rad.rupiah(budget).removeprefix("Rp ") if budget is not None else ""}
+            "budget": rad.rupiah_input(activity.budget)}
 
 
 @router.get("/{activity_id}", name="rad_activity")

@@ -76,5 +76,8 @@ def test_an_agency_reports_progress_on_its_own_activity(browser, live_server, ar
         expect(page.locator("p.ok[role=status]")).to_be_visible()
         expect(page.locator("#rad-progress")).to_have_text("30%" if width == "1280" else "35%")
         expect(page.locator("tr.report").first.locator("td.realised")).to_contain_text("7.500.000")
+        scroll, inner = no_horizontal_scroll(page)
+        assert scroll <= inner, (width, scroll, inner)
+        page.screenshot(path=str(artifacts / f"rad-opd-own-activity-{width}.png"), full_page=True, caret="initial")
         _check(page, live_server, artifacts, "opd", width)
         page.context.close()

@@ -121,6 +121,25 @@ def test_an_agency_of_another_kab_kota_is_refused(dp3a, world, db):
     assert response.status_code == 422 and not _activities(db)
 
 
+def test_the_forms_hold_amounts_as_they_are_read_back_whatever_the_language(dp3a, planned, world, db):
+    client, token = dp3a  # an English page
+    url = f"{_rad(world)}/{planned.id}"
+    tree = page(client.get(url))
+    assert text_of(tree, "//dd[@id='rad-budget']") == "Rp 1,250,000"
+    assert attrs(tree, "//input[@id='edit-budget']/@value") == ["1.250.000"]
+    fields = {name: attrs(tree, f"//form[@id='rad-edit']//*[@name='{name}']/@value")
+              for name in ("title", "target", "year", "budget")}
+    fields = {name: values[0] for name, values in fields.items()}
+    fields["indicator"] = attrs(tree, "//select[@id='edit-indicator']//option[@selected]/@value")[0]
+    fields["agency"] = attrs(tree, "//select[@id='edit-agency']/option[@selected]/@value")[0]
+    again = client.post(f"{url}/ubah", data={"csrf_token": token, **fields})
+    assert "Nothing changed." in text_of(page(again), "//p[@role='status']")
+    assert _report(client, token, world, planned.id, realised="1.000.000,50").status_code == 303
+    tree = page(client.get(url))
+    assert attrs(tree, "//input[@id='report-realised']/@value") == ["1.000.000,5"]
+    assert text_of(tree, "//tr[contains(@class,'report')]/td[contains(@class,'realised')]") == "Rp 1,000,000.5"
+
+
 def test_the_dp3a_edits_and_removes_an_activity_keeping_the_row(dp3a, planned, world, db):
     client, token = dp3a
     url = f"{_rad(world)}/{planned.id}"

@@ -135,6 +135,14 @@ def rupiah(amount: Decimal | None) -> str:
     return "Rp " + format_number(amount.normalize() if amount % 1 else int(amount), grouping=True)
 
 
+def rupiah_input(amount: Decimal | None) -> str:
+    """An amount as a form field holds it, in the grouping `parse_rupiah` reads whatever the page's
+    language ("1.250.000"): an English page would write "1,250,000", which reads as something else."""
+    if amount is None:
+        return ""
+    return format_number(amount.normalize() if amount % 1 else int(amount), grouping=True, language="id")
+
+
 # -- checking forms --------------------------------------------------------------------------------
 
 
