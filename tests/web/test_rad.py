@@ -185,8 +185,7 @@ def test_an_opd_reports_on_its_own_activity_once_with_an_uploaded_file(opd, plan
     tree = page(client.get(f"{_rad(world)}/{planned.id}"))
     assert texts(tree, "//tr[contains(@class,'report')]/td[contains(@class,'status')]") == ["Done", "Ongoing"]
     assert texts(tree, "//tr[contains(@class,'report')]/td[contains(@class,'evidence')]/a") == [
-        "laporan-tahap-1.pdf", "laporan-tahap-1.pdf"] or all(
-        texts(tree, "//tr[contains(@class,'report')]/td[contains(@class,'evidence')]/a"))
+        "Laporan kegiatan", "Laporan kegiatan"]  # the document's title, read from the file
     assert text_of(tree, "//dd[@id='rad-status']") == "Done"
     assert _activities(db)[0].progress == 100
 
@@ -335,3 +334,49 @@ def test_libreoffice_opens_the_workbook_and_recomputes_the_same_summary(dp3a, wo
     ours = [r for r in cached.iter_rows(values_only=True)][4:]
     theirs = [r for r in recomputed.iter_rows(values_only=True)][4:]
     assert len(ours) == 8 and [r[:11] for r in theirs[:8]] == [r[:11] for r in ours]
+
+
+def test_a_published_year_keeps_its_plan_but_the_library_takes_no_upload(dp3a, opd, planned, world, db):
+    from app.models import Cycle, utcnow
+
+    cycle = db.exec(select(Cycle).where(Cycle.year == world.year)).one()
+    cycle.published_at = utcnow()
+    db.add(cycle)
+    db.commit()
+    client, token = dp3a  # monitoring goes on through the year after the award
+    assert _add(client, token, world, title="Kelas ayah").status_code == 303
+    opd_client, opd_token = opd
+    tree = page(opd_client.get(f"{_rad(world)}/{planned.id}"))
+    assert tree.xpath("//form[@id='rad-report']") and not tree.xpath("//input[@id='report-file']")
+    files = {"file": ("bukti.pdf", sample_pdf("Laporan", "Tahap 1"), "application/pdf")}
+    refused = _report(opd_client, opd_token, world, planned.id, files=files)
+    assert refused.status_code == 409 and text_of(page(refused), "//p[@role='alert']")
+    assert not db.exec(select(RadReport)).all() and not db.exec(select(Document)).all()
+    assert _report(opd_client, opd_token, world, planned.id).status_code == 303
+
+
+def test_another_agency_neither_sees_nor_picks_an_agencys_own_evidence(make_client, auth, opd, planned, world, db,
+                                                                        password_hash):
+    from app.models import Role, User
+
+    disdik = db.exec(select(Agency).where(Agency.regency_code == world.regency_a.code,
+                                          Agency.role_code == "DISDIK")).one()
+    db.add(User(username="opd_disdik", full_name="Disdik", password_hash=password_hash, role=Role.OPD,
+                regency_code=world.regency_a.code, agency_id=disdik.id))
+    db.commit()
+    client, token = opd
+    files = {"file": ("laporan-dinkes.pdf", sample_pdf("Laporan Dinkes", "Tahap 1"), "application/pdf")}
+    assert _report(client, token, world, planned.id, files=files).status_code == 303
+    [report] = db.exec(select(RadReport)).all()
+    other, other_token = _client(make_client, auth, "opd_disdik")
+    tree = page(other.get(f"{_rad(world)}/{planned.id}"))
+    assert texts(tree, "//tr[contains(@class,'report')]/td[contains(@class,'evidence')]") == ["–"]
+    assert not tree.xpath("//td[contains(@class,'evidence')]//a") and not tree.xpath("//form[@id='rad-report']")
+    dp3a_client, dp3a_token = _client(make_client, auth, "dp3a_a")
+    assert _add(dp3a_client, dp3a_token, world, indicator="19", title="SRA", agency=str(disdik.id)).status_code == 303
+    own = _activities(db)[-1]
+    picked = _report(other, other_token, world, own.id, document=str(report.document_id))
+    assert picked.status_code == 422 and "Choose a document of the library" in text_of(page(picked), "//p[@role='alert']")
+    # The DP3A sees it, named and linked to its page in the library.
+    tree = page(dp3a_client.get(f"{_rad(world)}/{planned.id}"))
+    assert texts(tree, "//td[contains(@class,'evidence')]/a") == ["Laporan Dinkes"]  # the title read from the file
