@@ -126,3 +126,15 @@ def decides_at(user: User, assessment_stage: Stage) -> Stage | None:
             Role.VERIFIER: (Stage.FIELD,),
             Role.ADMIN: (Stage.MINISTRY, Stage.FIELD, Stage.FINAL)}.get(Role(user.role), ())
     return now if now in mine else None
+
+
+# issue 24, rad: who sees the action plan (RAD KLA) of a kab/kota and its progress reports.
+def may_see_rad(user: User, regency_code: str, province_code: str, assessment_stage: str) -> bool:
+    """The kab/kota's agencies and DP3A always; those who oversee it (`may_oversee`: its province,
+    the ministry and its reviewers of the province) once the DP3A has submitted, read-only. The plan
+    is evidence of the institutional part, so its evaluators read it with the answers; before the
+    submission it is the kab/kota's work in progress, as the answers are."""
+    if may_work_in(user, regency_code):
+        return True
+    return (user.role in (Role.PROVINCE, Role.ADMIN, Role.REVIEWER) and assessment_stage != Stage.SELF
+            and may_oversee(user, regency_code, province_code))

@@ -177,6 +177,10 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     # issue 24, gugus: the Gugus Tugas hub and the cluster coordinators' desk
     app.include_router(taskforce_routes.router)
     app.include_router(taskforce_cluster_routes.router)
+    # issue 24, rad: the action plan (RAD KLA) under the Gugus Tugas
+    from app.routes import rad as rad_routes  # noqa: PLC0415 (one added line, apart from others' imports)
+
+    app.include_router(rad_routes.router)
     return app
 
 

@@ -54,6 +54,7 @@ from app.services.answers import scored
 from app.services.demo_documents import build_next_library, build_past_library
 from app.services.demo_nation import build_nation
 from app.services.demo_next import NEXT_YEAR, open_next
+from app.services.demo_rad import build_rad  # issue 24, rad
 from app.services.demo_season import (
     MOVED_ON,
     People,
@@ -189,6 +190,7 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
         records.next_marks(session, catalogue, scorer, place, focus_dp3a)
         records.past_marks(session, catalogue, scorer, past, focus_dp3a)
         build_team(session, catalogue, place, focus_dp3a)  # issue 24, gugus: the Gugus Tugas and its coordinators
+        build_rad(session, catalogue, store, place, focus_dp3a)  # issue 24, rad: the RAD KLA with progress
     session.commit()
     return report
 

@@ -73,6 +73,13 @@ LIBRARY = {"library", "library_document", "library_metadata", "library_link", "l
 TASKFORCE_SEE = {"taskforce"}
 TASKFORCE_EDIT = {"taskforce_save"}
 CLUSTER_DESK = {"cluster_queue", "cluster_detail", "cluster_decide", "cluster_evidence"}
+# -- issue 24, rad: the action plan (RAD KLA). Read by A's workers, and once submitted by those who oversee
+# A (`access.may_oversee`: its province, the ministry, its reviewers of the province), read-only; planned by
+# A's DP3A; reported on by A's workers (an agency on its own activities only: tests/web/test_rad.py).
+RAD_SEE = {"rad", "rad_activity", "rad_monitoring", "rad_export"}
+RAD_OVERSEE = {"self": set(), "province": {"province", "admin", "reviewer"}, "ministry": {"province", "admin", "reviewer"}}
+RAD_PLAN = {"rad_add", "rad_edit", "rad_remove"}
+RAD_REPORT = {"rad_report"}
 
 # Who works in region A (62.71): its agency's focal points and its DP3A.
 WORKERS_OF_A = {"opd_a", "dp3a_a"}
@@ -197,6 +204,12 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return REVIEWERS_OF_A[stage]
     if name in HANDOFF_MARKS_WRITE:  # issue 23, marks helper
         return ADMINS_OF_A
+    if name in RAD_SEE:  # issue 24, rad
+        return WORKERS_OF_A | RAD_OVERSEE[stage]
+    if name in RAD_PLAN:  # issue 24, rad
+        return ADMINS_OF_A
+    if name in RAD_REPORT:  # issue 24, rad
+        return WORKERS_OF_A
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
 
@@ -286,6 +299,7 @@ def targets(world, db, catalogue, scorer, app):
         "kecamatan_code": "62.71.01", "area_code": "62.71.01",  # issue 23, Kelana/Dekela
         "document_id": str(evidence.document_id),  # issue 23: the document of that file
         **_coordinator_of(db, world, catalogue, code),  # issue 24, gugus
+        **rad_targets(world, db),  # issue 24, rad
     }
 
 
@@ -297,6 +311,16 @@ def _coordinator_of(db, world, catalogue, code: str) -> dict[str, str]:
                               user_id=world.users["opd_a"].id, appointed_by=world.users["dp3a_a"].id))
     db.commit()
     return {}
+
+
+def rad_targets(world, db) -> dict[str, str]:  # issue 24, rad: an activity of A's plan, Dinkes's (opd_a's)
+    from app.models import RadActivity
+
+    activity = RadActivity(assessment_id=world.assessments["a"].id, indicator_code="13", title="Kelas ibu balita",
+                           agency_id=world.agencies["dinkes_a"].id, year=world.year, created_by=world.users["dp3a_a"].id)
+    db.add(activity)
+    db.commit()
+    return {"activity_id": str(activity.id)}
 
 
 def _url(route: APIRoute, values: dict[str, str]) -> str:

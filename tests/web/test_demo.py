@@ -120,6 +120,7 @@ def test_kalimantan_tengah_plays_2024_to_the_award_and_opens_2025(db, catalogue,
     assert accepted <= answered and answered - accepted <= made
     _documents_figures_areas_and_marks(db, catalogue, scorer, season[FOCUS], current[FOCUS])
     _gugus_tugas(db, catalogue, current[FOCUS])  # issue 24, gugus
+    _rad_plan(db, current[FOCUS])  # issue 24, rad
     still_open = {r.question_code for r in focus_recs if r.status != RecommendationStatus.CLOSED}
     assert still_open and still_open <= {c.question_code for c in carries}
 
@@ -223,3 +224,26 @@ def test_the_nation_looks_like_the_published_distribution(db, catalogue, app):
     for code, province in db.exec(select(Regency.code, Regency.province_code)):
         provinces[province][code] = by_regency.get(code)
     assert sum(provila_status(catalogue, regs).qualifies for regs in provinces.values()) == 13
+
+
+def _rad_plan(db, current):  # issue 24, rad
+    """The 2025 RAD KLA of Palangka Raya: a dozen activities over several clusters, reported on by the
+    agencies' own accounts: some done with a PDF in the library, some ongoing, one delayed."""
+    from app.models import Agency, Document, RadActivity, RadReport, RadStatus
+
+    plan = db.exec(select(RadActivity).where(RadActivity.assessment_id == current.id)).all()
+    assert 10 <= len(plan) <= 14
+    assert len({a.indicator_code[:2].rstrip("AB") for a in plan}) >= 8 and all(a.budget for a in plan)
+    statuses = [a.status for a in plan]
+    assert statuses.count(RadStatus.DELAYED) == 1 and statuses.count(RadStatus.DONE) >= 3
+    assert statuses.count(RadStatus.ONGOING) >= 3 and RadStatus.PLANNED in statuses
+    reports = db.exec(select(RadReport).where(col(RadReport.activity_id).in_([a.id for a in plan]))).all()
+    by_activity = {a.id: a for a in plan}
+    for report in reports:
+        reporter = db.get(User, report.reported_by)
+        agency = db.get(Agency, by_activity[report.activity_id].agency_id)
+        assert reporter.agency_id == agency.id and reporter.username.startswith(agency.role_code.lower()), report.id
+    with_pdf = [r for r in reports if r.document_id is not None]
+    assert len(with_pdf) >= 4 and all(r.status in (RadStatus.DONE, RadStatus.ONGOING) for r in with_pdf)
+    assert all(db.get(Document, r.document_id).assessment_id == current.id for r in with_pdf)
+
