@@ -166,7 +166,7 @@ def test_the_files_show_on_the_review_page(recorded, world, db):
     client, token, meeting = recorded
     _link(client, token, world, meeting.id, ["13.6"])
     review = page(client.get(f"{world.base()}/verifikasi/13.6"))
-    assert "notulen.pdf" in texts(review, "//a")
+    assert [h.text.strip() for h in review.xpath("//article[@class='preview']/h3")] == ["notulen.pdf"]
 
 
 def test_a_document_added_later_is_linked_to_the_questions_already_served(recorded, world, db):
