@@ -67,6 +67,10 @@ KELANA_APPLY = {"kelana_apply"}
 # which document: tests/web/test_library.py)
 LIBRARY = {"library", "library_document", "library_metadata", "library_link", "library_unlink", "library_file",
            "library_upload"}
+# -- issue 24, rapat: meetings and activities of the Gugus Tugas, A's workers only (who sees and changes which
+# meeting, and an agency's limits: tests/web/test_meetings.py)
+MEETINGS = {"meetings", "meeting_new", "meeting_create", "meeting_page", "meeting_link", "meeting_unlink",
+            "meeting_add_document", "meeting_upload"}
 
 # Who works in region A (62.71): its agency's focal points and its DP3A.
 WORKERS_OF_A = {"opd_a", "dp3a_a"}
@@ -181,6 +185,8 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return ADMINS_OF_A
     if name in LIBRARY:  # issue 23, documents helper
         return WORKERS_OF_A
+    if name in MEETINGS:  # issue 24, rapat
+        return WORKERS_OF_A
     if name in HANDOFF_MARKS_READ:  # issue 23, marks helper
         return REVIEWERS_OF_A[stage]
     if name in HANDOFF_MARKS_WRITE:  # issue 23, marks helper
@@ -236,6 +242,19 @@ def recommendation_targets(world, db, app, code: str, indicator: str) -> dict[st
     return {"rec_id": str(rec.id), "file_id": str(file.id)}
 
 
+def meeting_target(world, db) -> int:  # issue 24, rapat
+    """A meeting of A recorded by its DP3A."""
+    from datetime import date
+
+    from app.models import Meeting
+
+    meeting = Meeting(assessment_id=world.assessments["a"].id, title="Rapat Koordinasi", held_on=date(2025, 3, 1),
+                      created_by=world.users["dp3a_a"].id)
+    db.add(meeting)
+    db.commit()
+    return meeting.id
+
+
 def _routes(app) -> list[tuple[str, APIRoute]]:
     """(prefix, route) for every page route and every route of the mounted JSON API."""
     routes = [("", r) for r in api_routes(app)]
@@ -273,6 +292,7 @@ def targets(world, db, catalogue, scorer, app):
         **FIELD_TARGETS,
         "kecamatan_code": "62.71.01", "area_code": "62.71.01",  # issue 23, Kelana/Dekela
         "document_id": str(evidence.document_id),  # issue 23: the document of that file
+        "meeting_id": str(meeting_target(world, db)),  # issue 24, rapat: a meeting of A
     }
 
 
