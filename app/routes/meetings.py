@@ -11,6 +11,7 @@ was typed (422/409), never a 500 or JSON.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
@@ -89,19 +90,28 @@ def meeting_create(ws: WorkspaceDep, form: FormDep) -> Response:
                                                 "then link it to the questions it serves."))
 
 
-def _to_page(ws: Workspace, meeting_id: int, flash: str) -> Response:
+def _to_page(ws: Workspace, meeting_id: int, flash: str, query: dict[str, str] | None = None) -> Response:
+    """Back to the meeting's page (with the question filter the form came from)."""
     ws.request.session["flash"] = flash
     url = ws.request.url_for("meeting_page", regency_code=ws.place.regency.code, year=ws.place.cycle.year,
                              meeting_id=meeting_id)
-    return RedirectResponse(str(url), status_code=303)
+    kept = {k: v for k, v in (query or {}).items() if v}
+    return RedirectResponse(f"{url}?{urlencode(kept)}" if kept else str(url), status_code=303)
 
 
-def _groups(ws: Workspace, view: MeetingView, record: Record, part: str, search: str) -> list[dict[str, Any]]:
-    """The questions offered for linking, by indicator, filtered by part and text."""
+SHOWN_UNFILTERED = 60  # an agency's questions fit one list; the DP3A's 274 are chosen by part or text first
+
+
+def _groups(ws: Workspace, view: MeetingView, record: Record, part: str, search: str) -> list[dict[str, Any]] | None:
+    """The questions offered for linking, by indicator, filtered by part and text; None when there
+    are too many to list before a part or a text is chosen."""
     linked = set(record.codes)
     groups: dict[str, dict[str, Any]] = {}
     needle = search.casefold()
-    for code in view.linkable_codes():
+    codes = view.linkable_codes()
+    if not (part or needle) and len(codes) > SHOWN_UNFILTERED:
+        return None
+    for code in codes:
         ref = ws.catalogue.questions[code]
         if part and ref.part.code != part:
             continue
@@ -155,16 +165,18 @@ def meeting_link(ws: WorkspaceDep, meeting_id: RowId, form: FormDep) -> Response
     view = _view(ws)
     record = view.record(meeting_id)
     codes = [str(code).strip()[:40] for code in form.getlist("codes")][:library.MAX_CODES_PER_LINK + 1]
+    kept = {"bagian": str(form.get("bagian", ""))[:20], "cari": str(form.get("cari", ""))[:MAX_SEARCH]}
     try:
         outcome = meeting_links.link(ws.session, view, record.meeting, codes)
     except Refusal as refusal:
-        return _page(ws, view, meeting_id, message=refusal.message, status=refusal.status)
+        return _page(ws, view, meeting_id, message=refusal.message, status=refusal.status, bagian=kept["bagian"],
+                     cari=kept["cari"])
     ws.session.commit()
     if outcome.refused:  # said on the page, with each reason, instead of a flash that drops them
         status = 200 if outcome.linked or outcome.already else 422
         return _page(ws, _view(ws), meeting_id, message=_outcome_flash(outcome) if status == 200 else
-                     _("Not linked."), status=status, outcome=outcome)
-    return _to_page(ws, meeting_id, _outcome_flash(outcome))
+                     _("Not linked."), status=status, outcome=outcome, bagian=kept["bagian"], cari=kept["cari"])
+    return _to_page(ws, meeting_id, _outcome_flash(outcome), kept)
 
 
 @router.post("/{meeting_id}/lepas", name="meeting_unlink")

@@ -57,7 +57,7 @@ MEETINGS = (
          "1. Persiapan evaluasi KLA 2025\n2. Pembagian tugas pengisian per klaster\n3. Rencana Aksi Daerah KLA",
          "Setiap klaster melengkapi data dukung sebelum akhir Maret; Bappeda memasukkan anggaran rapat koordinasi "
          "Gugus Tugas dalam APBD perubahan.",
-         ("2.1", "2.3", "1.3a", "2.2", "3.3")),
+         ("2.1", "2.3", "1.3a", "2.2", "3.3", "3.2", "1.3b", "6.6")),
     Spec("Rapat Koordinasi Pencegahan TPPO dan Perlindungan Anak", MeetingKind.TPPO, date(2025, 5, 20),
          "Ruang Rapat DP3APPKB", ("DP3A", "DINSOS", "DISNAKER", "UPTD_PPA"),
          ("Polres Palangka Raya", "Kejaksaan Negeri Palangka Raya", "Pengadilan Agama Palangka Raya", "Forum Anak",
@@ -65,7 +65,7 @@ MEETINGS = (
          "1. Situasi perdagangan orang dan eksploitasi anak\n2. Alur rujukan kasus anak\n3. Sosialisasi di sekolah",
          "Sepakat membentuk alur rujukan terpadu antara UPTD PPA, Polres dan Kejaksaan; Forum Anak ikut sosialisasi "
          "pencegahan TPPO di sekolah.",
-         ("21A.3", "21A.1", "21A.2", "21A.6", "21A.8"), photo=True),
+         ("21A.3", "21A.1", "21A.2", "21A.6", "21A.8", "21A.5", "21C.3", "1.3y", "1.3z"), photo=True),
 )
 
 

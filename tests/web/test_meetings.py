@@ -203,13 +203,17 @@ def test_unlinking_removes_only_the_meetings_links(recorded, world, db, app):
     assert again.status_code == 303 and len(_audits(db, "meeting.unlink")) == 1
 
 
-def test_an_agency_links_only_to_its_own_questions_and_never_sees_sensitive_ones(opd, world, db):
+def test_an_agency_links_only_to_its_own_questions_and_never_sees_sensitive_ones(opd, world, db, catalogue):
     client, token = opd
     assert _create(client, token, world, title="Sosialisasi KHA Puskesmas", kind="socialisation").status_code == 303
     meeting = _meeting(db, "Sosialisasi KHA Puskesmas")
-    tree = page(client.get(f"{_base(world)}/{meeting.id}"))
-    offered = attrs(tree, "//form[@class='link-questions']//input[@name='codes']/@value")
-    assert set(OWN) <= set(offered)
+    offered: set[str] = set()
+    for code in (*OWN, SENSITIVE, OTHER):  # each question's part listed
+        part = catalogue.questions[code].part.code
+        tree = page(client.get(f"{_base(world)}/{meeting.id}", params={"bagian": part}))
+        offered |= set(attrs(tree, "//form[@class='link-questions']//input[@name='codes']/@value"))
+        assert not tree.xpath(f"//label[contains(., '{SENSITIVE}')]")
+    assert set(OWN) <= offered
     assert SENSITIVE not in offered and OTHER not in offered
     assert _link(client, token, world, meeting.id, [OTHER]).status_code == 404
     assert _link(client, token, world, meeting.id, [SENSITIVE]).status_code == 404
@@ -276,3 +280,18 @@ def test_a_read_only_question_is_refused_with_its_reason_and_the_others_linked(r
     assert [t.split(":")[0] for t in texts(tree, "//ul[contains(@class,'refused-links')]/li")] == ["13.5"]
     assert db.exec(select(MeetingQuestion.question_code)).all() == ["13.6"]
     assert _current(db, "13.5") == []
+
+
+def test_the_dp3a_chooses_a_part_before_the_questions_are_listed_and_keeps_it_after_linking(recorded, world, db,
+                                                                                           catalogue):
+    client, token, meeting = recorded
+    tree = page(client.get(f"{_base(world)}/{meeting.id}"))
+    assert tree.xpath("//form[@class='link-questions']") == [] and tree.xpath("//p[contains(@class,'choose-part')]")
+    part = catalogue.questions["13.6"].part.code
+    tree = page(client.get(f"{_base(world)}/{meeting.id}", params={"bagian": part}))
+    offered = attrs(tree, "//form[@class='link-questions']//input[@name='codes']/@value")
+    assert "13.6" in offered and all(catalogue.questions[c].part.code == part for c in offered)
+    response = client.post(f"{_base(world)}/{meeting.id}/tautkan",
+                           data={"csrf_token": token, "codes": ["13.6"], "bagian": part, "cari": ""},
+                           follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].endswith(f"?bagian={part}")
