@@ -205,7 +205,7 @@ def _added(ws: Workspace, view: MeetingView, meeting_id: int, document_id: int, 
     ws.session.commit()
     if outcome.refused:
         return _page(ws, _view(ws), meeting_id, message=_("The document is added to the meeting."), outcome=outcome)
-    if not outcome.linked:
+    if not outcome.added:
         return _to_page(ws, meeting_id, _("This document is the meeting's already."))
     text = _("The document is added to the meeting.")
     if outcome.files:

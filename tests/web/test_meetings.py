@@ -295,3 +295,41 @@ def test_the_dp3a_chooses_a_part_before_the_questions_are_listed_and_keeps_it_af
                            data={"csrf_token": token, "codes": ["13.6"], "bagian": part, "cari": ""},
                            follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"].endswith(f"?bagian={part}")
+
+
+def test_a_library_document_picked_for_the_meeting_is_linked_to_its_questions(recorded, world, db, catalogue):
+    client, token, meeting = recorded
+    _link(client, token, world, meeting.id, ["13.6"])
+    library = client.post(f"{world.base()}/dokumen/unggah", data={"csrf_token": token},
+                          files={"file": ("foto.pdf", sample_pdf("Foto kegiatan", "rapat"), "application/pdf")},
+                          follow_redirects=False)
+    assert library.status_code == 303
+    document_id = library.headers["location"].rsplit("/", 1)[1]
+    tree = page(client.get(f"{_base(world)}/{meeting.id}"))
+    assert document_id in attrs(tree, "//select[@name='document_id']/option/@value")
+    for _twice in range(2):
+        response = client.post(f"{_base(world)}/{meeting.id}/dokumen",
+                               data={"csrf_token": token, "document_id": document_id, "role": "photo"},
+                               follow_redirects=False)
+        assert response.status_code == 303
+    assert sorted(e.filename for e in _current(db, "13.6")) == ["foto.pdf", "notulen.pdf"]
+    assert len(_audits(db, "meeting.document")) == 2  # the minutes, then the photo once
+    refused = client.post(f"{_base(world)}/{meeting.id}/dokumen",
+                          data={"csrf_token": token, "document_id": "x", "role": "photo"})
+    assert refused.status_code == 422 and text_of(page(refused), "//*[@role='alert']")
+
+
+def test_with_the_window_closed_an_agency_records_but_cannot_add_files(opd, world, db):
+    client, token = opd
+    assessment = world.assessments["a"]
+    assessment.window_open = False
+    db.add(assessment)
+    db.commit()
+    assert _create(client, token, world, title="Monitoring Posyandu", kind="monitoring").status_code == 303
+    meeting = _meeting(db, "Monitoring Posyandu")
+    assert _upload(client, token, world, meeting.id).status_code == 409
+    assert db.exec(select(MeetingDocument)).all() == []
+    response = _link(client, token, world, meeting.id, ["13.6"])
+    assert response.status_code == 422
+    assert [t.split(":")[0] for t in texts(page(response), "//ul[contains(@class,'refused-links')]/li")] == ["13.6"]
+    assert db.exec(select(MeetingQuestion)).all() == []

@@ -70,10 +70,7 @@ class Outcome:
     already: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
     files: int = 0  # evidence links made
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.linked or self.files)
+    added: bool = False  # a document became the meeting's
 
 
 def _meeting_documents(session: Session, meeting_id: int) -> list[int]:
@@ -207,7 +204,7 @@ def add_document(session: Session, view: MeetingView, meeting: Meeting, document
     audit.record(session, view.user, "meeting.document", "meeting", meeting_id, regency_code=view.place.regency.code,
                  after={"document": document_id, "role": str(role), "file": entry.document.filename,
                         "questions": outcome.files})
-    outcome.linked = ["document"]
+    outcome.added = True
     return outcome
 
 
