@@ -222,14 +222,19 @@ def test_an_agency_links_only_to_its_own_questions_and_never_sees_sensitive_ones
 
 
 def test_an_agency_reads_the_dp3as_meetings_but_does_not_change_them(recorded, opd, world, db):
-    _dp3a_client, _t, meeting = recorded
+    dp3a_client, dp3a_token, meeting = recorded
+    assert _link(dp3a_client, dp3a_token, world, meeting.id, ["13.5"]).status_code == 303
     client, token = opd
     tree = page(client.get(f"{_base(world)}/{meeting.id}"))
     assert text_of(tree, "//h1") == "Rapat Koordinasi Gugus Tugas KLA"
-    assert tree.xpath("//form[@class='link-questions']") == []
+    assert tree.xpath("//form[@class='link-questions']") == [] and tree.xpath("//form[contains(@action,'lepas')]") == []
+    card = page(client.get(f"{world.base()}/isian/13.5"))  # its own question's card lists the meeting
+    assert texts(card, "//div[@class='card-meetings']//li/a") == ["Rapat Koordinasi Gugus Tugas KLA"]
     response = _link(client, token, world, meeting.id, ["13.6"])
     assert response.status_code == 409
-    assert db.exec(select(MeetingQuestion)).all() == []
+    unlink = client.post(f"{_base(world)}/{meeting.id}/lepas", data={"csrf_token": token, "code": "13.5"})
+    assert unlink.status_code == 409
+    assert db.exec(select(MeetingQuestion.question_code)).all() == ["13.5"]
 
 
 def test_a_meeting_on_a_sensitive_question_is_the_dp3as_only(recorded, opd, world, db):
