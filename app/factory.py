@@ -58,6 +58,7 @@ from app.routes import (
 from app.routes import areas as areas_routes
 from app.routes import catalogue as catalogue_page
 from app.routes import handoff as handoff_routes
+from app.routes import meetings as meetings_routes  # issue 24, rapat
 from app.routes import taskforce as taskforce_routes  # issue 24, gugus
 from app.routes import taskforce_cluster as taskforce_cluster_routes  # issue 24, gugus
 from app.routes.api import build_api
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     from app.routes import rad as rad_routes  # noqa: PLC0415 (one added line, apart from others' imports)
 
     app.include_router(rad_routes.router)
+    app.include_router(meetings_routes.router)  # issue 24, rapat: meetings and activities of the Gugus Tugas
     return app
 
 

@@ -20,6 +20,7 @@ from app.services.document_flags import answer_flags, flag_labels
 from app.services.evidence import EvidenceAccess, sensitive_codes
 from app.services.questions import assessment_id
 from app.services.recommendation_overview import earlier_on_question
+from app.services.taskforce import meeting_links  # issue 24, rapat
 from scoring import AnswerError
 
 
@@ -97,6 +98,8 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
     # What "tidak berlaku" earns here (None: refused) and the yearly figures of a data question.
     context["not_applicable_cents"] = ws.scorer.questions[code].not_applicable_cents
     context.update(figures_service.card_figures(session, catalogue, place.cycle.year, code, answer))
+    # issue 24, rapat: the meetings linked to this question (one cached read per assessment revision)
+    context["meetings"] = meeting_links.on_card(session, place, evidence_access, code)
     context.update(extra)
     return context
 

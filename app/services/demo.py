@@ -52,6 +52,7 @@ from app.services import review as review_service
 from app.services.administration import KECAMATAN_ROLE
 from app.services.answers import scored
 from app.services.demo_documents import build_next_library, build_past_library
+from app.services.demo_meetings import build_meetings  # issue 24, rapat
 from app.services.demo_nation import build_nation
 from app.services.demo_next import NEXT_YEAR, open_next
 from app.services.demo_rad import build_rad  # issue 24, rad
@@ -191,6 +192,7 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
         records.past_marks(session, catalogue, scorer, past, focus_dp3a)
         build_team(session, catalogue, place, focus_dp3a)  # issue 24, gugus: the Gugus Tugas and its coordinators
         build_rad(session, catalogue, store, place, focus_dp3a)  # issue 24, rad: the RAD KLA with progress
+        build_meetings(session, catalogue, store, place, focus_dp3a)  # issue 24, rapat: two meetings linked to questions
     session.commit()
     return report
 

@@ -67,6 +67,10 @@ KELANA_APPLY = {"kelana_apply"}
 # which document: tests/web/test_library.py)
 LIBRARY = {"library", "library_document", "library_metadata", "library_link", "library_unlink", "library_file",
            "library_upload"}
+# -- issue 24, rapat: meetings and activities of the Gugus Tugas, A's workers only (who sees and changes which
+# meeting, and an agency's limits: tests/web/test_meetings.py)
+MEETINGS = {"meetings", "meeting_new", "meeting_create", "meeting_page", "meeting_link", "meeting_unlink",
+            "meeting_add_document", "meeting_upload"}
 
 # -- issue 24, gugus: the Gugus Tugas hub (A's workers see it, its DP3A changes it) and a cluster
 # coordinator's desk (only the coordinator: the targets make opd_a the coordinator of the target's part)
@@ -200,6 +204,8 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return ADMINS_OF_A
     if name in CLUSTER_DESK:  # issue 24, gugus: opd_a coordinates the part of the target question
         return {"opd_a"}
+    if name in MEETINGS:  # issue 24, rapat
+        return WORKERS_OF_A
     if name in HANDOFF_MARKS_READ:  # issue 23, marks helper
         return REVIEWERS_OF_A[stage]
     if name in HANDOFF_MARKS_WRITE:  # issue 23, marks helper
@@ -261,6 +267,19 @@ def recommendation_targets(world, db, app, code: str, indicator: str) -> dict[st
     return {"rec_id": str(rec.id), "file_id": str(file.id)}
 
 
+def meeting_target(world, db) -> int:  # issue 24, rapat
+    """A meeting of A recorded by its DP3A."""
+    from datetime import date
+
+    from app.models import Meeting
+
+    meeting = Meeting(assessment_id=world.assessments["a"].id, title="Rapat Koordinasi", held_on=date(2025, 3, 1),
+                      created_by=world.users["dp3a_a"].id)
+    db.add(meeting)
+    db.commit()
+    return meeting.id
+
+
 def _routes(app) -> list[tuple[str, APIRoute]]:
     """(prefix, route) for every page route and every route of the mounted JSON API."""
     routes = [("", r) for r in api_routes(app)]
@@ -300,6 +319,7 @@ def targets(world, db, catalogue, scorer, app):
         "document_id": str(evidence.document_id),  # issue 23: the document of that file
         **_coordinator_of(db, world, catalogue, code),  # issue 24, gugus
         **rad_targets(world, db),  # issue 24, rad
+        "meeting_id": str(meeting_target(world, db)),  # issue 24, rapat: a meeting of A
     }
 
 

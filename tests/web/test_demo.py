@@ -117,10 +117,15 @@ def test_kalimantan_tengah_plays_2024_to_the_award_and_opens_2025(db, catalogue,
     answered = set(db.exec(select(Answer.question_code).where(Answer.assessment_id == current[FOCUS].id)))
     # Besides the carried answers: those its figures, "tidak berlaku" and Kelana/Dekela records created.
     made = set(FIGURES) | {NOT_APPLICABLE[0]} | set(KECAMATAN) | set(KELURAHAN) | {"25.9", "26.12"}  # + the office's
+    from app.models import (
+        MeetingQuestion,  # issue 24, rapat: a meeting linked to an unanswered question made it
+    )
+    made |= set(db.exec(select(MeetingQuestion.question_code)))  # issue 24, rapat
     assert accepted <= answered and answered - accepted <= made
     _documents_figures_areas_and_marks(db, catalogue, scorer, season[FOCUS], current[FOCUS])
     _gugus_tugas(db, catalogue, current[FOCUS])  # issue 24, gugus
     _rad_plan(db, current[FOCUS])  # issue 24, rad
+    _meetings(db, current[FOCUS])  # issue 24, rapat
     still_open = {r.question_code for r in focus_recs if r.status != RecommendationStatus.CLOSED}
     assert still_open and still_open <= {c.question_code for c in carries}
 
@@ -163,6 +168,25 @@ def _gugus_tugas(db, catalogue, current):
     held = coordination.held_at_coordinators(db, state, catalogue, current)
     approved = db.get(Answer, next(e for e in decisions if e.action == "approved").answer_id)
     assert approved.question_code not in held and db.get(Answer, returned.answer_id).question_code in held
+def _meetings(db, current):  # issue 24, rapat
+    """Two meetings of the Gugus Tugas in 2025, one on TPPO with outside bodies, each linked to three
+    answered questions with its minutes and attendance list as their evidence."""
+    from app.models import Evidence, Meeting, MeetingDocument, MeetingKind, MeetingQuestion
+
+    meetings = db.exec(select(Meeting).where(Meeting.assessment_id == current.id).order_by(col(Meeting.held_on))).all()
+    assert [m.kind for m in meetings] == [MeetingKind.COORDINATION, MeetingKind.TPPO]
+    assert {"Polres Palangka Raya", "Forum Anak", "TP-PKK Kota Palangka Raya"} <= set(
+        meetings[1].outside_participants.splitlines())
+    for meeting in meetings:
+        codes = db.exec(select(MeetingQuestion.question_code).where(MeetingQuestion.meeting_id == meeting.id)).all()
+        assert len(codes) == 3, meeting.title
+        docs = db.exec(select(MeetingDocument).where(MeetingDocument.meeting_id == meeting.id)).all()
+        assert {"minutes", "attendance"} <= {str(d.role) for d in docs}
+        for code in codes:
+            linked = set(db.exec(select(Evidence.document_id).join(Answer, col(Answer.id) == col(Evidence.answer_id))
+                                 .where(Answer.assessment_id == current.id, Answer.question_code == code,
+                                        col(Evidence.removed_at).is_(None))))
+            assert {d.document_id for d in docs} <= linked, code
 
 
 def _documents_figures_areas_and_marks(db, catalogue, scorer, past, current):

@@ -120,8 +120,20 @@ BASELINE.update({"entered": "1", "part": "KL", "official_score": "0,5", "pasted"
 # data question in tests/web/test_figures.py, the route here on the matrix's question).
 BASELINE |= {"figures_version": "0", **{f"{part}_{year}": "3" for part in ("numerator", "denominator")
                                         for year in range(2018, 2031)}}
+# Issue 24, rapat: a meeting of the Gugus Tugas, its documents and the questions it serves.
+BASELINE.update({"held_on": "2025-03-12", "place": "Aula Bappeda", "agenda": "Persiapan evaluasi", "summary": "Sepakat",
+                 "outside": "Polres", "agencies": lambda s: str(s.dinkes_a), "bagian": "KL", "cari": "",
+                 "code": lambda s: s.options_code, "document_id": lambda s: s.targets["document_id"],
+                 "jenis": "coordination", "tahun": "2025"})
+# Issue 24: the Gugus Tugas (its SK, chair, secretariat, coordinators, the switch) and the RAD KLA.
+BASELINE.update({"chair_agency_id": lambda s: str(s.dinkes_a), "chair_name": "Kepala Bappeda",
+                 "secretariat_agency_id": "", "sk_document_id": "", "coordinator_review": "1",
+                 **{f"coordinator_{part}": "" for part in ("KL", "K1", "K2", "K3", "K4", "K5", "KD")},
+                 "budget": "1.250.000", "target": "12 sekolah", "document": "", "progress": "50",
+                 "realised": "500.000", "status": "ongoing"})
 ROUTE_BASELINE = {("password_submit", "confirm"): "sandi-baru-uji-123",
-                  ("login_submit", "username"): "tidak.ada", ("carry_over_decide", "decision"): "reject"}
+                  ("login_submit", "username"): "tidak.ada", ("carry_over_decide", "decision"): "reject",
+                  **{(route, "year"): lambda s: str(s.world.year) for route in ("rad_add", "rad_edit")}}
 
 
 def fields_in_source(func, seen: set | None = None) -> set[str]:
@@ -228,12 +240,47 @@ class Scene:
         # The document library (issue 23): the document of A's file; B's as an odd value.
         self.targets["document_id"] = str(db.get(Evidence, self.evidence_a).document_id)
         self.foreign_in_path["document_id"] = [str(db.get(Evidence, self.evidence_b).document_id)]
+        # Issue 24, rapat: a meeting of A; B's as an odd value.
+        self.targets["meeting_id"], self.foreign_in_path["meeting_id"] = _meetings(db, world)
+        # Issue 24, RAD KLA: an activity of A's plan (Dinkes's); B's as an odd value.
+        self.targets["activity_id"], self.foreign_in_path["activity_id"] = _rad_activities(db, world)
 
     def version_of(self, code: str) -> int:
         assessment = self.world.assessments["a"]
         row = self.db.execute(select(Answer.version).where(Answer.assessment_id == assessment.id,
                                                            Answer.question_code == code)).first()
         return row[0] if row else 0
+
+
+def _meetings(db, world) -> tuple[str, list[str]]:  # issue 24, rapat
+    """A meeting recorded by each kab/kota's DP3A: (A's id, [B's id])."""
+    from datetime import date
+
+    from app.models import Meeting
+
+    ids = {}
+    for key in ("a", "b"):
+        meeting = Meeting(assessment_id=world.assessments[key].id, title="Rapat Koordinasi", held_on=date(2025, 3, 1),
+                          created_by=world.users[f"dp3a_{key}"].id)
+        db.add(meeting)
+        db.commit()
+        ids[key] = str(meeting.id)
+    return ids["a"], [ids["b"]]
+
+
+def _rad_activities(db, world) -> tuple[str, list[str]]:  # issue 24, RAD KLA
+    """An activity of each kab/kota's action plan, its Dinkes's: (A's id, [B's id])."""
+    from app.models import RadActivity
+
+    ids = {}
+    for key in ("a", "b"):
+        activity = RadActivity(assessment_id=world.assessments[key].id, indicator_code="13", title="Kelas ibu balita",
+                               agency_id=world.agencies[f"dinkes_{key}"].id, year=world.year,
+                               created_by=world.users[f"dp3a_{key}"].id)
+        db.add(activity)
+        db.commit()
+        ids[key] = str(activity.id)
+    return ids["a"], [ids["b"]]
 
 
 def snapshot(db, regency_codes: set[str]) -> dict[str, list]:

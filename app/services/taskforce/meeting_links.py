@@ -1,0 +1,266 @@
+"""A meeting's documents and the questions it serves, and what a question's card shows of them.
+
+Linking a meeting to questions links each of its documents to each question's answer through the
+library (`app.services.library.link_to`), so every rule of a link holds: the question's files may
+change now (window, stage, reopening, a published year), a sensitive document goes onto sensitive
+questions only, an agency links to its own questions. A document added later is linked to the
+questions the meeting serves already. Unlinking removes the links the meeting made (those made at or
+after the meeting was linked to that question, and not still wanted by another meeting linked there);
+a file put on the question by hand before stays.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from fastapi import HTTPException
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from app.cache import RevisionCache
+from app.db import read_rows
+from app.deps import Place
+from app.i18n import N_
+from app.i18n import gettext as _
+from app.models import Assessment, Document, Evidence, saved_id
+from app.models.taskforce import Meeting, MeetingDocument, MeetingDocumentRole, MeetingQuestion
+from app.refusals import Refusal
+from app.services import answers as answer_service
+from app.services import audit, library, questions
+from app.services import evidence as evidence_service
+from app.services.evidence import EvidenceAccess
+from app.services.questions import assessment_id
+from app.services.taskforce.meetings import MeetingView, kind_label
+
+ROLE_LABELS: dict[MeetingDocumentRole, str] = {
+    MeetingDocumentRole.MINUTES: N_("Minutes (notulen)"),
+    MeetingDocumentRole.ATTENDANCE: N_("Attendance list (daftar hadir)"),
+    MeetingDocumentRole.PHOTO: N_("Photo of the activity"),
+    MeetingDocumentRole.INVITATION: N_("Invitation (undangan)"),
+    MeetingDocumentRole.OTHER: N_("Other material"),
+}
+
+
+def role_label(role: str) -> str:
+    try:
+        return _(ROLE_LABELS[MeetingDocumentRole(role)])
+    except (ValueError, KeyError):
+        return str(role)
+
+
+def role_choices() -> list[tuple[str, str]]:
+    return [(role.value, role_label(role)) for role in ROLE_LABELS]
+
+
+def parse_role(raw: str) -> MeetingDocumentRole:
+    try:
+        return MeetingDocumentRole(raw.strip())
+    except ValueError as exc:
+        raise Refusal(_("Choose what the document is to the meeting.")) from exc
+
+
+@dataclass
+class Outcome:
+    """What a link (or a document added) did: per question, which were linked now, which already, and
+    which were refused with their reason (a document refused on one question names the document)."""
+
+    linked: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    files: int = 0  # evidence links made
+    added: bool = False  # a document became the meeting's
+
+
+def _meeting_documents(session: Session, meeting_id: int) -> list[int]:
+    return list(session.exec(select(MeetingDocument.document_id).where(MeetingDocument.meeting_id == meeting_id)
+                             .order_by(col(MeetingDocument.id))))
+
+
+def _meeting_codes(session: Session, meeting_id: int) -> list[str]:
+    return list(session.exec(select(MeetingQuestion.question_code).where(MeetingQuestion.meeting_id == meeting_id)
+                             .order_by(col(MeetingQuestion.id))))
+
+
+def _ordinary_first(view: MeetingView, codes: list[str]) -> list[str]:
+    """Ordinary questions before sensitive ones: a document's content enters the kab/kota on its first
+    link, and one that entered on a sensitive question can go onto no ordinary one after."""
+    order = {code: n for n, code in enumerate(view.catalogue.questions)}
+    return sorted(codes, key=lambda c: (view.access.question_sensitive(c), order.get(c, len(order))))
+
+
+def _link_documents(session: Session, view: MeetingView, document_ids: list[int], codes: list[str],
+                    outcome: Outcome) -> None:
+    """Link each document this user sees to each of `codes` through the library's rules."""
+    if not codes:
+        return
+    for document_id in document_ids:
+        try:
+            entry = view.library.entry(document_id)
+        except HTTPException:
+            continue  # another agency's document not linked yet: its own agency or the DP3A links it
+        result = library.link_to(session, view.library, entry, codes)
+        outcome.files += len(result.linked)
+        name = entry.document.title or entry.document.filename
+        outcome.refused.extend((code, f"{name}: {why}") for code, why in result.refused)
+
+
+def link(session: Session, view: MeetingView, meeting: Meeting, codes: list[str]) -> Outcome:
+    """Link the meeting to each of `codes` in one step: a `MeetingQuestion` row each, and each of its
+    documents as evidence of that question's answer. A question linked already is skipped (the same
+    form twice changes nothing); a question whose files may not change now is refused and not linked."""
+    view.check_change(meeting)
+    wanted = list(dict.fromkeys(code for code in codes if code))
+    if not wanted:
+        raise Refusal(_("Choose at least one question."))
+    if len(wanted) > library.MAX_CODES_PER_LINK:
+        raise Refusal(_("At most %(n)s questions at once.") % {"n": library.MAX_CODES_PER_LINK})
+    if not set(wanted) <= set(view.linkable_codes()):
+        raise HTTPException(404)  # not a question of this user's: as if it did not exist
+    meeting_id, outcome = saved_id(meeting.id), Outcome()
+    known = set(_meeting_codes(session, meeting_id))
+    fresh: list[str] = []
+    for code in _ordinary_first(view, wanted):
+        if code in known:
+            outcome.already.append(code)
+            continue
+        answer = answer_service.answer_at(session, assessment_id(view.place), code)
+        try:
+            questions.check_files_editable(view.place, view.user, answer,
+                                           questions.is_reopened(session, answer) is not None)
+        except Refusal as refusal:
+            outcome.refused.append((code, refusal.message))
+            continue
+        session.add(MeetingQuestion(meeting_id=meeting_id, question_code=code, linked_by=saved_id(view.user.id)))
+        fresh.append(code)
+    session.flush()
+    _link_documents(session, view, _meeting_documents(session, meeting_id), fresh, outcome)
+    outcome.linked = fresh
+    if fresh:
+        audit.record(session, view.user, "meeting.link", "meeting", meeting_id, regency_code=view.place.regency.code,
+                     after={"questions": fresh, "files": outcome.files})
+    return outcome
+
+
+def unlink(session: Session, view: MeetingView, meeting: Meeting, code: str) -> bool:
+    """Unlink the meeting from one question and remove the evidence links it made there; False when
+    it was not linked (a double click)."""
+    view.check_change(meeting)
+    if code not in set(view.linkable_codes()):
+        raise HTTPException(404)
+    meeting_id = saved_id(meeting.id)
+    row = session.exec(select(MeetingQuestion).where(MeetingQuestion.meeting_id == meeting_id,
+                                                     MeetingQuestion.question_code == code)).first()
+    if row is None:
+        return False
+    answer = answer_service.answer_at(session, assessment_id(view.place), code)
+    removed: list[str] = []
+    if answer is not None:
+        answer_service.lock_answers(session, [answer])
+        questions.check_files_editable(view.place, view.user, answer,
+                                       questions.is_reopened(session, answer) is not None, removing=True)
+        # Documents another meeting linked to this question still wants stay linked.
+        others = set(session.exec(select(MeetingDocument.document_id)
+                                  .join(MeetingQuestion, col(MeetingQuestion.meeting_id) == col(MeetingDocument.meeting_id))
+                                  .join(Meeting, col(Meeting.id) == col(MeetingDocument.meeting_id))
+                                  .where(MeetingQuestion.question_code == code, MeetingQuestion.meeting_id != meeting_id,
+                                         Meeting.assessment_id == assessment_id(view.place),
+                                         col(Meeting.removed_at).is_(None))))
+        mine = set(_meeting_documents(session, meeting_id)) - others
+        for evidence in session.exec(select(Evidence).where(
+                Evidence.answer_id == answer.id, col(Evidence.document_id).in_(mine),
+                col(Evidence.removed_at).is_(None), col(Evidence.uploaded_at) >= row.linked_at)):
+            evidence_service.remove(session, view.place.assessment, evidence, view.user)
+            removed.append(evidence.filename)
+    session.delete(row)
+    audit.record(session, view.user, "meeting.unlink", "meeting", meeting_id, regency_code=view.place.regency.code,
+                 before={"question": code, "files": removed})
+    return True
+
+
+def add_document(session: Session, view: MeetingView, meeting: Meeting, document_id: int,
+                 role: MeetingDocumentRole) -> Outcome:
+    """Make a library document (one this user sees) one of the meeting's, and link it to the questions
+    the meeting serves already. The same document twice changes nothing."""
+    view.check_change(meeting)
+    entry = view.library.entry(document_id)  # 404 for a document this user does not see
+    meeting_id, outcome = saved_id(meeting.id), Outcome()
+    if session.exec(select(MeetingDocument).where(MeetingDocument.meeting_id == meeting_id,
+                                                  MeetingDocument.document_id == document_id)).first() is not None:
+        return outcome
+    session.add(MeetingDocument(meeting_id=meeting_id, document_id=document_id, role=role))
+    session.flush()
+    own = set(view.linkable_codes())
+    codes = _ordinary_first(view, [c for c in _meeting_codes(session, meeting_id) if c in own])
+    editable = []
+    for code in codes:
+        answer = answer_service.answer_at(session, assessment_id(view.place), code)
+        if questions.may_edit(view.place, view.user, answer, questions.is_reopened(session, answer) is not None):
+            editable.append(code)
+        else:
+            outcome.refused.append((code, _("This answer is read-only: files cannot be added now.")))
+    _link_documents(session, view, [document_id], editable, outcome)
+    audit.record(session, view.user, "meeting.document", "meeting", meeting_id, regency_code=view.place.regency.code,
+                 after={"document": document_id, "role": str(role), "file": entry.document.filename,
+                        "questions": outcome.files})
+    outcome.added = True
+    return outcome
+
+
+# -- on a question's card ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Brief:
+    """A meeting as a question's card lists it."""
+
+    id: int
+    title: str
+    kind: str
+    held_on: date
+    sensitive_links: bool  # linked to some sensitive question: the DP3A's only
+    shas: tuple[str, ...]  # its documents' contents (a sensitive one: the DP3A's only)
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)
+
+
+_cache = RevisionCache(size=64)
+
+
+def by_question(session: Session, assessment: Assessment, sensitive: frozenset[str]) -> dict[str, list[Brief]]:
+    """Every live meeting of the assessment by the questions it serves, newest first (two reads,
+    cached per revision: linking, unlinking and adding a document are audited, which bumps it)."""
+    key = (assessment.id, assessment.revision, hash(sensitive))
+    return _cache.get(session.get_bind(), key, lambda: _read(session, saved_id(assessment.id), sensitive))
+
+
+def _read(session: Session, assessment_id: int, sensitive: frozenset[str]) -> dict[str, list[Brief]]:
+    rows = read_rows(session, sa_select(col(MeetingQuestion.question_code), col(Meeting.id), col(Meeting.title),
+                                        col(Meeting.kind), col(Meeting.held_on))
+                     .join(Meeting, col(Meeting.id) == col(MeetingQuestion.meeting_id))
+                     .where(col(Meeting.assessment_id) == assessment_id, col(Meeting.removed_at).is_(None))
+                     .order_by(col(Meeting.held_on).desc(), col(Meeting.id).desc())).all()
+    shas: dict[int, list[str]] = defaultdict(list)
+    for meeting_id, sha256 in read_rows(session, sa_select(col(MeetingDocument.meeting_id), col(Document.sha256))
+                                        .join(Document, col(Document.id) == col(MeetingDocument.document_id))
+                                        .join(Meeting, col(Meeting.id) == col(MeetingDocument.meeting_id))
+                                        .where(col(Meeting.assessment_id) == assessment_id)).all():
+        shas[meeting_id].append(sha256)
+    linked_sensitive = {meeting_id for code, meeting_id, *_rest in rows if code in sensitive}
+    found: dict[str, list[Brief]] = defaultdict(list)
+    for code, meeting_id, title, kind, held_on in rows:
+        found[code].append(Brief(meeting_id, title, str(kind), held_on, meeting_id in linked_sensitive,
+                                 tuple(shas.get(meeting_id, ()))))
+    return dict(found)
+
+
+def on_card(session: Session, place: Place, access: EvidenceAccess, code: str) -> list[Brief]:
+    """The meetings a question's card lists for this user: those it may open (`MeetingView`'s rule)."""
+    sensitive = frozenset(c for c, ref in access.catalogue.questions.items() if ref.question.sensitive)
+    found = by_question(session, place.assessment, sensitive).get(code, [])
+    if access.sees_sensitive:
+        return found
+    return [b for b in found if not b.sensitive_links and not any(access.content_sensitive(s) for s in b.shas)]
