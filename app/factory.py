@@ -58,6 +58,7 @@ from app.routes import (
 from app.routes import areas as areas_routes
 from app.routes import catalogue as catalogue_page
 from app.routes import handoff as handoff_routes
+from app.routes import notices as notices_routes  # issue 24, surel
 from app.routes.api import build_api
 from app.routes.workspace import warm_question_rows
 from app.security_headers import SecurityHeaders, headers_for
@@ -172,6 +173,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.include_router(areas_routes.router)  # issue 23: Kelana/Dekela from the source
     app.include_router(handoff_routes.router)
     app.include_router(handoff_marks.router)  # issue 23: the "sudah diunggah" checklist and Nilai EM
+    app.include_router(notices_routes.router)  # issue 24, surel: e-mail settings, the admin's list of jobs
     return app
 
 

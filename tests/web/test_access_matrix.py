@@ -22,6 +22,8 @@ from tests import html
 PUBLIC = {"health", "ready", "catalogue", "login", "favicon"}
 SESSION = {"login_submit", "logout"}  # checked in tests/web/test_accounts.py
 ANY_USER = {"home", "password", "password_submit"}
+ANY_USER |= {"email_settings", "email_settings_save"}  # issue 24, surel: one's own e-mail settings
+JOBS_ADMIN = {"jobs_overview", "job_retry"}  # issue 24, surel: the job runner's work, the ministry's admin only
 WORKSPACE = {
     "workspace", "question_card", "answer_save", "answer_submit", "answers_submit_all",
     "evidence_upload", "evidence_reuse", "evidence_remove", "evidence_download", "workspace_progress",
@@ -185,6 +187,8 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return REVIEWERS_OF_A[stage]
     if name in HANDOFF_MARKS_WRITE:  # issue 23, marks helper
         return ADMINS_OF_A
+    if name in JOBS_ADMIN:  # issue 24, surel
+        return {"admin"}
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
 
@@ -273,6 +277,7 @@ def targets(world, db, catalogue, scorer, app):
         **FIELD_TARGETS,
         "kecamatan_code": "62.71.01", "area_code": "62.71.01",  # issue 23, Kelana/Dekela
         "document_id": str(evidence.document_id),  # issue 23: the document of that file
+        "job_id": "1",  # issue 24, surel: no such job (the admin gets a 404, the others a 403 before)
     }
 
 
