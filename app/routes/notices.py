@@ -4,6 +4,8 @@ parsed here; the rules live in `app.notices.preferences` and `app.jobs.queue`. W
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
@@ -23,7 +25,7 @@ router = APIRouter(tags=["e-mail"])
 
 
 def _settings_page(request: Request, session: Session, user: User, email_on: bool, *,
-                   values: dict[str, object] | None = None, error: str | None = None,
+                   values: Mapping[str, object] | None = None, error: str | None = None,
                    status_code: int = 200) -> Response:
     kinds = kinds_for(user.role)
     return render(request, "notices/preferences.html", {

@@ -54,6 +54,7 @@ from app.services.answers import scored
 from app.services.demo_documents import build_next_library, build_past_library
 from app.services.demo_nation import build_nation
 from app.services.demo_next import NEXT_YEAR, open_next
+from app.services.demo_notices import due_reminders  # issue 24, surel
 from app.services.demo_season import (
     MOVED_ON,
     People,
@@ -187,6 +188,7 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
         records.next_areas(session, catalogue, scorer, store, place, focus_dp3a)
         records.next_marks(session, catalogue, scorer, place, focus_dp3a)
         records.past_marks(session, catalogue, scorer, past, focus_dp3a)
+        due_reminders(session, catalogue, current, focus_dp3a, focus_opd)  # issue 24, surel: e-mails due now
     session.commit()
     return report
 
@@ -239,6 +241,7 @@ class _Accounts:
             user = User(username=username, full_name=full_name, role=role, password_hash=self.password_hash,
                         province_code=province_code, regency_code=regency_code, agency_id=agency_id,
                         provinces=provinces or [], organisation=organisation)
+            user.email = f"{username}@example.org"  # issue 24, surel: a reserved domain (RFC 2606)
             self.session.add(user)
             self.session.flush()
         self.report.accounts.append((username, role.value, where))
