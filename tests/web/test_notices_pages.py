@@ -103,3 +103,22 @@ def test_the_dp3a_sees_the_failed_e_mails_of_its_own_kabkota_only(client, world,
     items = html.texts(tree, "//ul[@id='failed-emails']/li")
     assert len(items) == 1 and "opd_a" in items[0] and own.id
     assert client.get("/kementerian/tugas").status_code == 403
+
+
+def test_the_dp3a_gives_a_new_account_an_e_mail_address(client, world, db):
+    token = login(client, "dp3a_a")
+    url = f"{world.base('a')}/kelola/akun"
+    fields = {"csrf_token": token, "username": "budi.dinkes", "full_name": "Budi", "role": "opd",
+              "agency_id": str(world.agencies["dinkes_a"].id)}
+    bad = client.post(url, data={**fields, "email": "budi@"})
+    assert bad.status_code == 422
+    tree = html.page(bad)
+    assert html.one(tree, "//*[@id='email-error']") is not None
+    assert html.attrs(tree, "//input[@id='email']/@value") == ["budi@"]
+    assert html.attrs(tree, "//input[@id='username']/@value") == ["budi.dinkes"]
+    assert db.exec(select(User).where(User.username == "budi.dinkes")).first() is None
+    assert client.post(url, data={**fields, "email": "budi@dinkes.example.org"}).status_code == 200
+    created = db.exec(select(User).where(User.username == "budi.dinkes")).one()
+    assert created.email == "budi@dinkes.example.org"
+    assert db.exec(select(AuditEntry).where(AuditEntry.action == "user.email_settings",
+                                            AuditEntry.entity_id == str(created.id))).one()
