@@ -26,7 +26,7 @@ from app.models import (
     saved_id,
 )
 from app.notices import NoticeKind, messages
-from app.notices.plan import LOOKBACK, Places, Planned, enqueue_new, wants
+from app.notices.plan import LOOKBACK, Audience, Planned, enqueue_new, wants
 from app.notices.smtp import EMAIL_JOB, enabled
 from scoring import Stage
 
@@ -100,7 +100,7 @@ def plan_digests(session: Session, context: JobContext, now: datetime) -> int:
     if local.time() < SENT_FROM:
         return 0
     today = local.date()
-    places = Places(session, context.settings.public_url)
+    audience = Audience(session, context.settings.public_url)
     planned: list[Planned] = []
     for user in session.exec(select(User).where(User.role == Role.DP3A, col(User.regency_code).is_not(None))
                              .order_by(col(User.id))).all():
@@ -112,7 +112,7 @@ def plan_digests(session: Session, context: JobContext, now: datetime) -> int:
         found, assessment = arrivals(session, user.regency_code, _since(session, user, now), now)
         if not found or assessment is None:
             continue
-        place = places.of(assessment)
+        place = audience.place(assessment)
         planned.append(Planned(key, user, NoticeKind.DIGEST, user.regency_code,
                                partial(messages.digest, place, today, found),
                                extra={"until": now.isoformat()}))

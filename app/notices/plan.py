@@ -29,6 +29,7 @@ from app.i18n import using_language
 from app.jobs import queue
 from app.jobs.registry import JobContext, scan
 from app.models import (
+    Agency,
     Answer,
     AnswerStatus,
     Assessment,
@@ -103,47 +104,77 @@ def enqueue_new(session: Session, planned: Sequence[Planned], now: datetime) -> 
     return added
 
 
-class Places:
-    """The Place of each assessment a scan touches, read once per scan."""
+class Audience:
+    """What a scan needs about places and people, read once per scan and kab/kota (a scan may see
+    thousands of events: not a query per event): the Place of each assessment, who answers which
+    question, the active agencies' OPD accounts and the DP3A accounts of a kab/kota."""
 
     def __init__(self, session: Session, public_url: str) -> None:
         self.session, self.public_url = session, public_url
-        self._seen: dict[int, messages.Place] = {}
+        self._places: dict[int, messages.Place] = {}
+        self._assigned: dict[int, dict[str, set[int]]] = {}
+        self._opd: dict[str, dict[int, list[User]]] = {}
+        self._dp3a: dict[str, list[User]] = {}
 
-    def of(self, assessment: Assessment) -> messages.Place:
+    def place(self, assessment: Assessment) -> messages.Place:
         key = saved_id(assessment.id)
-        if key not in self._seen:
+        if key not in self._places:
             regency = self.session.get(Regency, assessment.regency_code)
             cycle = self.session.get(Cycle, assessment.cycle_id)
-            self._seen[key] = messages.Place(assessment.regency_code, regency.name if regency else assessment.regency_code,
-                                             cycle.year if cycle else 0, self.public_url)
-        return self._seen[key]
+            self._places[key] = messages.Place(assessment.regency_code,
+                                               regency.name if regency else assessment.regency_code,
+                                               cycle.year if cycle else 0, self.public_url)
+        return self._places[key]
+
+    def agency_accounts(self, regency_code: str, agency_ids: Iterable[int]) -> list[User]:
+        """The OPD accounts of these agencies (active agencies only: an inactive one's accounts cannot
+        log in to act on a reminder)."""
+        if regency_code not in self._opd:
+            found: dict[int, list[User]] = {}
+            for user in self.session.exec(select(User).join(Agency, col(Agency.id) == User.agency_id)
+                                          .where(User.role == Role.OPD, User.regency_code == regency_code,
+                                                 col(Agency.active)).order_by(col(User.id))).all():
+                found.setdefault(user.agency_id or 0, []).append(user)
+            self._opd[regency_code] = found
+        by_agency = self._opd[regency_code]
+        return [user for agency_id in sorted(set(agency_ids)) for user in by_agency.get(agency_id, [])]
+
+    def assigned_accounts(self, assessment: Assessment, code: str) -> list[User]:
+        key = saved_id(assessment.id)
+        if key not in self._assigned:
+            found: dict[str, set[int]] = {}
+            for question, agency_id in self.session.exec(select(Assignment.question_code, Assignment.agency_id)
+                                                         .where(Assignment.assessment_id == key)).all():
+                found.setdefault(question, set()).add(agency_id)
+            self._assigned[key] = found
+        return self.agency_accounts(assessment.regency_code, self._assigned[key].get(code, set()))
+
+    def dp3a_accounts(self, regency_code: str) -> list[User]:
+        if regency_code not in self._dp3a:
+            self._dp3a[regency_code] = list(self.session.exec(
+                select(User).where(User.role == Role.DP3A, User.regency_code == regency_code)
+                .order_by(col(User.id))).all())
+        return self._dp3a[regency_code]
 
 
-def agency_accounts(session: Session, agency_ids: Iterable[int]) -> list[User]:
-    ids = sorted(set(agency_ids))
-    if not ids:
-        return []
-    return list(session.exec(select(User).where(User.role == Role.OPD, col(User.agency_id).in_(ids))
-                             .order_by(col(User.id))).all())
+def _in_chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
 
 
-def dp3a_accounts(session: Session, regency_code: str) -> list[User]:
-    return list(session.exec(select(User).where(User.role == Role.DP3A, User.regency_code == regency_code)
-                             .order_by(col(User.id))).all())
+def _open_windows(session: Session, answer_ids: Sequence[int], now: datetime) -> dict[int, list[Reopening]]:
+    found: dict[int, list[Reopening]] = {}
+    for chunk in _in_chunks(answer_ids):
+        for window in session.exec(select(Reopening).where(col(Reopening.answer_id).in_(chunk),
+                                                           Reopening.open_at(now))).all():
+            found.setdefault(window.answer_id, []).append(window)
+    return found
 
 
-def assigned_accounts(session: Session, assessment_id: int, code: str) -> list[User]:
-    agencies = session.exec(select(Assignment.agency_id).where(Assignment.assessment_id == assessment_id,
-                                                               Assignment.question_code == code)).all()
-    return agency_accounts(session, agencies)
-
-
-def _open_window_of(session: Session, answer_id: int, stage: Stage, at: datetime, now: datetime) -> datetime | None:
+def _window_of(windows: list[Reopening], stage: Stage, at: datetime) -> datetime | None:
     """The deadline of the window a return opened (written with it), while it is still open."""
-    for window in session.exec(select(Reopening).where(Reopening.answer_id == answer_id, Reopening.stage == stage,
-                                                       Reopening.open_at(now))).all():
-        if abs(as_aware(window.opened_at) - at) <= SAME_MOMENT:
+    for window in windows:
+        if window.stage == stage and abs(as_aware(window.opened_at) - at) <= SAME_MOMENT:
             return as_aware(window.until)
     return None
 
@@ -152,18 +183,19 @@ def _open_window_of(session: Session, answer_id: int, stage: Stage, at: datetime
 def plan_returned(session: Session, context: JobContext, now: datetime) -> int:
     if not enabled(context.settings):
         return 0
-    places, catalogue = Places(session, context.settings.public_url), context.catalogue
+    audience, catalogue = Audience(session, context.settings.public_url), context.catalogue
     rows = session.exec(select(ReviewEvent, Answer, Assessment)
                         .join(Answer, col(Answer.id) == ReviewEvent.answer_id)
                         .join(Assessment, col(Assessment.id) == Answer.assessment_id)
                         .where(ReviewEvent.action == ReviewAction.RETURNED, col(ReviewEvent.at) >= now - LOOKBACK,
                                col(ReviewEvent.at) <= now).order_by(col(ReviewEvent.id))).all()
     planned: list[Planned] = []
+    windows = _open_windows(session, sorted({saved_id(answer.id) for _, answer, _ in rows}), now)
     for event, answer, assessment in rows:
-        place = places.of(assessment)
+        place = audience.place(assessment)
         hidden = question_sensitive(catalogue, answer.question_code)
-        until = _open_window_of(session, saved_id(answer.id), event.stage, as_aware(event.at), now)
-        for user in assigned_accounts(session, saved_id(assessment.id), answer.question_code):
+        until = _window_of(windows.get(saved_id(answer.id), []), event.stage, as_aware(event.at))
+        for user in audience.assigned_accounts(assessment, answer.question_code):
             if not wants(user, NoticeKind.RETURNED) or user.id == event.user_id:
                 continue
             planned.append(Planned(
@@ -173,31 +205,39 @@ def plan_returned(session: Session, context: JobContext, now: datetime) -> int:
     return enqueue_new(session, planned, now)
 
 
-def _came_with_a_return(session: Session, window: Reopening) -> bool:
+def _returns_of(session: Session, answer_ids: Sequence[int]) -> dict[int, list[ReviewEvent]]:
+    found: dict[int, list[ReviewEvent]] = {}
+    for chunk in _in_chunks(answer_ids):
+        for event in session.exec(select(ReviewEvent).where(col(ReviewEvent.answer_id).in_(chunk),
+                                                            ReviewEvent.action == ReviewAction.RETURNED)).all():
+            found.setdefault(event.answer_id, []).append(event)
+    return found
+
+
+def _came_with_a_return(window: Reopening, returns: list[ReviewEvent]) -> bool:
     opened = as_aware(window.opened_at)
-    return any(abs(as_aware(at) - opened) <= SAME_MOMENT for at in session.exec(
-        select(ReviewEvent.at).where(ReviewEvent.answer_id == window.answer_id, ReviewEvent.stage == window.stage,
-                                     ReviewEvent.action == ReviewAction.RETURNED)).all())
+    return any(event.stage == window.stage and abs(as_aware(event.at) - opened) <= SAME_MOMENT for event in returns)
 
 
 @scan("email.reopened")
 def plan_reopened(session: Session, context: JobContext, now: datetime) -> int:
     if not enabled(context.settings):
         return 0
-    places, catalogue = Places(session, context.settings.public_url), context.catalogue
+    audience, catalogue = Audience(session, context.settings.public_url), context.catalogue
     rows = session.exec(select(Reopening, Answer, Assessment)
                         .join(Answer, col(Answer.id) == Reopening.answer_id)
                         .join(Assessment, col(Assessment.id) == Answer.assessment_id)
                         .where(col(Reopening.opened_at) >= now - LOOKBACK, col(Reopening.opened_at) <= now,
                                Reopening.open_at(now)).order_by(col(Reopening.id))).all()
     planned: list[Planned] = []
+    returns = _returns_of(session, sorted({window.answer_id for window, _, _ in rows}))
     for window, answer, assessment in rows:
-        if _came_with_a_return(session, window):
+        if _came_with_a_return(window, returns.get(window.answer_id, [])):
             continue
-        place = places.of(assessment)
+        place = audience.place(assessment)
         hidden = question_sensitive(catalogue, answer.question_code)
-        people = (assigned_accounts(session, saved_id(assessment.id), answer.question_code)
-                  + dp3a_accounts(session, assessment.regency_code))
+        people = (audience.assigned_accounts(assessment, answer.question_code)
+                  + audience.dp3a_accounts(assessment.regency_code))
         for user in people:
             if not wants(user, NoticeKind.REOPENED) or user.id == window.opened_by:
                 continue
@@ -225,7 +265,7 @@ def to_submit(session: Session, assessment_id: int) -> dict[int, set[str]]:
 def plan_window(session: Session, context: JobContext, now: datetime) -> int:
     if not enabled(context.settings):
         return 0
-    places = Places(session, context.settings.public_url)
+    audience = Audience(session, context.settings.public_url)
     closing = session.exec(select(Assessment).join(Cycle, col(Cycle.id) == Assessment.cycle_id)
                            .where(col(Assessment.window_open), Assessment.stage == Stage.SELF,
                                   col(Cycle.published_at).is_(None), col(Assessment.window_closes_at) > now,
@@ -239,9 +279,10 @@ def plan_window(session: Session, context: JobContext, now: datetime) -> int:
         everything = set().union(*waiting.values()) if waiting else set()
         if not everything:
             continue
-        place = places.of(assessment)
+        place = audience.place(assessment)
         stem = f"email:window:{assessment.id}:{closes_at:%Y%m%d%H%M}:{label}"
-        for user in agency_accounts(session, waiting) + dp3a_accounts(session, assessment.regency_code):
+        for user in (audience.agency_accounts(assessment.regency_code, waiting)
+                     + audience.dp3a_accounts(assessment.regency_code)):
             if not wants(user, NoticeKind.WINDOW):
                 continue
             whole = user.role == Role.DP3A
@@ -255,7 +296,7 @@ def plan_window(session: Session, context: JobContext, now: datetime) -> int:
 def plan_recommendations(session: Session, context: JobContext, now: datetime) -> int:
     if not enabled(context.settings):
         return 0
-    places, catalogue = Places(session, context.settings.public_url), context.catalogue
+    audience, catalogue = Audience(session, context.settings.public_url), context.catalogue
     today = now.astimezone(WIB).date()
     rows = session.exec(select(Recommendation, Assessment)
                         .join(Assessment, col(Assessment.id) == Recommendation.assessment_id)
@@ -267,11 +308,12 @@ def plan_recommendations(session: Session, context: JobContext, now: datetime) -
     for rec, assessment in rows:
         if rec.due_on is None:
             continue
-        place = places.of(assessment)
+        place = audience.place(assessment)
         hidden = recommendation_sensitive(catalogue, rec)
         agencies = session.exec(select(RecommendationAgency.agency_id)
                                 .where(RecommendationAgency.recommendation_id == rec.id)).all()
-        for user in agency_accounts(session, agencies) + dp3a_accounts(session, assessment.regency_code):
+        for user in (audience.agency_accounts(assessment.regency_code, agencies)
+                     + audience.dp3a_accounts(assessment.regency_code)):
             if not wants(user, NoticeKind.RECOMMENDATION):
                 continue
             planned.append(Planned(

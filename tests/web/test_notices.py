@@ -356,3 +356,12 @@ def test_the_smtp_url(smtp, settings):
     with pytest.raises(TlsRefused):
         send(strict, build_message(strict, "x@example.org", "s", "b"))
     assert smtp.sink.received == []
+
+
+def test_the_accounts_of_an_inactive_agency_hear_nothing(context, smtp, people, world, db):
+    agency = world.agencies["dinkes_a"]
+    agency.active = False
+    db.add(agency)
+    db.commit()
+    _return(db, world, PLAIN, "Perbaiki.")
+    assert tick(context).jobs == 0 and smtp.sink.received == []
