@@ -115,6 +115,7 @@ BASELINE.update({"entered": "1", "part": "KL", "official_score": "0,5", "pasted"
 # data question in tests/web/test_figures.py, the route here on the matrix's question).
 BASELINE |= {"figures_version": "0", **{f"{part}_{year}": "3" for part in ("numerator", "denominator")
                                         for year in range(2018, 2031)}}
+BASELINE |= {"email": "surel.uji@example.org", "kinds": "returned", "language": "id"}  # issue 24, surel
 ROUTE_BASELINE = {("password_submit", "confirm"): "sandi-baru-uji-123",
                   ("login_submit", "username"): "tidak.ada", ("carry_over_decide", "decision"): "reject"}
 
@@ -223,6 +224,7 @@ class Scene:
         # The document library (issue 23): the document of A's file; B's as an odd value.
         self.targets["document_id"] = str(db.get(Evidence, self.evidence_a).document_id)
         self.foreign_in_path["document_id"] = [str(db.get(Evidence, self.evidence_b).document_id)]
+        self.targets["job_id"] = "1"  # issue 24, surel: the admin's "try again" (no job exists here)
 
     def version_of(self, code: str) -> int:
         assessment = self.world.assessments["a"]
