@@ -59,6 +59,7 @@ from app.routes import areas as areas_routes
 from app.routes import catalogue as catalogue_page
 from app.routes import handoff as handoff_routes
 from app.routes import meetings as meetings_routes  # issue 24, rapat
+from app.routes import notices as notices_routes  # issue 24, surel
 from app.routes import taskforce as taskforce_routes  # issue 24, gugus
 from app.routes import taskforce_cluster as taskforce_cluster_routes  # issue 24, gugus
 from app.routes.api import build_api
@@ -183,6 +184,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
 
     app.include_router(rad_routes.router)
     app.include_router(meetings_routes.router)  # issue 24, rapat: meetings and activities of the Gugus Tugas
+    app.include_router(notices_routes.router)  # issue 24, surel: e-mail settings, the admin's list of jobs
     return app
 
 

@@ -20,6 +20,7 @@ from app.deps import AdminPlace, CatalogueDep, CurrentUser, FormDep, Place, RowI
 from app.forms import parse_id
 from app.i18n import gettext as _
 from app.models import Agency, Role, User, saved_id
+from app.notices import preferences as notice_preferences  # issue 24, surel
 from app.refusals import Refusal
 from app.services import administration as admin
 from app.services import answering_window
@@ -238,12 +239,18 @@ def admin_user_create(request: Request, place: AdminPlace, session: SessionDep, 
             agency = found
     elif not values["agency_id"] and values["role"] == Role.DP3A:
         agency = admin.coordinator_agency(session, place.regency.code)  # a DP3A account sits in the DP3A
+    values["email"] = _text(form, "email", 254)  # issue 24, surel: optional, for the account's reminders
     try:
+        email = notice_preferences.check_email(values["email"])  # issue 24, surel
         created, password = admin.create_user(session, user, place.regency.code, values["username"],
                                               values["full_name"], values["role"], agency,
                                               bool(values["agency_id"]))
     except Refusal as refusal:
+        if refusal.code == "bad_email":  # issue 24, surel: shown next to the field, what was typed kept
+            refusal = admin.Problems({"email": refusal.message})
         return _users(request, session, place, values=values, refusal=refusal)
+    if email:  # issue 24, surel: audited as the account's e-mail settings
+        notice_preferences.save(session, user, created, notice_preferences.Choice(email, created.language, []))
     session.commit()
     return _users(request, session, place, issued={"user": created, "password": password, "new": True})
 

@@ -55,6 +55,7 @@ from app.services.demo_documents import build_next_library, build_past_library
 from app.services.demo_meetings import build_meetings  # issue 24, rapat
 from app.services.demo_nation import build_nation
 from app.services.demo_next import NEXT_YEAR, open_next
+from app.services.demo_notices import due_reminders  # issue 24, surel
 from app.services.demo_rad import build_rad  # issue 24, rad
 from app.services.demo_season import (
     MOVED_ON,
@@ -193,6 +194,7 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
         build_team(session, catalogue, place, focus_dp3a)  # issue 24, gugus: the Gugus Tugas and its coordinators
         build_rad(session, catalogue, store, place, focus_dp3a)  # issue 24, rad: the RAD KLA with progress
         build_meetings(session, catalogue, store, place, focus_dp3a)  # issue 24, rapat: two meetings linked to questions
+        due_reminders(session, catalogue, current, focus_dp3a, focus_opd)  # issue 24, surel: e-mails due now
     session.commit()
     return report
 
@@ -245,6 +247,7 @@ class _Accounts:
             user = User(username=username, full_name=full_name, role=role, password_hash=self.password_hash,
                         province_code=province_code, regency_code=regency_code, agency_id=agency_id,
                         provinces=provinces or [], organisation=organisation)
+            user.email = f"{username}@example.org"  # issue 24, surel: a reserved domain (RFC 2606)
             self.session.add(user)
             self.session.flush()
         self.report.accounts.append((username, role.value, where))

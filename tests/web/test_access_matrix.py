@@ -22,6 +22,8 @@ from tests import html
 PUBLIC = {"health", "ready", "catalogue", "login", "favicon"}
 SESSION = {"login_submit", "logout"}  # checked in tests/web/test_accounts.py
 ANY_USER = {"home", "password", "password_submit"}
+ANY_USER |= {"email_settings", "email_settings_save"}  # issue 24, surel: one's own e-mail settings
+JOBS_ADMIN = {"jobs_overview", "job_retry"}  # issue 24, surel: the job runner's work, the ministry's admin only
 WORKSPACE = {
     "workspace", "question_card", "answer_save", "answer_submit", "answers_submit_all",
     "evidence_upload", "evidence_reuse", "evidence_remove", "evidence_download", "workspace_progress",
@@ -216,6 +218,8 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return ADMINS_OF_A
     if name in RAD_REPORT:  # issue 24, rad
         return WORKERS_OF_A
+    if name in JOBS_ADMIN:  # issue 24, surel
+        return {"admin"}
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
 
@@ -320,6 +324,7 @@ def targets(world, db, catalogue, scorer, app):
         **_coordinator_of(db, world, catalogue, code),  # issue 24, gugus
         **rad_targets(world, db),  # issue 24, rad
         "meeting_id": str(meeting_target(world, db)),  # issue 24, rapat: a meeting of A
+        "job_id": "1",  # issue 24, surel: no such job (the admin gets a 404, the others a 403 before)
     }
 
 

@@ -35,6 +35,7 @@ from app.models import (
     Role,
     StageChange,
     User,
+    utcnow,  # issue 24, surel
 )
 from app.services import areas, document_flags, figures, handoff_marks
 from app.services import review as review_service
@@ -228,6 +229,10 @@ def _documents_figures_areas_and_marks(db, catalogue, scorer, past, current):
     by_office = db.exec(select(AreaRecord).where(AreaRecord.updated_by == camat.id)).all()
     assert by_office and all(r.area_code.startswith("62.71.01") for r in by_office)
     assert shares["25.9"].meeting >= 1
+    # issue 24, surel: addresses on a reserved domain; reminders due now (tests/web/test_demo_notices.py sends them)
+    assert camat.email == "camat.pahandut@example.org"
+    assert current.window_open and current.window_closes_at is not None
+    assert db.exec(select(Reopening).where(Reopening.until > utcnow())).first() is not None
 
 
 def test_the_nation_looks_like_the_published_distribution(db, catalogue, app):

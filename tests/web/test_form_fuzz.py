@@ -131,6 +131,7 @@ BASELINE.update({"chair_agency_id": lambda s: str(s.dinkes_a), "chair_name": "Ke
                  **{f"coordinator_{part}": "" for part in ("KL", "K1", "K2", "K3", "K4", "K5", "KD")},
                  "budget": "1.250.000", "target": "12 sekolah", "document": "", "progress": "50",
                  "realised": "500.000", "status": "ongoing"})
+BASELINE |= {"email": "surel.uji@example.org", "kinds": "returned", "language": "id"}  # issue 24, surel
 ROUTE_BASELINE = {("password_submit", "confirm"): "sandi-baru-uji-123",
                   ("login_submit", "username"): "tidak.ada", ("carry_over_decide", "decision"): "reject",
                   **{(route, "year"): lambda s: str(s.world.year) for route in ("rad_add", "rad_edit")}}
@@ -244,6 +245,7 @@ class Scene:
         self.targets["meeting_id"], self.foreign_in_path["meeting_id"] = _meetings(db, world)
         # Issue 24, RAD KLA: an activity of A's plan (Dinkes's); B's as an odd value.
         self.targets["activity_id"], self.foreign_in_path["activity_id"] = _rad_activities(db, world)
+        self.targets["job_id"] = "1"  # issue 24, surel: the admin's "try again" (no job exists here)
 
     def version_of(self, code: str) -> int:
         assessment = self.world.assessments["a"]

@@ -1,0 +1,119 @@
+"""The demo's due reminders (issue 24): right after `kla demo`, with KLA_SMTP_URL set, `kla jobs run --once`
+has e-mails to deliver in Kota Palangka Raya 2025, and a second run has none.
+
+- two answers of Dinkes returned by the DP3A just now (one of a sensitive question: its e-mail names no
+  file and no note), through the review service as a DP3A does it;
+- one answer reopened until two days from now. 2025 stands at the self-assessment, where the app opens
+  such a window through the cluster coordinator's step only (`review.decide` opens one for a return at
+  any stage but the DP3A's); the demo writes that window as the Dinkes cluster's coordinator would leave
+  it, by the coordinator of the part when the Gugus Tugas demo has one, else by the DP3A (its
+  secretariat);
+- the answering window closing in about two days (16:00 WIB the day after tomorrow), so the 3-day
+  reminder is due.
+
+Runs once, on a fresh 2025 (`build_demo`'s `if fresh_next:` block).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from sqlmodel import Session, col, select
+
+from app.clock import WIB
+from app.models import (
+    Answer,
+    AnswerStatus,
+    Assessment,
+    Assignment,
+    ClusterCoordinator,
+    Reopening,
+    User,
+    saved_id,
+    utcnow,
+)
+from app.services import answers, audit
+from app.services.answering_window import set_window
+from app.services.review import decisions
+from indicators import Catalogue
+from indicators.models import OptionsScale
+from scoring import Scorer, Stage
+
+RETURN_NOTE = "Lampirkan SK yang ditandatangani tahun 2025; yang terlampir masih draf."
+SENSITIVE_NOTE = "Data korban pada lampiran harus disamarkan sebelum diunggah ulang."
+CHILD_NOTE = "Pendampingan anak korban (inisial M, 9 tahun) oleh UPTD PPA; berkas visum terlampir."
+REOPEN_NOTE = "Mohon lengkapi daftar hadir rapat koordinasi sebagai bukti dukung."
+REOPEN_HOURS = 48
+
+
+def _answers_of(session: Session, catalogue: Catalogue, assessment: Assessment, agency_id: int,
+                status: AnswerStatus, sensitive: bool) -> list[Answer]:
+    """The agency's answers in `status`, of sensitive questions or not, in code order."""
+    codes = set(session.exec(select(Assignment.question_code).where(Assignment.assessment_id == assessment.id,
+                                                                    Assignment.agency_id == agency_id)).all())
+    answers = session.exec(select(Answer).where(Answer.assessment_id == assessment.id, Answer.status == status)
+                           .order_by(col(Answer.question_code))).all()
+    return [a for a in answers if a.question_code in codes and a.question_code in catalogue.questions
+            and catalogue.questions[a.question_code].question.sensitive == sensitive]
+
+
+def _sensitive_submitted(session: Session, catalogue: Catalogue, assessment: Assessment, opd: User) -> Answer | None:
+    """A submitted answer of a sensitive Dinkes question; the agency submits a carried-over draft when
+    none is (the demo's 2025 leaves them as drafts)."""
+    agency_id = opd.agency_id or 0
+    found = _answers_of(session, catalogue, assessment, agency_id, AnswerStatus.SUBMITTED, sensitive=True)
+    if found:
+        return found[0]
+    drafts = [a for a in _answers_of(session, catalogue, assessment, agency_id, AnswerStatus.DRAFT, sensitive=True)
+              if answers.is_answered(a)] or _answer_one(session, catalogue, assessment, opd)
+    if drafts and answers.submit(session, assessment, drafts[:1], opd):
+        return drafts[0]
+    return None
+
+
+def _answer_one(session: Session, catalogue: Catalogue, assessment: Assessment, opd: User) -> list[Answer]:
+    """The agency answers its first unanswered sensitive question of options (with a note that names a
+    child: what the e-mail must never carry)."""
+    taken = set(session.exec(select(Answer.question_code).where(Answer.assessment_id == assessment.id)).all())
+    codes = sorted(session.exec(select(Assignment.question_code).where(Assignment.assessment_id == assessment.id,
+                                                                       Assignment.agency_id == opd.agency_id)).all())
+    for code in codes:
+        question = catalogue.questions[code].question if code in catalogue.questions else None
+        scale = catalogue.scales[question.scale] if question is not None else None
+        if question is None or not question.sensitive or code in taken or not isinstance(scale, OptionsScale):
+            continue
+        saved = answers.save_answer(session, assessment, code, answers.AnswerInput(
+            option=scale.options[-1].code, note=CHILD_NOTE), 0, opd, Scorer(catalogue))
+        return [saved.answer]
+    return []
+
+
+def _opener(session: Session, catalogue: Catalogue, assessment: Assessment, code: str, dp3a: User) -> User:
+    part = catalogue.questions[code].part.code
+    coordinator = session.exec(select(User).join(ClusterCoordinator, col(ClusterCoordinator.user_id) == User.id)
+                               .where(ClusterCoordinator.assessment_id == assessment.id,
+                                      ClusterCoordinator.part_code == part)).first()
+    return coordinator or dp3a
+
+
+def due_reminders(session: Session, catalogue: Catalogue, assessment: Assessment, dp3a: User, opd: User) -> None:
+    """Returns, a reopening and a closing window in the focus kab/kota's 2025, as described above."""
+    if opd.agency_id is None:
+        return
+    reason = catalogue.review_reasons[0].code
+    plain = _answers_of(session, catalogue, assessment, opd.agency_id, AnswerStatus.SUBMITTED, sensitive=False)
+    sensitive = _sensitive_submitted(session, catalogue, assessment, opd)
+    for answer, note in ((plain[0] if plain else None, RETURN_NOTE), (sensitive, SENSITIVE_NOTE)):
+        if answer is not None:
+            decisions.decide(session, assessment, answer, Stage.DP3A, "returned", dp3a, reasons=[reason], note=note)
+    if len(plain) > 1:
+        answer, now = plain[1], utcnow()
+        opener = _opener(session, catalogue, assessment, answer.question_code, dp3a)
+        window = Reopening(answer_id=saved_id(answer.id), stage=Stage.CLUSTER, note=REOPEN_NOTE,
+                           opened_by=saved_id(opener.id), opened_at=now, until=now + timedelta(hours=REOPEN_HOURS))
+        session.add(window)
+        audit.record(session, opener, "review.reopen", "answer", answer.id, regency_code=assessment.regency_code,
+                     after={"stage": Stage.CLUSTER, "until": window.until.isoformat(), "note": REOPEN_NOTE})
+    closes = datetime.combine(utcnow().astimezone(WIB).date() + timedelta(days=2), time(16, 0), WIB).astimezone(UTC)
+    set_window(session, dp3a, assessment, True, closes)
+    session.flush()
