@@ -172,6 +172,10 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.include_router(areas_routes.router)  # issue 23: Kelana/Dekela from the source
     app.include_router(handoff_routes.router)
     app.include_router(handoff_marks.router)  # issue 23: the "sudah diunggah" checklist and Nilai EM
+    # issue 24, runner: the national workbook, asked for here and built by the job runner
+    from app.routes import national_export
+
+    app.include_router(national_export.router)
     return app
 
 

@@ -3,4 +3,5 @@
 from __future__ import annotations
 
 # issue 24, runner:
-from app.jobs import deadlines  # noqa: E402, F401 (the answering window and reopenings end at their deadline)
+from app.exports import national_job  # noqa: F401 (the national workbook for the ministry)
+from app.jobs import deadlines  # noqa: F401 (the answering window and reopenings end at their deadline)
