@@ -40,6 +40,9 @@ def jobs_run(once: bool, poll: int | None) -> None:
                          load_catalogue(found.catalogue_file), worker_name())
 
     def say(report: TickReport) -> None:
+        for name, count in sorted(report.scans.items()):
+            if count:
+                click.echo(_("scan %(name)s: %(count)s changed") % {"name": name, "count": count})
         for kind, count in sorted(report.done.items()):
             click.echo(_("%(kind)s: %(count)s done") % {"kind": kind, "count": count})
         for kind, count in sorted(report.failed.items()):
@@ -58,7 +61,7 @@ def jobs_run(once: bool, poll: int | None) -> None:
         if once:
             report = tick(context, stop=lambda: stopping, watchdog=watchdog)
             say(report)
-            if not report.jobs:
+            if not report.jobs and not any(report.scans.values()):
                 click.echo(_("Nothing was due."))
             return
         click.echo(_("Job runner %(name)s started; looks for due work every %(seconds)s s.")

@@ -151,6 +151,11 @@ def live_server(tmp_path_factory, artifacts):
     log = log_path.open("w", encoding="utf-8")
     server = subprocess.Popen([str(kla), "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=REPO, env=env,
                               stdout=log, stderr=subprocess.STDOUT)
+    # issue 24, runner: the job runner next to it, as scripts/run.sh starts it (the national workbook).
+    runner_log_path = data_dir / "runner.log"
+    runner_log = runner_log_path.open("w", encoding="utf-8")
+    runner = subprocess.Popen([str(kla), "jobs", "run", "--poll", "1"], cwd=REPO, env=env, stdout=runner_log,
+                              stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + HEALTH_TIMEOUT_S
         while not _healthy(f"{base}/health"):
@@ -162,14 +167,17 @@ def live_server(tmp_path_factory, artifacts):
             time.sleep(0.2)
         yield base
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        for process in (runner, server):  # issue 24, runner: the runner stops after the job in hand
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
         log.close()
+        runner_log.close()
         shutil.copyfile(log_path, artifacts / "kla-serve.log")
+        shutil.copyfile(runner_log_path, artifacts / "kla-jobs.log")
 
 
 # -- the browser ----------------------------------------------------------------------------
