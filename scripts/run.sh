@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
 if .venv/bin/kla demo --help >/dev/null 2>&1; then .venv/bin/kla demo; fi
-.venv/bin/kla jobs run --poll "${KLA_JOBS_POLL_SECONDS:-5}" &
+.venv/bin/kla jobs run --once  # what fell due while it was stopped, before the server warms its caches
+nice -n 10 .venv/bin/kla jobs run --poll "${KLA_JOBS_POLL_SECONDS:-5}" &  # the server wins the CPU
 runner=$!
 # The runner stops after the job in hand (SIGTERM); the server's exit, Ctrl-C or a kill of this script
 # all end here.
