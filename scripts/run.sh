@@ -10,8 +10,11 @@ if .venv/bin/kla demo --help >/dev/null 2>&1; then .venv/bin/kla demo; fi
 .venv/bin/kla jobs run --once  # what fell due while it was stopped, before the server warms its caches
 nice -n 10 .venv/bin/kla jobs run --poll "${KLA_JOBS_POLL_SECONDS:-5}" &  # the server wins the CPU
 runner=$!
-# The runner stops after the job in hand (SIGTERM); the server's exit, Ctrl-C or a kill of this script
-# all end here.
-trap 'kill -TERM "$runner" 2>/dev/null || true; wait "$runner" 2>/dev/null || true' EXIT
-trap 'exit 130' INT TERM
-.venv/bin/kla serve --host "${KLA_HOST:-127.0.0.1}" --port "${KLA_PORT:-8000}"
+.venv/bin/kla serve --host "${KLA_HOST:-127.0.0.1}" --port "${KLA_PORT:-8000}" &
+server=$!
+# Both in the background so that this script hears Ctrl-C and SIGTERM at once (bash runs no trap while it
+# waits for a foreground command); whichever way it ends, both stop (the runner after the job in hand).
+stop() { kill -TERM "$server" "$runner" 2>/dev/null || true; wait "$server" "$runner" 2>/dev/null || true; }
+trap 'stop; exit 130' INT TERM
+trap stop EXIT
+wait "$server"

@@ -166,3 +166,18 @@ def test_only_the_ministry_and_only_this_years_job(make_client, auth, world, db,
         assert other.post(f"/nasional/{world.year}/ekspor", data={"csrf_token": other_token},
                           follow_redirects=False).status_code == 403
     assert admin.post(f"/nasional/{world.year}/ekspor", follow_redirects=False).status_code in (400, 403)  # CSRF
+
+
+def finished_job(db, settings, year: int) -> str:
+    """A national workbook job of `year`, done, with its file (for the route matrices): its id."""
+    from app.models import utcnow
+
+    name = national_job.file_name(year, "0" * 20)
+    folder = national_job.exports_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(b"PK\x03\x04 not a real workbook")
+    job = Job(kind=national_job.KIND, key=national_job.job_key(year, "0" * 20), payload={"year": year,
+              "revision": "0" * 20}, state=JobState.DONE, result={"file": name}, finished_at=utcnow())
+    db.add(job)
+    db.commit()
+    return str(job.id)
