@@ -39,10 +39,11 @@ def test_the_ministry_asks_for_the_national_workbook_and_downloads_it(width, req
     expect(status).to_be_visible()
     _fits(page)
     shot(page, artifacts, f"national-export-asked-{width}")
-    expect(status).to_have_attribute("data-state", "running", timeout=60_000)  # htmx swapped the section in
-    expect(status.locator("progress")).to_be_visible()
-    _fits(page)
-    shot(page, artifacts, f"national-export-running-{width}")
+    if status.get_attribute("data-state") != "done":  # done at once: built already at this data revision
+        expect(status).to_have_attribute("data-state", "running", timeout=60_000)  # htmx swapped it in
+        expect(status.locator("progress")).to_be_visible()
+        _fits(page)
+        shot(page, artifacts, f"national-export-running-{width}")
     download = status.locator("a[download]")
     expect(download).to_be_visible(timeout=BUILD_TIMEOUT_MS)  # htmx polled until the runner finished
     expect(status).to_have_attribute("data-state", "done")
