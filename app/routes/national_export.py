@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from app import access
-from app.deps import CurrentUser, SessionDep, SettingsDep
+from app.deps import CurrentUser, RowId, SessionDep, SettingsDep
 from app.exports import national_job
 from app.exports.common import XLSX_MEDIA_TYPE
 from app.models import Job, JobState, User
@@ -51,7 +51,7 @@ def _job(session: SessionDep, user: User, year: int, job_id: int) -> Job:
 
 @router.get("/nasional/{year}/ekspor/{job_id}", name="export_national_status")
 def export_national_status(request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser,
-                           year: Year, job_id: int) -> Response:
+                           year: Year, job_id: RowId) -> Response:
     """Where the workbook stands: waiting, being written (with progress), ready or failed."""
     job = _job(session, user, year, job_id)
     ready = national_job.file_of(settings, job) is not None
@@ -68,7 +68,7 @@ def export_national_status(request: Request, session: SessionDep, settings: Sett
 
 @router.get("/nasional/{year}/ekspor/{job_id}/rekap-nasional.xlsx", name="export_national_download")
 def export_national_download(session: SessionDep, settings: SettingsDep, user: CurrentUser, year: Year,
-                             job_id: int) -> Response:
+                             job_id: RowId) -> Response:
     """The finished workbook, as an attachment (never shown inline, never cached)."""
     job = _job(session, user, year, job_id)
     path = national_job.file_of(settings, job)

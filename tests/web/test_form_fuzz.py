@@ -223,6 +223,11 @@ class Scene:
         # The document library (issue 23): the document of A's file; B's as an odd value.
         self.targets["document_id"] = str(db.get(Evidence, self.evidence_a).document_id)
         self.foreign_in_path["document_id"] = [str(db.get(Evidence, self.evidence_b).document_id)]
+        # issue 24, runner: a finished national workbook job of the year (another year's job is an odd value
+        # the routes answer 404).
+        from tests.web.test_national_export import finished_job
+
+        self.targets["job_id"] = finished_job(db, app.state.settings, world.year)
 
     def version_of(self, code: str) -> int:
         assessment = self.world.assessments["a"]
