@@ -49,6 +49,7 @@ from app.routes import (
     home,
     library,
     ministry_accounts,
+    national_export,
     province,
     recommendations,
     review,
@@ -58,10 +59,11 @@ from app.routes import (
 from app.routes import areas as areas_routes
 from app.routes import catalogue as catalogue_page
 from app.routes import handoff as handoff_routes
-from app.routes import meetings as meetings_routes  # issue 24, rapat
-from app.routes import notices as notices_routes  # issue 24, surel
-from app.routes import taskforce as taskforce_routes  # issue 24, gugus
-from app.routes import taskforce_cluster as taskforce_cluster_routes  # issue 24, gugus
+from app.routes import meetings as meetings_routes
+from app.routes import notices as notices_routes
+from app.routes import rad as rad_routes
+from app.routes import taskforce as taskforce_routes
+from app.routes import taskforce_cluster as taskforce_cluster_routes
 from app.routes.api import build_api
 from app.routes.workspace import warm_question_rows
 from app.security_headers import SecurityHeaders, headers_for
@@ -176,15 +178,11 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.include_router(areas_routes.router)  # issue 23: Kelana/Dekela from the source
     app.include_router(handoff_routes.router)
     app.include_router(handoff_marks.router)  # issue 23: the "sudah diunggah" checklist and Nilai EM
-    # issue 24, gugus: the Gugus Tugas hub and the cluster coordinators' desk
-    app.include_router(taskforce_routes.router)
-    app.include_router(taskforce_cluster_routes.router)
-    # issue 24, rad: the action plan (RAD KLA) under the Gugus Tugas
-    from app.routes import rad as rad_routes  # noqa: PLC0415 (one added line, apart from others' imports)
-
-    app.include_router(rad_routes.router)
-    app.include_router(meetings_routes.router)  # issue 24, rapat: meetings and activities of the Gugus Tugas
-    app.include_router(notices_routes.router)  # issue 24, surel: e-mail settings, the admin's list of jobs
+    # The Gugus Tugas (its hub, the coordinators' desk, meetings, the RAD KLA), e-mail settings and the
+    # admin's list of jobs, the national workbook asked for here and built by the job runner (issue 24).
+    for module in (taskforce_routes, taskforce_cluster_routes, meetings_routes, rad_routes, notices_routes,
+                   national_export):
+        app.include_router(module.router)
     return app
 
 

@@ -14,15 +14,17 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, or_, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from app.models import Job, JobState, utcnow
 
 # Waits before the 2nd, 3rd, ... attempt of a failed job; the last repeats.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 ERROR_CHARS = 2000
+LAPSED_ERROR = "Its runner stopped or hung past its lease on every attempt."
 
 
 def enqueue(session: Session, kind: str, key: str, payload: dict[str, Any] | None = None, *,
@@ -52,15 +54,25 @@ def take(engine: Engine, worker: str, now: datetime | None = None, *, kinds: tup
     lease = lease or {}
     for _ in range(20):  # another runner may take the candidate first: look again
         with Session(engine) as session:
-            query = select(Job.id, Job.kind).where(_due(now)).order_by(col(Job.run_at), col(Job.id)).limit(1)
+            query = sa_select(col(Job.id), col(Job.kind), col(Job.state), col(Job.attempts),
+                              col(Job.max_attempts)).where(_due(now)).order_by(col(Job.run_at), col(Job.id)).limit(1)
             if kinds is not None:
                 query = query.where(col(Job.kind).in_(kinds))
             if engine.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            found = session.exec(query).first()
+            found = session.execute(query).first()
             if found is None:
                 return None
-            job_id, kind = found
+            job_id, kind, state, attempts, max_attempts = found
+            if state == JobState.RUNNING and attempts >= max_attempts:
+                # Its runner died or hung past the lease on every attempt: taking it again would only
+                # kill the next runner too. Give up on it, visibly (the admin may try again).
+                session.execute(
+                    update(Job).where(col(Job.id) == job_id, _due(now))
+                    .values(state=JobState.FAILED, locked_until=None, finished_at=now,
+                            last_error=LAPSED_ERROR).execution_options(synchronize_session=False))
+                session.commit()
+                continue
             taken = session.execute(
                 update(Job).where(col(Job.id) == job_id, _due(now))
                 .values(state=JobState.RUNNING, locked_by=worker,

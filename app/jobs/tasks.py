@@ -2,5 +2,6 @@
 
 from __future__ import annotations
 
-# issue 24, surel: e-mail (the "email" handler and the scans that plan reminders)
-from app.notices import digest, plan, smtp  # noqa: E402,F401
+from app.exports import national_job  # noqa: F401 (the national workbook for the ministry)
+from app.jobs import deadlines  # noqa: F401 (the answering window and reopenings end at their deadline)
+from app.notices import digest, plan, smtp  # noqa: F401 (e-mail: the "email" handler and the reminder scans)

@@ -1,4 +1,5 @@
-"""Excel out and back in: the kab/kota rekap and the province comparison as .xlsx, and the import
+"""Excel out and back in: the kab/kota rekap and the province comparison as .xlsx (the national workbook
+is built by the job runner: app/routes/national_export.py), and the import
 of a rekap filled in offline by the DP3A (upload, preview of exactly what changes, confirm).
 
 Between preview and confirmation the uploaded file waits in the evidence store's temp folder
@@ -14,14 +15,12 @@ import hashlib
 import os
 import re
 import tempfile
-import threading
 import time
 from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request
-from fastapi.responses import FileResponse, Response
-from starlette.background import BackgroundTask
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -49,7 +48,6 @@ from app.exports.importer import (
     stage_closed_message,
     too_large_message,
 )
-from app.exports.national import write_national_workbook
 from app.exports.province import build_province_workbook
 from app.exports.rekap import build_regency_workbook
 from app.i18n import gettext as _
@@ -66,7 +64,6 @@ SESSION_KEY = "import_preview"
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 CHUNK = 256 * 1024
 KEEP_SECONDS = 3600  # a preview can be confirmed for an hour
-_NATIONAL_EXPORT = threading.Lock()  # one national workbook at a time per worker
 
 
 def _xlsx(data: bytes, filename: str) -> Response:
@@ -102,35 +99,6 @@ def export_province(
     data = build_province_workbook(session, catalogue, scorer, province_code, year,
                                    show_awards=sees_fixed_awards_in(session, user, year))
     return _xlsx(data, f"rekap-{province_code}-{year}.xlsx")
-
-
-@router.get("/nasional/{year}/ekspor.xlsx", name="export_national")
-def export_national(
-    session: SessionDep, user: CurrentUser, catalogue: CatalogueDep, scorer: ScorerDep,
-    year: Annotated[int, Path(ge=2000, le=2100)],
-) -> FileResponse:
-    """The national workbook (a row per kab/kota and question) for the ministry. Only kab/kota that
-    have submitted: in-progress work stays the kab/kota's own, as on every page. Written to a
-    temporary file in streaming mode (514 x 274 rows would not fit a response built in memory)."""
-    if not access.may_see_nation(user):
-        raise HTTPException(403)
-    # ~20 s of CPU each: a second click (or a colleague's) while one is written would only slow
-    # every save in this worker down for the same file.
-    if not _NATIONAL_EXPORT.acquire(blocking=False):
-        raise HTTPException(429, _("The national workbook is being prepared already. Try again in a minute."))
-    try:
-        handle, name = tempfile.mkstemp(prefix="kla-nasional-", suffix=".xlsx")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                write_national_workbook(session, catalogue, scorer, year, out, submitted_only=True)
-        except BaseException:
-            os.unlink(name)
-            raise
-    finally:
-        _NATIONAL_EXPORT.release()
-    return FileResponse(name, media_type=XLSX_MEDIA_TYPE, filename=f"rekap-nasional-{year}.xlsx",
-                        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
-                        background=BackgroundTask(os.unlink, name))
 
 
 # -- import -------------------------------------------------------------------------------------

@@ -145,12 +145,24 @@ def live_server(tmp_path_factory, artifacts):
     if demo.returncode != 0:
         pytest.fail(f"`kla demo` failed ({demo.returncode}):\n{demo.stdout[-2000:]}\n{demo.stderr[-4000:]}")
 
+    # issue 24, runner: what fell due in the demo's data (deadlines past) is done before the server warms
+    # its caches, so that the runner beside it does not make every cached figure stale at the first page.
+    once = subprocess.run([str(kla), "jobs", "run", "--once"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=DEMO_TIMEOUT_S)
+    if once.returncode != 0:
+        pytest.fail(f"`kla jobs run --once` failed ({once.returncode}):\n{once.stderr[-4000:]}")
+
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = data_dir / "server.log"
     log = log_path.open("w", encoding="utf-8")
     server = subprocess.Popen([str(kla), "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=REPO, env=env,
                               stdout=log, stderr=subprocess.STDOUT)
+    # issue 24, runner: the job runner next to it, as scripts/run.sh starts it (the national workbook).
+    runner_log_path = data_dir / "runner.log"
+    runner_log = runner_log_path.open("w", encoding="utf-8")
+    runner = subprocess.Popen([str(kla), "jobs", "run", "--poll", "1"], cwd=REPO, env=env, stdout=runner_log,
+                              stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + HEALTH_TIMEOUT_S
         while not _healthy(f"{base}/health"):
@@ -162,14 +174,17 @@ def live_server(tmp_path_factory, artifacts):
             time.sleep(0.2)
         yield base
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        for process in (runner, server):  # issue 24, runner: the runner stops after the job in hand
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
         log.close()
+        runner_log.close()
         shutil.copyfile(log_path, artifacts / "kla-serve.log")
+        shutil.copyfile(runner_log_path, artifacts / "kla-jobs.log")
 
 
 # -- the browser ----------------------------------------------------------------------------

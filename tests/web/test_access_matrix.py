@@ -18,6 +18,7 @@ from app.services.answers import AnswerInput, save_answer
 from app.services.demo import sample_pdf
 from app.services.evidence import attach
 from tests import html
+from tests.web.test_national_export import finished_job  # issue 24, runner
 
 PUBLIC = {"health", "ready", "catalogue", "login", "favicon"}
 SESSION = {"login_submit", "logout"}  # checked in tests/web/test_accounts.py
@@ -36,6 +37,8 @@ SUBMISSION = {"assessment_submit_page", "assessment_submit"}
 HISTORY = {"question_history"}
 PROVINCE_VIEW = {"province_dashboard", "api_province"}  # about province 62 (A's)
 NATION = {"national_view", "api_nation", "export_national"}
+# issue 24, runner: the national workbook's status page and download (a finished job of the year).
+NATION |= {"export_national_status", "export_national_download"}
 API_PUBLIC = {"api_catalogue"}
 API_ANY_USER = {"api_me"}
 API_REGION = {"api_region_scores"}
@@ -324,7 +327,7 @@ def targets(world, db, catalogue, scorer, app):
         **_coordinator_of(db, world, catalogue, code),  # issue 24, gugus
         **rad_targets(world, db),  # issue 24, rad
         "meeting_id": str(meeting_target(world, db)),  # issue 24, rapat: a meeting of A
-        "job_id": "1",  # issue 24, surel: no such job (the admin gets a 404, the others a 403 before)
+        "job_id": finished_job(db, app.state.settings, world.year),  # issue 24, runner: a national workbook
     }
 
 

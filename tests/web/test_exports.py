@@ -317,43 +317,50 @@ def _cents(text: str) -> int:
     return to_cents(Decimal(text))
 
 
-def test_the_ministry_downloads_the_national_workbook_of_submitted_kab_kota(client, world, auth, db, scorer,
-                                                                           monkeypatch, tmp_path):
-    import tempfile
+def national_workbook(client, token, year, app, catalogue):
+    """The ministry's way to the national workbook (issue 24): ask for it (POST from the national view),
+    let a runner build it, follow the status page to the download. Returns the download response."""
+    from app.jobs.registry import JobContext
+    from app.jobs.runner import TickReport, run_due_jobs
 
+    asked = client.post(f"/nasional/{year}/ekspor", data={"csrf_token": token}, follow_redirects=False)
+    assert asked.status_code == 303, asked.text
+    status_url = asked.headers["location"]
+    run_due_jobs(JobContext(app.state.settings, app.state.engine, catalogue, "test:1"), None, TickReport(),
+                 kinds=("export.national",))
+    page = html.page(client.get(status_url))
+    [link] = page.xpath("//section[@id='national-export-status']//a[@download]/@href")
+    return client.get(link)
+
+
+def test_the_ministry_downloads_the_national_workbook_of_submitted_kab_kota(client, world, auth, db, scorer, app,
+                                                                           catalogue):
     _fill(db, world.assessments["a"], scorer, 5, _user(db, "dp3a_a"), share=0.9)
     _fill(db, world.assessments["b"], scorer, 6, _user(db, "dp3a_b"), share=0.5)
     assessment = world.assessments["a"]
     assessment.stage = "province"  # A has submitted; B is still answering
     db.add(assessment)
     db.commit()
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # to see that the file is gone afterwards
-    auth.login(client, "admin")
-    page = client.get(f"/nasional/{world.year}")
-    assert html.page(page).xpath(f"//a[@href='/nasional/{world.year}/ekspor.xlsx']")
-    response = client.get(f"/nasional/{world.year}/ekspor.xlsx")
+    token = auth.login(client, "admin")
+    page = html.page(client.get(f"/nasional/{world.year}"))
+    [form] = page.xpath("//form[@id='national-export']")
+    assert form.get("method") == "post" and form.get("action") == f"/nasional/{world.year}/ekspor"
+    assert page.xpath("//button[@form='national-export']")
+    response = national_workbook(client, token, world.year, app, catalogue)
     assert response.status_code == 200
     assert response.headers["content-type"] == XLSX
+    assert response.headers["content-disposition"].startswith("attachment")
     assert f'filename="rekap-nasional-{world.year}.xlsx"' in response.headers["content-disposition"]
+    assert response.headers["x-content-type-options"] == "nosniff" and "no-store" in response.headers["cache-control"]
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
     regions = {row[1] for row in workbook["Nasional"].iter_rows(min_row=2, values_only=True)}
     notes = {row[0]: row[1] for row in workbook["Keterangan"].iter_rows(values_only=True)}
     workbook.close()
     assert regions == {"62.71"}  # B's work in progress stays B's own
     assert notes["Kab/kota belum mengirim (tidak ditulis)"] == 2
-    assert not list(tmp_path.glob("kla-nasional-*"))
-    auth.login(client, "province")
-    assert client.get(f"/nasional/{world.year}/ekspor.xlsx").status_code == 403
-
-
-def test_a_second_national_workbook_waits_for_the_first(client, world, auth):
-    from app.routes import exports
-
-    auth.login(client, "admin")
-    with exports._NATIONAL_EXPORT:  # one is being written in this worker
-        busy = client.get(f"/nasional/{world.year}/ekspor.xlsx")
-    assert busy.status_code == 429 and "sedang disiapkan" in html.text_of(html.page(busy))
-    assert client.get(f"/nasional/{world.year}/ekspor.xlsx").status_code == 200
+    token = auth.login(client, "province")
+    assert client.post(f"/nasional/{world.year}/ekspor", data={"csrf_token": token},
+                       follow_redirects=False).status_code == 403
 
 
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: "

@@ -245,7 +245,11 @@ class Scene:
         self.targets["meeting_id"], self.foreign_in_path["meeting_id"] = _meetings(db, world)
         # Issue 24, RAD KLA: an activity of A's plan (Dinkes's); B's as an odd value.
         self.targets["activity_id"], self.foreign_in_path["activity_id"] = _rad_activities(db, world)
-        self.targets["job_id"] = "1"  # issue 24, surel: the admin's "try again" (no job exists here)
+        # issue 24, runner: a finished national workbook job of the year (another year's job is an odd value
+        # the routes answer 404).
+        from tests.web.test_national_export import finished_job
+
+        self.targets["job_id"] = finished_job(db, app.state.settings, world.year)
 
     def version_of(self, code: str) -> int:
         assessment = self.world.assessments["a"]

@@ -17,7 +17,15 @@ from app.exports.national import COLUMNS as NATIONAL_COLUMNS
 from app.exports.national import NOT_APPLICABLE, SUMMARY_COLUMNS, UNANSWERED
 from app.services.overview import clear_cache
 from scoring import category_for, to_cents
-from tests.web.test_exports import SOFFICE, _category, _fill, _scores, _user, recalculating_profile
+from tests.web.test_exports import (
+    SOFFICE,
+    _category,
+    _fill,
+    _scores,
+    _user,
+    national_workbook,
+    recalculating_profile,
+)
 
 needs_soffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed: "
                                                           "apt-get install -y libreoffice-calc-nogui")
@@ -34,15 +42,17 @@ def _submitted(db, world, scorer):
     return answers
 
 
-def _download(client, auth, world) -> dict[str, bytes]:
-    auth.login(client, "admin")
-    urls = {"rekap": f"{world.base()}/ekspor.xlsx", "provinsi": f"/provinsi/62/{world.year}/ekspor.xlsx",
-            "nasional": f"/nasional/{world.year}/ekspor.xlsx"}
+def _download(client, auth, world, app, catalogue) -> dict[str, bytes]:
+    token = auth.login(client, "admin")
+    urls = {"rekap": f"{world.base()}/ekspor.xlsx", "provinsi": f"/provinsi/62/{world.year}/ekspor.xlsx"}
     files = {}
     for name, url in urls.items():
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         files[name] = response.content
+    national = national_workbook(client, token, world.year, app, catalogue)  # issue 24: by the job runner
+    assert national.status_code == 200
+    files["nasional"] = national.content
     return files
 
 
@@ -108,9 +118,9 @@ def _check_totals(files: dict[str, bytes], db, world, scorer, catalogue, answers
 
 
 def test_every_formula_carries_its_value_for_viewers_that_do_not_recalculate(client, world, auth, db,
-                                                                               catalogue, scorer):
+                                                                               catalogue, scorer, app):
     answers = _submitted(db, world, scorer)
-    files = _download(client, auth, world)
+    files = _download(client, auth, world, app, catalogue)
     for name in ("rekap", "provinsi"):
         cells, cached = _formula_cells(files[name])
         assert len(cells) >= 20, name
@@ -132,11 +142,11 @@ def test_every_formula_carries_its_value_for_viewers_that_do_not_recalculate(cli
 
 
 @needs_soffice
-def test_every_workbook_after_a_libreoffice_round_trip(client, world, auth, db, catalogue, scorer, tmp_path):
+def test_every_workbook_after_a_libreoffice_round_trip(client, world, auth, db, catalogue, scorer, tmp_path, app):
     from tests.web.test_exports import _soffice
 
     answers = _submitted(db, world, scorer)
-    files = _download(client, auth, world)
+    files = _download(client, auth, world, app, catalogue)
     source, out = tmp_path / "app", tmp_path / "lo"
     source.mkdir()
     for name, data in files.items():
@@ -198,11 +208,11 @@ def _overprinted(runs):
 
 
 @needs_soffice
-def test_the_rekap_and_the_province_sheet_print_legibly(client, world, auth, db, catalogue, scorer, tmp_path):
+def test_the_rekap_and_the_province_sheet_print_legibly(client, world, auth, db, catalogue, scorer, tmp_path, app):
     from tests.web.test_exports import _soffice
 
     _submitted(db, world, scorer)
-    files = _download(client, auth, world)
+    files = _download(client, auth, world, app, catalogue)
     for name in ("rekap", "provinsi"):
         (tmp_path / f"{name}.xlsx").write_bytes(files[name])
         sheet = load_workbook(io.BytesIO(files[name])).worksheets[1 if name == "rekap" else 0]
