@@ -258,6 +258,9 @@ class Evidence(SQLModel, table=True):
 class ReviewEvent(SQLModel, table=True):
     """A decision or a submission on an answer. Never edited afterwards."""
 
+    # The reminder scans (`app/notices/`) read the recent events of every kab/kota on every tick.
+    __table_args__ = (Index("ix_reviewevent_at", "at"),)
+
     id: int | None = Field(default=None, primary_key=True)
     answer_id: int = Field(foreign_key="answer.id", index=True)
     stage: Stage = Field(sa_type=EnumText(Stage))
