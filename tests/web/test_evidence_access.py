@@ -1,6 +1,6 @@
 """Evidence files × every route that touches them × every role × plain and sensitive files.
 
-Three files of kab/kota A: `plain` on an ordinary question; `sensitive` on a sensitive question
+Three files of kab/kota A (whose `opd_a` also coordinates the clusters of their questions): `plain` on an ordinary question; `sensitive` on a sensitive question
 (it names a child); `copy`, the same bytes as `sensitive` on an ordinary question, as the old reuse
 hole left them behind. Each role gets the outcome its row of a table says, written out by hand:
 
@@ -24,7 +24,7 @@ from lxml import html
 from sqlmodel import select
 
 from app.factory import api_routes
-from app.models import Agency, Answer, AuditEntry, Evidence, Role, User
+from app.models import Agency, Answer, AuditEntry, ClusterCoordinator, Evidence, Role, User
 from app.services import evidence as evidence_service
 from app.services.answers import AnswerInput, save_answer
 from app.services.demo import sample_pdf
@@ -56,6 +56,9 @@ EXPECTED = {
     stage: {
         "download": table(ALL_OK, ("ok", "hidden", "hidden"), HIDDEN),
         "review_file": table(ALL_OK, DENY, DENY, verifiers=ALL_OK if stage == "province" else None),
+        # The cluster coordinators' desk (issue 24): opd_a coordinates the parts of all three questions;
+        # a sensitive question, or a file with a sensitive one's content, is never theirs to open.
+        "cluster_file": table(DENY, ("ok", "hidden", "hidden"), DENY),
         "card": table(ALL_NAMED, ("named", "unnamed", "unnamed"), DENY),
         "review_page": table(ALL_NAMED, DENY, DENY, verifiers=ALL_NAMED if stage == "province" else None),
         "history": table(ALL_NAMED, ("named", "unnamed", "unnamed"), DENY,
@@ -79,11 +82,12 @@ MUTATIONS = {"upload_to_plain", "copy_to_plain", "copy_to_sensitive", "remove"}
 # carry-over (the DP3A's only) and the counts are in test_sensitive_copies.py and the route matrix.
 COVERED = {"evidence_download", "review_evidence", "question_card", "review_detail", "question_history",
            "export_regency", "evidence_upload", "evidence_reuse", "evidence_remove",
-           "library_unlink"}  # issue 23: a document's link, by role and sensitivity in tests/web/test_library.py
+           "library_unlink",  # issue 23: a document's link, by role and sensitivity in tests/web/test_library.py
+           "cluster_evidence"}
 
 
 @pytest.fixture
-def files(world, db, scorer, app, password_hash):
+def files(world, db, scorer, app, password_hash, catalogue):
     """The three files, and a focal point of A whose agency (DISDIK) answers none of their questions."""
     assessment = world.assessments["a"]
     disdik = db.exec(select(Agency).where(Agency.regency_code == world.regency_a.code,
@@ -105,6 +109,8 @@ def files(world, db, scorer, app, password_hash):
                                      dp3a)
     # What the hole left behind: the sensitive file reused onto an ordinary question.
     copy = evidence_service.reuse(db, assessment, answers[COPY_CODE], secret, opd)
+    for part in {catalogue.questions[code].part.code for code in (PLAIN_CODE, COPY_CODE, SENSITIVE_CODE)}:
+        db.add(ClusterCoordinator(assessment_id=assessment.id, part_code=part, user_id=opd.id, appointed_by=dp3a.id))
     db.commit()
     return {"plain": (plain, PLAIN_CODE), "sensitive": (secret, SENSITIVE_CODE), "copy": (copy, COPY_CODE)}
 
@@ -179,7 +185,8 @@ def test_evidence_access_matrix(app, make_client, auth, world, db, files, stage,
 
     for kind in KINDS:  # opening: the bytes, and an "opened" entry for a sensitive file
         evidence, code = files[kind]
-        for action, url in (("download", f"{base}/bukti/{{}}"), ("review_file", f"{base}/verifikasi-bukti/{{}}")):
+        for action, url in (("download", f"{base}/bukti/{{}}"), ("review_file", f"{base}/verifikasi-bukti/{{}}"),
+                            ("cluster_file", f"{base}/gugus-tugas/klaster/bukti/{{}}")):
             before = opened_count(db, user.id, evidence.id) if user else 0
             response = client.get(url.format(evidence.id), follow_redirects=False)
             outcome = basic(response) or ("ok" if response.status_code == 200 else
