@@ -1,8 +1,8 @@
 """Evidence files × every route that touches them × every role × plain and sensitive files.
 
-Three files of kab/kota A (whose `opd_a` also coordinates the clusters of their questions): `plain` on an ordinary question; `sensitive` on a sensitive question
-(it names a child); `copy`, the same bytes as `sensitive` on an ordinary question, as the old reuse
-hole left them behind. Each role gets the outcome its row of a table says, written out by hand:
+Three files of kab/kota A (whose `opd_a` also coordinates the clusters of their questions): `plain`
+on an ordinary question; `sensitive` on a sensitive question (it names a child); `copy`, the same
+bytes as `sensitive` on an ordinary question, as the old reuse hole left them behind. Each role gets the outcome its row of a table says, written out by hand:
 
 - ok / named: served, done, or the file's name on the page;
 - unnamed: the page opens but the file's name is not on it;
