@@ -1,0 +1,52 @@
+"""Adversarial review of issue 24 (the Gugus Tugas, meetings, RAD, e-mail, the job runner): each test
+is a hole found and closed (see the commit that adds it)."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from app.models import Answer, Evidence
+from app.services.demo import sample_pdf
+from tests.web.test_meetings import _base, _form, _link, _meeting
+
+
+def _current(db, code):
+    db.expire_all()
+    return sorted(e.filename for e in db.exec(
+        select(Evidence).join(Answer, Answer.id == Evidence.answer_id)
+        .where(Answer.question_code == code, Evidence.removed_at.is_(None))).all())
+
+
+def _dp3a(make_client, auth):
+    client = make_client()
+    token = auth.login(client, "dp3a_a")
+    client.cookies.set("kla_lang", "en")
+    return client, token
+
+
+def test_unlinking_a_meeting_keeps_a_document_linked_by_hand_before_the_meeting_had_it(make_client, auth, world, db):
+    """A meeting linked to 13.6; a library document linked to 13.6 by hand; the same document added to
+    the meeting later (already on 13.6: nothing new linked). Unlinking the meeting removed the hand-made
+    link: it was made after the meeting was linked to the question, so it counted as the meeting's."""
+    client, token = _dp3a(make_client, auth)
+    assert client.post(_base(world), data={"csrf_token": token, **_form()},
+                       follow_redirects=False).status_code == 303
+    meeting = _meeting(db)
+    assert _link(client, token, world, meeting.id, ["13.6"]).status_code == 303
+    library = client.post(f"{world.base()}/dokumen/unggah", data={"csrf_token": token},
+                          files={"file": ("laporan.pdf", sample_pdf("Laporan", "tangan"), "application/pdf")},
+                          follow_redirects=False)
+    assert library.status_code == 303
+    document_id = library.headers["location"].rsplit("/", 1)[1]
+    by_hand = client.post(f"{world.base()}/dokumen/{document_id}/tautkan",
+                          data={"csrf_token": token, "codes": ["13.6"]}, follow_redirects=False)
+    assert by_hand.status_code == 303
+    assert _current(db, "13.6") == ["laporan.pdf"]
+    added = client.post(f"{_base(world)}/{meeting.id}/dokumen",
+                        data={"csrf_token": token, "document_id": document_id, "role": "other"},
+                        follow_redirects=False)
+    assert added.status_code == 303
+    unlinked = client.post(f"{_base(world)}/{meeting.id}/lepas", data={"csrf_token": token, "code": "13.6"},
+                           follow_redirects=False)
+    assert unlinked.status_code == 303
+    assert _current(db, "13.6") == ["laporan.pdf"]  # the hand-made link stays
