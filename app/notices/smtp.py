@@ -23,6 +23,12 @@ from app.jobs.registry import JobContext, handler
 from app.models import Job, User
 
 TIMEOUT_SECONDS = 30
+# Review i24: the exchanges of one delivery that may each wait TIMEOUT_SECONDS (connect, EHLO, STARTTLS
+# and its handshake, EHLO, AUTH, MAIL, RCPT, DATA, the message, QUIT). The job's lease must outlast them
+# all: with 120 s a slow server let the lease lapse mid-send, another runner took the job and the
+# person got the e-mail twice.
+SMTP_EXCHANGES = 12
+EMAIL_LEASE_SECONDS = SMTP_EXCHANGES * TIMEOUT_SECONDS + 60
 EMAIL_JOB = "email"
 
 
@@ -98,7 +104,7 @@ def send(settings: Settings, message: EmailMessage) -> None:
             raise smtplib.SMTPRecipientsRefused(refused)
 
 
-@handler(EMAIL_JOB, lease_seconds=120)
+@handler(EMAIL_JOB, lease_seconds=EMAIL_LEASE_SECONDS)
 def send_email(context: JobContext, job: Job) -> dict[str, Any]:
     """The "email" job: payload {to, user_id, language, kind, subject, body}, written when planned.
     The person is read again: one who turned the kind off, lost the address or was deactivated since

@@ -50,3 +50,13 @@ def test_unlinking_a_meeting_keeps_a_document_linked_by_hand_before_the_meeting_
                            follow_redirects=False)
     assert unlinked.status_code == 303
     assert _current(db, "13.6") == ["laporan.pdf"]  # the hand-made link stays
+
+
+def test_an_e_mail_jobs_lease_outlasts_a_slow_smtp_server():
+    """Each SMTP exchange may wait TIMEOUT_SECONDS; with a 120 s lease a slow server (a dozen exchanges
+    of up to 30 s) let the lease lapse while the first runner was still sending: a second runner took
+    the job and the message went out twice."""
+    from app.jobs.registry import LEASE_SECONDS
+    from app.notices import smtp
+
+    assert LEASE_SECONDS[smtp.EMAIL_JOB] > smtp.SMTP_EXCHANGES * smtp.TIMEOUT_SECONDS
