@@ -14,12 +14,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from app.clock import as_aware
 from app.i18n import gettext as _
-from app.models import Answer, Assessment, User, saved_id
+from app.models import Answer, Assessment, User
 from app.models.taskforce import ClusterCoordinator, TaskForce
 from app.refusals import NotAllowed
-from app.services.review.decisions import ReviewError, last_decision
 from app.services.review.state import QueueItem, ReviewState, queue
 from app.services.taskforce.team import coordinated_parts
 from indicators import Catalogue
@@ -83,12 +81,4 @@ def check_coordinator(session: Session, catalogue: Catalogue, assessment: Assess
     if not reviews(catalogue, coordinated_parts(session, assessment, user), answer.question_code):
         raise NotAllowed(_("Only the coordinator of this cluster reviews this answer here."),
                          code="not_coordinator", status=403)
-    # Review i24: the coordinators check BEFORE the DP3A. Once the DP3A has decided on the answer as it
-    # was last submitted, a coordinator's return or approval would overturn the DP3A's word (the
-    # answer's status is the latest decision): refused until the agency submits it again.
-    dp3a = last_decision(session, saved_id(answer.id), Stage.DP3A)
-    if dp3a is not None and (answer.submitted_at is None
-                             or as_aware(answer.submitted_at) <= as_aware(dp3a.at)):
-        raise ReviewError(_("The DP3A has already decided on this answer: a coordinator no longer reviews it."),
-                          code="dp3a_decided", status=409)
 
