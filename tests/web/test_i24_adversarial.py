@@ -77,3 +77,30 @@ def test_a_coordinator_does_not_read_an_answer_not_yet_submitted(make_client, wo
     coordinator = make_client()
     auth.login(coordinator, "opd_a")
     assert coordinator.get(f"{world.base()}/gugus-tugas/klaster/{code}").status_code == 404
+
+
+def test_an_agency_is_not_told_the_name_of_an_sk_whose_file_is_sensitive(make_client, auth, world, db):
+    """The DP3A picks as the SK a library document that is also a sensitive question's evidence; the hub
+    named it to every agency (the library itself hides it from them)."""
+    from tests.html import page, text_of
+
+    client, token = _dp3a(make_client, auth)
+    library = client.post(f"{world.base()}/dokumen/unggah", data={"csrf_token": token},
+                          files={"file": ("visum-korban.pdf", sample_pdf("Visum", "korban"), "application/pdf")},
+                          follow_redirects=False)
+    assert library.status_code == 303
+    document_id = library.headers["location"].rsplit("/", 1)[1]
+    linked = client.post(f"{world.base()}/dokumen/{document_id}/tautkan",
+                         data={"csrf_token": token, "codes": ["22A.2"]}, follow_redirects=False)
+    assert linked.status_code == 303
+    saved = client.post(f"{world.base()}/gugus-tugas", data={
+        "csrf_token": token, "sk_document_id": document_id, "chair_agency_id": "", "chair_name": "",
+        "secretariat_agency_id": ""}, follow_redirects=False)
+    assert saved.status_code == 303
+    opd = make_client()
+    auth.login(opd, "opd_a")
+    opd.cookies.set("kla_lang", "en")
+    shown = text_of(page(opd.get(f"{world.base()}/gugus-tugas")), "//dd[@class='tf-sk']")
+    assert "visum" not in shown.lower() and "Visum" not in shown
+    # The library hides it from the agency too (the rule the hub now follows).
+    assert opd.get(f"{world.base()}/dokumen/{document_id}").status_code == 404
