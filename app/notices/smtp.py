@@ -89,7 +89,7 @@ def send(settings: Settings, message: EmailMessage) -> None:
         client = smtplib.SMTP_SSL(target.host, target.port, timeout=TIMEOUT_SECONDS, context=context)
     else:
         client = smtplib.SMTP(target.host, target.port, timeout=TIMEOUT_SECONDS)
-    with client:
+    try:
         client.ehlo()
         if not target.implicit_tls:
             if client.has_extn("starttls"):
@@ -102,6 +102,15 @@ def send(settings: Settings, message: EmailMessage) -> None:
         refused = client.send_message(message)
         if refused:  # one recipient: a partial refusal is a refusal
             raise smtplib.SMTPRecipientsRefused(refused)
+    except BaseException:
+        client.close()
+        raise
+    # Review i24: the message is accepted; a QUIT answered with an error or timing out must not fail the
+    # job (`with client:` raised then, and the retry sent the same e-mail a second time).
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
 
 
 @handler(EMAIL_JOB, lease_seconds=EMAIL_LEASE_SECONDS)

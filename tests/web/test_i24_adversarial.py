@@ -104,3 +104,25 @@ def test_an_agency_is_not_told_the_name_of_an_sk_whose_file_is_sensitive(make_cl
     assert "visum" not in shown.lower() and "Visum" not in shown
     # The library hides it from the agency too (the rule the hub now follows).
     assert opd.get(f"{world.base()}/dokumen/{document_id}").status_code == 404
+
+
+def test_a_message_the_server_accepted_is_not_sent_again_when_quit_fails(settings, monkeypatch):
+    """The server accepted the message (250 after DATA), then answered QUIT with an error or timed out:
+    smtplib's `with` raised, the job failed, and the runner sent the same e-mail again at the retry."""
+    import smtplib
+
+    from app.notices import smtp
+    from tests.smtp_sink import SmtpServer
+
+    real_docmd = smtplib.SMTP.docmd
+
+    def quit_fails(self, cmd, args=""):
+        if cmd.upper() == "QUIT":
+            raise TimeoutError("the server hung after accepting the message")
+        return real_docmd(self, cmd, args)
+
+    with SmtpServer() as server:
+        on = settings.model_copy(update={"smtp_url": server.url, "smtp_sender": "KLA <kla@example.org>"})
+        monkeypatch.setattr(smtplib.SMTP, "docmd", quit_fails)
+        smtp.send(on, smtp.build_message(on, "opd@example.org", "Subjek", "Isi"))  # no exception: it was sent
+        assert len(server.sink.received) == 1
