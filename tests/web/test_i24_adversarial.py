@@ -66,8 +66,8 @@ def test_a_coordinator_does_not_read_an_answer_not_yet_submitted(make_client, wo
     """The desk is for the SUBMITTED answers of the coordinator's parts (its queue lists no draft); by
     its code, a draft of another agency's question (in-progress work an agency never sees) opened with
     its answer and note."""
-    from tests.web.test_taskforce import _team
     from tests.web.test_review import _answer_as
+    from tests.web.test_taskforce import _team
 
     _team(world, db, catalogue)
     code = next(r.question.code for r in catalogue.iter_questions()
