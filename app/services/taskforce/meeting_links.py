@@ -193,6 +193,8 @@ def _joined_at(session: Session, meeting_id: int) -> dict[int, datetime]:
     for after in session.exec(select(AuditEntry.after).where(
             AuditEntry.action == "meeting.document", AuditEntry.entity == "meeting",
             AuditEntry.entity_id == str(meeting_id))):
+        if not after:
+            continue
         try:
             joined[int(after["document"])] = as_aware(datetime.fromisoformat(after["joined_at"]))
         except (TypeError, KeyError, ValueError):
