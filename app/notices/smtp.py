@@ -23,6 +23,12 @@ from app.jobs.registry import JobContext, handler
 from app.models import Job, User
 
 TIMEOUT_SECONDS = 30
+# Review i24: the exchanges of one delivery that may each wait TIMEOUT_SECONDS (connect, EHLO, STARTTLS
+# and its handshake, EHLO, AUTH, MAIL, RCPT, DATA, the message, QUIT). The job's lease must outlast them
+# all: with 120 s a slow server let the lease lapse mid-send, another runner took the job and the
+# person got the e-mail twice.
+SMTP_EXCHANGES = 12
+EMAIL_LEASE_SECONDS = SMTP_EXCHANGES * TIMEOUT_SECONDS + 60
 EMAIL_JOB = "email"
 
 
@@ -83,7 +89,7 @@ def send(settings: Settings, message: EmailMessage) -> None:
         client = smtplib.SMTP_SSL(target.host, target.port, timeout=TIMEOUT_SECONDS, context=context)
     else:
         client = smtplib.SMTP(target.host, target.port, timeout=TIMEOUT_SECONDS)
-    with client:
+    try:
         client.ehlo()
         if not target.implicit_tls:
             if client.has_extn("starttls"):
@@ -96,9 +102,18 @@ def send(settings: Settings, message: EmailMessage) -> None:
         refused = client.send_message(message)
         if refused:  # one recipient: a partial refusal is a refusal
             raise smtplib.SMTPRecipientsRefused(refused)
+    except BaseException:
+        client.close()
+        raise
+    # Review i24: the message is accepted; a QUIT answered with an error or timing out must not fail the
+    # job (`with client:` raised then, and the retry sent the same e-mail a second time).
+    try:
+        client.quit()
+    except (smtplib.SMTPException, OSError):
+        client.close()
 
 
-@handler(EMAIL_JOB, lease_seconds=120)
+@handler(EMAIL_JOB, lease_seconds=EMAIL_LEASE_SECONDS)
 def send_email(context: JobContext, job: Job) -> dict[str, Any]:
     """The "email" job: payload {to, user_id, language, kind, subject, body}, written when planned.
     The person is read again: one who turned the kind off, lost the address or was deactivated since

@@ -20,6 +20,7 @@ from app.forms import parse_id
 from app.i18n import gettext as _
 from app.models import Agency, Document, User
 from app.refusals import Refusal
+from app.services.evidence import EvidenceAccess
 from app.services.season import frozen
 from app.services.taskforce import team as team_service
 from app.templating import render
@@ -50,13 +51,24 @@ def _context(ws: Workspace, values: dict[str, Any] | None = None, message: str |
     return {
         "place": place, "team": team, "values": shown, "editable": editable, "frozen": frozen(place.cycle),
         "agencies": agencies, "agency_by_id": {a.id: a for a in agencies}, "accounts": accounts, "users": users,
-        "documents": documents, "sk": ws.session.get(Document, team.force.sk_document_id)
-        if team.force and team.force.sk_document_id else None,
+        "documents": documents, "sk": _sk(ws, team.force.sk_document_id) if team.force else None,
         "parts": list(ws.catalogue.data.parts),
         "my_parts": team_service.coordinated_parts(session, place.assessment, ws.user),
         "message": message, "flash": ws.request.session.pop("flash", None),
         "agency_of": {u.id: ws.session.get(Agency, u.agency_id) for u in users.values() if u.agency_id},
     }
+
+
+def _sk(ws: Workspace, document_id: int | None) -> Document | None:
+    """The SK as this user may see it named. Review i24: one that is also a sensitive question's evidence
+    is never named to an agency (`EvidenceAccess`), as the library and the cards do."""
+    document = ws.session.get(Document, document_id) if document_id is not None else None
+    if document is None:
+        return None
+    evidence_access = EvidenceAccess.of(ws.session, ws.catalogue, ws.user, ws.place)
+    if not evidence_access.sees_sensitive and evidence_access.content_sensitive(document.sha256):
+        return None
+    return document
 
 
 @router.get("/gugus-tugas", name="taskforce")

@@ -19,7 +19,7 @@ from app.context import PREFIX, Workspace, WorkspaceDep
 from app.deps import FormDep, RowId
 from app.forms import MAX_NOTE, parse_note
 from app.i18n import gettext as _
-from app.models import Answer, Evidence, ReviewAction, User
+from app.models import Answer, AnswerStatus, Evidence, ReviewAction, User
 from app.models import StoredFile as StoredFileRow
 from app.refusals import Refusal
 from app.routes.evidence import EVIDENCE_SANDBOX, INLINE_KINDS, no_such_file
@@ -72,7 +72,8 @@ def _answer(ws: Workspace, parts: set[str], code: str) -> Answer:
         raise HTTPException(404)
     answer = ws.session.exec(select(Answer).where(Answer.assessment_id == ws.place.assessment.id,
                                                   Answer.question_code == code)).first()
-    if answer is None:
+    # Review i24: a draft is the agency's work in progress (the queue lists none): not here either.
+    if answer is None or answer.status == AnswerStatus.DRAFT:
         raise HTTPException(404)
     return answer
 
@@ -138,6 +139,7 @@ def cluster_evidence(ws: WorkspaceDep, evidence_id: RowId, unduh: int = 0) -> Fi
     answer = ws.session.get(Answer, evidence.answer_id) if evidence is not None else None
     evidence_access = EvidenceAccess.of(ws.session, ws.catalogue, ws.user, ws.place)
     if (evidence is None or answer is None or answer.assessment_id != ws.place.assessment.id
+            or answer.status == AnswerStatus.DRAFT  # review i24: a draft's files are the agency's own
             or not coordination.reviews(ws.catalogue, parts, answer.question_code)
             or evidence_access.content_sensitive(evidence.sha256)):
         raise no_such_file()

@@ -13,18 +13,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from fastapi import HTTPException
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.cache import RevisionCache
+from app.clock import as_aware
 from app.db import read_rows
 from app.deps import Place
 from app.i18n import N_
 from app.i18n import gettext as _
-from app.models import Assessment, Document, Evidence, saved_id
+from app.models import Assessment, AuditEntry, Document, Evidence, saved_id, utcnow
 from app.models.taskforce import Meeting, MeetingDocument, MeetingDocumentRole, MeetingQuestion
 from app.refusals import Refusal
 from app.services import answers as answer_service
@@ -168,15 +169,37 @@ def unlink(session: Session, view: MeetingView, meeting: Meeting, code: str) -> 
                                          Meeting.assessment_id == assessment_id(view.place),
                                          col(Meeting.removed_at).is_(None))))
         mine = set(_meeting_documents(session, meeting_id)) - others
+        joined = _joined_at(session, meeting_id)
         for evidence in session.exec(select(Evidence).where(
                 Evidence.answer_id == answer.id, col(Evidence.document_id).in_(mine),
                 col(Evidence.removed_at).is_(None), col(Evidence.uploaded_at) >= row.linked_at)):
+            # Review i24: a link made by hand before the document became the meeting's is not the
+            # meeting's (adding the document linked nothing there: it was linked already), so it stays.
+            since = joined.get(evidence.document_id or 0)
+            if since is not None and as_aware(evidence.uploaded_at) < since:
+                continue
             evidence_service.remove(session, view.place.assessment, evidence, view.user)
             removed.append(evidence.filename)
     session.delete(row)
     audit.record(session, view.user, "meeting.unlink", "meeting", meeting_id, regency_code=view.place.regency.code,
                  before={"question": code, "files": removed})
     return True
+
+
+def _joined_at(session: Session, meeting_id: int) -> dict[int, datetime]:
+    """When each document became the meeting's (the "joined_at" its audit entry carries; a document
+    added before that was recorded, or by the demo, has none: only the question's link time counts)."""
+    joined: dict[int, datetime] = {}
+    for after in session.exec(select(AuditEntry.after).where(
+            AuditEntry.action == "meeting.document", AuditEntry.entity == "meeting",
+            AuditEntry.entity_id == str(meeting_id))):
+        if not after:
+            continue
+        try:
+            joined[int(after["document"])] = as_aware(datetime.fromisoformat(after["joined_at"]))
+        except (TypeError, KeyError, ValueError):
+            continue
+    return joined
 
 
 def add_document(session: Session, view: MeetingView, meeting: Meeting, document_id: int,
@@ -189,6 +212,7 @@ def add_document(session: Session, view: MeetingView, meeting: Meeting, document
     if session.exec(select(MeetingDocument).where(MeetingDocument.meeting_id == meeting_id,
                                                   MeetingDocument.document_id == document_id)).first() is not None:
         return outcome
+    joined_at = utcnow()  # before its links are made: `unlink` tells the meeting's links from older ones
     session.add(MeetingDocument(meeting_id=meeting_id, document_id=document_id, role=role))
     session.flush()
     own = set(view.linkable_codes())
@@ -203,7 +227,7 @@ def add_document(session: Session, view: MeetingView, meeting: Meeting, document
     _link_documents(session, view, [document_id], editable, outcome)
     audit.record(session, view.user, "meeting.document", "meeting", meeting_id, regency_code=view.place.regency.code,
                  after={"document": document_id, "role": str(role), "file": entry.document.filename,
-                        "questions": outcome.files})
+                        "questions": outcome.files, "joined_at": joined_at.isoformat()})
     outcome.added = True
     return outcome
 
