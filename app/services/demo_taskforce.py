@@ -73,11 +73,10 @@ def _waiting_answers(session: Session, catalogue: Catalogue, place: Place, agenc
 
 
 def _others_passed(session: Session, catalogue: Catalogue, place: Place, coordinators: dict[str, User]) -> None:
-    """Each other coordinator approves the answers of its part that reached it (submitted, or approved before
-    and carried into the DP3A's queue), not the sensitive ones."""
+    """Each other coordinator approves the answers of its part that reached it (submitted, not yet decided by
+    the DP3A), not the sensitive ones."""
     for answer in session.exec(select(Answer).where(Answer.assessment_id == place.assessment.id,
-                                                    col(Answer.status).in_([AnswerStatus.SUBMITTED,
-                                                                            AnswerStatus.APPROVED]))
+                                                    Answer.status == AnswerStatus.SUBMITTED)
                                .order_by(col(Answer.id))):
         ref = catalogue.questions.get(answer.question_code)
         if ref is None or ref.question.sensitive or ref.part.code not in coordinators:

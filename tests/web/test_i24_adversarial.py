@@ -126,3 +126,33 @@ def test_a_message_the_server_accepted_is_not_sent_again_when_quit_fails(setting
         monkeypatch.setattr(smtplib.SMTP, "docmd", quit_fails)
         smtp.send(on, smtp.build_message(on, "opd@example.org", "Subjek", "Isi"))  # no exception: it was sent
         assert len(server.sink.received) == 1
+
+
+def test_a_coordinator_does_not_overturn_the_dp3as_decision(make_client, world, auth, db, scorer, catalogue):
+    """The coordinators review BEFORE the DP3A. The DP3A approved an answer held at a coordinator (it may);
+    the coordinator then returned it, and the agency got the answer back against the DP3A's word."""
+    from app.models import AnswerStatus, ReviewEvent
+    from scoring import Stage
+    from tests.web.test_review import _answer_as
+    from tests.web.test_taskforce import _codes, _team
+
+    _team(world, db, catalogue)
+    k3 = _codes(catalogue, "K3", 1)
+    _answer_as(db, world, scorer, catalogue, "opd_a", k3)
+    coordinator, dp3a = make_client(), make_client()
+    token = auth.login(coordinator, "opd_a")
+    dp3a_token = auth.login(dp3a, "dp3a_a")
+    base = world.base()
+    assert dp3a.post(f"{base}/verifikasi/{k3[0]}", data={"action": "approved", "csrf_token": dp3a_token},
+                     follow_redirects=False).status_code == 303
+    reason = catalogue.review_reasons[0].code
+    refused = coordinator.post(f"{base}/gugus-tugas/klaster/{k3[0]}",
+                               data={"action": "returned", "reasons": [reason], "note": "Lampirkan SK",
+                                     "csrf_token": token}, follow_redirects=False)
+    assert refused.status_code in (403, 409, 422)
+    from tests.html import page, text_of
+    assert text_of(page(refused), "//*[@role='alert']")
+    db.expire_all()
+    answer = db.exec(select(Answer).where(Answer.question_code == k3[0])).one()
+    assert answer.status == AnswerStatus.APPROVED
+    assert db.exec(select(ReviewEvent).where(ReviewEvent.stage == Stage.CLUSTER)).all() == []
