@@ -56,6 +56,7 @@ from app.services.demo_meetings import build_meetings  # issue 24, rapat
 from app.services.demo_nation import build_nation
 from app.services.demo_next import NEXT_YEAR, open_next
 from app.services.demo_notices import due_reminders  # issue 24, surel
+from app.services.demo_province_2025 import build_province_2025  # issue 24, demo
 from app.services.demo_rad import build_rad  # issue 24, rad
 from app.services.demo_season import (
     MOVED_ON,
@@ -194,6 +195,7 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
         build_team(session, catalogue, place, focus_dp3a)  # issue 24, gugus: the Gugus Tugas and its coordinators
         build_rad(session, catalogue, store, place, focus_dp3a)  # issue 24, rad: the RAD KLA with progress
         build_meetings(session, catalogue, store, place, focus_dp3a)  # issue 24, rapat: two meetings linked to questions
+        build_province_2025(session, catalogue, scorer, current)  # issue 24, demo: Pulang Pisau 2025 at the province
         due_reminders(session, catalogue, current, focus_dp3a, focus_opd)  # issue 24, surel: e-mails due now
     session.commit()
     return report
