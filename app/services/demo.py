@@ -12,6 +12,9 @@ draft whose question requires evidence has its file, as submission demands.
 
 2025 (`demo_next`): Kota Palangka Raya's answers carried over, some accepted and at work, the
 2024 recommendations still open on their questions: its DP3A and agency accounts work there.
+Kabupaten Pulang Pisau's 2025 (`demo_province_2025`, issue 24) is at the province: carried over,
+submitted and approved by its DP3A, handed over, and one answer returned by the province (which
+opened the 2x24 h reopening the demo's e-mails tell its DP3A about).
 
 The `kla demo` command's unit of work: it commits once per kab/kota, so that a long run leaves
 what it finished.
