@@ -7,7 +7,10 @@ Who gets what (the user must be active, have an address and not have turned the 
 - a return (any stage, the cluster coordinator's too): the OPD accounts of the agencies the question
   is assigned to, and only those (an OPD never hears of another agency's question);
 - a reopening: those OPD accounts and the kab/kota's DP3A (who hands the fix back); a reopening that
-  came with a return is said in the return's message (its deadline), not twice;
+  came with a return (the province's, the ministry's: after the hand-over) is said to the OPD accounts
+  in the return's message (its deadline), not twice, and to the DP3A in the reopening's message: the
+  DP3A gets no return messages, and it coordinates the 2x24-hour fix (a kab/kota whose agencies have no
+  accounts fixes it through its DP3A alone). Never to the one who opened it;
 - the answering window closing in 3 days, then in 1 day: the OPD accounts that still have questions
   to submit, and the DP3A;
 - a recommendation due within 3 days (or overdue since at most LOOKBACK): the accounts of the agencies
@@ -232,12 +235,11 @@ def plan_reopened(session: Session, context: JobContext, now: datetime) -> int:
     planned: list[Planned] = []
     returns = _returns_of(session, sorted({window.answer_id for window, _, _ in rows}))
     for window, answer, assessment in rows:
-        if _came_with_a_return(window, returns.get(window.answer_id, [])):
-            continue
         place = audience.place(assessment)
         hidden = question_sensitive(catalogue, answer.question_code)
-        people = (audience.assigned_accounts(assessment, answer.question_code)
-                  + audience.dp3a_accounts(assessment.regency_code))
+        people = audience.dp3a_accounts(assessment.regency_code)
+        if not _came_with_a_return(window, returns.get(window.answer_id, [])):  # else they had the return's
+            people = audience.assigned_accounts(assessment, answer.question_code) + people
         for user in people:
             if not wants(user, NoticeKind.REOPENED) or user.id == window.opened_by:
                 continue

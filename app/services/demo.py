@@ -12,6 +12,9 @@ draft whose question requires evidence has its file, as submission demands.
 
 2025 (`demo_next`): Kota Palangka Raya's answers carried over, some accepted and at work, the
 2024 recommendations still open on their questions: its DP3A and agency accounts work there.
+Kabupaten Pulang Pisau's 2025 (`demo_province_2025`, issue 24) is at the province: carried over,
+submitted and approved by its DP3A, handed over, and one answer returned by the province (which
+opened the 2x24 h reopening the demo's e-mails tell its DP3A about).
 
 The `kla demo` command's unit of work: it commits once per kab/kota, so that a long run leaves
 what it finished.
@@ -56,6 +59,7 @@ from app.services.demo_meetings import build_meetings  # issue 24, rapat
 from app.services.demo_nation import build_nation
 from app.services.demo_next import NEXT_YEAR, open_next
 from app.services.demo_notices import due_reminders  # issue 24, surel
+from app.services.demo_province_2025 import build_province_2025  # issue 24, demo
 from app.services.demo_rad import build_rad  # issue 24, rad
 from app.services.demo_season import (
     MOVED_ON,
@@ -194,6 +198,7 @@ def build_demo(session: Session, catalogue: Catalogue, store: EvidenceStore, see
         build_team(session, catalogue, place, focus_dp3a)  # issue 24, gugus: the Gugus Tugas and its coordinators
         build_rad(session, catalogue, store, place, focus_dp3a)  # issue 24, rad: the RAD KLA with progress
         build_meetings(session, catalogue, store, place, focus_dp3a)  # issue 24, rapat: two meetings linked to questions
+        build_province_2025(session, catalogue, scorer, current)  # issue 24, demo: Pulang Pisau 2025 at the province
         due_reminders(session, catalogue, current, focus_dp3a, focus_opd)  # issue 24, surel: e-mails due now
     session.commit()
     return report

@@ -3,11 +3,9 @@ has e-mails to deliver in Kota Palangka Raya 2025, and a second run has none.
 
 - two answers of Dinkes returned by the DP3A just now (one of a sensitive question: its e-mail names no
   file and no note), through the review service as a DP3A does it;
-- one answer reopened until two days from now. 2025 stands at the self-assessment, where the app opens
-  such a window through the cluster coordinator's step only (`review.decide` opens one for a return at
-  any stage but the DP3A's); the demo writes that window as the Dinkes cluster's coordinator would leave
-  it, by the coordinator of the part when the Gugus Tugas demo has one, else by the DP3A (its
-  secretariat);
+- no reopening here: Palangka Raya's 2025 stands at the self-assessment, where a return opens none (the
+  answering window is open). The demo's reopening is the province's return in Kabupaten Pulang Pisau
+  (`demo_province_2025`), which `review.decide` opens itself;
 - the answering window closing in about two days (16:00 WIB the day after tomorrow), so the 3-day
   reminder is due.
 
@@ -26,13 +24,10 @@ from app.models import (
     AnswerStatus,
     Assessment,
     Assignment,
-    ClusterCoordinator,
-    Reopening,
     User,
-    saved_id,
     utcnow,
 )
-from app.services import answers, audit
+from app.services import answers
 from app.services.answering_window import set_window
 from app.services.review import decisions
 from indicators import Catalogue
@@ -42,8 +37,6 @@ from scoring import Scorer, Stage
 RETURN_NOTE = "Lampirkan SK yang ditandatangani tahun 2025; yang terlampir masih draf."
 SENSITIVE_NOTE = "Data korban pada lampiran harus disamarkan sebelum diunggah ulang."
 CHILD_NOTE = "Pendampingan anak korban (inisial M, 9 tahun) oleh UPTD PPA; berkas visum terlampir."
-REOPEN_NOTE = "Mohon lengkapi daftar hadir rapat koordinasi sebagai bukti dukung."
-REOPEN_HOURS = 48
 
 
 def _answers_of(session: Session, catalogue: Catalogue, assessment: Assessment, agency_id: int,
@@ -88,16 +81,8 @@ def _answer_one(session: Session, catalogue: Catalogue, assessment: Assessment, 
     return []
 
 
-def _opener(session: Session, catalogue: Catalogue, assessment: Assessment, code: str, dp3a: User) -> User:
-    part = catalogue.questions[code].part.code
-    coordinator = session.exec(select(User).join(ClusterCoordinator, col(ClusterCoordinator.user_id) == User.id)
-                               .where(ClusterCoordinator.assessment_id == assessment.id,
-                                      ClusterCoordinator.part_code == part)).first()
-    return coordinator or dp3a
-
-
 def due_reminders(session: Session, catalogue: Catalogue, assessment: Assessment, dp3a: User, opd: User) -> None:
-    """Returns, a reopening and a closing window in the focus kab/kota's 2025, as described above."""
+    """Returns and a closing window in the focus kab/kota's 2025, as described above."""
     if opd.agency_id is None:
         return
     reason = catalogue.review_reasons[0].code
@@ -106,14 +91,6 @@ def due_reminders(session: Session, catalogue: Catalogue, assessment: Assessment
     for answer, note in ((plain[0] if plain else None, RETURN_NOTE), (sensitive, SENSITIVE_NOTE)):
         if answer is not None:
             decisions.decide(session, assessment, answer, Stage.DP3A, "returned", dp3a, reasons=[reason], note=note)
-    if len(plain) > 1:
-        answer, now = plain[1], utcnow()
-        opener = _opener(session, catalogue, assessment, answer.question_code, dp3a)
-        window = Reopening(answer_id=saved_id(answer.id), stage=Stage.CLUSTER, note=REOPEN_NOTE,
-                           opened_by=saved_id(opener.id), opened_at=now, until=now + timedelta(hours=REOPEN_HOURS))
-        session.add(window)
-        audit.record(session, opener, "review.reopen", "answer", answer.id, regency_code=assessment.regency_code,
-                     after={"stage": Stage.CLUSTER, "until": window.until.isoformat(), "note": REOPEN_NOTE})
     closes = datetime.combine(utcnow().astimezone(WIB).date() + timedelta(days=2), time(16, 0), WIB).astimezone(UTC)
     set_window(session, dp3a, assessment, True, closes)
     session.flush()

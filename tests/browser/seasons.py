@@ -1,7 +1,8 @@
 """A live (not frozen) cycle of a test's own, on the live server's database.
 
 The demo publishes its 2024 season (frozen: nothing in it can be answered or decided any more) and
-opens 2025 for Kota Palangka Raya only. A browser test that needs another kab/kota still answering,
+opens 2025 for Kota Palangka Raya (answering) and Kabupaten Pulang Pisau (at the province, issue 24).
+A browser test that needs another kab/kota still answering,
 or handed to the province, prepares that state itself, in a year of its own, through the app's models
 and services: the year's cycle (the catalogue's instrument), the kab/kota's assessment with its
 default assignments, its 2024 answers given again by its DP3A (`save_answer`, with the same files)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import timedelta  # issue 24, demo
 
 from sqlmodel import col, select
 
@@ -41,6 +42,8 @@ from app.services import areas, document_flags, figures, handoff_marks
 from app.services import review as review_service
 from app.services.answers import scored
 from app.services.demo import FOCUS, STOPPED, TARGETS, build_demo
+from app.services.demo_province_2025 import PROVINCE_RETURN_NOTE, RETURNED_CODE  # issue 24, demo
+from app.services.demo_province_2025 import REGENCY as PULANG_PISAU  # issue 24, demo
 from app.services.demo_records import FIGURES, KECAMATAN, KELURAHAN, NOT_APPLICABLE, place_of
 from scoring import REVIEW_STAGES, Stage, category_for, provila_status, season_scores
 from scoring.periods import Flag
@@ -111,7 +114,9 @@ def test_kalimantan_tengah_plays_2024_to_the_award_and_opens_2025(db, catalogue,
 
     # 2025: open for Kota Palangka Raya, answers carried over, the 2024 recommendations open on their questions.
     current = _assessments(db, 2025)
-    assert list(current) == [FOCUS] and current[FOCUS].stage == Stage.SELF
+    # issue 24, demo: and Kabupaten Pulang Pisau at the province (`demo_province_2025`): two kab/kota in 2025.
+    assert sorted(current) == sorted([FOCUS, PULANG_PISAU]) and current[FOCUS].stage == Stage.SELF
+    _pulang_pisau_at_the_province(db, catalogue, season[PULANG_PISAU], current[PULANG_PISAU])  # issue 24, demo
     carries = db.exec(select(CarryOver).where(CarryOver.assessment_id == current[FOCUS].id)).all()
     accepted = {c.question_code for c in carries if c.status == CarryStatus.ACCEPTED}
     assert accepted and any(c.status == CarryStatus.PROPOSED for c in carries)
@@ -135,6 +140,39 @@ def test_kalimantan_tengah_plays_2024_to_the_award_and_opens_2025(db, catalogue,
     build_demo(db, catalogue, app.state.evidence, nation=False)
     db.commit()
     assert (len(db.exec(select(Answer.id)).all()), len(db.exec(select(ReviewEvent.id)).all())) == counts
+
+
+def _pulang_pisau_at_the_province(db, catalogue, past, current):  # issue 24, demo
+    """Pulang Pisau's 2025 as the app's own steps leave it: every 2024 answer carried over and accepted,
+    submitted and approved by its DP3A, handed to the province once complete, the province's verifier
+    deciding a few and returning the Gugus Tugas's SK, which opened the 48-hour window (the demo's
+    reopening: nothing else in the demo opens one in 2025)."""
+    from app.services.audit import verify_chain
+
+    dp3a = db.exec(select(User).where(User.username == "dp3a.pulangpisau")).one()
+    verifier = db.exec(select(User).where(User.username == "prov.kalteng")).one()
+    assert current.stage == Stage.PROVINCE
+    moves = db.exec(select(StageChange).where(StageChange.assessment_id == current.id)).all()
+    assert [(m.move, m.user_id) for m in moves] == [("submit", dp3a.id)]
+    carries = db.exec(select(CarryOver).where(CarryOver.assessment_id == current.id)).all()
+    assert carries and {c.status for c in carries} == {CarryStatus.ACCEPTED} and {c.decided_by for c in carries} == {dp3a.id}
+    answers = {a.question_code: a for a in db.exec(select(Answer).where(Answer.assessment_id == current.id))}
+    assert set(answers) == set(catalogue.questions) == {c.question_code for c in carries}
+    events = db.exec(select(ReviewEvent).where(col(ReviewEvent.answer_id).in_([a.id for a in answers.values()]))).all()
+    by_stage = Counter((e.stage, e.action, e.user_id) for e in events)
+    assert by_stage[(Stage.SELF, "submitted", dp3a.id)] == len(answers) == by_stage[(Stage.DP3A, "approved", dp3a.id)]
+    province = [e for e in events if e.stage == Stage.PROVINCE]
+    assert all(e.user_id == verifier.id for e in province) and 3 <= len(province) <= 8
+    returned = [e for e in province if e.action == "returned"]
+    assert [answers[RETURNED_CODE].id] == [e.answer_id for e in returned] and returned[0].reasons
+    assert returned[0].note == PROVINCE_RETURN_NOTE and answers[RETURNED_CODE].status == AnswerStatus.RETURNED
+    windows = db.exec(select(Reopening).join(Answer, col(Answer.id) == col(Reopening.answer_id))
+                      .join(Assessment, col(Assessment.id) == col(Answer.assessment_id))
+                      .join(Cycle, col(Cycle.id) == col(Assessment.cycle_id)).where(Cycle.year == 2025)).all()
+    assert [(w.answer_id, w.stage, w.opened_by) for w in windows] == [(answers[RETURNED_CODE].id, Stage.PROVINCE,
+                                                                        verifier.id)]
+    assert windows[0].until > utcnow() + timedelta(hours=47) and windows[0].note == PROVINCE_RETURN_NOTE
+    assert verify_chain(db).broken_id is None  # every step audited, the chain holds
 
 
 def _gugus_tugas(db, catalogue, current):

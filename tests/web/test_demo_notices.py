@@ -1,6 +1,7 @@
-"""Right after the demo, with e-mail on, one run of the job runner delivers the due reminders of Kota
-Palangka Raya 2025 (returned answers, a reopening, the answering window closing) to the demo accounts'
-example.org addresses, and a second run delivers nothing new (issue 24, "Must show")."""
+"""Right after the demo, with e-mail on, one run of the job runner delivers the due reminders of 2025
+(Kota Palangka Raya's returned answers and answering window closing; the reopening the province's
+return opened in Kabupaten Pulang Pisau) to the demo accounts' example.org addresses, and a second run
+delivers nothing new (issue 24, "Must show")."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from app.jobs.runner import tick
 from app.models import Job, User
 from app.services.demo import build_demo
 from app.services.demo_notices import RETURN_NOTE, SENSITIVE_NOTE
+from app.services.demo_province_2025 import PROVINCE_RETURN_NOTE, RETURNED_CODE
 from tests.smtp_sink import SmtpServer
 
 
@@ -31,10 +33,16 @@ def test_the_demos_reminders_go_out_once(db, catalogue, app, settings, engine):
         dinkes = "dinkes.palangkaraya@example.org"
         subjects = [r.subject for r in smtp.sink.to(dinkes)]
         assert sum("dikembalikan" in s for s in subjects) >= 2, subjects
-        assert sum("dibuka kembali" in s for s in subjects) == 1, subjects
         assert sum("Masa pengisian" in s for s in subjects) == 1, subjects
         dp3a = [r.subject for r in smtp.sink.to("dp3a.palangkaraya@example.org")]
-        assert any("Masa pengisian" in s for s in dp3a), dp3a  # (the reopening is the DP3A's own here: not to it)
+        assert any("Masa pengisian" in s for s in dp3a), dp3a
+        # The reopening: the province's return in Pulang Pisau opened it; its DP3A (the kab/kota's only
+        # account) is told, with the deadline and the note; its opener, the province's verifier, is not.
+        reopened = [r for r in smtp.sink.received if "dibuka kembali" in r.subject]
+        assert [r.to[0] for r in reopened] == ["dp3a.pulangpisau@example.org"], [r.to for r in reopened]
+        assert RETURNED_CODE in reopened[0].subject and PROVINCE_RETURN_NOTE in reopened[0].body
+        assert "Kabupaten Pulang Pisau" in reopened[0].body and "WIB" in reopened[0].subject
+        assert smtp.sink.to("prov.kalteng@example.org") == []
         bodies = " ".join(r.body for r in smtp.sink.to(dinkes))
         assert RETURN_NOTE in bodies
         everything = " ".join(r.subject + r.body for r in smtp.sink.received)

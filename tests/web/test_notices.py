@@ -258,14 +258,45 @@ def test_a_reopening_says_its_deadline_in_wib(context, smtp, people, world, db):
 
 
 def test_a_province_return_with_its_window_is_one_message_with_the_deadline(context, smtp, people, world, db):
+    """The agency's accounts read the deadline in the return's message (not a second one); the DP3A, who
+    gets no return messages and coordinates the fix after the hand-over, gets the reopening's."""
     event = _return(db, world, PLAIN, "Perbaiki.", stage=Stage.PROVINCE)
     until = event.at + timedelta(hours=48)
     db.add(Reopening(answer_id=event.answer_id, stage=Stage.PROVINCE, until=until, note="Perbaiki.",
                      opened_by=people["admin"].id, opened_at=event.at))
     db.commit()
     tick(context)
-    assert sorted(r.to[0] for r in smtp.sink.received) == ["opd_a2@example.org", "opd_a@example.org"]
+    assert sorted(r.to[0] for r in smtp.sink.received) == ["dp3a_a@example.org", "opd_a2@example.org",
+                                                            "opd_a@example.org"]
     assert local_time(until) in smtp.sink.to("opd_a@example.org")[0].body
+    assert "dikembalikan" in smtp.sink.to("opd_a@example.org")[0].subject
+    to_dp3a = smtp.sink.to("dp3a_a@example.org")[0]
+    assert "dibuka kembali" in to_dp3a.subject and local_time(until) in to_dp3a.subject
+    assert "Perbaiki." in to_dp3a.body
+    assert tick(context).jobs == 0 and len(smtp.sink.received) == 3
+
+
+def test_a_province_return_reaches_the_dp3a_of_a_kab_kota_without_agency_accounts(context, smtp, people, world,
+                                                                                   db):
+    """Opened by the DP3A's own account (the opener): nobody is told; by the province: the DP3A is, the
+    only account of a kab/kota whose agencies have none."""
+    for username in ("opd_a", "opd_a2"):
+        people[username].active = False
+        db.add(people[username])
+    event = _return(db, world, PLAIN, "Lampirkan notulen.", stage=Stage.PROVINCE)
+    db.add(Reopening(answer_id=event.answer_id, stage=Stage.PROVINCE, until=event.at + timedelta(hours=48),
+                     note="Lampirkan notulen.", opened_by=people["dp3a_a"].id, opened_at=event.at))
+    db.commit()
+    tick(context)
+    assert smtp.sink.received == []
+    other = _return(db, world, SENSITIVE, "Korban: Melati.", stage=Stage.PROVINCE)
+    db.add(Reopening(answer_id=other.answer_id, stage=Stage.PROVINCE, until=other.at + timedelta(hours=48),
+                     note="Korban: Melati.", opened_by=people["admin"].id, opened_at=other.at))
+    db.commit()
+    tick(context)
+    assert [r.to[0] for r in smtp.sink.received] == ["dp3a_a@example.org"]
+    received = smtp.sink.received[0]
+    assert SENSITIVE in received.subject and "Melati" not in received.subject + received.body
 
 
 def test_the_window_warns_three_days_then_one_day_before(context, smtp, people, world, db):
