@@ -3,7 +3,10 @@ app's static files are."""
 
 from __future__ import annotations
 
+from sqlmodel import select
+
 from app.factory import API_PREFIX, api_routes
+from app.models import Answer, AnswerStatus
 from tests.web.test_access_matrix import _url, targets  # noqa: F401 (targets: a fixture used here)
 
 ROLES = ("dp3a_a", "opd_a", "province", "admin")
@@ -15,6 +18,11 @@ def test_every_page_and_download_says_no_store_for_a_logged_in_user(app, make_cl
     # and field verification's page shows its (empty) schedule.
     assessment.stage = "ministry"
     db.add(assessment)
+    # The targets' answer as submitted: the cluster coordinators' desk opens no draft.
+    answer = db.exec(select(Answer).where(Answer.assessment_id == assessment.id,
+                                          Answer.question_code == targets["code"])).one()
+    answer.status = AnswerStatus.SUBMITTED
+    db.add(answer)
     db.commit()
     clients = {}
     for role in ROLES:

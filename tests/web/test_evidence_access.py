@@ -24,7 +24,7 @@ from lxml import html
 from sqlmodel import select
 
 from app.factory import api_routes
-from app.models import Agency, Answer, AuditEntry, ClusterCoordinator, Evidence, Role, User
+from app.models import Agency, Answer, AnswerStatus, AuditEntry, ClusterCoordinator, Evidence, Role, User
 from app.services import evidence as evidence_service
 from app.services.answers import AnswerInput, save_answer
 from app.services.demo import sample_pdf
@@ -115,6 +115,14 @@ def files(world, db, scorer, app, password_hash, catalogue):
     return {"plain": (plain, PLAIN_CODE), "sensitive": (secret, SENSITIVE_CODE), "copy": (copy, COPY_CODE)}
 
 
+def _sent_for(db, evidence) -> Answer:
+    answer = db.get(Answer, evidence.answer_id)
+    answer.status = AnswerStatus.SUBMITTED
+    db.add(answer)
+    db.commit()
+    return answer
+
+
 def names(text: str, filename: str) -> bool:
     """Whether a page names the file anywhere: in its text or in an attribute (a confirm prompt, an option)."""
     if not text.strip():
@@ -188,7 +196,14 @@ def test_evidence_access_matrix(app, make_client, auth, world, db, files, stage,
         for action, url in (("download", f"{base}/bukti/{{}}"), ("review_file", f"{base}/verifikasi-bukti/{{}}"),
                             ("cluster_file", f"{base}/gugus-tugas/klaster/bukti/{{}}")):
             before = opened_count(db, user.id, evidence.id) if user else 0
+            # The coordinators' desk serves files of submitted answers only (a draft is the agency's own
+            # work): the answer is sent for this one request, and back to a draft after it.
+            sent = _sent_for(db, evidence) if action == "cluster_file" else None
             response = client.get(url.format(evidence.id), follow_redirects=False)
+            if sent is not None:
+                sent.status = AnswerStatus.DRAFT
+                db.add(sent)
+                db.commit()
             outcome = basic(response) or ("ok" if response.status_code == 200 else
                                           hidden_or(response, client.get(url.format(MISSING_ID)), "other"))
             check(action, kind, outcome)
