@@ -49,6 +49,17 @@ def _failed_email(url: str, username: str) -> int:
         engine.dispose()
 
 
+def _state_of(url: str, job_id: int) -> JobState:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            job = session.get(Job, job_id)
+            assert job is not None
+            return JobState(job.state)
+    finally:
+        engine.dispose()
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_dp3a_chooses_its_e_mails(width, request, live_server, artifacts):
     page = request.getfixturevalue(f"{width}_page")
@@ -94,6 +105,9 @@ def test_the_admin_tries_a_failed_e_mail_again(width, request, live_server, arti
     row.locator("button[type=submit]").click()
     expect(page.locator("p.ok[role=status]")).to_be_visible()
     expect(page.locator(f"#job-{job_id}")).to_have_count(0)  # waiting for the runner again, attempts afresh
-    expect(page.locator("#job-totals dd[data-state=pending]")).not_to_have_text("0")
+    # Pending again with its attempts afresh; the demo server's own runner (polling every second) may
+    # already have taken it since, so any state but failed is right.
+    assert _state_of(live_database_url(tmp_path_factory), job_id) in (JobState.PENDING, JobState.RUNNING,
+                                                                       JobState.DONE)
     _fits(page)
     shot(page, artifacts, f"surel-jobs-retried-{width}")
