@@ -42,6 +42,8 @@ echo "== SQLite =="
 echo "== SQLite, in the browser =="
 .venv/bin/python -m pytest -m browser "$@"
 
+# On PostgreSQL only the tests that reach the database run (tests/conftest.py keeps them): the rest
+# would repeat the SQLite run's work line for line.
 echo "== PostgreSQL =="
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   KLA_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -m "not browser" -n 2 -p no:cacheprovider "$@"

@@ -34,6 +34,21 @@ def pytest_collection_modifyitems(config, items):
     """Browser tests last: Playwright's sync API keeps an event loop running in the main thread
     until the session ends, which would break every later test that starts its own loop."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None or "browser" in item.path.parts)
+    if os.environ.get("KLA_TEST_DATABASE_URL"):
+        _keep_database_tests(config, items)
+
+
+def _keep_database_tests(config, items) -> None:
+    """The PostgreSQL run (scripts/test.sh runs the suite twice) keeps only the tests that reach the
+    database through the `database_url` fixture, directly or through any fixture built on it: the
+    others (the scoring engine, the evidence checks, the catalogue...) would run the very same code a
+    second time, about a third of the suite's time on that run."""
+    kept, dropped = [], []
+    for item in items:
+        (kept if "database_url" in getattr(item, "fixturenames", ()) else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,8 @@ TIMEOUT_MS = 10_000  # the longest any single wait in these tests may take
 DEMO_TIMEOUT_S = 120
 HEALTH_TIMEOUT_S = 30
 NPM_TIMEOUT_S = 180
+LOG_TAIL_LINES = 60
+LIVE_LOGS: dict[str, Path] = {}  # "server"/"runner" -> the live server's log files, once it runs
 
 
 # -- marking and skipping ------------------------------------------------------------------
@@ -92,6 +94,13 @@ def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the item so that page fixtures can screenshot a failure."""
     report = yield
     setattr(item, f"report_{report.when}", report)
+    if report.failed and report.when == "call":
+        # A failure seen only in CI (a save that never answered) cannot be read off the screenshot: the
+        # server's and the runner's last lines say which requests came, how they ended and how long they took.
+        for name, path in LIVE_LOGS.items():
+            with contextlib.suppress(OSError):
+                tail = path.read_text(encoding="utf-8", errors="replace").splitlines()[-LOG_TAIL_LINES:]
+                report.sections.append((f"last lines of the {name} log", "\n".join(tail)))
     return report
 
 
@@ -133,8 +142,9 @@ def live_server(tmp_path_factory, artifacts):
         pytest.fail(f"the `kla` command is missing next to {sys.executable}: pip install -e '.[dev]'")
     data_dir = tmp_path_factory.mktemp("kla-live")
     env = {k: v for k, v in os.environ.items() if k != "KLA_DATABASE_URL"}  # unset: SQLite in the data dir
+    # INFO: one JSON line per request with its status and duration, read back when a test fails.
     env.update(KLA_DATA_DIR=str(data_dir), KLA_MAX_UPLOAD_MB="5", KLA_ENVIRONMENT="development",
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1", KLA_LOG_LEVEL="INFO")
 
     try:
         demo = subprocess.run([str(kla), "demo"], cwd=REPO, env=env, capture_output=True, text=True,
@@ -163,6 +173,7 @@ def live_server(tmp_path_factory, artifacts):
     runner_log = runner_log_path.open("w", encoding="utf-8")
     runner = subprocess.Popen([str(kla), "jobs", "run", "--poll", "1"], cwd=REPO, env=env, stdout=runner_log,
                               stderr=subprocess.STDOUT)
+    LIVE_LOGS.update(server=log_path, runner=runner_log_path)
     try:
         deadline = time.monotonic() + HEALTH_TIMEOUT_S
         while not _healthy(f"{base}/health"):
