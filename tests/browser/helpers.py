@@ -91,6 +91,11 @@ def open_card(page: Page, question: Question) -> Locator:
     row.locator("summary").click()
     card = row.locator(f"#card-{question.dom}")
     expect(card).to_be_visible()
+    # Visible is not ready: htmx binds the card's forms (autosave, upload) in its settle step, a moment
+    # after inserting it, and takes the "htmx-added" class off just before. A field filled in between
+    # never saves (CI once met exactly that: "Belum tersimpan…" for ten seconds). A person is never
+    # that fast.
+    expect(card).not_to_have_class(re.compile(r"\bhtmx-added\b"))
     return card
 
 
