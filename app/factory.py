@@ -8,13 +8,11 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Iterable
 from http import HTTPStatus
-from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
-from fastapi.staticfiles import StaticFiles
 from markupsafe import escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -69,12 +67,12 @@ from app.routes.workspace import warm_question_rows
 from app.security_headers import SecurityHeaders, headers_for
 from app.services import overview
 from app.startup import StartUp
+from app.static_assets import StaticApp, assets
 from app.templating import compile_all, is_partial, render, templates
 from app.templating import env as templating_env
 from indicators import Catalogue, load_catalogue
 from scoring import Scorer
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 LANGUAGE_COOKIE = "kla_lang"
 API_PREFIX = "/api/v1"
 
@@ -90,6 +88,7 @@ def prepare_worker(app: FastAPI) -> None:
     template compiles and each row renders when a page first needs it."""
     i18n.load_translations()
     compile_all()
+    assets.all()  # issue 25, budget: read and gzip every static file once, before the first page names one
     with contextlib.suppress(NoMatchFound):
         app.url_path_for("-warm-up-")
     warm_question_rows(app.state.engine, app.state.catalogue)
@@ -148,6 +147,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
 
     # Templates are read once; only development picks up edits without a restart.
     templating_env.auto_reload = settings.environment == "development"
+    assets.reload = settings.environment == "development"  # issue 25, budget: static files alike
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(
         SessionMiddleware,
@@ -165,7 +165,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         app.add_middleware(LoopbackOnly)
     _add_error_pages(app, hsts=settings.deployed)
 
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # issue 25, budget: versioned names, a year in the cache, gzipped once (app/static_assets.py).
+    app.mount("/static", StaticApp(assets), name="static")
     api = build_api()
     api.state = app.state  # one engine, catalogue and settings for pages and API
     app.state.api = api

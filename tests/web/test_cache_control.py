@@ -50,7 +50,11 @@ def test_every_page_and_download_says_no_store_for_a_logged_in_user(app, make_cl
 
 
 def test_static_files_keep_their_caching(client):
-    response = client.get("/static/app.css")
+    """issue 25, budget: a versioned name for a year, the bare name briefly (tests/web/test_static_assets.py)."""
+    from app.static_assets import assets
+
+    response = client.get(f"/static/{assets.url_path('app.css')}")
     assert response.status_code == 200
-    assert "cache-control" not in response.headers
-    assert response.headers["etag"] and response.headers["last-modified"]
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert response.headers["etag"]
+    assert client.get("/static/app.css").headers["cache-control"] == "public, max-age=300"
