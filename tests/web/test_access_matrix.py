@@ -433,15 +433,16 @@ def test_evidence_of_another_region_is_not_found_even_for_its_own_dp3a(make_clie
 # -- issue 25, tus: resumable uploads ---------------------------------------------------------------------
 
 
-def tus_upload_of(db, app, world, code: str) -> str:
-    """An upload of opd_a to `code` of A, 100 bytes announced, none sent."""
+def tus_upload_of(db, app, world, code: str, username: str = "opd_a", which: str = "a") -> str:
+    """An upload of `username` to `code` of kab/kota `which`, 100 bytes announced, none sent."""
     from app.models import Upload
     from app.tus import service
     from app.tus.partials import Partials
     from app.tus.protocol import Target
 
     upload = service.create(db, app.state.settings, Partials(app.state.settings.evidence_dir),
-                            world.users["opd_a"], Target(world.regency_a.code, world.year, code), 100, "sk.pdf", "")
+                            world.users[username], Target(getattr(world, f"regency_{which}").code, world.year, code),
+                            100, "sk.pdf", "")
     db.commit()
     assert db.get(Upload, upload.id) is not None
     return upload.id

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from sqlmodel import select
 
-from app.models import Evidence, StoredFile, Upload
+from app.models import Evidence, Upload
 from app.services.demo import sample_pdf
 from tests import html
 from tests.web.tus_client import OFFSET, TUS, Tus, metadata

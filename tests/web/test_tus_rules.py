@@ -242,3 +242,23 @@ def test_a_patch_while_another_writes_is_locked_out(tus, app, db):
         service.release(session, app.state.settings, upload_id, token, utcnow())
         session.commit()
     assert tus.patch(url, 0, b"%PDF-1.4\n").status_code == 204
+
+
+# -- odd headers: a clear refusal, never a server error ------------------------------------------
+
+ODD_HEADER_VALUES = ["", "-1", "1e3", "0x10", "\u0663".encode(), "9" * 40, "+5", "5.0", "null", "%00"]
+
+
+def test_odd_headers_never_break_the_endpoint(tus):
+    url = tus.start(50)
+    for value in ODD_HEADER_VALUES:
+        assert tus.create(10, headers={"Upload-Length": value}).status_code in (400, 413, 422), value
+        assert tus.patch(url, 0, b"x", {"Upload-Offset": value}).status_code in (400, 409), value
+        assert tus.create(10, headers={"Upload-Metadata": value}).status_code == 400, value
+        assert tus.head(url, {"Tus-Resumable": value}).status_code == 412, value
+        assert tus.patch(url, 0, b"x", {"Content-Type": value or "text/plain"}).status_code == 415, value
+    assert tus.create(10, headers={"Upload-Metadata": "filename " + "QQ=="}).status_code == 400  # no target
+    for meta in ["filename " + "QQ==" * 2000, "filename AA==,target AA==", "filename //79,target eA==",
+                 "filename YS5wZGY=,target " + "L3IvNjIuNzEvMjAyNS9pc2lhbi8xLjEvYnVrdGkvLi4="]:
+        assert tus.create(10, headers={"Upload-Metadata": meta}).status_code == 400, meta
+    assert tus.head(url).headers["Upload-Offset"] == "0"
