@@ -141,21 +141,30 @@ async def tus_patch(request: Request, session: SessionDep, settings: SettingsDep
     upload = await run_in_threadpool(service.owned, session, user, upload_id)
     if upload is None:
         return _missing()
-    if upload.outcome is not None:  # complete: a repeated last PATCH learns it is done
-        if service.Outcome.of(upload.outcome).accepted and offset == upload.length:
-            return plain(204, headers={"Upload-Offset": str(upload.length)})
-        return _gone()
-    now = utcnow()
-    if service.expired(upload, now):
-        return _gone()
+    if (done := _done(upload, offset)) is not None:
+        return done
     engine = request.app.state.engine
     token = await run_in_threadpool(_hold, engine, upload.id)
     if token is None:
         return plain(423, _("This upload is being sent from elsewhere at this moment. Wait a moment."))
     try:
+        # Read again under the hold: the PATCH that had it may have completed the upload meanwhile.
+        await run_in_threadpool(session.refresh, upload)
+        if (done := _done(upload, offset)) is not None:
+            return done
         return await _write(request, session, settings, catalogue, user, upload, offset, token)
     finally:
         await run_in_threadpool(_let_go, engine, settings, upload.id, token)
+
+
+def _done(upload: Upload, offset: int) -> Response | None:
+    """The answer for an upload that takes no more bytes: complete (a repeated last PATCH learns it is
+    done), refused or expired; None when it does."""
+    if upload.outcome is not None:
+        if service.Outcome.of(upload.outcome).accepted and offset == upload.length:
+            return plain(204, headers={"Upload-Offset": str(upload.length)})
+        return _gone()
+    return _gone() if service.expired(upload, utcnow()) else None
 
 
 async def _write(request: Request, session: Session, settings: Settings, catalogue: Catalogue, user: User,

@@ -262,3 +262,56 @@ def test_odd_headers_never_break_the_endpoint(tus):
                  "filename YS5wZGY=,target " + "L3IvNjIuNzEvMjAyNS9pc2lhbi8xLjEvYnVrdGkvLi4="]:
         assert tus.create(10, headers={"Upload-Metadata": meta}).status_code == 400, meta
     assert tus.head(url).headers["Upload-Offset"] == "0"
+
+
+def test_two_patches_at_once_one_is_locked_out(tus, app, db):
+    """Two PATCHes of one upload at the same moment (two tabs, a retry racing the original): while the
+    first streams its body, the second gets 423 and writes nothing."""
+    data = b"%PDF-1.4\n" + b"0" * 91
+    url = tus.start(len(data))
+    upload_id = url.rsplit("/", 1)[1]
+
+    def scope(offset: int, length: int) -> dict:
+        headers = {**TUS, "X-CSRF-Token": tus.token, "Upload-Offset": str(offset), "Content-Type": OFFSET,
+                   "Content-Length": str(length), "Host": "testserver",
+                   "Cookie": "; ".join(f"{k}={v}" for k, v in tus.client.cookies.items())}
+        return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "PATCH",
+                "scheme": "http", "path": url, "raw_path": url.encode(), "query_string": b"", "root_path": "",
+                "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+                "client": ("testclient", 50000), "server": ("testserver", 80), "state": {}}
+
+    async def run() -> tuple[int, int]:
+        gate, statuses = asyncio.Event(), {}
+        parts = [{"type": "http.request", "body": data[:40], "more_body": True}]
+
+        async def slow_receive():
+            if parts:
+                return parts.pop(0)
+            await gate.wait()
+            return {"type": "http.request", "body": data[40:], "more_body": False}
+
+        def sender(key):
+            async def send(message):
+                if message["type"] == "http.response.start":
+                    statuses[key] = message["status"]
+            return send
+
+        async def quick_receive():
+            return {"type": "http.request", "body": data, "more_body": False}
+
+        first = asyncio.create_task(app(scope(0, len(data)), slow_receive, sender("first")))
+        for _ in range(200):  # until the first holds the upload
+            await asyncio.sleep(0.02)
+            db.expire_all()
+            if db.get(Upload, upload_id).locked_by is not None:
+                break
+        await app(scope(0, len(data)), quick_receive, sender("second"))
+        gate.set()
+        await first
+        return statuses["first"], statuses["second"]
+
+    first, second = asyncio.run(run())
+    assert (first, second) == (204, 423)
+    evidence = db.exec(select(Evidence)).one()
+    assert evidence.sha256 == hashlib.sha256(data).hexdigest()  # the first's bytes, whole, once
+    assert app.state.evidence.verify(evidence.sha256)
