@@ -24,7 +24,11 @@ PUBLIC = {"health", "ready", "catalogue", "login", "favicon"}
 SESSION = {"login_submit", "logout"}  # checked in tests/web/test_accounts.py
 ANY_USER = {"home", "password", "password_submit"}
 ANY_USER |= {"email_settings", "email_settings_save"}  # issue 24, surel: one's own e-mail settings
-JOBS_ADMIN = {"jobs_overview", "job_retry"}  # issue 24, surel: the job runner's work, the ministry's admin only
+JOBS_ADMIN = {"jobs_overview", "job_retry"}
+# issue 25, tus: the resumable upload protocol needs a signed-in user (401 otherwise); which target takes
+# a file is the plain upload route's rule, and an upload id answers its creator only (404 for anyone else):
+# test_tus_ids_answer_their_owner_only below, tests/web/test_tus_rules.py.
+TUS = {"tus_options", "tus_create", "tus_head", "tus_patch", "tus_delete", "tus_result"}  # issue 24, surel: the job runner's work, the ministry's admin only
 WORKSPACE = {
     "workspace", "question_card", "answer_save", "answer_submit", "answers_submit_all",
     "evidence_upload", "evidence_reuse", "evidence_remove", "evidence_download", "workspace_progress",
@@ -223,6 +227,8 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return WORKERS_OF_A
     if name in JOBS_ADMIN:  # issue 24, surel
         return {"admin"}
+    if name in TUS:  # issue 25, tus
+        return set(ROLES) - {"anonymous"}
     raise AssertionError(f"route '{name}' has no access policy in tests/web/test_access_matrix.py")
 
 
@@ -328,6 +334,7 @@ def targets(world, db, catalogue, scorer, app):
         **rad_targets(world, db),  # issue 24, rad
         "meeting_id": str(meeting_target(world, db)),  # issue 24, rapat: a meeting of A
         "job_id": finished_job(db, app.state.settings, world.year),  # issue 24, runner: a national workbook
+        "upload_id": tus_upload_of(db, app, world, code),  # issue 25, tus: opd_a's upload to `code`
     }
 
 
@@ -421,3 +428,50 @@ def test_evidence_of_another_region_is_not_found_even_for_its_own_dp3a(make_clie
     url = f"{world.base('b')}/bukti/{targets['evidence_id']}"
     assert client.get(url).status_code == 404
     assert Evidence  # the evidence exists, in region A
+
+
+# -- issue 25, tus: resumable uploads ---------------------------------------------------------------------
+
+
+def tus_upload_of(db, app, world, code: str, username: str = "opd_a", which: str = "a") -> str:
+    """An upload of `username` to `code` of kab/kota `which`, 100 bytes announced, none sent."""
+    from app.models import Upload
+    from app.tus import service
+    from app.tus.partials import Partials
+    from app.tus.protocol import Target
+
+    upload = service.create(db, app.state.settings, Partials(app.state.settings.evidence_dir),
+                            world.users[username], Target(getattr(world, f"regency_{which}").code, world.year, code),
+                            100, "sk.pdf", "")
+    db.commit()
+    assert db.get(Upload, upload.id) is not None
+    return upload.id
+
+
+def test_tus_ids_answer_their_owner_only(make_client, auth, targets):
+    """Every request of the protocol on opd_a's upload, by every role: the owner is served, anyone else
+    gets what an id that does not exist gets (404), a signed-out client 401."""
+    url = f"/tus/{targets['upload_id']}"
+    tus = {"Tus-Resumable": "1.0.0"}
+    for role in ROLES:
+        client = make_client()
+        token = auth.login(client, role) if role != "anonymous" else auth.csrf_of(client)
+        answers = {
+            "head": client.head(url, headers=tus).status_code,
+            "patch": client.patch(url, content=b"%PDF", headers={**tus, "X-CSRF-Token": token, "Upload-Offset": "0",
+                                                                  "Content-Type": "application/offset+octet-stream"}
+                                  ).status_code,
+            "hasil": client.get(url + "/hasil").status_code,
+        }
+        expected = 401 if role == "anonymous" else None
+        for what, status in answers.items():
+            if role == "opd_a":
+                assert status in (200, 204, 404 if what == "hasil" else 0), (role, what, status)  # hasil: not done yet
+            else:
+                assert status == (expected or 404), (role, what, status)
+        if role not in ("opd_a", "anonymous"):
+            assert client.delete(url, headers={**tus, "X-CSRF-Token": token}).status_code == 404
+    owner = make_client()
+    token = auth.login(owner, "opd_a")
+    assert owner.head(url, headers=tus).headers["Upload-Offset"] == "4"
+    assert owner.delete(url, headers={**tus, "X-CSRF-Token": token}).status_code == 204

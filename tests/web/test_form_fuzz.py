@@ -250,6 +250,12 @@ class Scene:
         from tests.web.test_national_export import finished_job
 
         self.targets["job_id"] = finished_job(db, app.state.settings, world.year)
+        # issue 25, tus: an upload of opd_a to a question of A; opd_b's to B as an odd value (the tus routes
+        # read headers, not a form: their odd headers are tests/web/test_tus_rules.py's).
+        from tests.web.test_access_matrix import tus_upload_of
+
+        self.targets["upload_id"] = tus_upload_of(db, app, world, self.options_code)
+        self.foreign_in_path["upload_id"] = [tus_upload_of(db, app, world, self.options_code, "opd_b", "b")]
 
     def version_of(self, code: str) -> int:
         assessment = self.world.assessments["a"]
