@@ -24,11 +24,11 @@ PUBLIC = {"health", "ready", "catalogue", "login", "favicon"}
 SESSION = {"login_submit", "logout"}  # checked in tests/web/test_accounts.py
 ANY_USER = {"home", "password", "password_submit"}
 ANY_USER |= {"email_settings", "email_settings_save"}  # issue 24, surel: one's own e-mail settings
-JOBS_ADMIN = {"jobs_overview", "job_retry"}
+JOBS_ADMIN = {"jobs_overview", "job_retry"}  # issue 24, surel: the job runner's work, the ministry's admin only
 # issue 25, tus: the resumable upload protocol needs a signed-in user (401 otherwise); which target takes
 # a file is the plain upload route's rule, and an upload id answers its creator only (404 for anyone else):
 # test_tus_ids_answer_their_owner_only below, tests/web/test_tus_rules.py.
-TUS = {"tus_options", "tus_create", "tus_head", "tus_patch", "tus_delete", "tus_result"}  # issue 24, surel: the job runner's work, the ministry's admin only
+TUS = {"tus_options", "tus_create", "tus_head", "tus_patch", "tus_delete", "tus_result"}
 WORKSPACE = {
     "workspace", "question_card", "answer_save", "answer_submit", "answers_submit_all",
     "evidence_upload", "evidence_reuse", "evidence_remove", "evidence_download", "workspace_progress",

@@ -65,6 +65,7 @@ def test_a_file_in_several_patches_arrives_whole_and_on_its_card(tus, db, app, w
     assert not list(_partials(app).iterdir())  # the partial is gone
     result = tus.client.get(url + "/hasil", headers={"HX-Request": "true"})
     assert result.status_code == 200 and result.headers["HX-Trigger"] == "progress-changed"
+    assert "no-store" in result.headers["cache-control"]  # one region's card, like every page
     page = html.page(result)
     assert "sk-gugus.pdf" in html.text_of(page)
     card = tus.client.get(f"{world.base()}/isian/{code}")
