@@ -183,12 +183,13 @@
     }).then(function (pages) {
       var jsPDF = window.jspdf.jsPDF;
       var doc = null;
-      pages.forEach(function (page) {
+      pages.forEach(function (page, index) {
         var width = page[1].width * 0.75, height = page[1].height * 0.75;  // px at 96 dpi -> pt
         var orientation = width > height ? "l" : "p";
         if (!doc) doc = new jsPDF({orientation: orientation, unit: "pt", format: [width, height], compress: true});
         else doc.addPage([width, height], orientation);
-        doc.addImage(page[0], "JPEG", 0, 0, width, height);
+        // Its own alias: jsPDF would otherwise take same-sized byte arrays for one image, shown on every page.
+        doc.addImage(page[0], "JPEG", 0, 0, width, height, "photo" + index, "NONE");
       });
       var last = Math.max.apply(null, ordered.map(function (file) { return file.lastModified; }));
       doc.setCreationDate(new Date(last));
