@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     public_url: str = Field("http://127.0.0.1:8000", description="The app's address as users reach it, for "
                                                                   "links in e-mails")
     jobs_poll_seconds: int = Field(30, ge=1, le=3600, description="How often `kla jobs run` looks for due work")
+    # issue 25, tus: a resumable upload nobody touched for this long is removed (its partial bytes and row)
+    tus_expiry_hours: int = Field(24, ge=1, le=24 * 30, description="Hours a paused resumable upload is kept")
 
     @field_validator("environment", mode="before")
     @classmethod

@@ -11,6 +11,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool  # issue 25, tus
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -54,6 +55,7 @@ from app.routes import (
     recommendations,
     review,
     season_views,
+    tus,
     workspace,
 )
 from app.routes import areas as areas_routes
@@ -71,6 +73,8 @@ from app.services import overview
 from app.startup import StartUp
 from app.templating import compile_all, is_partial, render, templates
 from app.templating import env as templating_env
+from app.tus import expiry as tus_expiry  # issue 25, tus
+from app.tus.protocol import TusHeaders  # issue 25, tus
 from indicators import Catalogue, load_catalogue
 from scoring import Scorer
 
@@ -103,6 +107,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     worker whose first national view would take seconds. An app that does not warm up starts
     with nothing to do (the tests: a TestClient runs the lifespan only as a context manager)."""
     start_up: StartUp = app.state.start_up
+    # issue 25, tus: abandoned resumable uploads go at every start too (an installation without a runner)
+    await run_in_threadpool(tus_expiry.at_start, app.state.engine, app.state.settings)
     if start_up.warms:
         prepare_worker(app)
         # Everything loaded by now (the instrument, templates, modules) lives as long as the process:
@@ -158,6 +164,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
         https_only=settings.deployed,
     )
     app.add_middleware(UploadSizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(TusHeaders)  # issue 25, tus: Tus-Resumable on every /tus/ answer, the 413 above included
     app.add_middleware(SecurityHeaders, hsts=settings.deployed)
     app.add_middleware(RequestLog)
     app.add_middleware(AdmissionLimit, limit=settings.active_requests)  # outermost: waiting costs nothing
@@ -183,6 +190,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     for module in (taskforce_routes, taskforce_cluster_routes, meetings_routes, rad_routes, notices_routes,
                    national_export):
         app.include_router(module.router)
+    app.include_router(tus.router)  # issue 25, tus: resumable uploads (the tus protocol at /tus/)
     return app
 
 

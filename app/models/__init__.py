@@ -68,6 +68,7 @@ from app.models.taskforce import (
     RadStatus,
     TaskForce,
 )
+from app.models.uploads import Upload  # issue 25, tus: resumable uploads in progress
 
 __all__ = [
     "ActivityKind", "Agency", "Area", "AreaLevel", "AreaRecord", "Document", "DocumentKind", "Figure",
@@ -78,4 +79,5 @@ __all__ = [
     "ReviewEvent", "Role", "Seen", "StageChange", "StoredFile", "User", "UserSession", "saved_id", "utcnow",
     "ClusterCoordinator", "Job", "JobState", "Meeting", "MeetingAgency", "MeetingDocument", "MeetingDocumentRole",
     "MeetingKind", "MeetingQuestion", "RadActivity", "RadReport", "RadStatus", "TaskForce",
+    "Upload",  # issue 25, tus
 ]

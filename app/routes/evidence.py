@@ -28,9 +28,8 @@ from app.deps import (
     WorkPlace,
     on_team,
 )
-from app.evidence import RefusedFile, StoredFile, refusal_message
+from app.evidence import RefusedFile, StoredFile
 from app.forms import parse_id
-from app.i18n import current_language
 from app.i18n import gettext as _
 from app.models import Answer, Document, Evidence, User, saved_id
 from app.models import StoredFile as StoredFileRow
@@ -39,6 +38,7 @@ from app.routes.cards import card_context
 from app.services import answers as answer_service
 from app.services import documents, questions
 from app.services import evidence as evidence_service
+from app.services import uploads as upload_service
 from app.services.evidence import EvidenceAccess, sensitive_refusal
 from app.services.questions import assessment_id
 from app.templating import templates
@@ -110,23 +110,6 @@ def review_evidence(request: Request, place: ReviewPlace, session: SessionDep, u
 # -- changing a question's files ---------------------------------------------------------
 
 
-def _answer_for_evidence(ws: Workspace, code: str, known: Answer | None) -> Answer:
-    """Evidence hangs on an answer; attaching to an unanswered question starts an empty one.
-
-    `known`: the answer `open_question` found (answers are never deleted); when there was none,
-    look again, as someone may have started it since."""
-    answer = known or answer_service.answer_at(ws.session, assessment_id(ws.place), code)
-    if answer is not None:
-        # The answer's row before the kab/kota's (which the audit entry bumps), in the order a
-        # verifier's decision takes them: the opposite order could deadlock on PostgreSQL.
-        answer_service.lock_answers(ws.session, [answer])
-    else:
-        answer = Answer(assessment_id=assessment_id(ws.place), question_code=code, updated_by=ws.user.id)
-        ws.session.add(answer)
-        ws.session.flush()
-    return answer
-
-
 @router.post("/isian/{code}/bukti", name="evidence_upload")
 async def evidence_upload(ws: WorkspaceDep, code: str) -> Response:
     # Async only to stream the files into the store; every database query and the rendering run in
@@ -137,58 +120,24 @@ async def evidence_upload(ws: WorkspaceDep, code: str) -> Response:
     try:
         questions.check_upload(ws.place, ws.user, question, len(uploads))
     except Refusal as refusal:
-        return await run_in_threadpool(_evidence_response, ws, code, [refusal.message], status=refusal.status)
+        return await run_in_threadpool(evidence_response, ws, code, [refusal.message], status=refusal.status)
     messages, accepted = [], []
     for upload in uploads:
         name = upload.filename or "berkas"
         try:
             accepted.append((await evidence_service.store_upload(ws.store, upload), name))
         except RefusedFile as refused:
-            limit = ws.max_upload_mb
-            text = refusal_message(refused.code, current_language.get(), limit_mb=limit, size_mb=f">{limit}")
-            messages.append(f"{name}: {text}")
+            messages.append(f"{name}: {upload_service.refused_text(refused, ws.max_upload_mb)}")
     return await run_in_threadpool(_attach_uploads, ws, code, question.answer, accepted, messages)
-
-
-def _new_here(session: Session, answer: Answer, accepted: list[tuple[StoredFile, str]],
-              messages: list[str]) -> list[tuple[StoredFile, str]]:
-    """The uploaded files not yet attached to this answer (the same bytes twice in one upload, or
-    a file it already holds, are attached once; the person is told)."""
-    fresh, seen = [], set()
-    for stored, name in accepted:
-        if stored.sha256 in seen or evidence_service.already_attached(session, saved_id(answer.id), stored.sha256):
-            messages.append(_("%(name)s is already attached to this question.") % {"name": name})
-        else:
-            seen.add(stored.sha256)
-            fresh.append((stored, name))
-    return fresh
 
 
 def _attach_uploads(ws: Workspace, code: str, known: Answer | None, accepted: list[tuple[StoredFile, str]],
                     messages: list[str]) -> Response:
-    # Bytes already stored as a sensitive file of this kab/kota stay off ordinary questions.
-    evidence_access = EvidenceAccess.of(ws.session, ws.catalogue, ws.user, ws.place)
-    refused = [(stored, name) for stored, name in accepted if not evidence_access.may_attach(stored.sha256, code)]
-    messages.extend(f"{name}: {sensitive_refusal()}" for _stored, name in refused)
-    accepted = [item for item in accepted if item not in refused]
-    fresh: list[tuple[StoredFile, str]] = []
-    if accepted:  # an unanswered question gets its (empty) answer only once a file is really attached
-        answer = _answer_for_evidence(ws, code, known)
-        # A returned answer stays returned (and editable): the focal point fixes the answer, its note
-        # and its files, then submits it (answer_submit).
-        fresh = _new_here(ws.session, answer, accepted, messages)
-        read = []  # each new file's document, its metadata read from the file (app.evidence.metadata)
-        for stored, name in fresh:
-            evidence = evidence_service.attach(ws.session, ws.place.assessment, answer, stored, name, ws.user)
-            read.append(documents.prefill_from_file(ws.session, evidence.document_id, ws.store.path_for(stored.sha256),
-                                                    stored.kind))
+    attached = upload_service.attach_uploads(ws.session, ws.store, ws.catalogue, ws.place, ws.user, code, known,
+                                             accepted, messages)
+    if attached.accepted:
         ws.session.commit()
-        if fresh:
-            messages.insert(0, _("%(n)s file(s) uploaded.") % {"n": len(fresh)})
-    # "Uploaded" (green) only when a file was attached now: files already there are told alike, not
-    # the first of them in green and the rest in red.
-    return _evidence_response(ws, code, messages, status=200 if accepted else 422, ok=bool(fresh),
-                              read=[d for d in read if d is not None] if fresh else [])
+    return evidence_response(ws, code, attached.messages, status=attached.status, ok=attached.ok, read=attached.read)
 
 
 @router.post("/isian/{code}/bukti-pakai", name="evidence_reuse")
@@ -196,7 +145,7 @@ def evidence_reuse(ws: WorkspaceDep, code: str, form: FormDep) -> Response:
     target = questions.open_question(ws.session, ws.place, ws.user, ws.catalogue, code)
     chosen = str(form.get("evidence_id", "")).strip()
     if not chosen:
-        return _evidence_response(ws, code, [_("Choose a file to attach first.")], status=422)
+        return evidence_response(ws, code, [_("Choose a file to attach first.")], status=422)
     source_id = parse_id(chosen)
     if source_id is None:
         raise no_such_file()
@@ -205,18 +154,18 @@ def evidence_reuse(ws: WorkspaceDep, code: str, form: FormDep) -> Response:
     # sensitive); any other id, existing or not, gets the same answer.
     source, _source_answer = visible_evidence(ws.session, ws.place, evidence_access, source_id)
     if not evidence_access.may_attach(source.sha256, code):
-        return _evidence_response(ws, code, [sensitive_refusal()], status=422)
+        return evidence_response(ws, code, [sensitive_refusal()], status=422)
     try:
         questions.check_files_editable(ws.place, ws.user, target.answer, target.reopened)
     except Refusal as refusal:
-        return _evidence_response(ws, code, [refusal.message], status=refusal.status)
-    answer = _answer_for_evidence(ws, code, target.answer)
+        return evidence_response(ws, code, [refusal.message], status=refusal.status)
+    answer = upload_service.answer_for_evidence(ws.session, ws.place, ws.user, code, target.answer)
     if evidence_service.already_attached(ws.session, saved_id(answer.id), source.sha256):  # a double click
-        return _evidence_response(ws, code, [_("%(name)s is already attached to this question.")
+        return evidence_response(ws, code, [_("%(name)s is already attached to this question.")
                                              % {"name": source.filename}], ok=True)
     evidence_service.reuse(ws.session, ws.place.assessment, answer, source, ws.user)  # a returned answer stays returned
     ws.session.commit()
-    return _evidence_response(ws, code, [_("The file %(name)s is attached here too.") % {"name": source.filename}],
+    return evidence_response(ws, code, [_("The file %(name)s is attached here too.") % {"name": source.filename}],
                               ok=True)
 
 
@@ -232,15 +181,15 @@ def evidence_remove(ws: WorkspaceDep, code: str, evidence_id: RowId) -> Response
         questions.check_files_editable(ws.place, ws.user, answer, questions.is_reopened(ws.session, answer) is not None,
                                        removing=True)
     except Refusal as refusal:
-        return _evidence_response(ws, code, [refusal.message], status=refusal.status)
+        return evidence_response(ws, code, [refusal.message], status=refusal.status)
     if evidence.removed_at is None:
         evidence_service.remove(ws.session, ws.place.assessment, evidence, ws.user)
         ws.session.commit()
-    return _evidence_response(ws, code, [_("The file %(name)s was removed; it stays in the history.")
+    return evidence_response(ws, code, [_("The file %(name)s was removed; it stays in the history.")
                                          % {"name": evidence.filename}], ok=True)
 
 
-def _evidence_response(ws: Workspace, code: str, messages: list[str], status: int = 200,
+def evidence_response(ws: Workspace, code: str, messages: list[str], status: int = 200,
                        ok: bool = False, read: list[Document] | None = None) -> Response:
     context: dict[str, Any] = card_context(ws, code, oob=True)
     context.update({"upload_messages": messages, "upload_ok": ok,
