@@ -188,7 +188,7 @@
         var orientation = width > height ? "l" : "p";
         if (!doc) doc = new jsPDF({orientation: orientation, unit: "pt", format: [width, height], compress: true});
         else doc.addPage([width, height], orientation);
-        // Its own alias: jsPDF would otherwise take same-sized byte arrays for one image, shown on every page.
+        // Its own alias: with its default one, jsPDF took the three test photos for one image on every page.
         doc.addImage(page[0], "JPEG", 0, 0, width, height, "photo" + index, "NONE");
       });
       var last = Math.max.apply(null, ordered.map(function (file) { return file.lastModified; }));

@@ -207,6 +207,7 @@
           return null;
         }
         entry.offset = Number(response.headers.get("Upload-Offset") || 0);
+        if (response.ok && entry.offset >= entry.size) { localStorage.removeItem(entry.key); return null; }  // done
         return response.ok ? entry : null;
       }, function () { return entry; });  // offline: it still waits
     })).then(function (found) {
