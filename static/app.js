@@ -23,6 +23,7 @@
   document.addEventListener("htmx:confirm", function (event) {
     var form = event.target;
     if (!form.matches || !form.matches("form.upload")) return;
+    if (form.querySelector(".upload-plus")) return;  // issue 25, client: upload.js checks after photos shrink
     var limit = parseInt(form.dataset.maxBytes || "0", 10);
     var input = form.querySelector("input[type=file]");
     if (!limit || !input) return;
