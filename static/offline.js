@@ -237,6 +237,8 @@
       dropAttention(form.id);  // saved ("Keep my version", or a later edit): nothing waits for it any more
       show();
     }
+    // Any answer from the server says the line is back (a dropped line need not go "offline").
+    if (event.detail.xhr && event.detail.xhr.status > 0 && !blocked) flush();
   });
   document.addEventListener("htmx:load", (event) => {
     const root = event.target;
