@@ -97,6 +97,7 @@ def test_a_note_typed_offline_is_saved_when_the_line_returns(browser, live_serve
         page.set_viewport_size(viewport)
         scroll_width, width = no_horizontal_scroll(page)
         assert scroll_width <= width, f"{name}: {scroll_width} > {width}"
+        page.locator("#offline-status").scroll_into_view_if_needed()
         shot(page, artifacts, f"offline-waiting-{name}")
     page.set_viewport_size(DESKTOP)
 
@@ -156,6 +157,7 @@ def test_a_reload_offline_shows_the_kept_copy_with_the_waiting_edits(browser, li
         page.set_viewport_size(viewport)
         scroll_width, width = no_horizontal_scroll(page)
         assert scroll_width <= width, f"{name}: {scroll_width} > {width}"
+        page.locator("#offline-status").scroll_into_view_if_needed()
         shot(page, artifacts, f"offline-copy-{name}")
 
     page.context.set_offline(False)  # the copy reloads the live page, which sends what waits
