@@ -20,6 +20,7 @@
   let flushing = false;
   let blocked = false;  // the server refused the session or the form (401/403 page): wait for a login
   let sentAll = false;
+  const sentNow = {};  // form id -> the last edit sent from this page, with the version it got
 
   // -- IndexedDB ---------------------------------------------------------------------------------
   function request(mode, work) {
@@ -94,6 +95,14 @@
 
   function showEntry(form) {
     const entry = latestFor(form.id);
+    const done = sentNow[form.id];
+    const version = form.querySelector("input[name=version]");
+    if (!entry && done && version && Number(version.value) < Number(done.version)) {
+      // A card that left the server before its waiting edit arrived there: show what was sent.
+      apply(form, done);
+      swapInto(done.target, done.html);
+      return;
+    }
     if (!entry) return;
     apply(form, entry);
     if (entry.state === "attention") swapInto(entry.target, entry.html);
@@ -190,6 +199,7 @@
         save(e);
       }
     });
+    if (version) sentNow[entry.form] = {fields: entry.fields, version: version.value, target: entry.target, html: html};
     dropAttention(entry.form);
     drop(entry);
     blocked = false;
@@ -249,13 +259,20 @@
   });
 
   // -- the line ------------------------------------------------------------------------------------
+  // A kept copy goes back to the live page once the server answers: that page (a fresh token and
+  // versions) sends what waits. Asked only while the browser thinks it is online (no failed requests).
+  function probe() {
+    if (!navigator.onLine) return;
+    fetch("/health", {cache: "no-store"}).then((response) => { if (response.ok) location.reload(); }, () => {});
+  }
   window.addEventListener("online", () => {
-    if (copy) { location.reload(); return; }  // the live page (fresh token and versions) sends them
+    if (copy) { probe(); return; }
     lockControls(document);
     flush();
   });
   window.addEventListener("offline", () => { lockControls(document); show(); });
-  setInterval(() => { if (!blocked) flush(); }, 30000);
+  if (copy) setInterval(probe, 5000);
+  else setInterval(() => { if (!blocked) flush(); }, 30000);
 
   // Logging out empties the worker's copy of the workspace (so does the worker itself, seeing it).
   document.addEventListener("submit", (event) => {
