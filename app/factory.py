@@ -61,6 +61,7 @@ from app.routes import catalogue as catalogue_page
 from app.routes import handoff as handoff_routes
 from app.routes import meetings as meetings_routes
 from app.routes import notices as notices_routes
+from app.routes import offline as offline_routes  # issue 25, offline: the service worker (/sw.js)
 from app.routes import rad as rad_routes
 from app.routes import taskforce as taskforce_routes
 from app.routes import taskforce_cluster as taskforce_cluster_routes
@@ -192,6 +193,7 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
                    national_export):
         app.include_router(module.router)
     app.include_router(tus.router)  # issue 25, tus: resumable uploads (the tus protocol at /tus/)
+    app.include_router(offline_routes.router)  # issue 25, offline: /sw.js, offline work in the workspace
     return app
 
 

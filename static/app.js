@@ -82,6 +82,10 @@
     var button = event.target.closest && event.target.closest("form.submit-one button");
     if (button && document.activeElement !== button) button.focus();
   }, true);
+  // issue 25, offline: an edit kept in this browser to be sent later (static/offline.js) is not lost on leaving.
+  document.addEventListener("kla:kept-offline", function (event) {
+    if (event.target.id) delete unsaved[event.target.id];
+  });
   window.addEventListener("beforeunload", function (event) {
     if (Object.keys(unsaved).length) { event.preventDefault(); event.returnValue = ""; }
   });

@@ -83,7 +83,9 @@ def logout(request: Request, session: SessionDep) -> Response:
     sessions.end(session, request.session.get(sessions.COOKIE_KEY))
     session.commit()
     request.session.clear()
-    return RedirectResponse("/masuk", status_code=303)
+    # issue 25, offline: the browser drops what it cached for this site (the service worker also empties
+    # its copy of the workspace when it sees this request: see templates/offline/sw.js).
+    return RedirectResponse("/masuk", status_code=303, headers={"Clear-Site-Data": '"cache"'})
 
 
 def _password_page(request: Request, *, error: str | None = None, done: bool = False,

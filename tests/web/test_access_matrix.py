@@ -21,6 +21,7 @@ from tests import html
 from tests.web.test_national_export import finished_job  # issue 24, runner
 
 PUBLIC = {"health", "ready", "catalogue", "login", "favicon"}
+PUBLIC |= {"service_worker"}  # issue 25, offline: /sw.js, the same script for everybody (tests/web/test_offline.py)
 SESSION = {"login_submit", "logout"}  # checked in tests/web/test_accounts.py
 ANY_USER = {"home", "password", "password_submit"}
 ANY_USER |= {"email_settings", "email_settings_save"}  # issue 24, surel: one's own e-mail settings
