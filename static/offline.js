@@ -68,6 +68,7 @@
     status.hidden = !parts.length;
     status.dataset.waitingCount = String(waiting);
     status.classList.toggle("is-offline", copy || !navigator.onLine);
+    status.classList.toggle("is-pending", waiting + attention > 0);  // kept in view while it matters
   }
 
   function fieldsOf(form) {
