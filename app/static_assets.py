@@ -22,6 +22,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import rcssmin
+import rjsmin
 from starlette.types import Receive, Scope, Send
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -63,6 +65,21 @@ class Asset:
         return f'"{self.digest}-gz"'
 
 
+def minified(name: str, body: bytes) -> bytes:
+    """Our own scripts and style sheets without their comments and spaces: the sources explain
+    themselves at length, which a phone need not download (about 8 KB of the workspace's first load,
+    gzipped). rjsmin and rcssmin only drop what the language ignores; they rename nothing. A vendored
+    file (`*.min.*`) is sent as published."""
+    if ".min." in name or not name.endswith((".js", ".css")):
+        return body
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body
+    small = rcssmin.cssmin(text) if name.endswith(".css") else rjsmin.jsmin(text)
+    return small.encode("utf-8")
+
+
 def _read(directory: Path, name: str) -> Asset | None:
     path = directory / name
     try:
@@ -72,6 +89,7 @@ def _read(directory: Path, name: str) -> Asset | None:
         return None
     suffix = PurePosixPath(name).suffix.lower()
     content_type = TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+    body = minified(name, body)
     gzipped = None
     if content_type.startswith(COMPRESSIBLE):
         packed = gzip.compress(body, compresslevel=9, mtime=0)  # mtime=0: the same bytes on every start

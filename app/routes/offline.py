@@ -36,8 +36,13 @@ def static_version(store: StaticAssets = assets) -> str:
 @router.get("/sw.js", name="service_worker", include_in_schema=False)
 def service_worker(request: Request) -> Response:
     root: str = request.scope.get("root_path", "")
+    version = static_version()
+    # no-cache: the browser asks again on every visit of the workspace instead of keeping an old worker;
+    # the tag makes that question cost a 304 until a static file changes. A worker script is same-origin
+    # JavaScript, which the CSP (script-src 'self') allows.
+    headers = {"Cache-Control": "no-cache", "ETag": f'"sw-{version}"'}
+    if headers["ETag"] in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
     kept = [f"{root}/static/{assets.url_path(name)}" for name in PRECACHED]  # the names pages ask for
-    script = env.get_template("offline/sw.js").render(assets=kept, version=static_version())
-    # no-cache: the browser asks again (cheaply) instead of keeping an old worker; a worker script is
-    # same-origin JavaScript, which the CSP (script-src 'self') allows.
-    return Response(script, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "no-cache"})
+    script = env.get_template("offline/sw.js").render(assets=kept, version=version)
+    return Response(script, media_type="text/javascript; charset=utf-8", headers=headers)

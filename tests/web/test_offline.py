@@ -81,3 +81,12 @@ def test_the_workspace_names_the_owner_of_waiting_edits_and_says_what_it_will_sh
     assert html.page(client.get(f"{world.base('a')}/isian/{code}")).xpath("//*[@id='offline-status']")
     card = client.get(f"{world.base('a')}/isian/{code}", headers={"HX-Request": "true"})
     assert not html.page(card).xpath("//*[@id='offline-status']")
+
+
+def test_the_service_worker_answers_304_while_no_static_file_changed(client):
+    """The browser asks for /sw.js on every visit of the workspace: a phone pays a few header bytes."""
+    first = client.get("/sw.js")
+    tag = first.headers["etag"]
+    again = client.get("/sw.js", headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
+    assert client.get("/sw.js", headers={"If-None-Match": '"sw-other"'}).status_code == 200

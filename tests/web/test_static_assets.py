@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from app.factory import api_routes
 from app.models import Answer, AnswerStatus
-from app.static_assets import IMMUTABLE, STATIC_DIR, StaticApp, StaticAssets, assets
+from app.static_assets import IMMUTABLE, STATIC_DIR, StaticApp, StaticAssets, assets, minified
 from tests import html
 from tests.web.test_access_matrix import _url, targets  # noqa: F401 (targets: a fixture used here)
 
@@ -39,7 +39,7 @@ def test_the_page_names_its_assets_by_version_and_they_are_cached_for_a_year(cli
     assert response.headers["content-encoding"] == "gzip"
     assert response.headers["vary"] == "Accept-Encoding"
     assert int(response.headers["content-length"]) < (STATIC_DIR / "app.css").stat().st_size / 3
-    assert response.content == (STATIC_DIR / "app.css").read_bytes()  # httpx undid the gzip
+    assert response.content == minified("app.css", (STATIC_DIR / "app.css").read_bytes())  # httpx undid the gzip
     # The policy of the app's pages holds for its files too.
     assert "script-src 'self'" in response.headers["content-security-policy"]
 
@@ -229,3 +229,17 @@ def test_a_template_naming_a_file_the_old_way_gets_its_versioned_name_too(app):
                                "{{ url_for('static', path='none.css') }}").render(request=request)
     versioned = f"/static/{assets.url_path('app.css')}"
     assert rendered.split() == [versioned, versioned, "/static/none.css"]
+
+
+def test_our_scripts_and_styles_go_out_without_comments_and_vendored_files_as_published():
+    """The sources explain themselves; a phone downloads what runs (issue 25's data budget)."""
+    source = (STATIC_DIR / "app.js").read_bytes()
+    served = assets.get("app.js").body
+    assert b"//" in source and len(served) < len(source) * 0.7
+    assert b"Autosave waits a second" in source and b"Autosave waits a second" not in served
+    assert b"htmx:afterRequest" in served  # the code itself is all there
+    style = assets.get("app.css").body
+    assert b"/*" not in style and b".offline-status" in style
+    vendored = "vendor/tus-js-client-4.3.1.min.js"
+    assert assets.get(vendored).body == (STATIC_DIR / vendored).read_bytes()
+    assert assets.get("htmx.min.js").body == (STATIC_DIR / "htmx.min.js").read_bytes()
