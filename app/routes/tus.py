@@ -253,9 +253,8 @@ def tus_delete(request: Request, session: SessionDep, user: OptionalUser, upload
     upload = service.owned(session, user, upload_id)
     if upload is None:
         return _missing()
-    if service.locked(upload, utcnow()):
+    if service.locked(upload, utcnow()) or not service.terminate(session, _partials(request), upload, utcnow()):
         return plain(423, _("This upload is being sent from elsewhere at this moment. Wait a moment."))
-    service.terminate(session, _partials(request), upload)
     session.commit()
     return plain(204)
 
