@@ -180,20 +180,24 @@ async def _write(request: Request, session: Session, settings: Settings, catalog
     if declared is not None and on_disk + declared > upload.length:
         return plain(413, _("More bytes were sent than the upload announced."))
     written, too_much, renewed = 0, False, time.monotonic()
-    handle = os.fdopen(partials.open_append(upload.id), "ab")
+    # Unbuffered: every byte accepted is in the file at once, so that nothing held in a buffer of this
+    # request lands in it later (at close), after the bytes of a PATCH that took over a lapsed hold.
+    handle = os.fdopen(partials.open_append(upload.id), "ab", buffering=0)
     try:
         async for chunk in request.stream():
-            room = upload.length - on_disk - written
-            if len(chunk) > room:
-                chunk, too_much = chunk[:room], True
-            handle.write(chunk)  # small page-cache writes, as EvidenceStore.save_stream's
-            written += len(chunk)
-            if too_much:
-                break
+            # The hold is renewed (and so confirmed) before a write, not after: a PATCH that stalled past
+            # its lease, while another took the upload over, must not append its late bytes.
             if time.monotonic() - renewed > RENEW_SECONDS:
                 renewed = time.monotonic()
                 if not await run_in_threadpool(_renew, request.app.state.engine, upload.id, token):
                     return plain(409, _("The upload was interrupted; the client asks where to continue."))
+            room = upload.length - on_disk - written
+            if len(chunk) > room:
+                chunk, too_much = chunk[:room], True
+            _append(handle, chunk)  # small page-cache writes, as EvidenceStore.save_stream's
+            written += len(chunk)
+            if too_much:
+                break
     except ClientDisconnect:
         pass  # the line dropped: what arrived stays, and HEAD says how much that is
     finally:
@@ -214,6 +218,13 @@ def _complete(request: Request, session: Session, settings: Settings, catalogue:
     if not outcome.accepted:
         return plain(422, "\n".join(outcome.messages))
     return plain(204, headers={"Upload-Offset": str(upload.length)})
+
+
+def _append(handle: BinaryIO, chunk: bytes) -> None:
+    """All of `chunk` (an unbuffered write may take less at once)."""
+    view = memoryview(chunk)
+    while view:
+        view = view[handle.write(view) or 0:]
 
 
 def _close(handle: BinaryIO) -> None:

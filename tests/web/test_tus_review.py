@@ -3,15 +3,17 @@ scan, a PATCH whose hold lapsed, an over-long body, too many open uploads, and t
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, select
 
-from app.models import Upload, utcnow
+from app.models import Evidence, Upload, utcnow
 from app.tus import service
 from app.tus.partials import Partials
-from tests.web.tus_client import Tus
+from tests.web.tus_client import OFFSET, TUS, Tus
 
 
 @pytest.fixture
@@ -73,3 +75,69 @@ def test_the_scan_leaves_an_upload_a_patch_took_after_it_looked(tus, app, db, mo
     db.expire_all()
     assert db.get(Upload, _id(url)) is not None
     assert _partial(app, url).exists()
+
+
+# -- a PATCH whose hold lapsed writes nothing more ---------------------------------------------
+
+
+def _scope(tus: Tus, url: str, offset: int, length: int) -> dict:
+    headers = {**TUS, "X-CSRF-Token": tus.token, "Upload-Offset": str(offset), "Content-Type": OFFSET,
+               "Content-Length": str(length), "Host": "testserver",
+               "Cookie": "; ".join(f"{k}={v}" for k, v in tus.client.cookies.items())}
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "PATCH", "scheme": "http",
+            "path": url, "raw_path": url.encode(), "query_string": b"", "root_path": "",
+            "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+            "client": ("testclient", 50000), "server": ("testserver", 80), "state": {}}
+
+
+def test_a_patch_stalled_past_its_hold_writes_nothing_after_another_took_over(tus, app, db, monkeypatch):
+    """A phone's PATCH stalls longer than the hold (a dead line the server has not noticed); the client
+    gives up, asks HEAD and continues with a new PATCH, which takes the lapsed hold. When the stalled one's
+    bytes finally arrive they must not be appended after the new PATCH's: the file would be corrupt."""
+    monkeypatch.setattr("app.routes.tus.RENEW_SECONDS", -1)  # check the hold before every chunk
+    data = b"%PDF-1.4\n" + bytes(range(256)) * 4
+    url = tus.start(len(data))
+    upload_id = _id(url)
+
+    async def run() -> dict[str, int]:
+        gate, statuses = asyncio.Event(), {}
+        parts = [{"type": "http.request", "body": data[:40], "more_body": True}]
+
+        async def stalled():
+            if parts:
+                return parts.pop(0)
+            await gate.wait()
+            return {"type": "http.request", "body": data[40:], "more_body": False}
+
+        def sender(key):
+            async def send(message):
+                if message["type"] == "http.response.start":
+                    statuses[key] = message["status"]
+            return send
+
+        async def second_part():
+            return {"type": "http.request", "body": data[40:60], "more_body": False}
+
+        first = asyncio.create_task(app(_scope(tus, url, 0, len(data)), stalled, sender("stalled")))
+        for _ in range(100):  # until the stalled PATCH's 40 bytes are on disk (not in a buffer of its own)
+            await asyncio.sleep(0.02)
+            if _partial(app, url).stat().st_size == 40:
+                break
+        assert _partial(app, url).stat().st_size == 40
+        upload = db.get(Upload, upload_id)
+        db.refresh(upload)
+        upload.locked_until = utcnow() - timedelta(seconds=1)  # its hold lapsed
+        db.add(upload)
+        db.commit()
+        await app(_scope(tus, url, 40, 20), second_part, sender("second"))
+        gate.set()
+        await first
+        return statuses
+
+    statuses = asyncio.run(run())
+    assert statuses == {"second": 204, "stalled": 409}
+    assert _partial(app, url).read_bytes() == data[:60]
+    assert tus.head(url).headers["Upload-Offset"] == "60"
+    assert tus.patch(url, 60, data[60:]).status_code == 204
+    db.expire_all()
+    assert db.exec(select(Evidence)).one().sha256 == hashlib.sha256(data).hexdigest()
