@@ -203,6 +203,9 @@ async def _write(request: Request, session: Session, settings: Settings, catalog
     finally:
         await asyncio.to_thread(_close, handle)
     if too_much:
+        # Refused whole: the bytes it brought up to the length go too, or HEAD would call the upload
+        # complete while nothing checked or stored it (the hold is still ours).
+        await run_in_threadpool(partials.truncate, upload.id, on_disk)
         return plain(413, _("More bytes were sent than the upload announced."))
     if on_disk + written < upload.length:
         return plain(204, headers={"Upload-Offset": str(on_disk + written),

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session, select
 
 from app.models import Evidence, Upload, utcnow
+from app.services.demo import sample_pdf
 from app.tus import service
 from app.tus.partials import Partials
 from tests.web.tus_client import OFFSET, TUS, Tus
@@ -140,4 +141,28 @@ def test_a_patch_stalled_past_its_hold_writes_nothing_after_another_took_over(tu
     assert tus.head(url).headers["Upload-Offset"] == "60"
     assert tus.patch(url, 60, data[60:]).status_code == 204
     db.expire_all()
+    assert db.exec(select(Evidence)).one().sha256 == hashlib.sha256(data).hexdigest()
+
+
+# -- a body longer than announced leaves nothing of itself ----------------------------------------
+
+
+def test_a_body_longer_than_announced_without_its_length_leaves_the_upload_as_it_was(tus, app, db):
+    """Sent in chunks (no Content-Length), a body that runs past Upload-Length is refused (413) only once
+    it has; what it brought up to the length must not stay: HEAD would say the upload is complete, a
+    client would stop there, and the file would never be checked, stored or removed before its expiry."""
+    data = sample_pdf("SK", "terlalu panjang")
+    url = tus.start(len(data))
+    assert tus.patch(url, 0, data[:100]).status_code == 204
+
+    def body():
+        yield data[100:]
+        yield b"x" * 50
+
+    response = tus.client.patch(url, content=body(), headers={**TUS, "X-CSRF-Token": tus.token,
+                                                              "Upload-Offset": "100", "Content-Type": OFFSET})
+    assert response.status_code == 413
+    assert tus.head(url).headers["Upload-Offset"] == "100"
+    assert _partial(app, url).read_bytes() == data[:100]
+    assert tus.patch(url, 100, data[100:]).status_code == 204
     assert db.exec(select(Evidence)).one().sha256 == hashlib.sha256(data).hexdigest()
