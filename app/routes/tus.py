@@ -103,6 +103,7 @@ def tus_create(request: Request, session: SessionDep, settings: SettingsDep, cat
         return plain(400, _("The upload does not say which file it is or which question it is for."))
     try:
         service.check_target(session, catalogue, user, target)
+        service.check_room(session, settings, user, utcnow())
     except TusError as error:
         return plain(error.status, error.message)
     upload = service.create(session, settings, _partials(request), user, target, length, filename,

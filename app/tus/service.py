@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from fastapi import HTTPException
-from sqlalchemy import ColumnElement, CursorResult, delete, or_, update
+from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from app import access
@@ -89,6 +89,19 @@ def check_target(session: Session, catalogue: Catalogue, user: User, target: Tar
     except Refusal as refusal:
         raise TusError(refusal.status, refusal.message) from refusal
     return place, question
+
+
+def check_room(session: Session, settings: Settings, user: User, now: datetime) -> None:
+    """Refuse (429) a new upload while this account has `tus_max_open_uploads` unfinished ones: each may
+    hold up to the size limit on disk until it expires, unseen by anyone (one account must not fill the
+    disk). Finished, cancelled and expired uploads do not count. Two creations at the same moment may
+    both pass: the cap is a bound on waste, not an exact count."""
+    count = session.exec(select(func.count()).select_from(Upload).where(
+        col(Upload.user_id) == user.id, col(Upload.finished_at).is_(None), col(Upload.expires_at) > now)).one()
+    if count >= settings.tus_max_open_uploads:
+        raise TusError(429, _("You have %(n)s uploads that have not finished. Let them finish, or cancel one, "
+                              "before starting another; an upload left alone is removed after %(hours)s hours.")
+                       % {"n": count, "hours": settings.tus_expiry_hours})
 
 
 def create(session: Session, settings: Settings, partials: Partials, user: User, target: Target, length: int,

@@ -166,3 +166,31 @@ def test_a_body_longer_than_announced_without_its_length_leaves_the_upload_as_it
     assert _partial(app, url).read_bytes() == data[:100]
     assert tus.patch(url, 100, data[100:]).status_code == 204
     assert db.exec(select(Evidence)).one().sha256 == hashlib.sha256(data).hexdigest()
+
+
+# -- one account cannot fill the disk with unfinished uploads --------------------------------------
+
+
+def test_open_uploads_per_account_are_capped(tus, app, db, make_client, auth, world, code):
+    """Each upload may announce the size limit and hold that much in its partial file for a day: without
+    a cap one account could fill the disk with uploads it never finishes. Finished, cancelled and
+    expired ones do not count; another account has its own."""
+    cap = app.state.settings.tus_max_open_uploads
+    urls = [tus.start(app.state.settings.max_upload_bytes) for _ in range(cap)]
+    refused = tus.create(100)
+    assert refused.status_code == 429 and refused.headers["Content-Type"].startswith("text/plain")
+    assert str(cap) in refused.text and refused.headers["Tus-Resumable"] == "1.0.0"
+    assert len(db.exec(select(Upload)).all()) == cap  # nothing was created
+    assert tus.delete(urls[0]).status_code == 204  # a cancelled one frees its place
+    urls[0] = tus.start(100)
+    assert tus.create(100).status_code == 429
+    upload = db.get(Upload, _id(urls[1]))
+    upload.expires_at = utcnow() - timedelta(minutes=1)  # an expired one, not yet removed by the scan
+    db.add(upload)
+    db.commit()
+    data = sample_pdf("SK", "selesai")
+    done = tus.start(len(data))
+    assert tus.patch(done, 0, data).status_code == 204  # a finished one does not count either
+    assert tus.create(100).status_code == 201
+    other = make_client()
+    assert Tus(other, auth.login(other, "opd_a2"), tus.target).create(100).status_code == 201
