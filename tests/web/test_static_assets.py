@@ -229,3 +229,16 @@ def test_a_template_naming_a_file_the_old_way_gets_its_versioned_name_too(app):
                                "{{ url_for('static', path='none.css') }}").render(request=request)
     versioned = f"/static/{assets.url_path('app.css')}"
     assert rendered.split() == [versioned, versioned, "/static/none.css"]
+
+
+# issue 25, review: development's reading files again serves no more than a start would.
+def test_development_serves_no_hidden_file_added_since_the_start(tmp_path):
+    (tmp_path / "a.css").write_text("p{}")
+    store = StaticAssets(tmp_path, reload=True)
+    assert store.get("a.css") is not None
+    (tmp_path / ".env").write_text("KLA_SECRET_KEY=x")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("[core]")
+    app = StaticApp(store)
+    for path in ("/static/.env", "/static/.git/config"):
+        assert _call(app, path) == 404, path
