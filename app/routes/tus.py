@@ -31,6 +31,7 @@ from app.i18n import current_language
 from app.i18n import gettext as _
 from app.models import Document, Upload, User, utcnow
 from app.routes.evidence import evidence_response
+from app.services import questions
 from app.tus import service
 from app.tus.partials import Partials
 from app.tus.protocol import (
@@ -286,6 +287,10 @@ def tus_result(request: Request, session: SessionDep, catalogue: CatalogueDep, s
     place = find_place(session, upload.regency_code, upload.year)
     if not access.may_work_in(user, place.regency.code):
         raise HTTPException(404, _("There is no such upload."))
+    try:  # the card only to whom the workspace still shows it (the DP3A may have moved the question since)
+        questions.open_question(session, place, user, catalogue, upload.question_code)
+    except HTTPException:
+        raise HTTPException(404, _("There is no such upload.")) from None
     outcome = service.Outcome.of(upload.outcome)
     read = [d for d in (session.get(Document, i) for i in outcome.read) if d is not None]
     ws = Workspace(request, session, place, user, catalogue, scorer)

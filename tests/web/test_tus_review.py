@@ -213,3 +213,25 @@ def test_the_backup_leaves_partial_uploads_out(tus, app, tmp_path, migrated):
     backup(migrated, app.state.settings.evidence_dir, archive)
     with tarfile.open(archive, "r:gz") as opened:
         assert not [name for name in opened.getnames() if name.startswith("evidence/tus")]
+
+
+# -- an upload's result shows its card only to whom may still see it ----------------------------
+
+
+def test_the_result_of_an_upload_is_no_card_once_its_question_is_no_longer_the_agencys(tus, app, db, world, code):
+    """The DP3A moves the question to another agency after the upload finished: the focal point no
+    longer sees that question's card (answer, note, files) in the workspace, nor through the upload's
+    result."""
+    from sqlmodel import delete
+
+    from app.models import Assignment
+
+    data = sample_pdf("SK", "dipindahkan")
+    url, response = tus.send(data)
+    assert response.status_code == 204
+    assert tus.client.get(url + "/hasil").status_code == 200
+    db.exec(delete(Assignment).where(Assignment.assessment_id == world.assessments["a"].id,  # type: ignore[call-overload]
+                                     Assignment.question_code == code))
+    db.commit()
+    assert tus.client.get(f"{world.base()}/isian/{code}").status_code == 403
+    assert tus.client.get(url + "/hasil").status_code == 404
