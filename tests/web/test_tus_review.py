@@ -14,6 +14,8 @@ from app.models import Evidence, Upload, utcnow
 from app.services.demo import sample_pdf
 from app.tus import service
 from app.tus.partials import Partials
+from tests.app.test_evidence_samples import write_zip_bomb
+from tests.web.test_hostile_uploads import HIDDEN_ACTIVE_CONTENT
 from tests.web.tus_client import OFFSET, TUS, Tus
 
 
@@ -235,3 +237,23 @@ def test_the_result_of_an_upload_is_no_card_once_its_question_is_no_longer_the_a
     db.commit()
     assert tus.client.get(f"{world.base()}/isian/{code}").status_code == 403
     assert tus.client.get(url + "/hasil").status_code == 404
+
+
+# -- every kind of hidden active content, and a zip bomb, assembled from chunks --------------------
+
+
+@pytest.mark.parametrize("sample", sorted(HIDDEN_ACTIVE_CONTENT) + ["zip bomb"])
+def test_hidden_active_content_and_bombs_in_chunks_are_refused_and_nothing_stays(tus, app, db, tmp_path, sample):
+    if sample == "zip bomb":
+        bomb = tmp_path / "data.xlsx"
+        write_zip_bomb(bomb, megabytes=300)
+        name, content, expected = "rekap.xlsx", bomb.read_bytes(), "tidak wajar"
+    else:
+        name, content, expected, _english = HIDDEN_ACTIVE_CONTENT[sample]
+    url, response = tus.send(content, name, chunk=max(1, len(content) // 3 + 1))
+    assert response.status_code == 422 and expected.lower() in response.text.lower()
+    db.expire_all()
+    assert db.exec(select(Evidence)).all() == []
+    root = app.state.settings.evidence_dir
+    assert [p for p in root.rglob("*") if p.is_file()] == []  # neither stored, nor a partial, nor a temp file
+    assert tus.head(url).status_code == 410
