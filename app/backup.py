@@ -96,7 +96,10 @@ def _sqlite_file(parsed: URL) -> str:
 def _evidence_files(evidence_dir: Path) -> list[Path]:
     if not evidence_dir.exists():
         return []
-    return sorted(p for p in evidence_dir.rglob("*") if p.is_file() and p.relative_to(evidence_dir).parts[0] != "tmp")
+    # Not tmp/ (uploads being written) nor tus/ (resumable uploads in progress, issue 25): they change and
+    # vanish while the backup runs, and are nobody's evidence.
+    return sorted(p for p in evidence_dir.rglob("*")
+                  if p.is_file() and p.relative_to(evidence_dir).parts[0] not in ("tmp", "tus"))
 
 
 def _not_a_backup() -> str:

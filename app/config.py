@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     jobs_poll_seconds: int = Field(30, ge=1, le=3600, description="How often `kla jobs run` looks for due work")
     # issue 25, tus: a resumable upload nobody touched for this long is removed (its partial bytes and row)
     tus_expiry_hours: int = Field(24, ge=1, le=24 * 30, description="Hours a paused resumable upload is kept")
+    # issue 25, review: each unfinished upload may hold up to max_upload_mb on disk until it expires
+    tus_max_open_uploads: int = Field(20, ge=1, le=1000, description="Unfinished resumable uploads one account "
+                                                                      "may have at once")
 
     @field_validator("environment", mode="before")
     @classmethod

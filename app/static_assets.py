@@ -109,11 +109,8 @@ class StaticAssets:
 
     def _load(self) -> dict[str, Asset]:
         found: dict[str, Asset] = {}
-        for path in sorted(self.directory.rglob("*")):
-            relative = path.relative_to(self.directory)
-            if not path.is_file() or any(part.startswith(".") for part in relative.parts):
-                continue
-            asset = _read(self.directory, relative.as_posix())
+        for name in sorted(self._listing()):
+            asset = _read(self.directory, name)
             if asset is not None:
                 found[asset.name] = asset
         return found
@@ -150,7 +147,14 @@ class StaticAssets:
         return fresh
 
     def _listing(self) -> set[str]:
-        return {path.relative_to(self.directory).as_posix() for path in self.directory.rglob("*") if path.is_file()}
+        """The names that may be served: files, hidden ones and those in hidden folders left out (at the
+        start and when development looks again alike: issue 25, review)."""
+        found = set()
+        for path in self.directory.rglob("*"):
+            relative = path.relative_to(self.directory)
+            if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+                found.add(relative.as_posix())
+        return found
 
     def url_path(self, name: str) -> str:
         """The versioned path under /static of `name`; a missing file is a template's mistake: raise."""

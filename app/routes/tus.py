@@ -31,6 +31,7 @@ from app.i18n import current_language
 from app.i18n import gettext as _
 from app.models import Document, Upload, User, utcnow
 from app.routes.evidence import evidence_response
+from app.services import questions
 from app.tus import service
 from app.tus.partials import Partials
 from app.tus.protocol import (
@@ -103,6 +104,7 @@ def tus_create(request: Request, session: SessionDep, settings: SettingsDep, cat
         return plain(400, _("The upload does not say which file it is or which question it is for."))
     try:
         service.check_target(session, catalogue, user, target)
+        service.check_room(session, settings, user, utcnow())
     except TusError as error:
         return plain(error.status, error.message)
     upload = service.create(session, settings, _partials(request), user, target, length, filename,
@@ -180,25 +182,32 @@ async def _write(request: Request, session: Session, settings: Settings, catalog
     if declared is not None and on_disk + declared > upload.length:
         return plain(413, _("More bytes were sent than the upload announced."))
     written, too_much, renewed = 0, False, time.monotonic()
-    handle = os.fdopen(partials.open_append(upload.id), "ab")
+    # Unbuffered: every byte accepted is in the file at once, so that nothing held in a buffer of this
+    # request lands in it later (at close), after the bytes of a PATCH that took over a lapsed hold.
+    handle = os.fdopen(partials.open_append(upload.id), "ab", buffering=0)
     try:
         async for chunk in request.stream():
-            room = upload.length - on_disk - written
-            if len(chunk) > room:
-                chunk, too_much = chunk[:room], True
-            handle.write(chunk)  # small page-cache writes, as EvidenceStore.save_stream's
-            written += len(chunk)
-            if too_much:
-                break
+            # The hold is renewed (and so confirmed) before a write, not after: a PATCH that stalled past
+            # its lease, while another took the upload over, must not append its late bytes.
             if time.monotonic() - renewed > RENEW_SECONDS:
                 renewed = time.monotonic()
                 if not await run_in_threadpool(_renew, request.app.state.engine, upload.id, token):
                     return plain(409, _("The upload was interrupted; the client asks where to continue."))
+            room = upload.length - on_disk - written
+            if len(chunk) > room:
+                chunk, too_much = chunk[:room], True
+            _append(handle, chunk)  # small page-cache writes, as EvidenceStore.save_stream's
+            written += len(chunk)
+            if too_much:
+                break
     except ClientDisconnect:
         pass  # the line dropped: what arrived stays, and HEAD says how much that is
     finally:
         await asyncio.to_thread(_close, handle)
     if too_much:
+        # Refused whole: the bytes it brought up to the length go too, or HEAD would call the upload
+        # complete while nothing checked or stored it (the hold is still ours).
+        await run_in_threadpool(partials.truncate, upload.id, on_disk)
         return plain(413, _("More bytes were sent than the upload announced."))
     if on_disk + written < upload.length:
         return plain(204, headers={"Upload-Offset": str(on_disk + written),
@@ -214,6 +223,13 @@ def _complete(request: Request, session: Session, settings: Settings, catalogue:
     if not outcome.accepted:
         return plain(422, "\n".join(outcome.messages))
     return plain(204, headers={"Upload-Offset": str(upload.length)})
+
+
+def _append(handle: BinaryIO, chunk: bytes) -> None:
+    """All of `chunk` (an unbuffered write may take less at once)."""
+    view = memoryview(chunk)
+    while view:
+        view = view[handle.write(view) or 0:]
 
 
 def _close(handle: BinaryIO) -> None:
@@ -253,9 +269,8 @@ def tus_delete(request: Request, session: SessionDep, user: OptionalUser, upload
     upload = service.owned(session, user, upload_id)
     if upload is None:
         return _missing()
-    if service.locked(upload, utcnow()):
+    if service.locked(upload, utcnow()) or not service.terminate(session, _partials(request), upload, utcnow()):
         return plain(423, _("This upload is being sent from elsewhere at this moment. Wait a moment."))
-    service.terminate(session, _partials(request), upload)
     session.commit()
     return plain(204)
 
@@ -272,6 +287,10 @@ def tus_result(request: Request, session: SessionDep, catalogue: CatalogueDep, s
     place = find_place(session, upload.regency_code, upload.year)
     if not access.may_work_in(user, place.regency.code):
         raise HTTPException(404, _("There is no such upload."))
+    try:  # the card only to whom the workspace still shows it (the DP3A may have moved the question since)
+        questions.open_question(session, place, user, catalogue, upload.question_code)
+    except HTTPException:
+        raise HTTPException(404, _("There is no such upload.")) from None
     outcome = service.Outcome.of(upload.outcome)
     read = [d for d in (session.get(Document, i) for i in outcome.read) if d is not None]
     ws = Workspace(request, session, place, user, catalogue, scorer)

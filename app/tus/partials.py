@@ -44,6 +44,16 @@ class Partials:
         """A descriptor appending to the upload's file (it must exist: a removed upload is not revived)."""
         return os.open(self.path(upload_id), os.O_WRONLY | os.O_APPEND)
 
+    def truncate(self, upload_id: str, size: int) -> None:
+        """Back to `size` bytes (what a refused PATCH found), durably."""
+        with contextlib.suppress(FileNotFoundError):
+            descriptor = os.open(self.path(upload_id), os.O_WRONLY)
+            try:
+                os.ftruncate(descriptor, size)
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
+
     def remove(self, upload_id: str) -> None:
         with contextlib.suppress(ValueError):
             self.path(upload_id).unlink(missing_ok=True)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from fastapi import HTTPException
-from sqlalchemy import CursorResult, delete, or_, update
+from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from app import access
@@ -91,6 +91,19 @@ def check_target(session: Session, catalogue: Catalogue, user: User, target: Tar
     return place, question
 
 
+def check_room(session: Session, settings: Settings, user: User, now: datetime) -> None:
+    """Refuse (429) a new upload while this account has `tus_max_open_uploads` unfinished ones: each may
+    hold up to the size limit on disk until it expires, unseen by anyone (one account must not fill the
+    disk). Finished, cancelled and expired uploads do not count. Two creations at the same moment may
+    both pass: the cap is a bound on waste, not an exact count."""
+    count = session.exec(select(func.count()).select_from(Upload).where(
+        col(Upload.user_id) == user.id, col(Upload.finished_at).is_(None), col(Upload.expires_at) > now)).one()
+    if count >= settings.tus_max_open_uploads:
+        raise TusError(429, _("You have %(n)s uploads that have not finished. Let them finish, or cancel one, "
+                              "before starting another; an upload left alone is removed after %(hours)s hours.")
+                       % {"n": count, "hours": settings.tus_expiry_hours})
+
+
 def create(session: Session, settings: Settings, partials: Partials, user: User, target: Target, length: int,
            filename: str, filetype: str) -> Upload:
     """A new upload of `length` bytes for `target` (already checked), with its empty partial file."""
@@ -116,14 +129,18 @@ def expired(upload: Upload, now: datetime) -> bool:
     return upload.finished_at is None and upload.expires_at <= now
 
 
+def _free(now: datetime) -> ColumnElement[bool]:
+    """No PATCH holds the upload (asked in the statement that changes it, not on a row read before)."""
+    return or_(col(Upload.locked_until).is_(None), col(Upload.locked_until) <= now)
+
+
 def take(session: Session, upload_id: str, now: datetime) -> str | None:
     """Hold the upload for one PATCH (a conditional UPDATE: of two PATCHes at once, across workers and
     machines, one gets it); the token that holds it, or None: another PATCH is writing (423).
     The caller commits at once, so that the other workers see it."""
     token = secrets.token_hex(16)
     result = session.execute(
-        update(Upload).where(col(Upload.id) == upload_id,
-                             or_(col(Upload.locked_until).is_(None), col(Upload.locked_until) <= now))
+        update(Upload).where(col(Upload.id) == upload_id, _free(now))
         .values(locked_by=token, locked_until=now + timedelta(seconds=LEASE_SECONDS))
         .execution_options(synchronize_session=False))
     return token if cast(CursorResult[Any], result).rowcount == 1 else None
@@ -182,22 +199,31 @@ def _finish(session: Session, upload: Upload, outcome: Outcome) -> Outcome:
     return outcome
 
 
-def terminate(session: Session, partials: Partials, upload: Upload) -> None:
-    session.delete(upload)
-    session.flush()
+def terminate(session: Session, partials: Partials, upload: Upload, now: datetime) -> bool:
+    """End the upload, its row and its bytes; False (nothing done) while a PATCH holds it. The hold is
+    checked in the DELETE itself: a PATCH may take it between the route's read and this."""
+    result = session.execute(delete(Upload).where(col(Upload.id) == upload.id, _free(now))
+                             .execution_options(synchronize_session=False))
+    if cast(CursorResult[Any], result).rowcount != 1:
+        return False
+    session.expunge(upload)
     partials.remove(upload.id)
+    return True
 
 
 def remove_expired(session: Session, partials: Partials, now: datetime) -> int:
     """Remove every upload past its expiry (its row and its partial bytes; a finished one's result too)
     that no PATCH holds, and partial files no row names. Idempotent; says how many uploads went."""
-    due = list(session.exec(select(Upload.id).where(
-        col(Upload.expires_at) <= now, or_(col(Upload.locked_until).is_(None), col(Upload.locked_until) <= now))))
-    if due:
-        session.execute(delete(Upload).where(col(Upload.id).in_(due), col(Upload.expires_at) <= now)
-                        .execution_options(synchronize_session=False))
+    due = list(session.exec(select(Upload.id).where(col(Upload.expires_at) <= now, _free(now))))
+    removed = 0
     for upload_id in due:
-        partials.remove(upload_id)
+        # Expired and free asked again in the DELETE: a PATCH may have taken the upload since the look
+        # (its bytes would go from under it). One at a time: a scan finds few.
+        result = session.execute(delete(Upload).where(col(Upload.id) == upload_id, col(Upload.expires_at) <= now,
+                                                      _free(now)).execution_options(synchronize_session=False))
+        if cast(CursorResult[Any], result).rowcount == 1:
+            partials.remove(upload_id)
+            removed += 1
     partials.sweep_orphans(session.exec(select(Upload.id)).all(), ORPHAN_SECONDS)
-    return len(due)
+    return removed
 

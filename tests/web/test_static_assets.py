@@ -243,3 +243,16 @@ def test_our_scripts_and_styles_go_out_without_comments_and_vendored_files_as_pu
     vendored = "vendor/tus-js-client-4.3.1.min.js"
     assert assets.get(vendored).body == (STATIC_DIR / vendored).read_bytes()
     assert assets.get("htmx.min.js").body == (STATIC_DIR / "htmx.min.js").read_bytes()
+
+
+# issue 25, review: development's reading files again serves no more than a start would.
+def test_development_serves_no_hidden_file_added_since_the_start(tmp_path):
+    (tmp_path / "a.css").write_text("p{}")
+    store = StaticAssets(tmp_path, reload=True)
+    assert store.get("a.css") is not None
+    (tmp_path / ".env").write_text("KLA_SECRET_KEY=x")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("[core]")
+    app = StaticApp(store)
+    for path in ("/static/.env", "/static/.git/config"):
+        assert _call(app, path) == 404, path
