@@ -10,12 +10,13 @@ static/offline.js and docs/architecture.md, "Offline work"); every page stays `n
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from app.static_assets import StaticAssets, assets
+from app.static_assets import StaticAssets, assets, minified
 from app.templating import env
 
 router = APIRouter(tags=["offline"])
@@ -40,9 +41,15 @@ def service_worker(request: Request) -> Response:
     # no-cache: the browser asks again on every visit of the workspace instead of keeping an old worker;
     # the tag makes that question cost a 304 until a static file changes. A worker script is same-origin
     # JavaScript, which the CSP (script-src 'self') allows.
-    headers = {"Cache-Control": "no-cache", "ETag": f'"sw-{version}"'}
-    if headers["ETag"] in request.headers.get("if-none-match", ""):
+    packed = "gzip" in request.headers.get("accept-encoding", "")
+    headers = {"Cache-Control": "no-cache", "ETag": f'"sw-{version}{"-gz" if packed else ""}"',
+               "Vary": "Accept-Encoding"}
+    if f'"sw-{version}' in request.headers.get("if-none-match", ""):  # either representation's tag
         return Response(status_code=304, headers=headers)
     kept = [f"{root}/static/{assets.url_path(name)}" for name in PRECACHED]  # the names pages ask for
-    script = env.get_template("offline/sw.js").render(assets=kept, version=version)
+    # Sent as the static scripts are (app.static_assets): without its comments, gzipped when asked.
+    script = minified("sw.js", env.get_template("offline/sw.js").render(assets=kept, version=version).encode())
+    if packed:
+        script = gzip.compress(script, compresslevel=9, mtime=0)
+        headers["Content-Encoding"] = "gzip"
     return Response(script, media_type="text/javascript; charset=utf-8", headers=headers)

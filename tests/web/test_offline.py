@@ -22,19 +22,19 @@ def test_the_service_worker_is_javascript_at_the_root_and_never_kept_long(client
 
 def test_the_service_worker_keeps_the_static_files_and_the_workspace_only(client):
     script = client.get("/sw.js").text
-    precache = re.search(r"var PRECACHE = (\[.*?\]);", script)
+    precache = re.search(r"var PRECACHE\s*=\s*(\[.*?\]);", script)
     assert precache is not None
     for name in PRECACHED:  # under the names the pages ask for (issue 25, budget)
         assert f'"/static/{assets.url_path(name)}"' in precache.group(1)
-    assert f'var VERSION = "{static_version()}";' in script
-    workspace = re.search(r"var WORKSPACE = /(.*)/;", script)
+    assert re.search(rf'var VERSION\s*=\s*"{static_version()}";', script)
+    workspace = re.search(r"var WORKSPACE\s*=\s*/(.*?)/;", script)
     assert workspace is not None
     pattern = re.compile(workspace.group(1).replace("\\/", "/"))
     assert pattern.match("/r/62.71/2025/isian") and pattern.match("/r/62.71/2025/isian/1.2q")
     for other in ("/r/62.71/2025/isian/1.2q/riwayat", "/r/62.71/2025/dasbor", "/akun/sandi", "/masuk"):
         assert not pattern.match(other), other
     # Logging in or out (here or in another tab) empties the kept pages.
-    assert '"/masuk", "/keluar"' in script and "caches.delete(PAGES_CACHE)" in script
+    assert '"/masuk","/keluar"' in script and "caches.delete(PAGES_CACHE)" in script
 
 
 def test_the_version_changes_with_any_static_file(tmp_path):
