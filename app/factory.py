@@ -68,12 +68,13 @@ from app.routes import taskforce_cluster as taskforce_cluster_routes
 from app.routes.api import build_api
 from app.routes.workspace import warm_question_rows
 from app.security_headers import SecurityHeaders, headers_for
-from app.services import overview
+from app.services import overview, sessions
 from app.startup import StartUp
 from app.static_assets import StaticApp, assets
 from app.templating import compile_all, is_partial, render, templates
 from app.templating import env as templating_env
 from app.tus import expiry as tus_expiry  # issue 25, tus
+from app.tus import protocol as tus_protocol  # issue 25, tus
 from app.tus.protocol import TusHeaders  # issue 25, tus
 from indicators import Catalogue, load_catalogue
 from scoring import Scorer
@@ -256,6 +257,13 @@ def _add_error_pages(app: FastAPI, *, hsts: bool) -> None:
 
     @app.exception_handler(CsrfRejected)
     async def csrf_rejected(request: Request, _exc: CsrfRejected) -> Response:
+        if request.url.path.startswith(tus_protocol.PREFIX + "/"):
+            # The upload client shows what it is told as text: plain words, not the error page. Most often
+            # the session ended in another tab (logged out): the page's token is then stale.
+            if not request.session.get(sessions.COOKIE_KEY):
+                return tus_protocol.plain(401, _("Your session has ended. Sign in again; the upload can continue."))
+            return tus_protocol.plain(403, _("This page has expired. Reload it and choose the file again; "
+                                             "the upload continues where it stopped."))
         message = _("This form has expired or came from another site. Reload the page and try again; "
                     "what you typed is still in the form.")
         return _error(request, 403, message)

@@ -128,6 +128,8 @@ def test_csrf_is_checked(tus):
     post = tus.client.post("/tus/", headers={**TUS, "Upload-Length": "10",
                                              "Upload-Metadata": metadata(filename="a.pdf", target=tus.target)})
     assert post.status_code == 403 and post.headers["Tus-Resumable"] == "1.0.0"
+    # The upload client shows what it is told: plain words, in the user's language, not the error page.
+    assert post.headers["content-type"].startswith("text/plain") and "Muat ulang" in post.text
     cross = tus.patch(url, 0, b"x", {"Origin": "https://evil.example"})
     assert cross.status_code == 403
     assert tus.head(url).headers["Upload-Offset"] == "0"
@@ -136,3 +138,12 @@ def test_csrf_is_checked(tus):
 def test_signed_out_gets_401(client, world, code):
     assert client.options("/tus/").status_code == 401
     assert client.head("/tus/" + "a" * 43, headers=TUS).status_code == 401
+
+
+def test_a_stale_page_after_logout_is_told_to_sign_in_again_in_plain_words(tus):
+    """Logged out in another tab: the page's token is stale and the session gone (issue 25 review)."""
+    url = tus.start(100)
+    tus.client.post("/keluar", headers={"X-CSRF-Token": tus.token})
+    late = tus.patch(url, 0, b"x")
+    assert late.status_code == 401 and late.headers["content-type"].startswith("text/plain")
+    assert "masuk kembali" in late.text
