@@ -12,22 +12,29 @@ from tests.web.test_access_matrix import _url, targets  # noqa: F401 (targets: a
 ROLES = ("dp3a_a", "opd_a", "province", "admin")
 
 
-def test_every_page_and_download_says_no_store_for_a_logged_in_user(app, make_client, auth, targets, world, db):  # noqa: F811
+def every_page_open(make_client, auth, targets, world, db, roles=ROLES) -> dict:  # noqa: F811
+    """A world in which every GET page of the app opens to some role, and a signed-in client per role.
+
+    At the ministry's review A's pages open to its province and the ministry as well as its own people,
+    and field verification's page shows its (empty) schedule. The targets' answer is submitted: the
+    cluster coordinators' desk opens no draft."""
     assessment = world.assessments["a"]
-    # At the ministry's review A's pages open to its province and the ministry as well as its own people,
-    # and field verification's page shows its (empty) schedule.
     assessment.stage = "ministry"
     db.add(assessment)
-    # The targets' answer as submitted: the cluster coordinators' desk opens no draft.
     answer = db.exec(select(Answer).where(Answer.assessment_id == assessment.id,
                                           Answer.question_code == targets["code"])).one()
     answer.status = AnswerStatus.SUBMITTED
     db.add(answer)
     db.commit()
     clients = {}
-    for role in ROLES:
+    for role in roles:
         clients[role] = make_client()
         auth.login(clients[role], role)
+    return clients
+
+
+def test_every_page_and_download_says_no_store_for_a_logged_in_user(app, make_client, auth, targets, world, db):  # noqa: F811
+    clients = every_page_open(make_client, auth, targets, world, db)
     routes = [("", r) for r in api_routes(app) if "GET" in r.methods]
     routes += [(API_PREFIX, r) for r in app.state.api.routes if "GET" in getattr(r, "methods", ())
                and hasattr(r, "param_convertors") and "openapi" not in r.path and "docs" not in r.path]

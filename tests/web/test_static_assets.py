@@ -7,13 +7,12 @@ import gzip
 import re
 
 import pytest
-from sqlmodel import select
 
 from app.factory import api_routes
-from app.models import Answer, AnswerStatus
 from app.static_assets import IMMUTABLE, STATIC_DIR, StaticApp, StaticAssets, assets, minified
 from tests import html
 from tests.web.test_access_matrix import _url, targets  # noqa: F401 (targets: a fixture used here)
+from tests.web.test_cache_control import every_page_open
 
 GZIP = {"Accept-Encoding": "gzip"}
 IDENTITY = {"Accept-Encoding": "identity"}
@@ -133,18 +132,7 @@ ROLES = ("opd_a", "dp3a_a", "province", "admin")
 def test_every_static_file_every_page_names_is_versioned_and_served(app, make_client, auth, targets, world, db):  # noqa: F811
     """Every GET page of the app as each role: each attribute that names /static/ is a versioned name
     that answers 200, cached for a year (an unversioned name left in a template fails here)."""
-    assessment = world.assessments["a"]
-    assessment.stage = "ministry"
-    db.add(assessment)
-    answer = db.exec(select(Answer).where(Answer.assessment_id == assessment.id,
-                                          Answer.question_code == targets["code"])).one()
-    answer.status = AnswerStatus.SUBMITTED
-    db.add(answer)
-    db.commit()
-    clients = {}
-    for role in ROLES:
-        clients[role] = make_client()
-        auth.login(clients[role], role)
+    clients = every_page_open(make_client, auth, targets, world, db, ROLES)  # every page opens to someone
     clients["anonymous"] = make_client()
     pages, named, wrong = 0, set(), []
     for route in api_routes(app):
