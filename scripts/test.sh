@@ -35,21 +35,32 @@ echo "== ruff and mypy (settings in pyproject.toml) =="
 .venv/bin/ruff check .
 .venv/bin/mypy
 
-# Two processes (pytest-xdist) for everything but the browser tests, which share one demo server and
-# one browser and run after them in one process (on PostgreSQL each process has its own database).
-echo "== SQLite =="
-.venv/bin/python -m pytest -m "not browser" -n 2 "$@"
-echo "== SQLite, in the browser =="
-.venv/bin/python -m pytest -m browser "$@"
+# The browser tests (one demo server, one browser, one process) wait on the browser and the server most
+# of the time: they run alongside the others, which take the two cores (pytest-xdist, two processes; on
+# PostgreSQL each process has its own database). Their report is printed once they are done.
+browser_log="$(mktemp)"
+browser_tmp="$(mktemp -d)"
+.venv/bin/python -m pytest -m browser --basetemp="$browser_tmp/run" "$@" >"$browser_log" 2>&1 &
+browser=$!
+trap 'kill "$browser" 2>/dev/null || true; rm -rf "$browser_log" "$browser_tmp"' EXIT
+status=0
+
+echo "== SQLite (the browser tests run alongside) =="
+.venv/bin/python -m pytest -m "not browser" -n 2 "$@" || status=1
 
 # On PostgreSQL only the tests that reach the database run (tests/conftest.py keeps them): the rest
 # would repeat the SQLite run's work line for line.
 echo "== PostgreSQL =="
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
-  KLA_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -m "not browser" -n 2 -p no:cacheprovider "$@"
+  KLA_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -m "not browser" -n 2 -p no:cacheprovider "$@" || status=1
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is not reachable on 127.0.0.1:5432; CI needs it." >&2
-  exit 1
+  status=1
 else
   echo "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL run is skipped." >&2
 fi
+
+wait "$browser" || status=1
+echo "== SQLite, in the browser =="
+cat "$browser_log"
+exit "$status"
