@@ -35,33 +35,21 @@ echo "== ruff and mypy (settings in pyproject.toml) =="
 .venv/bin/ruff check .
 .venv/bin/mypy
 
-# Two processes (pytest-xdist) for everything but the browser tests.
+# Two processes (pytest-xdist) for everything but the browser tests, which share one demo server and
+# one browser and run after them in one process (on PostgreSQL each process has its own database).
 echo "== SQLite =="
 .venv/bin/python -m pytest -m "not browser" -n 2 "$@"
-
-# The browser tests (one demo server, one browser, one process) mostly wait on the browser and the
-# server, and the PostgreSQL run on its server: the two run side by side (about 9 minutes instead of
-# 15 one after the other on a 2-core machine). The browser tests' report follows the PostgreSQL run's.
-browser_log="$(mktemp)"
-browser_tmp="$(mktemp -d)"
-.venv/bin/python -m pytest -m browser --basetemp="$browser_tmp/run" "$@" >"$browser_log" 2>&1 &
-browser=$!
-trap 'kill "$browser" 2>/dev/null || true; rm -rf "$browser_log" "$browser_tmp"' EXIT
-status=0
+echo "== SQLite, in the browser =="
+.venv/bin/python -m pytest -m browser "$@"
 
 # On PostgreSQL only the tests that reach the database run (tests/conftest.py keeps them): the rest
-# would repeat the SQLite run's work line for line. Each xdist process has its own database.
-echo "== PostgreSQL (the browser tests run alongside) =="
+# would repeat the SQLite run's work line for line.
+echo "== PostgreSQL =="
 if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
-  KLA_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -m "not browser" -n 2 -p no:cacheprovider "$@" || status=1
+  KLA_TEST_DATABASE_URL="$PG_URL" .venv/bin/python -m pytest -m "not browser" -n 2 -p no:cacheprovider "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is not reachable on 127.0.0.1:5432; CI needs it." >&2
-  status=1
+  exit 1
 else
   echo "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL run is skipped." >&2
 fi
-
-wait "$browser" || status=1
-echo "== SQLite, in the browser =="
-cat "$browser_log"
-exit "$status"
