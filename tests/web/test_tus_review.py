@@ -16,7 +16,7 @@ from app.tus import service
 from app.tus.partials import Partials
 from tests.app.test_evidence_samples import write_zip_bomb
 from tests.web.test_hostile_uploads import HIDDEN_ACTIVE_CONTENT
-from tests.web.tus_client import OFFSET, TUS, Tus
+from tests.web.tus_client import OFFSET, TUS, Stalled, Tus, patch_scope, status_into, whole
 
 
 @pytest.fixture
@@ -83,16 +83,6 @@ def test_the_scan_leaves_an_upload_a_patch_took_after_it_looked(tus, app, db, mo
 # -- a PATCH whose hold lapsed writes nothing more ---------------------------------------------
 
 
-def _scope(tus: Tus, url: str, offset: int, length: int) -> dict:
-    headers = {**TUS, "X-CSRF-Token": tus.token, "Upload-Offset": str(offset), "Content-Type": OFFSET,
-               "Content-Length": str(length), "Host": "testserver",
-               "Cookie": "; ".join(f"{k}={v}" for k, v in tus.client.cookies.items())}
-    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "PATCH", "scheme": "http",
-            "path": url, "raw_path": url.encode(), "query_string": b"", "root_path": "",
-            "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-            "client": ("testclient", 50000), "server": ("testserver", 80), "state": {}}
-
-
 def test_a_patch_stalled_past_its_hold_writes_nothing_after_another_took_over(tus, app, db, monkeypatch):
     """A phone's PATCH stalls longer than the hold (a dead line the server has not noticed); the client
     gives up, asks HEAD and continues with a new PATCH, which takes the lapsed hold. When the stalled one's
@@ -103,25 +93,11 @@ def test_a_patch_stalled_past_its_hold_writes_nothing_after_another_took_over(tu
     upload_id = _id(url)
 
     async def run() -> dict[str, int]:
-        gate, statuses = asyncio.Event(), {}
-        parts = [{"type": "http.request", "body": data[:40], "more_body": True}]
+        statuses: dict[str, int] = {}
+        stalled = Stalled(data[:40], data[40:])
 
-        async def stalled():
-            if parts:
-                return parts.pop(0)
-            await gate.wait()
-            return {"type": "http.request", "body": data[40:], "more_body": False}
-
-        def sender(key):
-            async def send(message):
-                if message["type"] == "http.response.start":
-                    statuses[key] = message["status"]
-            return send
-
-        async def second_part():
-            return {"type": "http.request", "body": data[40:60], "more_body": False}
-
-        first = asyncio.create_task(app(_scope(tus, url, 0, len(data)), stalled, sender("stalled")))
+        first = asyncio.create_task(app(patch_scope(tus, url, 0, len(data)), stalled.receive,
+                                        status_into(statuses, "stalled")))
         for _ in range(100):  # until the stalled PATCH's 40 bytes are on disk (not in a buffer of its own)
             await asyncio.sleep(0.02)
             if _partial(app, url).stat().st_size == 40:
@@ -132,8 +108,8 @@ def test_a_patch_stalled_past_its_hold_writes_nothing_after_another_took_over(tu
         upload.locked_until = utcnow() - timedelta(seconds=1)  # its hold lapsed
         db.add(upload)
         db.commit()
-        await app(_scope(tus, url, 40, 20), second_part, sender("second"))
-        gate.set()
+        await app(patch_scope(tus, url, 40, 20), whole(data[40:60]), status_into(statuses, "second"))
+        stalled.gate.set()
         await first
         return statuses
 

@@ -17,7 +17,7 @@ from app.services.demo import sample_pdf
 from app.tus import service
 from tests import html
 from tests.app.test_evidence_samples import pdf_with_hidden_javascript
-from tests.web.tus_client import OFFSET, TUS, Tus
+from tests.web.tus_client import OFFSET, TUS, Stalled, Tus, patch_scope, status_into, whole
 
 HTML_WITH_SCRIPT = b"<!doctype html><html><body><script>fetch('/keluar')</script></body></html>" + b" " * 2000
 
@@ -271,42 +271,18 @@ def test_two_patches_at_once_one_is_locked_out(tus, app, db):
     url = tus.start(len(data))
     upload_id = url.rsplit("/", 1)[1]
 
-    def scope(offset: int, length: int) -> dict:
-        headers = {**TUS, "X-CSRF-Token": tus.token, "Upload-Offset": str(offset), "Content-Type": OFFSET,
-                   "Content-Length": str(length), "Host": "testserver",
-                   "Cookie": "; ".join(f"{k}={v}" for k, v in tus.client.cookies.items())}
-        return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "PATCH",
-                "scheme": "http", "path": url, "raw_path": url.encode(), "query_string": b"", "root_path": "",
-                "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-                "client": ("testclient", 50000), "server": ("testserver", 80), "state": {}}
-
     async def run() -> tuple[int, int]:
-        gate, statuses = asyncio.Event(), {}
-        parts = [{"type": "http.request", "body": data[:40], "more_body": True}]
-
-        async def slow_receive():
-            if parts:
-                return parts.pop(0)
-            await gate.wait()
-            return {"type": "http.request", "body": data[40:], "more_body": False}
-
-        def sender(key):
-            async def send(message):
-                if message["type"] == "http.response.start":
-                    statuses[key] = message["status"]
-            return send
-
-        async def quick_receive():
-            return {"type": "http.request", "body": data, "more_body": False}
-
-        first = asyncio.create_task(app(scope(0, len(data)), slow_receive, sender("first")))
+        statuses: dict[str, int] = {}
+        slow = Stalled(data[:40], data[40:])
+        first = asyncio.create_task(app(patch_scope(tus, url, 0, len(data)), slow.receive,
+                                        status_into(statuses, "first")))
         for _ in range(200):  # until the first holds the upload
             await asyncio.sleep(0.02)
             db.expire_all()
             if db.get(Upload, upload_id).locked_by is not None:
                 break
-        await app(scope(0, len(data)), quick_receive, sender("second"))
-        gate.set()
+        await app(patch_scope(tus, url, 0, len(data)), whole(data), status_into(statuses, "second"))
+        slow.gate.set()
         await first
         return statuses["first"], statuses["second"]
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi.testclient import TestClient
 
@@ -54,3 +55,50 @@ class Tus:
             if offset + chunk < len(data):
                 assert int(self.head(url).headers["Upload-Offset"]) == offset + chunk
         return url, response
+
+
+# -- raw ASGI PATCHes, for races a TestClient cannot make (two PATCHes at once, one stalled) ----------
+
+
+def patch_scope(tus: Tus, url: str, offset: int, length: int) -> dict:
+    """The ASGI scope of a PATCH of `length` bytes at `offset`, in `tus`'s session."""
+    headers = {**TUS, "X-CSRF-Token": tus.token, "Upload-Offset": str(offset), "Content-Type": OFFSET,
+               "Content-Length": str(length), "Host": "testserver",
+               "Cookie": "; ".join(f"{k}={v}" for k, v in tus.client.cookies.items())}
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "PATCH", "scheme": "http",
+            "path": url, "raw_path": url.encode(), "query_string": b"", "root_path": "",
+            "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+            "client": ("testclient", 50000), "server": ("testserver", 80), "state": {}}
+
+
+@dataclass
+class Stalled:
+    """A PATCH body whose first part arrives at once and the rest only once `gate` is set: a phone's
+    line that stalls in the middle."""
+
+    first: bytes
+    rest: bytes
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    started: bool = False
+
+    async def receive(self) -> dict:
+        if not self.started:
+            self.started = True
+            return {"type": "http.request", "body": self.first, "more_body": True}
+        await self.gate.wait()
+        return {"type": "http.request", "body": self.rest, "more_body": False}
+
+
+def whole(body: bytes):
+    """A PATCH body that arrives at once."""
+    async def receive() -> dict:
+        return {"type": "http.request", "body": body, "more_body": False}
+    return receive
+
+
+def status_into(statuses: dict[str, int], key: str):
+    """An ASGI `send` that keeps the response's status under `key`."""
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            statuses[key] = message["status"]
+    return send
