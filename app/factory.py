@@ -47,6 +47,7 @@ from app.routes import (
     history,
     home,
     library,
+    meeting_edits,  # a meeting's edit, taking a document out, removal
     ministry_accounts,
     national_export,
     province,
@@ -190,8 +191,8 @@ def create_app(settings: Settings | None = None, catalogue: Catalogue | None = N
     app.include_router(handoff_marks.router)  # issue 23: the "sudah diunggah" checklist and Nilai EM
     # The Gugus Tugas (its hub, the coordinators' desk, meetings, the RAD KLA), e-mail settings and the
     # admin's list of jobs, the national workbook asked for here and built by the job runner (issue 24).
-    for module in (taskforce_routes, taskforce_cluster_routes, meetings_routes, rad_routes, notices_routes,
-                   national_export):
+    for module in (taskforce_routes, taskforce_cluster_routes, meetings_routes, meeting_edits, rad_routes,
+                   notices_routes, national_export):
         app.include_router(module.router)
     app.include_router(tus.router)  # issue 25, tus: resumable uploads (the tus protocol at /tus/)
     app.include_router(offline_routes.router)  # issue 25, offline: /sw.js, offline work in the workspace

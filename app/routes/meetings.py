@@ -64,7 +64,7 @@ def _form_page(ws: Workspace, view: MeetingView, data: MeetingInput, message: st
                status: int = 200) -> Response:
     context = {
         "place": ws.place, "data": data, "kinds": meetings.kind_choices(), "agencies": view.agencies(),
-        "suggestions": meetings.outside_suggestions(ws.session, ws.place), "message": message,
+        "suggestions": meetings.outside_suggestions(view), "message": message,
         "latest": meetings.latest_date(), "may_record": view.may_record(),
     }
     return render(ws.request, "meetings/new.html", context, status_code=status)

@@ -81,6 +81,10 @@ LIBRARY = {"library", "library_document", "library_metadata", "library_link", "l
 # meeting, and an agency's limits: tests/web/test_meetings.py)
 MEETINGS = {"meetings", "meeting_new", "meeting_create", "meeting_page", "meeting_link", "meeting_unlink",
             "meeting_add_document", "meeting_upload"}
+# A meeting's edit form and save, taking a document out, removal (its confirmation page without `confirm`):
+# A's workers reach them (an agency then gets the service's refusal for the DP3A's meeting, 409; who changes
+# which: tests/web/test_meeting_edits.py)
+MEETINGS |= {"meeting_edit", "meeting_save", "meeting_remove_document", "meeting_remove"}
 
 # -- issue 24, gugus: the Gugus Tugas hub (A's workers see it, its DP3A changes it) and a cluster
 # coordinator's desk (only the coordinator: the targets make opd_a the coordinator of the target's part)

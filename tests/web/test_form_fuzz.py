@@ -125,6 +125,7 @@ BASELINE.update({"held_on": "2025-03-12", "place": "Aula Bappeda", "agenda": "Pe
                  "outside": "Polres", "agencies": lambda s: str(s.dinkes_a), "bagian": "KL", "cari": "",
                  "code": lambda s: s.options_code, "document_id": lambda s: s.targets["document_id"],
                  "jenis": "coordination", "tahun": "2025"})
+BASELINE["stamp"] = ""  # a meeting's edit form: when it was last changed ("" never: the fuzz's meeting)
 # Issue 24: the Gugus Tugas (its SK, chair, secretariat, coordinators, the switch) and the RAD KLA.
 BASELINE.update({"chair_agency_id": lambda s: str(s.dinkes_a), "chair_name": "Kepala Bappeda",
                  "secretariat_agency_id": "", "sk_document_id": "", "coordinator_review": "1",

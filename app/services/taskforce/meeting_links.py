@@ -161,23 +161,7 @@ def unlink(session: Session, view: MeetingView, meeting: Meeting, code: str) -> 
         answer_service.lock_answers(session, [answer])
         questions.check_files_editable(view.place, view.user, answer,
                                        questions.is_reopened(session, answer) is not None, removing=True)
-        # Documents another meeting linked to this question still wants stay linked.
-        others = set(session.exec(select(MeetingDocument.document_id)
-                                  .join(MeetingQuestion, col(MeetingQuestion.meeting_id) == col(MeetingDocument.meeting_id))
-                                  .join(Meeting, col(Meeting.id) == col(MeetingDocument.meeting_id))
-                                  .where(MeetingQuestion.question_code == code, MeetingQuestion.meeting_id != meeting_id,
-                                         Meeting.assessment_id == assessment_id(view.place),
-                                         col(Meeting.removed_at).is_(None))))
-        mine = set(_meeting_documents(session, meeting_id)) - others
-        joined = _joined_at(session, meeting_id)
-        for evidence in session.exec(select(Evidence).where(
-                Evidence.answer_id == answer.id, col(Evidence.document_id).in_(mine),
-                col(Evidence.removed_at).is_(None), col(Evidence.uploaded_at) >= row.linked_at)):
-            # Review i24: a link made by hand before the document became the meeting's is not the
-            # meeting's (adding the document linked nothing there: it was linked already), so it stays.
-            since = joined.get(evidence.document_id or 0)
-            if since is not None and as_aware(evidence.uploaded_at) < since:
-                continue
+        for evidence in made_links(session, view, meeting_id, row, answer.id):
             evidence_service.remove(session, view.place.assessment, evidence, view.user)
             removed.append(evidence.filename)
     session.delete(row)
@@ -186,13 +170,48 @@ def unlink(session: Session, view: MeetingView, meeting: Meeting, code: str) -> 
     return True
 
 
+def made_links(session: Session, view: MeetingView, meeting_id: int, row: MeetingQuestion, answer_id: int | None,
+               documents: set[int] | None = None) -> list[Evidence]:
+    """The current evidence links the meeting made on `row`'s question (of `documents` only, if given):
+    its documents' links there made at or after the meeting was linked to the question and after the
+    document became the meeting's, and not still wanted by another live meeting linked there. A link
+    made by hand before stays: it is not the meeting's (unlinking, removing a document or the meeting)."""
+    if answer_id is None:
+        return []
+    # Documents another meeting linked to this question still wants stay linked.
+    others = set(session.exec(select(MeetingDocument.document_id)
+                              .join(MeetingQuestion, col(MeetingQuestion.meeting_id) == col(MeetingDocument.meeting_id))
+                              .join(Meeting, col(Meeting.id) == col(MeetingDocument.meeting_id))
+                              .where(MeetingQuestion.question_code == row.question_code,
+                                     MeetingQuestion.meeting_id != meeting_id,
+                                     Meeting.assessment_id == assessment_id(view.place),
+                                     col(Meeting.removed_at).is_(None))))
+    mine = set(_meeting_documents(session, meeting_id)) - others
+    if documents is not None:
+        mine &= documents
+    if not mine:
+        return []
+    joined = _joined_at(session, meeting_id)
+    found = []
+    for evidence in session.exec(select(Evidence).where(
+            Evidence.answer_id == answer_id, col(Evidence.document_id).in_(mine),
+            col(Evidence.removed_at).is_(None), col(Evidence.uploaded_at) >= row.linked_at).order_by(col(Evidence.id))):
+        # Review i24: a link made by hand before the document became the meeting's is not the
+        # meeting's (adding the document linked nothing there: it was linked already), so it stays.
+        since = joined.get(evidence.document_id or 0)
+        if since is not None and as_aware(evidence.uploaded_at) < since:
+            continue
+        found.append(evidence)
+    return found
+
+
 def _joined_at(session: Session, meeting_id: int) -> dict[int, datetime]:
     """When each document became the meeting's (the "joined_at" its audit entry carries; a document
     added before that was recorded, or by the demo, has none: only the question's link time counts)."""
     joined: dict[int, datetime] = {}
     for after in session.exec(select(AuditEntry.after).where(
             AuditEntry.action == "meeting.document", AuditEntry.entity == "meeting",
-            AuditEntry.entity_id == str(meeting_id))):
+            AuditEntry.entity_id == str(meeting_id)).order_by(col(AuditEntry.id))):  # a document added again: its latest
         if not after:
             continue
         try:

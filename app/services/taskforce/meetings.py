@@ -91,9 +91,9 @@ class MeetingView:
         self.library = LibraryView(session, catalogue, user, place)
         self.access: EvidenceAccess = self.library.access
 
-    def _rows(self, meeting_id: int | None = None) -> list[Meeting]:
+    def _rows(self, meeting_id: int | None = None, *, removed: bool = False) -> list[Meeting]:
         query = select(Meeting).where(Meeting.assessment_id == assessment_id(self.place),
-                                      col(Meeting.removed_at).is_(None))
+                                      col(Meeting.removed_at).is_not(None) if removed else col(Meeting.removed_at).is_(None))
         if meeting_id is not None:
             query = query.where(Meeting.id == meeting_id)
         return list(self.session.exec(query.order_by(col(Meeting.held_on).desc(), col(Meeting.id).desc())))
@@ -132,7 +132,8 @@ class MeetingView:
                 if self._visible(codes[saved_id(m.id)], shas[saved_id(m.id)])]
 
     def years(self) -> list[int]:
-        return sorted({m.held_on.year for m in self._rows()}, reverse=True)
+        """The years of the meetings this user sees (a meeting hidden from it names no year either)."""
+        return sorted({r.meeting.held_on.year for r in self.meetings()}, reverse=True)
 
     def record(self, meeting_id: int) -> Record:
         """One meeting with its agencies, documents and questions; any other id (another kab/kota's,
@@ -145,6 +146,20 @@ class MeetingView:
         if not self._visible(codes, self._shas([meeting_id])[meeting_id]):
             raise HTTPException(404, _("There is no such meeting here."))
         found = Record(meeting, codes=codes)
+        self._fill(found)
+        return found
+
+    def removed(self, meeting_id: int) -> Meeting | None:
+        """A removed meeting of this kab/kota this user could see when it was live (its rows stay:
+        `meeting_changes.remove`); None for any other id, so a second removal says "already removed"
+        to those it may tell and a 404 to anyone else."""
+        rows = self._rows(meeting_id, removed=True) if 0 < meeting_id <= 2**31 - 1 else []
+        if not rows or not self._visible(self._codes([meeting_id])[meeting_id], self._shas([meeting_id])[meeting_id]):
+            return None
+        return rows[0]
+
+    def _fill(self, found: Record) -> None:
+        meeting_id = saved_id(found.meeting.id)
         found.agencies = list(self.session.exec(
             select(Agency).join(MeetingAgency, col(MeetingAgency.agency_id) == col(Agency.id))
             .where(MeetingAgency.meeting_id == meeting_id).order_by(Agency.short_name)))
@@ -154,7 +169,6 @@ class MeetingView:
                 found.documents.append((self.library.entry(link.document_id), str(link.role)))
             except HTTPException:
                 found.unseen_documents += 1
-        return found
 
     # -- rights --------------------------------------------------------------------------------------
 
@@ -289,8 +303,8 @@ def create(session: Session, view: MeetingView, data: MeetingInput) -> Meeting:
     return meeting
 
 
-def outside_suggestions(session: Session, place: Place) -> list[str]:
-    """The usual outside bodies, then those this kab/kota has written on its earlier meetings."""
-    written = [line.strip() for text in session.exec(select(Meeting.outside_participants).where(
-        Meeting.assessment_id == assessment_id(place))) for line in text.splitlines() if line.strip()]
+def outside_suggestions(view: MeetingView) -> list[str]:
+    """The usual outside bodies, then those written on the kab/kota's meetings this user sees (a
+    meeting hidden from an agency must not name its participants to it, nor a removed one)."""
+    written = [line.strip() for record in view.meetings() for line in record.outside]
     return list(dict.fromkeys([*OUTSIDE_SUGGESTIONS, *sorted(written)]))[:40]
