@@ -5,6 +5,7 @@ not see a meeting learns of it (nothing: not its year, not its participants)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 
 from sqlmodel import select
@@ -371,3 +372,31 @@ def test_another_kab_kota_and_the_province_are_refused_every_change(recorded, ma
     db.expire_all()
     assert db.get(Meeting, meeting.id).title == "Rapat Koordinasi Gugus Tugas KLA"
     assert db.get(Meeting, meeting.id).removed_at is None
+
+
+# -- at once (two tabs, a double click; the suite runs these on SQLite and on PostgreSQL) ----------------
+
+
+def test_removals_and_edits_sent_at_once_take_effect_once(recorded, app, auth, world, db):
+    from tests.web.test_idempotent import at_once
+
+    client, token, meeting = recorded
+    _link(client, token, world, meeting.id, ["13.6", "13.5"])
+    stamp = _stamp(client, world, meeting.id)
+    edits = at_once(app, auth, "dp3a_a", 3, lambda c, t: _edit(c, t, meeting.id, world, stamp,
+                                                                 place=f"Aula {threading.get_ident()}").status_code)
+    assert sorted(edits) == [303, 409, 409]
+    assert len(_audits(db, "meeting.edit")) == 1
+    document_id = str(_document_of(db, meeting.id))
+    taken = at_once(app, auth, "dp3a_a", 3, lambda c, t: c.post(
+        f"{_base(world)}/{meeting.id}/dokumen/lepas", data={"csrf_token": t, "document_id": document_id},
+        follow_redirects=False).status_code)
+    assert taken == [303, 303, 303]
+    assert len(_audits(db, "meeting.document_remove")) == 1 and len(_audits(db, "evidence.remove")) == 2
+    assert _upload(client, token, world, meeting.id, "daftar-hadir.pdf", "attendance").status_code == 303
+    removed = at_once(app, auth, "dp3a_a", 3, lambda c, t: c.post(
+        f"{_base(world)}/{meeting.id}/hapus", data={"csrf_token": t, "confirm": "1"}, follow_redirects=False).status_code)
+    assert removed == [303, 303, 303]
+    assert len(_audits(db, "meeting.remove")) == 1 and len(_audits(db, "evidence.remove")) == 4
+    assert _names(db, "13.6") == [] and _names(db, "13.5") == []
+    assert audit.verify_chain(db).broken_id is None
