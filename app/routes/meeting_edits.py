@@ -152,6 +152,11 @@ def meeting_remove(ws: WorkspaceDep, meeting_id: RowId, form: FormDep) -> Respon
     ws.session.commit()
     if removed is None:
         return _to_list(ws, _("The meeting was removed already."))
-    return _to_list(ws, _("The meeting \u201c%(title)s\u201d is removed: it is unlinked from %(n)s question(s) and "
-                          "%(files)s evidence link(s) it made are removed; its documents stay in the library.")
-                    % {"title": found.meeting.title, "n": len(removed.codes), "files": removed.files})
+    said = [_("The meeting \u201c%(title)s\u201d is removed; its documents stay in the library.")
+            % {"title": found.meeting.title}]
+    if removed.codes:
+        said.append(_("It is unlinked from %(n)s question(s).") % {"n": len(removed.codes)})
+    if removed.files:
+        said.append(_("%(n)s evidence link(s) it made are removed (they stay in the questions' history).")
+                    % {"n": removed.files})
+    return _to_list(ws, " ".join(said))
