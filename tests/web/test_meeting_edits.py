@@ -400,3 +400,16 @@ def test_removals_and_edits_sent_at_once_take_effect_once(recorded, app, auth, w
     assert len(_audits(db, "meeting.remove")) == 1 and len(_audits(db, "evidence.remove")) == 4
     assert _names(db, "13.6") == [] and _names(db, "13.5") == []
     assert audit.verify_chain(db).broken_id is None
+
+
+def test_an_agency_recording_its_meeting_again_is_not_sent_to_the_one_now_hidden_from_it(opd, dp3a, world, db):
+    """The same form twice is one meeting; but once the DP3A linked the agency's meeting to a sensitive
+    question, the same form again led the agency to that meeting's id (a 404 telling it was there)."""
+    client, token = opd
+    assert _create(client, token, world, title="Sosialisasi KHA").status_code == 303
+    first = _meeting(db, "Sosialisasi KHA")
+    dp3a_client, dp3a_token = dp3a
+    assert _link(dp3a_client, dp3a_token, world, first.id, [SENSITIVE]).status_code == 303
+    again = _create(client, token, world, title="Sosialisasi KHA")
+    assert again.status_code == 303 and not again.headers["location"].endswith(f"/{first.id}")
+    assert client.get(again.headers["location"]).status_code == 200

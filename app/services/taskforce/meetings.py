@@ -149,14 +149,17 @@ class MeetingView:
         self._fill(found)
         return found
 
+    def sees(self, meeting: Meeting) -> bool:
+        """Whether this user may know of the meeting (`_visible` on its questions and documents)."""
+        meeting_id = saved_id(meeting.id)
+        return self._visible(self._codes([meeting_id])[meeting_id], self._shas([meeting_id])[meeting_id])
+
     def removed(self, meeting_id: int) -> Meeting | None:
         """A removed meeting of this kab/kota this user could see when it was live (its rows stay:
         `meeting_changes.remove`); None for any other id, so a second removal says "already removed"
         to those it may tell and a 404 to anyone else."""
         rows = self._rows(meeting_id, removed=True) if 0 < meeting_id <= 2**31 - 1 else []
-        if not rows or not self._visible(self._codes([meeting_id])[meeting_id], self._shas([meeting_id])[meeting_id]):
-            return None
-        return rows[0]
+        return rows[0] if rows and self.sees(rows[0]) else None
 
     def _fill(self, found: Record) -> None:
         meeting_id = saved_id(found.meeting.id)
@@ -288,7 +291,7 @@ def create(session: Session, view: MeetingView, data: MeetingInput) -> Meeting:
         Meeting.assessment_id == assessment_id(view.place), Meeting.title == values.title,
         Meeting.kind == values.kind, Meeting.held_on == values.held_on, Meeting.created_by == view.user.id,
         col(Meeting.removed_at).is_(None))).first()
-    if same is not None:
+    if same is not None and view.sees(same):  # one hidden from this user since is not named to it: a new one
         return same
     meeting = Meeting(assessment_id=assessment_id(view.place), created_by=saved_id(view.user.id), title=values.title,
                       kind=values.kind, held_on=values.held_on, place=values.place, agenda=values.agenda,
