@@ -94,7 +94,7 @@ class MeetingConflict(Conflict):
     def __init__(self, current: Meeting, by: User | None) -> None:
         who = by.full_name or by.username if by is not None else _("someone")
         super().__init__(_("%(who)s changed this meeting while you were editing it: your changes are not saved. "
-                           "What is saved now is shown beside the form; check your changes and save again.")
+                           "What is saved now is shown above the form; check your changes and save again.")
                          % {"who": who})
         self.current, self.by = current, by
 
