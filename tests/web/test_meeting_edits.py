@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
+from app.factory import api_routes
 from app.models import Answer, Cycle, Meeting, MeetingAgency, MeetingQuestion, utcnow
 from app.services import audit
 from app.services.demo import sample_pdf
@@ -325,7 +326,7 @@ def test_an_agency_removes_its_own_meeting_but_not_links_the_dp3a_made_elsewhere
 # -- what an agency that may not see a meeting learns -------------------------------------------------
 
 
-def test_an_agency_learns_nothing_of_a_meeting_hidden_from_it(recorded, opd, world, db):
+def test_an_agency_learns_nothing_of_a_meeting_hidden_from_it(recorded, opd, world, db, app):
     """The year filter listed the year of every meeting (the hidden one's too), and the suggestions of
     the form named the outside participants written on it."""
     dp3a_client, dp3a_token, meeting = recorded
@@ -340,6 +341,18 @@ def test_an_agency_learns_nothing_of_a_meeting_hidden_from_it(recorded, opd, wor
     form = text_of(page(client.get(f"{_base(world)}/baru")))
     assert "Unit PPA" not in form and "P2TP2A" not in form
     document_id = str(_document_of(db, meeting.id))
+    # Every route about one meeting, from the router (a new one is checked from the day it appears).
+    routes = [(method, route.path) for route in api_routes(app) if "{meeting_id}" in route.path
+              for method in sorted(route.methods - {"HEAD"})]
+    assert len(routes) >= 9
+    for method, path in routes:
+        url = path.replace("{regency_code}", world.regency_a.code).replace("{year}", str(world.year)) \
+            .replace("{meeting_id}", str(meeting.id))
+        data = {"csrf_token": token, "document_id": document_id, "code": "13.6", "codes": ["13.6"],
+                "role": "minutes", "confirm": "1", **_form()} if method == "POST" else None
+        response = client.request(method, url, data=data, follow_redirects=False)
+        assert response.status_code == 404, (method, path, response.status_code)
+        assert "Rapat" not in text_of(page(response)) and "2019" not in text_of(page(response)), path
     for url, data in ((f"{_base(world)}/{meeting.id}/ubah", None),
                       (f"{_base(world)}/{meeting.id}/ubah", {"csrf_token": token, **_form()}),
                       (f"{_base(world)}/{meeting.id}/dokumen/lepas", {"csrf_token": token, "document_id": document_id}),
