@@ -291,6 +291,10 @@ def test_the_nation_looks_like_the_published_distribution(db, catalogue, app):
     for code, province in db.exec(select(Regency.code, Regency.province_code)):
         provinces[province][code] = by_regency.get(code)
     assert sum(provila_status(catalogue, regs).qualifies for regs in provinces.values()) == 13
+    # Every demo account, the ministry's and every province's too, has its address on the reserved domain.
+    accounts = db.exec(select(User.username, User.email, User.role)).all()
+    assert {role for _name, _email, role in accounts} >= {Role.ADMIN, Role.PROVINCE, Role.DP3A, Role.OPD}
+    assert [(name, email) for name, email, _role in accounts if email != f"{name}@example.org"] == []
 
 
 def _rad_plan(db, current):  # issue 24, rad
