@@ -125,7 +125,7 @@ def test_a_coordinator_never_decides_their_own_work(make_client, world, auth, db
     assert not page.xpath("//form[@method='post' and contains(@action,'klaster')]") and page.xpath("//p[contains(@class,'own-work')]")
     for code in k3[:3]:
         refused = coordinator.post(f"{desk}/{code}", data={"action": "approved", "csrf_token": token})
-        assert refused.status_code == 403
+        assert refused.status_code == 409
         assert "another reviewer" in html.text_of(html.page(refused), "//p[@role='alert']")
     assert db.exec(select(ReviewEvent).where(ReviewEvent.stage == Stage.CLUSTER)).all() == []
     # The DP3A's default list holds the coordinator's own work; only the colleague's answer waits at them.

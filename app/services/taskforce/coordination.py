@@ -141,7 +141,7 @@ def check_coordinator(session: Session, catalogue: Catalogue, assessment: Assess
     state = load_state(session, assessment)
     if own_work(state, answer, user.id):
         raise NotAllowed(_("You saved or submitted this answer yourself: another reviewer decides it. It goes to "
-                           "the DP3A's queue."), code="own_work", status=403)
+                           "the DP3A's queue."), code="own_work")  # 409: the desk is theirs, not this answer
     if answer.question_code in decided_by_dp3a(state):
         raise Conflict(_("The DP3A has already decided on this answer as it was submitted: the coordinator's "
                          "check comes before the DP3A's, not after it."), code="dp3a_decided")
