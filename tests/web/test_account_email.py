@@ -54,6 +54,7 @@ def test_the_dp3a_changes_an_accounts_address(make_client, world, auth, db):
     page = html.page(refused)
     assert html.attrs(page, f"//input[@id='email-{target.id}']/@value") == ["budi at dinkes"]
     assert html.attrs(page, f"//input[@id='email-{target.id}']/@aria-invalid") == ["true"]
+    assert page.xpath(f"//details[@open and .//input[@id='email-{target.id}']]")  # the refused row's form open
     assert html.text_of(page, f"//span[@id='email-{target.id}-error']")
     assert _user(db, "opd_a").email == "Budi.Dinkes@palangkaraya.go.id" and _audits(db) == 1
     # Empty: no e-mail any more.
