@@ -207,6 +207,10 @@ def _gugus_tugas(db, catalogue, current):
     held = coordination.held_at_coordinators(db, state, catalogue, current)
     approved = db.get(Answer, next(e for e in decisions if e.action == "approved").answer_id)
     assert approved.question_code not in held and db.get(Answer, returned.answer_id).question_code in held
+    # Four eyes: no coordinator decided an answer they last saved or submitted.
+    for event in cluster:
+        answer = db.get(Answer, event.answer_id)
+        assert not coordination.own_work(state, state.answers[answer.question_code], event.user_id), answer.question_code
 def _meetings(db, current):  # issue 24, rapat
     """Two meetings of the Gugus Tugas in 2025, one on TPPO with outside bodies, each linked to three
     answered questions with its minutes and attendance list as their evidence."""
