@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.i18n import N_
 from app.i18n import gettext as _
-from app.models import Role
+from app.models import ReviewAction, Role
 from scoring import Stage
 
 _STAGES = {
@@ -46,6 +46,25 @@ def returned_by_label(stage: str) -> str:
     """Who returned an answer, from the stage of the "returned" review event: the province, the
     ministry, else the kab/kota's DP3A."""
     return _(_RETURNED_BY.get(stage, _RETURNED_BY_DP3A))
+
+
+# A cluster coordinator's decision, never to be read as the DP3A's (issue 24): with the part's short
+# name ("Klaster III") where the page knows it.
+_BY_COORDINATOR: dict[str, tuple[str, str]] = {
+    ReviewAction.APPROVED: (N_("Approved by the cluster coordinator"),
+                            N_("Approved by the cluster coordinator (%(part)s)")),
+    ReviewAction.RETURNED: (N_("Returned by the cluster coordinator"),
+                            N_("Returned by the cluster coordinator (%(part)s)")),
+}
+
+
+def coordinator_decision_label(action: str, part: str = "") -> str:
+    """A CLUSTER-stage decision as every page says it ("Disetujui koordinator klaster (Klaster III)");
+    an action other than approve or return as it is."""
+    if action not in _BY_COORDINATOR:
+        return str(action)
+    plain, with_part = _BY_COORDINATOR[action]
+    return _(with_part) % {"part": part} if part else _(plain)
 
 
 _ROLES = {

@@ -20,7 +20,7 @@ from app import i18n
 from app.charts import stage_bars, stage_legend
 from app.clock import local_time
 from app.csrf import csrf_token
-from app.labels import returned_by_label, role_label, stage_label
+from app.labels import coordinator_decision_label, returned_by_label, role_label, stage_label
 from app.models import AnswerStatus, Role
 from app.services import recommendations
 from app.services.review import kab_kota_menu
@@ -80,6 +80,7 @@ env.globals["Stage"] = Stage
 env.globals["AnswerStatus"] = AnswerStatus
 env.globals["Role"] = Role
 env.globals["returned_by_label"] = returned_by_label
+env.globals["coordinator_decision_label"] = coordinator_decision_label  # issue 24: never the DP3A's
 env.globals["role_label"] = role_label
 env.globals["kab_kota_menu"] = kab_kota_menu
 env.globals["recommendation_note"] = recommendations.note_form  # the review page's "make it a recommendation"

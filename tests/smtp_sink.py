@@ -1,9 +1,11 @@
 """A real SMTP server for the e-mail tests (aiosmtpd on a free local port): it keeps what it accepts,
-and can be told to refuse the next messages with a temporary error (451), as a busy server does."""
+and can be told to refuse the next messages with a temporary error (451), as a busy server does. With
+a TLS context it offers STARTTLS and accepts no message before it (`require_starttls`)."""
 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from email import policy
@@ -17,6 +19,7 @@ from aiosmtpd.controller import Controller
 class Received:
     to: list[str]
     message: EmailMessage
+    tls: bool = False  # the message came over the encrypted connection (after STARTTLS)
 
     @property
     def subject(self) -> str:
@@ -45,7 +48,7 @@ class Sink:
                 return "451 4.3.0 Try again later"
             parsed = BytesParser(policy=policy.default).parsebytes(envelope.original_content or envelope.content)
             assert isinstance(parsed, EmailMessage)
-            self.received.append(Received(list(envelope.rcpt_tos), parsed))
+            self.received.append(Received(list(envelope.rcpt_tos), parsed, tls=session.ssl is not None))
         return "250 OK"
 
     def to(self, address: str) -> list[Received]:
@@ -59,10 +62,11 @@ def free_port() -> int:
 
 
 class SmtpServer:
-    def __init__(self) -> None:
+    def __init__(self, tls_context: ssl.SSLContext | None = None) -> None:
         self.sink = Sink()
         self.port = free_port()
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port)
+        tls = {"tls_context": tls_context, "require_starttls": True} if tls_context is not None else {}
+        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port, **tls)
 
     @property
     def url(self) -> str:

@@ -13,8 +13,9 @@ from datetime import date, datetime
 
 from app.clock import local_time
 from app.i18n import _, pick
-from app.labels import returned_by_label
+from app.labels import coordinator_decision_label, returned_by_label
 from indicators import Catalogue
+from scoring import Stage
 
 NOTE_CHARS = 600  # a long note is cut: the page holds all of it
 PREFERENCES_PATH = "/akun/surel"
@@ -80,6 +81,14 @@ def _note_line(note: str, sensitive: bool) -> str | None:
     return _("Note: %(note)s") % {"note": _cut(note)} if note.strip() else None
 
 
+def _returned_by(catalogue: Catalogue, code: str, stage: str) -> str:
+    """Who returned it; a cluster coordinator with their part ("Klaster III"), never read as the DP3A."""
+    ref = catalogue.questions.get(code)
+    if stage == Stage.CLUSTER:
+        return coordinator_decision_label("returned", ref.part.short_name if ref is not None else "")
+    return returned_by_label(stage)
+
+
 def returned(catalogue: Catalogue, place: Place, code: str, stage: str, reasons: list[str], note: str, *,
              sensitive: bool, until: datetime | None) -> Message:
     subject = _("[KLA %(year)s] Answer returned: %(code)s") % {"year": place.year, "code": code}
@@ -88,7 +97,7 @@ def returned(catalogue: Catalogue, place: Place, code: str, stage: str, reasons:
         % {"regency": place.regency_name, "year": place.year},
         "",
         _("Question: %(question)s") % {"question": _question(catalogue, code)},
-        returned_by_label(stage),
+        _returned_by(catalogue, code, stage),
         _("Reasons: %(reasons)s") % {"reasons": _reasons(catalogue, reasons)} if reasons else None,
         _note_line(note, sensitive),
     ]

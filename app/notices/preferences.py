@@ -60,6 +60,13 @@ def save(session: Session, actor: User, user: User, choice: Choice) -> bool:
     return True
 
 
+def set_address(session: Session, actor: User, user: User, text: str) -> bool:
+    """The DP3A's change of an account's address (its accounts page): checked as the create form checks it
+    (a `Refusal` with code "bad_email"), the language and kinds the person chose kept, audited as the
+    account's e-mail settings; says whether anything changed (the same address twice writes nothing)."""
+    return save(session, actor, user, Choice(check_email(text), user.language, list(user.email_off or [])))
+
+
 def kind_label(kind: NoticeKind) -> str:
     return {
         NoticeKind.RETURNED: _("An answer of my agency is returned"),

@@ -193,7 +193,8 @@ def admin_agency_update(request: Request, place: AdminPlace, session: SessionDep
 
 
 def _users(request: Request, session: Session, place: Place, *, values: dict[str, str] | None = None,
-           refusal: Refusal | None = None, issued: dict[str, Any] | None = None) -> Response:
+           refusal: Refusal | None = None, issued: dict[str, Any] | None = None,
+           email_form: dict[str, Any] | None = None) -> Response:
     rows = admin.region_users(session, place.regency.code)
     errors = _errors(refusal) if refusal else {}
     response = render(request, "administration/users.html", {
@@ -209,6 +210,8 @@ def _users(request: Request, session: Session, place: Place, *, values: dict[str
         "errors": errors,
         "issued": issued,
         "message": refusal.message if refusal and not errors else None,
+        # A refused change of an account's address: which row, what was typed (kept in its field).
+        "email_form": email_form or {},
     }, status_code=refusal.status if refusal else 200)
     if issued:
         response.headers.update(NO_STORE)  # the temporary password must not stay in a cache
@@ -288,6 +291,28 @@ def admin_user_status(request: Request, place: AdminPlace, session: SessionDep, 
         message = _("The account %(name)s is active again.") % {"name": target.username}
     else:
         message = _("The account %(name)s is deactivated: it can no longer log in.") % {"name": target.username}
+    return _back(request, "admin_users", place, message)
+
+
+@router.post("/akun/{user_id}/surel", name="admin_user_email")
+def admin_user_email(request: Request, place: AdminPlace, session: SessionDep, user: CurrentUser, form: FormDep,
+                     user_id: RowId) -> Response:
+    """An existing account's e-mail address (issue 24, surel): the person's own page (/akun/surel) keeps
+    their language and the kinds they turned off; an empty address turns their e-mail off."""
+    target = _target_user(session, place, user_id)
+    typed = _text(form, "email", 400)
+    try:
+        changed = notice_preferences.set_address(session, user, target, typed)
+    except Refusal as refusal:
+        return _users(request, session, place, refusal=refusal, email_form={"user_id": target.id, "email": typed})
+    session.commit()
+    if not changed:
+        message = _("Nothing changed.")
+    elif target.email:
+        message = _("The e-mail address of %(name)s is now %(email)s.") % {"name": target.username, "email": target.email}
+    else:
+        message = _("%(name)s has no e-mail address now: no reminders go out to this account.") % {
+            "name": target.username}
     return _back(request, "admin_users", place, message)
 
 

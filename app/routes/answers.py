@@ -17,13 +17,14 @@ from app.context import PREFIX, Workspace, WorkspaceDep
 from app.deps import FormDep
 from app.forms import parse_answer_form
 from app.i18n import gettext as _
-from app.models import Agency, Answer, Role, User
+from app.models import Agency, Answer, AnswerStatus, Role, User
 from app.refusals import Refusal
 from app.routes.cards import card_context, counters, list_filter
 from app.services import answers as answer_service
 from app.services import areas, questions
 from app.services.answers import AnswerConflict
 from app.services.document_flags import flagged_among
+from app.services.taskforce import coordination
 from app.templating import render, templates
 
 router = APIRouter(prefix=PREFIX, tags=["workspace"])
@@ -74,6 +75,9 @@ def _saved(ws: Workspace, code: str, answer: Answer, written: bool = True) -> Re
         "saved_at": answer.updated_at.astimezone(UTC),
         # Saved, but not ready to be submitted: a "not applicable" without its reason.
         "lacks_reason": answer_service.lacks_reason(answer),
+        # A returned answer being fixed: who returned it stays on its badge (issue 24); only then a read.
+        "coordinator_mark": (coordination.coordinator_marks(ws.session, ws.place.assessment).get(code)
+                             if answer.status == AnswerStatus.RETURNED else None),
     }
     response = templates.TemplateResponse(ws.request, "workspace/_saved.html", context)
     # Progress and totals refresh in a separate, debounced request (see _progress.html): a burst of

@@ -20,7 +20,7 @@ from app.services.document_flags import answer_flags, flag_labels
 from app.services.evidence import EvidenceAccess, sensitive_codes
 from app.services.questions import assessment_id
 from app.services.recommendation_overview import earlier_on_question
-from app.services.taskforce import meeting_links  # issue 24, rapat
+from app.services.taskforce import coordination, meeting_links  # issue 24
 from scoring import AnswerError
 
 
@@ -100,6 +100,8 @@ def card_context(ws: Workspace, code: str, **extra: Any) -> dict[str, Any]:
     context.update(figures_service.card_figures(session, catalogue, place.cycle.year, code, answer))
     # issue 24, rapat: the meetings linked to this question (one cached read per assessment revision)
     context["meetings"] = meeting_links.on_card(session, place, evidence_access, code)
+    # issue 24: a status a cluster coordinator's decision set says it is theirs (the badge, the card).
+    context["coordinator_mark"] = coordination.coordinator_marks(session, place.assessment).get(code)
     context.update(extra)
     return context
 

@@ -14,6 +14,7 @@ from app.clock import local_time
 from app.deps import CatalogueDep, CurrentUser, HistoryPlace, SessionDep, on_team
 from app.i18n import N_, format_number, pick
 from app.i18n import gettext as _
+from app.labels import coordinator_decision_label
 from app.models import Answer, AnswerStatus, AuditEntry, CarryStatus, Evidence, Role, User, saved_id
 from app.services.evidence import EvidenceAccess
 from app.services.questions import assigned_codes
@@ -62,7 +63,7 @@ WORDS: dict[str, str] = {  # statuses and stages as stored (a review action is s
     AnswerStatus.DRAFT: N_("draft"), AnswerStatus.SUBMITTED: N_("submitted"), AnswerStatus.APPROVED: N_("approved"),
     AnswerStatus.RETURNED: N_("returned"),
     # The stage's name as `stage_label` says it, but the DP3A's short: a history line names its check "DP3A".
-    Stage.SELF: N_("self-assessment"), Stage.DP3A: "DP3A", Stage.PROVINCE: N_("province verification"),
+    Stage.SELF: N_("self-assessment"), Stage.CLUSTER: N_("cluster coordinator check"), Stage.DP3A: "DP3A", Stage.PROVINCE: N_("province verification"),
     Stage.MINISTRY: N_("ministry review"),
     CarryStatus.ACCEPTED: N_("accepted"), CarryStatus.REJECTED: N_("declined"),
 }
@@ -97,7 +98,7 @@ def question_history(
     # file of a sensitive question, and a copy of a sensitive file that sits on this one).
     mask_all = ref.question.sensitive and not evidence_access.sees_sensitive
     shown = Shown(catalogue.scales[ref.question.scale], {r.code: r for r in catalogue.review_reasons})
-    rows = [(entry, _(ACTIONS[entry.action]) if entry.action in ACTIONS else entry.action,
+    rows = [(entry, _action_name(entry, ref.part.short_name),
              *shown.change(entry.before, entry.after,
                            mask=mask_all or (entry.entity == "evidence" and entry.entity_id in hidden)))
             for entry in entries]
@@ -105,6 +106,15 @@ def question_history(
                   {"place": place, "ref": ref, "q": ref.question, "answer": answer, "rows": rows, "users": users,
                    # An agency's focal point goes back to its questions, everyone else to the dashboard.
                    "back_to": "workspace" if user.role == Role.OPD else "dashboard"})
+
+
+def _action_name(entry: AuditEntry, part: str) -> str:
+    """What the entry records; a cluster coordinator's decision says it is theirs (issue 24), never
+    "Approved" alone, which reads as the DP3A's."""
+    stage = (entry.after or {}).get("stage")
+    if entry.action in ("review.approved", "review.returned") and stage == Stage.CLUSTER:
+        return coordinator_decision_label(entry.action.removeprefix("review."), part)
+    return _(ACTIONS[entry.action]) if entry.action in ACTIONS else entry.action
 
 
 class Shown:

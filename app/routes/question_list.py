@@ -34,11 +34,13 @@ Skeleton = tuple[Markup | Question, ...]
 @dataclass
 class ListState:
     """What the rows of a list show besides the instrument: answers (rows or ORM objects with the
-    same attributes), file counts per answer id and points per question."""
+    same attributes), file counts per answer id, points per question and the coordinators' marks."""
 
     answers: Mapping[str, Any] = field(default_factory=dict)
     evidence: Mapping[int | None, int] = field(default_factory=dict)
     points: Mapping[str, int] = field(default_factory=dict)
+    # Whose decision an answer's status is, where a cluster coordinator's (`coordination.coordinator_marks`).
+    marks: Mapping[str, str] = field(default_factory=dict)
 
 
 def question_list(request: Request, catalogue: Catalogue, assessment: object, codes: list[str],
@@ -89,10 +91,11 @@ def question_row(engine: Engine, root_path: str, catalogue: Catalogue,
         a = state.answers.get(q.code)
         files = state.evidence.get(a.id, 0) if a else 0
         points = state.points.get(q.code, 0)
+        mark = state.marks.get(q.code)
         # Everything the row shows, so that the key alone decides whether the cached HTML is right.
         shown = (a.status, a.option, a.value, a.not_applicable) if a else None
-        return _question_rows.get_at(engine, root_path, (q.code, shown, files, points),
-                                     lambda: Markup(render_row(q, a, files, points)), catalogue=catalogue)
+        return _question_rows.get_at(engine, root_path, (q.code, shown, files, points, mark),
+                                     lambda: Markup(render_row(q, a, files, points, mark)), catalogue=catalogue)
 
     return row
 

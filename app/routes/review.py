@@ -233,6 +233,8 @@ def _detail(request: Request, session: Session, place: Place, user: User, catalo
         "sensitive": any(evidence_access.is_sensitive(f, code) for f in files) or ref.question.sensitive,
         "agencies": state.agencies_by_question.get(code, []), "users": users,
         "decision": state.last_decision(answer.id, stage), "stage": stage, "later_stage": later_stage,
+        # The cluster coordinator's decision standing before the DP3A's, said as theirs (issue 24).
+        "cluster_decision": state.standing(Stage.CLUSTER).get(code) if stage == Stage.DP3A else None,
         "action_names": action_names(), "event_stages": event_stages(), "max_note": MAX_NOTE,
         # What the score field accepts, as the decision checks it (never the question's bare maximum).
         "score_ceiling": review_service.score_ceiling(session, scorer, answer, stage) if later_stage else None,

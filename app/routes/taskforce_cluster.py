@@ -57,6 +57,8 @@ def cluster_queue(ws: WorkspaceDep, status: str = "waiting") -> Response:
     context: dict[str, Any] = {
         "place": ws.place, "items": items, "catalogue": ws.catalogue, "action_names": action_names(),
         "decidable": False,  # no batch approval here: each answer is opened
+        # Four eyes: what the coordinator saved or submitted themselves goes to the DP3A (said in its row).
+        "own_work": coordination.own_work_codes(state, ws.user, [item.code for item in items]),
         "query": f"status={status}" if status != "waiting" else "", "detail_base": _base(ws),
         "status": status, "my_parts": sorted(parts), "open": coordination.cluster_open(ws.session, ws.place.assessment),
         "parts": [p for p in ws.catalogue.data.parts if p.code in parts],
@@ -92,13 +94,15 @@ def _detail(ws: Workspace, parts: set[str], code: str, *, message: str | None = 
     events = state.events.get(row.id, [])
     user_ids = {e.user_id for e in events} | ({answer.updated_by} if answer.updated_by else set())
     users = {u.id: u for u in ws.session.exec(select(User).where(col(User.id).in_(user_ids)))}
+    own_work = coordination.own_work(state, row, ws.user.id)
     context = {
         "place": ws.place, "ref": ref, "q": ref.question, "scale": ws.catalogue.scales[ref.question.scale],
         "answer": row, "files": current, "events": events, "users": users,
         "agencies": state.agencies_by_question.get(code, []), "decision": state.last_decision(row.id, Stage.CLUSTER),
         "action_names": action_names(), "event_stages": event_stages(), "reasons": ws.catalogue.review_reasons,
         "decidable": review_service.stage_open(ws.place.assessment, Stage.CLUSTER, ws.session)
-        and not frozen(ws.place.cycle),
+        and not frozen(ws.place.cycle) and not own_work,
+        "own_work": own_work,
         "message": message or ws.request.session.pop("flash", None), "form": form or {}, "max_note": MAX_NOTE,
         "base": _base(ws), "my_parts": sorted(parts),
     }

@@ -27,6 +27,7 @@ from app.services import question_filter, questions
 from app.services.administration import agencies_of
 from app.services.questions import assessment_id
 from app.services.questions import assigned_codes as assigned_codes  # app.routes.history imports it from here
+from app.services.taskforce import coordination
 from app.templating import render, templates
 
 router = APIRouter(prefix=PREFIX, tags=["workspace"])
@@ -63,7 +64,8 @@ def workspace(ws: WorkspaceDep, opd: str | None = None, tampil: str | None = Non
         # The list costs more than the rest of the page; it changes only with the assessment (its
         # revision), and a save changes one of its rows.
         "questions_html": question_list(request, catalogue, place.assessment, shown,
-                                        ListState(answers, evidence, sheet.questions)),
+                                        ListState(answers, evidence, sheet.questions,
+                                                  coordination.coordinator_marks(session, place.assessment))),
     }
     page: Response = render(request, "workspace/index.html", context)
     return page

@@ -139,8 +139,10 @@ def _province_accounts(session: Session, password_hash: str) -> dict[str, int]:
         if province.code in have:
             continue
         slug = "".join(ch for ch in province.name.lower() if ch.isalnum())
-        user = User(username=f"prov.{slug}"[:60], full_name=f"Verifikator Provinsi {province.name}", role=Role.PROVINCE,
-                    password_hash=password_hash, province_code=province.code)
+        username = f"prov.{slug}"[:60]
+        # Every demo account has an address on the reserved domain (RFC 2606), as demo.py's do (issue 24).
+        user = User(username=username, full_name=f"Verifikator Provinsi {province.name}", role=Role.PROVINCE,
+                    password_hash=password_hash, province_code=province.code, email=f"{username}@example.org")
         session.add(user)
         session.flush()
         have[province.code] = user.id

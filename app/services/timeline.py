@@ -176,7 +176,8 @@ def season_timeline(session: Session, assessment: Assessment, cycle: Cycle, user
     return Timeline(
         moves=[MoveEntry(c.at, Move(c.move), Stage(c.from_stage), Stage(c.to_stage), people.get(c.user_id, UNKNOWN),
                          c.note) for c in changes],
-        decisions=[by_stage[s] for s in REVIEW_STAGES if s in by_stage],
+        # The cluster coordinators' check (issue 24) first: it comes before the DP3A's, on its own row.
+        decisions=[by_stage[s] for s in (Stage.CLUSTER, *REVIEW_STAGES) if s in by_stage],
         reopenings=[ReopeningEntry(r.opened_at, Stage(r.stage), code, r.until, r.closed_at,
                                    people.get(r.opened_by, UNKNOWN)) for r, code in reopened],
         field=field_part,

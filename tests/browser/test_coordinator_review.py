@@ -94,7 +94,14 @@ def test_coordinator_approves_and_returns_then_the_dp3a_sees_what_passed(desktop
         expect(dp3a.locator("p.at-coordinators")).to_be_visible()
         waiting = _waiting_codes(dp3a)
         assert passed in waiting and returned not in waiting
+        # The coordinator's approval is said as theirs beside "to review", and above the DP3A's decision.
+        row = dp3a.locator("#queue tbody tr").filter(has=dp3a.get_by_role("link", name=passed, exact=True))
+        expect(row.locator(".by-coordinator")).to_be_visible()
         shot(dp3a, artifacts, "gugus-dp3a-queue-desktop")
+        row.get_by_role("link", name=passed, exact=True).click()
+        expect(dp3a.locator("p.coordinator-decision")).to_be_visible()
+        shot(dp3a.locator("section.review-history"), artifacts, "gugus-dp3a-history-desktop")
+        _clean(dp3a, check_axe, "gugus-dp3a-answer")
         dp3a.goto(f"{base}/gugus-tugas")
         expect(dp3a.locator("form.taskforce-form")).to_be_visible()
         expect(dp3a.locator("#tf-review")).to_be_checked()
@@ -119,6 +126,13 @@ def test_gugus_tugas_pages_on_a_phone(phone_page, live_server, artifacts, check_
     expect(page.locator("#decision")).to_be_visible()
     shot(page, artifacts, "gugus-cluster-answer-phone")
     _clean(page, check_axe, "gugus-cluster-answer-phone")
+    # The agency's list: an answer its coordinator approved says whose approval it is.
+    page.goto(f"{base}/isian")
+    badge = page.locator(".badge.by-coordinator").first
+    badge.scroll_into_view_if_needed()
+    expect(badge).to_be_visible()
+    shot(page, artifacts, "gugus-workspace-badge-phone")
+    _clean(page, check_axe, "gugus-workspace-badge-phone")
     dp3a = new_person(browser, {"width": 360, "height": 780})
     try:
         login_as(dp3a, live_server, DP3A, DP3A_LANDING)
@@ -126,5 +140,15 @@ def test_gugus_tugas_pages_on_a_phone(phone_page, live_server, artifacts, check_
         expect(dp3a.locator("form.taskforce-form")).to_be_visible()
         shot(dp3a, artifacts, "gugus-hub-dp3a-phone")
         _clean(dp3a, check_axe, "gugus-hub-dp3a-phone")
+        # The queue and an answer a coordinator passed, with their words, on a phone.
+        dp3a.goto(f"{base}/verifikasi")
+        passed = dp3a.locator("#queue tbody tr").filter(has=dp3a.locator(".by-coordinator")).first
+        expect(passed).to_be_visible()
+        shot(passed, artifacts, "gugus-dp3a-queue-row-phone")
+        _clean(dp3a, check_axe, "gugus-dp3a-queue-phone")
+        passed.locator("a").first.click()
+        expect(dp3a.locator("p.coordinator-decision")).to_be_visible()
+        shot(dp3a.locator("#decision"), artifacts, "gugus-dp3a-decision-phone")
+        _clean(dp3a, check_axe, "gugus-dp3a-answer-phone")
     finally:
         dp3a.context.close()

@@ -170,6 +170,7 @@ def policy(name: str, stage: str = "self") -> set[str] | None:
         return ADMINS_OF_A
     if name in WORKSPACE:
         return WORKERS_OF_A
+    # admin_user_email too (issue 24, surel: an account's e-mail address; tests/web/test_account_email.py)
     if name == "administration" or name.startswith("admin_"):
         return ADMINS_OF_A
     if name in REVIEW:

@@ -207,6 +207,10 @@ def _gugus_tugas(db, catalogue, current):
     held = coordination.held_at_coordinators(db, state, catalogue, current)
     approved = db.get(Answer, next(e for e in decisions if e.action == "approved").answer_id)
     assert approved.question_code not in held and db.get(Answer, returned.answer_id).question_code in held
+    # Four eyes: no coordinator decided an answer they last saved or submitted.
+    for event in cluster:
+        answer = db.get(Answer, event.answer_id)
+        assert not coordination.own_work(state, state.answers[answer.question_code], event.user_id), answer.question_code
 def _meetings(db, current):  # issue 24, rapat
     """Two meetings of the Gugus Tugas in 2025, one on TPPO with outside bodies, each linked to three
     answered questions with its minutes and attendance list as their evidence."""
@@ -291,6 +295,10 @@ def test_the_nation_looks_like_the_published_distribution(db, catalogue, app):
     for code, province in db.exec(select(Regency.code, Regency.province_code)):
         provinces[province][code] = by_regency.get(code)
     assert sum(provila_status(catalogue, regs).qualifies for regs in provinces.values()) == 13
+    # Every demo account, the ministry's and every province's too, has its address on the reserved domain.
+    accounts = db.exec(select(User.username, User.email, User.role)).all()
+    assert {role for _name, _email, role in accounts} >= {Role.ADMIN, Role.PROVINCE, Role.DP3A, Role.OPD}
+    assert [(name, email) for name, email, _role in accounts if email != f"{name}@example.org"] == []
 
 
 def _rad_plan(db, current):  # issue 24, rad

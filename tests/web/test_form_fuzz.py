@@ -132,7 +132,7 @@ BASELINE.update({"chair_agency_id": lambda s: str(s.dinkes_a), "chair_name": "Ke
                  **{f"coordinator_{part}": "" for part in ("KL", "K1", "K2", "K3", "K4", "K5", "KD")},
                  "budget": "1.250.000", "target": "12 sekolah", "document": "", "progress": "50",
                  "realised": "500.000", "status": "ongoing"})
-BASELINE |= {"email": "surel.uji@example.org", "kinds": "returned", "language": "id"}  # issue 24, surel
+BASELINE |= {"email": "surel.uji@example.org", "kinds": "returned", "language": "id"}  # issue 24, surel (also admin_user_email)
 ROUTE_BASELINE = {("password_submit", "confirm"): "sandi-baru-uji-123",
                   ("login_submit", "username"): "tidak.ada", ("carry_over_decide", "decision"): "reject",
                   **{(route, "year"): lambda s: str(s.world.year) for route in ("rad_add", "rad_edit")}}

@@ -396,3 +396,15 @@ def test_the_accounts_of_an_inactive_agency_hear_nothing(context, smtp, people, 
     db.commit()
     _return(db, world, PLAIN, "Perbaiki.")
     assert tick(context).jobs == 0 and smtp.sink.received == []
+
+
+def test_a_cluster_coordinators_return_says_it_is_theirs(context, smtp, people, world, db, catalogue):
+    """Issue 24: the e-mail of a coordinator's return names the coordinator and the cluster, not the DP3A."""
+    people["opd_a"].language = "en"
+    db.add(people["opd_a"])
+    db.commit()
+    _return(db, world, PLAIN, "Perbaiki.", stage=Stage.CLUSTER)
+    tick(context)
+    part = catalogue.questions[PLAIN].part.short_name
+    body = smtp.sink.to("opd_a@example.org")[0].body
+    assert f"Returned by the cluster coordinator ({part})" in body and "Returned by the DP3A" not in body

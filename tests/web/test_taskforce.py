@@ -136,7 +136,8 @@ def test_coordinator_reviews_their_cluster_before_the_dp3a(make_client, world, a
     k3 = _codes(catalogue, "K3", 3)
     k2 = _codes(catalogue, "K2", 1)  # a part without a coordinator
     sensitive = _codes(catalogue, "K5", 1, sensitive=True)
-    _answer_as(db, world, scorer, catalogue, "opd_a", k3 + k2 + sensitive, files=True, app=app)
+    # Answered by a colleague of the coordinator's agency (their own work goes to the DP3A: four eyes).
+    _answer_as(db, world, scorer, catalogue, "opd_a2", k3 + k2 + sensitive, files=True, app=app)
     coordinator, dp3a, other_opd = make_client(), make_client(), make_client()
     token = auth.login(coordinator, "opd_a")
     dp3a_token = auth.login(dp3a, "dp3a_a")
@@ -192,6 +193,9 @@ def test_coordinator_reviews_their_cluster_before_the_dp3a(make_client, world, a
     again = html.page(coordinator.get(desk))
     row = again.xpath(f"//tbody/tr[td/a[normalize-space()='{k3[1]}']]")
     assert row and row[0].xpath(".//span[contains(@class,'status-returned')]")  # changed since the decision
+    # The coordinator submitted it this time: their own work, which the DP3A decides (four eyes).
+    assert row[0].xpath(".//span[@class='own-work']")
+    assert k3[1] in _queue_codes(dp3a.get(f"{base}/verifikasi"))
     # The DP3A sees the coordinator's decisions in the answer's history.
     history = html.text_of(html.page(dp3a.get(f"{base}/verifikasi/{k3[1]}")), "//ol[@class='events']")
     assert "Lampirkan SK" in history  # (the stage is named "koordinator klaster" once the catalogue is filled)
@@ -203,7 +207,7 @@ def test_coordinator_reviews_their_cluster_before_the_dp3a(make_client, world, a
 def test_switch_off_is_as_before(make_client, world, auth, db, scorer, catalogue):
     _team(world, db, catalogue, switch=False)
     k3 = _codes(catalogue, "K3", 2)
-    _answer_as(db, world, scorer, catalogue, "opd_a", k3)
+    _answer_as(db, world, scorer, catalogue, "opd_a2", k3)
     coordinator, dp3a = make_client(), make_client()
     token = auth.login(coordinator, "opd_a")
     auth.login(dp3a, "dp3a_a")
@@ -234,7 +238,7 @@ def test_held_at_coordinators(world, db, catalogue, scorer):
     assessment = world.assessments["a"]
     k3 = _codes(catalogue, "K3", 2)
     sensitive = _codes(catalogue, "K5", 1, sensitive=True)
-    answers = _answer_as(db, world, scorer, catalogue, "opd_a", k3 + sensitive)
+    answers = _answer_as(db, world, scorer, catalogue, "opd_a2", k3 + sensitive)
     assert coordination.held_at_coordinators(db, review_service.load_state(db, assessment), catalogue,
                                              assessment) is None
     _team(world, db, catalogue)

@@ -117,6 +117,12 @@ class ReviewState:
             self.memo[key] = cached
         return dict(cached)
 
+    def standing(self, stage: Stage) -> dict[str, Row]:
+        """Each answer's latest decision at `stage` that still stands (`verdicts` not WAITING), by code."""
+        return {code: decision for code, verdict in self.verdicts(stage).items()
+                if verdict.status != ReviewStatus.WAITING
+                and (decision := self.last_decision(self.answers[code].id, stage)) is not None}
+
     def current_files(self, answer_id: int) -> list[Row]:
         return [e for e in self.evidence.get(answer_id, []) if e.removed_at is None]
 
@@ -185,6 +191,8 @@ class QueueItem:
     reopened_until: datetime | None
     later_return: Row | None = None  # returned at a later stage (by the province, for the DP3A), not yet fixed
     period_flags: int = 0  # current files flagged "bukan tahun berjalan" (app.services.document_flags): a count
+    # In the DP3A's queue: the cluster coordinator's decision standing on the answer as it is (issue 24).
+    cluster_decision: Row | None = None
 
 
 def queue(
@@ -206,6 +214,7 @@ def queue(
     answers with a file flagged "bukan tahun berjalan".
     """
     items = []
+    coordinators = state.standing(Stage.CLUSTER) if stage == Stage.DP3A else {}
     for row in _queue_rows(state, catalogue, stage):
         code, answer, ref, agencies, decision, changed_at, files = row
         if part and ref.part.code != part or indicator and ref.indicator.code != indicator:
@@ -238,6 +247,7 @@ def queue(
             reopened_until=reopening.until if reopening else None,
             later_return=later,
             period_flags=period_flags,
+            cluster_decision=coordinators.get(code),
         ))
     return items
 
