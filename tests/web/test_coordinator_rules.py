@@ -183,3 +183,38 @@ def test_an_answer_no_coordinator_can_decide_reaches_the_dp3a(change, make_clien
                                data={"action": "approved", "csrf_token": token}, follow_redirects=False)
     assert refused.status_code != 303 or refused.headers["location"].startswith("/masuk")
     assert db.exec(select(ReviewEvent).where(ReviewEvent.stage == Stage.CLUSTER)).all() == []
+
+
+def test_a_coordinator_never_decides_an_answer_whose_files_they_changed_last(make_client, world, auth, db, scorer,
+                                                                             catalogue, app):
+    """Review s31: the files are the answer's substance. A coordinator who adds (or removes) the file and
+    lets a colleague submit decided their own work: the latest change to the answer or its files counts."""
+    import io
+
+    from app.services.demo import sample_pdf
+    from app.services.evidence import attach
+
+    _team(world, db, catalogue)
+    k3 = _codes(catalogue, "K3", 2)
+    for code in k3:
+        _save_as(db, world, scorer, "opd_a2", code)
+    answer = db.exec(select(Answer).where(Answer.question_code == k3[0])).one()
+    stored = app.state.evidence.save_file(io.BytesIO(sample_pdf(k3[0], "bukti")))
+    attach(db, world.assessments["a"], answer, stored, "bukti-koordinator.pdf", world.users["opd_a"])
+    db.commit()
+    for code in k3:
+        _submit_as(db, world, "opd_a2", code)
+    coordinator, token = _client(make_client, auth, "opd_a")
+    desk = f"{world.base()}/gugus-tugas/klaster"
+    queue = html.page(coordinator.get(desk))
+    assert _row(queue, k3[0]).xpath(".//span[@class='own-work']")
+    assert not _row(queue, k3[1]).xpath(".//span[@class='own-work']")
+    refused = coordinator.post(f"{desk}/{k3[0]}", data={"action": "approved", "csrf_token": token})
+    assert refused.status_code == 409
+    assert db.exec(select(ReviewEvent).where(ReviewEvent.stage == Stage.CLUSTER)).all() == []
+    assessment = world.assessments["a"]
+    held = coordination.held_at_coordinators(db, review_service.load_state(db, assessment), catalogue, assessment)
+    assert held is not None and k3[0] not in held and k3[1] in held
+    # A colleague's save after the coordinator's file: the latest change is theirs again.
+    assert coordinator.post(f"{desk}/{k3[1]}", data={"action": "approved", "csrf_token": token},
+                            follow_redirects=False).status_code == 303

@@ -7,7 +7,8 @@ The rules, in one place:
   (a coordinator is an agency's account, and agencies never see the files of a sensitive question:
   those go straight to the DP3A);
 - when (`cluster_open`): while the kab/kota answers (stage SELF) and the switch is on;
-- four eyes (`own_work`): a coordinator never decides an answer they last saved or submitted themselves
+- four eyes (`own_work`): a coordinator never decides an answer they last saved or submitted themselves, or
+  whose files they added or removed after its last save (review s31)
   (their agency's other answers they do decide: it supplies most of its cluster); such an answer needs
   another reviewer, the DP3A, and is not held at the coordinators;
 - who can act (`acting_coordinators`): a coordinator whose account and agency are active, still an
@@ -26,6 +27,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.cache import RevisionCache
+from app.clock import as_aware
 from app.i18n import gettext as _
 from app.models import Agency, Answer, Assessment, ReviewEvent, Role, User
 from app.models.taskforce import ClusterCoordinator, TaskForce
@@ -87,14 +89,25 @@ def acting_coordinators(session: Session, assessment: Assessment) -> dict[str, i
 
 
 def own_work(state: ReviewState, answer: Answer | Row, user_id: int | None) -> bool:
-    """Four eyes: whether `user_id` last saved the answer or last submitted it (then it is their own
+    """Four eyes: whether `user_id` made the latest change to the answer (its save, or a file added or
+    removed since: review s31, the files are its substance) or last submitted it (then it is their own
     work, and another reviewer decides it)."""
     if user_id is None:
         return False
-    if answer.updated_by == user_id:
+    if _last_changed_by(state, answer) == user_id:
         return True
     submission = state.last_submission(answer.id) if answer.id is not None else None
     return submission is not None and submission.user_id == user_id
+
+
+def _last_changed_by(state: ReviewState, answer: Answer | Row) -> int | None:
+    """Who made the latest change to the answer or its files (a save, a file added, a file removed)."""
+    latest, by = as_aware(answer.updated_at), answer.updated_by
+    for evidence in state.evidence.get(answer.id, []) if answer.id is not None else []:
+        for at, who in ((evidence.uploaded_at, evidence.uploaded_by), (evidence.removed_at, evidence.removed_by)):
+            if at is not None and as_aware(at) > latest:
+                latest, by = as_aware(at), who
+    return by
 
 
 def own_work_codes(state: ReviewState, user: User, codes: list[str]) -> set[str]:
