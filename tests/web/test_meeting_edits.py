@@ -426,3 +426,32 @@ def test_an_agency_recording_its_meeting_again_is_not_sent_to_the_one_now_hidden
     again = _create(client, token, world, title="Sosialisasi KHA")
     assert again.status_code == 303 and not again.headers["location"].endswith(f"/{first.id}")
     assert client.get(again.headers["location"]).status_code == 200
+
+
+def test_editing_a_meeting_keeps_an_agency_closed_since_it_took_part(recorded, world, db):
+    """Review s31: the form offers the kab/kota's active agencies only, so saving it (for a new title)
+    dropped an agency closed since from the meeting's participants: a fact of the past lost unasked."""
+    from app.models import Agency
+
+    client, token, meeting = recorded
+    closed = db.get(Agency, world.agencies["dinkes_a"].id)
+    closed.active = False
+    db.add(closed)
+    db.commit()
+    form = page(client.get(f"{_base(world)}/{meeting.id}/ubah"))
+    checked = attrs(form, "//input[@name='agencies'][@checked]/@value")
+    stamp = attrs(form, "//input[@name='stamp']/@value")[0]
+    response = client.post(f"{_base(world)}/{meeting.id}/ubah", data={
+        "csrf_token": token, "stamp": stamp, **_form(title="Rapat Koordinasi (perbaikan judul)"), "agencies": checked},
+        follow_redirects=False)
+    assert "saved" in _flash(client, response)
+    db.expire_all()
+    assert db.exec(select(MeetingAgency.agency_id).where(MeetingAgency.meeting_id == meeting.id)).all() == [closed.id]
+    [entry] = _audits(db, "meeting.edit")
+    assert set(entry.after) == {"title"}
+    # A stale form that still sends the closed agency is not refused for it either.
+    stamp = _stamp(client, world, meeting.id)
+    response = client.post(f"{_base(world)}/{meeting.id}/ubah", data={
+        "csrf_token": token, "stamp": stamp, **_form(title="Rapat Koordinasi"), "agencies": [str(closed.id)]},
+        follow_redirects=False)
+    assert "saved" in _flash(client, response)

@@ -20,7 +20,7 @@ kab/kota.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from fastapi import HTTPException
 from sqlalchemy import select as sa_select
@@ -104,14 +104,20 @@ def edit(session: Session, view: MeetingView, meeting: Meeting, data: MeetingInp
     they are what is stored (a double click, an unchanged form: no audit entry). `seen`: the stamp the
     form was opened with; another save since then is a `MeetingConflict`."""
     view.check_change(meeting)
-    values = check(view, data)
+    # Review s31: an agency closed since it took part is not offered by the form (the active ones are):
+    # it stays a participant, and a stale form that still sends it is not refused for it.
+    active = {saved_id(a.id) for a in view.agencies()}
+    closed = {str(i) for i in _agency_ids(session, saved_id(meeting.id)) if i not in active}
+    values = check(view, replace(data, agency_ids=[i for i in data.agency_ids if i.strip() not in closed]))
     _hold(session, meeting)
     if meeting.removed_at is not None:
         raise NotAllowed(_("This meeting has been removed: your changes are not saved."))
     before = _values(session, meeting)
+    agencies = sorted({*values.agency_ids, *(i for i in _agency_ids(session, saved_id(meeting.id)) if i not in active)})
     after = {"title": values.title, "kind": str(values.kind), "held_on": values.held_on.isoformat(),
              "place": values.place, "agenda": values.agenda, "summary": values.summary,
-             "outside_participants": values.outside_participants, "agencies": values.agency_ids}
+             "outside_participants": values.outside_participants,
+             "agencies": agencies}
     if before == after:
         return False
     if seen.strip() != stamp(meeting):
@@ -122,7 +128,7 @@ def edit(session: Session, view: MeetingView, meeting: Meeting, data: MeetingInp
     meeting.updated_by, meeting.updated_at = saved_id(view.user.id), utcnow()
     session.add(meeting)
     meeting_id = saved_id(meeting.id)
-    old, new = set(_agency_ids(session, meeting_id)), set(values.agency_ids)
+    old, new = set(_agency_ids(session, meeting_id)), set(agencies)
     for row in session.exec(select(MeetingAgency).where(MeetingAgency.meeting_id == meeting_id,
                                                         col(MeetingAgency.agency_id).in_(old - new))):
         session.delete(row)
