@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -125,7 +125,17 @@ def _groups(ws: Workspace, view: MeetingView, record: Record, part: str, search:
 
 def _page(ws: Workspace, view: MeetingView, meeting_id: int, *, message: str | None = None, status: int = 200,
           outcome: Outcome | None = None, bagian: str = "", cari: str = "") -> Response:
-    record = view.record(meeting_id)
+    try:
+        record = view.record(meeting_id)
+    except HTTPException:
+        # Review s31: a change refused because the meeting was removed meanwhile (another tab) says so,
+        # on the list, to whoever could see it; anyone else gets the 404. (Nothing is committed: the
+        # request's unit of work ends unsaved.)
+        if message is None or view.removed(meeting_id) is None:
+            raise
+        ws.request.session["flash"] = message
+        url = ws.request.url_for("meetings", regency_code=ws.place.regency.code, year=ws.place.cycle.year)
+        return RedirectResponse(str(url), status_code=303)
     may_change = view.may_change(record.meeting)
     parts = [(p.code, p.name) for p in ws.catalogue.parts.values()]
     part = bagian if bagian in {code for code, _name in parts} else ""
@@ -196,7 +206,10 @@ def meeting_unlink(ws: WorkspaceDep, meeting_id: RowId, form: FormDep) -> Respon
 
 
 def _added(ws: Workspace, view: MeetingView, meeting_id: int, document_id: int, raw_role: str) -> Response:
-    record = view.record(meeting_id)
+    try:
+        record = view.record(meeting_id)
+    except HTTPException:  # removed since the upload began: said on the list (`_page`), nothing saved
+        return _page(ws, view, meeting_id, message=_("This meeting has been removed: nothing is changed."))
     try:
         role = meeting_links.parse_role(raw_role)
         outcome = meeting_links.add_document(ws.session, view, record.meeting, document_id, role)

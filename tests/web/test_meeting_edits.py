@@ -455,3 +455,43 @@ def test_editing_a_meeting_keeps_an_agency_closed_since_it_took_part(recorded, w
         "csrf_token": token, "stamp": stamp, **_form(title="Rapat Koordinasi"), "agencies": [str(closed.id)]},
         follow_redirects=False)
     assert "saved" in _flash(client, response)
+
+
+def _removed_meanwhile(monkeypatch, make_client, auth, world, meeting_id):
+    """The meeting is removed (by the DP3A in another tab) just after a request has read it as live."""
+    from app.services.taskforce.meetings import MeetingView
+
+    original, armed = MeetingView.check_change, [True]
+
+    def check_change(self, meeting):
+        if armed[0]:
+            armed[0] = False
+            other = make_client()
+            token = auth.login(other, "dp3a_a")
+            assert other.post(f"{_base(world)}/{meeting_id}/hapus", data={"csrf_token": token, "confirm": "1"},
+                              follow_redirects=False).status_code == 303
+        return original(self, meeting)
+
+    monkeypatch.setattr(MeetingView, "check_change", check_change)
+
+
+def test_a_link_or_a_document_sent_while_the_meeting_is_removed_adds_nothing(recorded, world, db, monkeypatch,
+                                                                             make_client, auth):
+    """Review s31: linking a question, or adding a document, read the meeting as live and never again:
+    sent while another tab removed it, it made evidence links for a removed meeting, which nothing
+    could take out again (the meeting is gone from every page)."""
+    client, token, meeting = recorded
+    _removed_meanwhile(monkeypatch, make_client, auth, world, meeting.id)
+    response = _link(client, token, world, meeting.id, ["13.6"])
+    assert "removed" in _flash(client, response)
+    assert _current(db, "13.6") == []
+    assert db.exec(select(MeetingQuestion).where(MeetingQuestion.meeting_id == meeting.id)).all() == []
+
+    client2, token2 = recorded[0], recorded[1]
+    assert _create(client2, token2, world, title="Rapat kedua").status_code == 303
+    second = test_meetings._meeting(db, "Rapat kedua")
+    assert _link(client2, token2, world, second.id, ["13.5"]).status_code == 303
+    _removed_meanwhile(monkeypatch, make_client, auth, world, second.id)
+    response = _upload(client2, token2, world, second.id, "daftar-hadir.pdf", "attendance")
+    assert "removed" in _flash(client2, response)
+    assert _current(db, "13.5") == []

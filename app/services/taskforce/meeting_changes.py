@@ -23,10 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from fastapi import HTTPException
-from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from app import sqlite_writer
 from app.clock import as_aware
 from app.i18n import gettext as _
 from app.models import (
@@ -45,6 +43,7 @@ from app.services import answers as answer_service
 from app.services import audit, questions
 from app.services import evidence as evidence_service
 from app.services.questions import assessment_id
+from app.services.taskforce.meeting_links import hold as _hold
 from app.services.taskforce.meeting_links import made_links
 from app.services.taskforce.meetings import MeetingInput, MeetingView, check
 
@@ -75,16 +74,6 @@ def _values(session: Session, meeting: Meeting) -> dict[str, object]:
             "place": meeting.place, "agenda": meeting.agenda, "summary": meeting.summary,
             "outside_participants": meeting.outside_participants,
             "agencies": _agency_ids(session, saved_id(meeting.id))}
-
-
-def _hold(session: Session, meeting: Meeting) -> None:
-    """Hold the meeting's row until the commit and read it as it is now (SQLite: the writer lock)."""
-    query = sa_select(Meeting).where(col(Meeting.id) == meeting.id).execution_options(populate_existing=True)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(query.with_for_update()).all()
-        return
-    sqlite_writer.reserve(session.connection().connection.dbapi_connection)
-    session.execute(query).all()
 
 
 class MeetingConflict(Conflict):

@@ -19,6 +19,7 @@ from fastapi import HTTPException
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from app import sqlite_writer
 from app.cache import RevisionCache
 from app.clock import as_aware
 from app.db import read_rows
@@ -27,7 +28,7 @@ from app.i18n import N_
 from app.i18n import gettext as _
 from app.models import Assessment, AuditEntry, Document, Evidence, saved_id, utcnow
 from app.models.taskforce import Meeting, MeetingDocument, MeetingDocumentRole, MeetingQuestion
-from app.refusals import Refusal
+from app.refusals import NotAllowed, Refusal
 from app.services import answers as answer_service
 from app.services import audit, library, questions
 from app.services import evidence as evidence_service
@@ -84,6 +85,25 @@ def _meeting_codes(session: Session, meeting_id: int) -> list[str]:
                              .order_by(col(MeetingQuestion.id))))
 
 
+def hold(session: Session, meeting: Meeting) -> None:
+    """Hold the meeting's row until the commit and read it as it is now (SQLite: the writer lock)."""
+    query = sa_select(Meeting).where(col(Meeting.id) == meeting.id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(query.with_for_update()).all()
+        return
+    sqlite_writer.reserve(session.connection().connection.dbapi_connection)
+    session.execute(query).all()
+
+
+def still_live(session: Session, meeting: Meeting) -> None:
+    """Review s31: a change read the meeting as live at its start; removed since (another tab), its
+    links and documents would belong to a meeting no page shows, and nothing could take them out. Held
+    after the answers (the app's order: answers, the meeting, the kab/kota) and checked again: refused."""
+    hold(session, meeting)
+    if meeting.removed_at is not None:
+        raise NotAllowed(_("This meeting has been removed: nothing is changed."), code="meeting_removed")
+
+
 def _ordinary_first(view: MeetingView, codes: list[str]) -> list[str]:
     """Ordinary questions before sensitive ones: a document's content enters the kab/kota on its first
     link, and one that entered on a sensitive question can go onto no ordinary one after."""
@@ -138,6 +158,7 @@ def link(session: Session, view: MeetingView, meeting: Meeting, codes: list[str]
     session.flush()
     _link_documents(session, view, _meeting_documents(session, meeting_id), fresh, outcome)
     outcome.linked = fresh
+    still_live(session, meeting)
     if fresh:
         audit.record(session, view.user, "meeting.link", "meeting", meeting_id, regency_code=view.place.regency.code,
                      after={"questions": fresh, "files": outcome.files})
@@ -164,6 +185,7 @@ def unlink(session: Session, view: MeetingView, meeting: Meeting, code: str) -> 
         for evidence in made_links(session, view, meeting_id, row, answer.id):
             evidence_service.remove(session, view.place.assessment, evidence, view.user)
             removed.append(evidence.filename)
+    still_live(session, meeting)
     session.delete(row)
     audit.record(session, view.user, "meeting.unlink", "meeting", meeting_id, regency_code=view.place.regency.code,
                  before={"question": code, "files": removed})
@@ -244,6 +266,7 @@ def add_document(session: Session, view: MeetingView, meeting: Meeting, document
         else:
             outcome.refused.append((code, _("This answer is read-only: files cannot be added now.")))
     _link_documents(session, view, [document_id], editable, outcome)
+    still_live(session, meeting)
     audit.record(session, view.user, "meeting.document", "meeting", meeting_id, regency_code=view.place.regency.code,
                  after={"document": document_id, "role": str(role), "file": entry.document.filename,
                         "questions": outcome.files, "joined_at": joined_at.isoformat()})
