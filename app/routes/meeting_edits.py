@@ -93,7 +93,10 @@ def meeting_save(ws: WorkspaceDep, meeting_id: RowId, form: FormDep) -> Response
     except Refusal as refusal:
         ws.session.rollback()
         fresh = _view(ws)
-        return _edit_page(ws, fresh, fresh.record(meeting_id), data, message=refusal.message, status=refusal.status)
+        again = _live(ws, fresh, meeting_id, refusal.message)  # removed meanwhile: said on the list (review s31)
+        if isinstance(again, Response):
+            return again
+        return _edit_page(ws, fresh, again, data, message=refusal.message, status=refusal.status)
     ws.session.commit()
     return _to_page(ws, meeting_id, _("The meeting is saved.") if changed else _("Nothing changed."))
 

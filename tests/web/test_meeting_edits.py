@@ -495,3 +495,21 @@ def test_a_link_or_a_document_sent_while_the_meeting_is_removed_adds_nothing(rec
     response = _upload(client2, token2, world, second.id, "daftar-hadir.pdf", "attendance")
     assert "removed" in _flash(client2, response)
     assert _current(db, "13.5") == []
+
+
+def test_an_edit_or_a_take_out_sent_while_the_meeting_is_removed_says_so(recorded, world, db, monkeypatch,
+                                                                          make_client, auth):
+    """Review s31: the service refused (removed meanwhile) and the page then asked for the meeting again:
+    a bare 404 for the DP3A that could see it, instead of the refusal's words."""
+    client, token, meeting = recorded
+    stamp = _stamp(client, world, meeting.id)
+    _removed_meanwhile(monkeypatch, make_client, auth, world, meeting.id)
+    assert "removed" in _flash(client, _edit(client, token, meeting.id, world, stamp, place="Aula baru"))
+    assert _create(client, token, world, title="Rapat kedua").status_code == 303
+    second = test_meetings._meeting(db, "Rapat kedua")
+    assert _upload(client, token, world, second.id).status_code == 303
+    document_id = str(_document_of(db, second.id))
+    _removed_meanwhile(monkeypatch, make_client, auth, world, second.id)
+    response = client.post(f"{_base(world)}/{second.id}/dokumen/lepas",
+                           data={"csrf_token": token, "document_id": document_id}, follow_redirects=False)
+    assert "removed" in _flash(client, response)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from fastapi import HTTPException
 from sqlmodel import Session, col, select
 
 from app.clock import as_aware
@@ -214,8 +213,8 @@ def remove_document(session: Session, view: MeetingView, meeting: Meeting, docum
         return False
     view.library.entry(document_id)  # 404 for a document this user does not see
     found = _locked_plan(session, view, meeting, {document_id})
-    if meeting.removed_at is not None:
-        raise HTTPException(404, _("There is no such meeting here."))
+    if meeting.removed_at is not None:  # by another tab meanwhile (review s31: said, not a bare 404)
+        raise NotAllowed(_("This meeting has been removed: nothing is changed."), code="meeting_removed")
     if found.refused:
         raise Blocked(_("The document cannot be taken out of the meeting now: its files on these questions "
                         "cannot be removed."), found)
