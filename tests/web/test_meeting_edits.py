@@ -513,3 +513,32 @@ def test_an_edit_or_a_take_out_sent_while_the_meeting_is_removed_says_so(recorde
     response = client.post(f"{_base(world)}/{second.id}/dokumen/lepas",
                            data={"csrf_token": token, "document_id": document_id}, follow_redirects=False)
     assert "removed" in _flash(client, response)
+
+
+def test_removing_a_meeting_keeps_a_link_made_again_by_hand_after_its_own_was_removed(recorded, world, db):
+    """Review s31: the meeting's link of its minutes on 13.6 was removed by hand, and the minutes linked to
+    13.6 again by hand from the library: that link is not the meeting's, yet removing the meeting (or
+    taking the minutes out) removed it."""
+    from app.services import evidence as evidence_service
+
+    client, token, meeting = recorded
+    assert _link(client, token, world, meeting.id, ["13.6"]).status_code == 303
+    [made] = _current(db, "13.6")
+    evidence_service.remove(db, world.assessments["a"], made, world.users["dp3a_a"])
+    db.commit()
+    document_id = str(_document_of(db, meeting.id))
+    assert client.post(f"{world.base()}/dokumen/{document_id}/tautkan", data={"csrf_token": token, "codes": ["13.6"]},
+                       follow_redirects=False).status_code == 303
+    assert _names(db, "13.6") == ["notulen.pdf"]
+    response = client.post(f"{_base(world)}/{meeting.id}/dokumen/lepas",
+                           data={"csrf_token": token, "document_id": document_id}, follow_redirects=False)
+    assert "stays in the library" in _flash(client, response)
+    assert _names(db, "13.6") == ["notulen.pdf"]
+    # Added again, the meeting makes no new link (one is there) and its removal leaves the hand-made one.
+    assert client.post(f"{_base(world)}/{meeting.id}/dokumen", data={"csrf_token": token, "document_id": document_id,
+                                                                     "role": "minutes"},
+                       follow_redirects=False).status_code == 303
+    removed = client.post(f"{_base(world)}/{meeting.id}/hapus", data={"csrf_token": token, "confirm": "1"},
+                          follow_redirects=False)
+    assert removed.status_code == 303
+    assert _names(db, "13.6") == ["notulen.pdf"]

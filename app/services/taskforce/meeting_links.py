@@ -195,9 +195,11 @@ def unlink(session: Session, view: MeetingView, meeting: Meeting, code: str) -> 
 def made_links(session: Session, view: MeetingView, meeting_id: int, row: MeetingQuestion, answer_id: int | None,
                documents: set[int] | None = None) -> list[Evidence]:
     """The current evidence links the meeting made on `row`'s question (of `documents` only, if given):
-    its documents' links there made at or after the meeting was linked to the question and after the
-    document became the meeting's, and not still wanted by another live meeting linked there. A link
-    made by hand before stays: it is not the meeting's (unlinking, removing a document or the meeting)."""
+    per document, the first link there made since the meeting linked it (the later of the question's
+    link and the document becoming the meeting's), if still current and if no link of it was current
+    then, and not still wanted by another live meeting linked there. A link made by hand before, or made
+    again by hand after the meeting's was removed, stays: it is not the meeting's (unlinking, removing a
+    document or the meeting)."""
     if answer_id is None:
         return []
     # Documents another meeting linked to this question still wants stay linked.
@@ -214,17 +216,25 @@ def made_links(session: Session, view: MeetingView, meeting_id: int, row: Meetin
     if not mine:
         return []
     joined = _joined_at(session, meeting_id)
+    history: dict[int, list[Evidence]] = defaultdict(list)
+    for evidence in session.exec(select(Evidence).where(Evidence.answer_id == answer_id,
+                                                        col(Evidence.document_id).in_(mine)).order_by(col(Evidence.id))):
+        history[evidence.document_id or 0].append(evidence)
     found = []
-    for evidence in session.exec(select(Evidence).where(
-            Evidence.answer_id == answer_id, col(Evidence.document_id).in_(mine),
-            col(Evidence.removed_at).is_(None), col(Evidence.uploaded_at) >= row.linked_at).order_by(col(Evidence.id))):
-        # Review i24: a link made by hand before the document became the meeting's is not the
-        # meeting's (adding the document linked nothing there: it was linked already), so it stays.
-        since = joined.get(evidence.document_id or 0)
-        if since is not None and as_aware(evidence.uploaded_at) < since:
+    for document_id, rows in sorted(history.items()):
+        # The moment the meeting linked this document here: when it was linked to the question, or
+        # when the document became the meeting's, whichever is later.
+        mark = max(as_aware(row.linked_at), joined.get(document_id, as_aware(row.linked_at)))
+        # Review i24: linked already then (by hand, before), the meeting made nothing: that link stays.
+        if any(as_aware(e.uploaded_at) < mark and (e.removed_at is None or as_aware(e.removed_at) > mark)
+               for e in rows):
             continue
-        found.append(evidence)
-    return found
+        # Review s31: the meeting's link is the first one made since; removed by hand, a later link of
+        # the same document (made again by hand) is not the meeting's either, and stays.
+        made = next((e for e in rows if as_aware(e.uploaded_at) >= mark), None)
+        if made is not None and made.removed_at is None:
+            found.append(made)
+    return sorted(found, key=lambda e: e.id or 0)
 
 
 def _joined_at(session: Session, meeting_id: int) -> dict[int, datetime]:
