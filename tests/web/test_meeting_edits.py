@@ -542,3 +542,27 @@ def test_removing_a_meeting_keeps_a_link_made_again_by_hand_after_its_own_was_re
                           follow_redirects=False)
     assert removed.status_code == 303
     assert _names(db, "13.6") == ["notulen.pdf"]
+
+
+def test_a_link_and_the_removal_sent_at_once_leave_no_link_of_a_removed_meeting(recorded, app, auth, world, db):
+    """Review s31: whichever goes first, no 500 (no deadlock: answers, then the meeting), and a removed
+    meeting keeps no evidence link it made."""
+    from tests.web.test_idempotent import at_once
+
+    client, token, meeting = recorded
+    turn = iter(range(2))
+    lock = threading.Lock()
+
+    def send(c, t):
+        with lock:
+            mine = next(turn)
+        if mine == 0:
+            return _link(c, t, world, meeting.id, ["13.6", "13.5"]).status_code
+        return c.post(f"{_base(world)}/{meeting.id}/hapus", data={"csrf_token": t, "confirm": "1"},
+                      follow_redirects=False).status_code
+
+    statuses = at_once(app, auth, "dp3a_a", 2, send)
+    assert all(s in (303, 404) for s in statuses), statuses
+    db.expire_all()
+    assert db.get(Meeting, meeting.id).removed_at is not None
+    assert _names(db, "13.6") == [] and _names(db, "13.5") == []
