@@ -215,6 +215,14 @@ def test_a_coordinator_never_decides_an_answer_whose_files_they_changed_last(mak
     assessment = world.assessments["a"]
     held = coordination.held_at_coordinators(db, review_service.load_state(db, assessment), catalogue, assessment)
     assert held is not None and k3[0] not in held and k3[1] in held
-    # A colleague's save after the coordinator's file: the latest change is theirs again.
     assert coordinator.post(f"{desk}/{k3[1]}", data={"action": "approved", "csrf_token": token},
                             follow_redirects=False).status_code == 303
+    # The other way round: the coordinator saved it, a colleague added the file and submitted: still theirs.
+    k3b = _codes(catalogue, "K3", 3)[2]
+    _save_as(db, world, scorer, "opd_a", k3b)
+    other = db.exec(select(Answer).where(Answer.question_code == k3b)).one()
+    stored = app.state.evidence.save_file(io.BytesIO(sample_pdf(k3b, "bukti rekan")))
+    attach(db, world.assessments["a"], other, stored, "bukti-rekan.pdf", world.users["opd_a2"])
+    db.commit()
+    _submit_as(db, world, "opd_a2", k3b)
+    assert coordinator.post(f"{desk}/{k3b}", data={"action": "approved", "csrf_token": token}).status_code == 409

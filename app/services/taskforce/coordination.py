@@ -8,7 +8,7 @@ The rules, in one place:
   those go straight to the DP3A);
 - when (`cluster_open`): while the kab/kota answers (stage SELF) and the switch is on;
 - four eyes (`own_work`): a coordinator never decides an answer they last saved or submitted themselves, or
-  whose files they added or removed after its last save (review s31)
+  whose files they changed last (review s31)
   (their agency's other answers they do decide: it supplies most of its cluster); such an answer needs
   another reviewer, the DP3A, and is not held at the coordinators;
 - who can act (`acting_coordinators`): a coordinator whose account and agency are active, still an
@@ -89,23 +89,23 @@ def acting_coordinators(session: Session, assessment: Assessment) -> dict[str, i
 
 
 def own_work(state: ReviewState, answer: Answer | Row, user_id: int | None) -> bool:
-    """Four eyes: whether `user_id` made the latest change to the answer (its save, or a file added or
-    removed since: review s31, the files are its substance) or last submitted it (then it is their own
-    work, and another reviewer decides it)."""
+    """Four eyes: whether `user_id` last saved the answer, made the latest change to its files (a file
+    added or removed: review s31, the files are its substance) or last submitted it (then it is their
+    own work, and another reviewer decides it)."""
     if user_id is None:
         return False
-    if _last_changed_by(state, answer) == user_id:
+    if answer.updated_by == user_id or _files_last_changed_by(state, answer) == user_id:
         return True
     submission = state.last_submission(answer.id) if answer.id is not None else None
     return submission is not None and submission.user_id == user_id
 
 
-def _last_changed_by(state: ReviewState, answer: Answer | Row) -> int | None:
-    """Who made the latest change to the answer or its files (a save, a file added, a file removed)."""
-    latest, by = as_aware(answer.updated_at), answer.updated_by
+def _files_last_changed_by(state: ReviewState, answer: Answer | Row) -> int | None:
+    """Who made the latest change to the answer's files (a file added, a file removed); None: no file."""
+    latest, by = None, None
     for evidence in state.evidence.get(answer.id, []) if answer.id is not None else []:
         for at, who in ((evidence.uploaded_at, evidence.uploaded_by), (evidence.removed_at, evidence.removed_by)):
-            if at is not None and as_aware(at) > latest:
+            if at is not None and (latest is None or as_aware(at) > latest):
                 latest, by = as_aware(at), who
     return by
 
