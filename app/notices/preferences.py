@@ -56,7 +56,9 @@ def save(session: Session, actor: User, user: User, choice: Choice) -> bool:
         return False
     user.email, user.language, user.email_off = choice.email, choice.language, list(choice.off)
     session.add(user)
-    audit.record(session, actor, "user.email_settings", "user", user.id, before=before, after=after)
+    # In the account's kab/kota chain, as the DP3A's other account changes are (national accounts: "").
+    audit.record(session, actor, "user.email_settings", "user", user.id, regency_code=user.regency_code,
+                 before=before, after=after)
     return True
 
 

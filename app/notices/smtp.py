@@ -97,6 +97,11 @@ def send(settings: Settings, message: EmailMessage) -> None:
                 client.ehlo()
             elif target.tls_required:
                 raise TlsRefused(f"{target.host} offers no STARTTLS and KLA_SMTP_URL says tls=required")
+            elif target.username:
+                # Review s31: a password is never sent in clear (a server without STARTTLS, or a
+                # man in the middle stripping it, would read it).
+                raise TlsRefused(f"{target.host} offers no STARTTLS: KLA_SMTP_URL's password is not sent "
+                                 "without TLS")
         if target.username:
             client.login(target.username, target.password)
         refused = client.send_message(message)

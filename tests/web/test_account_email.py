@@ -41,6 +41,7 @@ def test_the_dp3a_changes_an_accounts_address(make_client, world, auth, db):
     assert _audits(db) == 1
     entry = db.exec(select(AuditEntry).where(AuditEntry.action == "user.email_settings")).one()
     assert entry.user_id == world.users["dp3a_a"].id and entry.after["email"] == "Budi.Dinkes@palangkaraya.go.id"
+    assert (entry.regency_code, entry.chain) == (target.regency_code, target.regency_code)  # the kab/kota's chain
     shown = html.page(dp3a.get(_accounts(world)))
     assert html.attrs(shown, f"//input[@id='email-{target.id}']/@value") == ["Budi.Dinkes@palangkaraya.go.id"]
     # The same address again: nothing written.

@@ -106,3 +106,15 @@ def test_tls_required_without_starttls_fails_the_job_with_its_reason(settings, e
     auth.login(admin, "admin")
     page = html.page(admin.get("/kementerian/tugas"))
     assert "offers no STARTTLS" in " ".join(html.text_of(cell, ".") for cell in page.xpath("//td[@class='job-error']"))
+
+
+def test_a_password_is_never_sent_without_tls(settings, engine, catalogue, people, world, db):
+    """A URL with a user and password, a server that offers no STARTTLS: the job fails with its reason
+    before AUTH, and nothing is delivered (a server without TLS, or one whose STARTTLS was stripped on the
+    way, never reads the password)."""
+    with SmtpServer() as plain:
+        context = _context(settings, engine, catalogue, f"smtp://kla:rahasia@127.0.0.1:{plain.port}")
+        _return(db, world, PLAIN, "Lampirkan SK.")
+        assert tick(context, utcnow()).failed == {"email": 1}
+        assert plain.sink.received == []
+    assert "password is not sent without TLS" in _job(engine).last_error
