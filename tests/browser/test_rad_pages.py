@@ -83,3 +83,22 @@ def test_an_agency_reports_progress_on_its_own_activity(browser, live_server, ar
         page.screenshot(path=str(artifacts / f"rad-opd-own-activity-{width}.png"), full_page=True, caret="initial")
         _check(page, live_server, artifacts, "opd", width)
         page.context.close()
+
+
+def test_the_progress_bars_stay_inside_their_cells(browser, live_server):
+    """At 1280 px each bar ends inside its own cell (it used to run into the budget figure beside it:
+    a percentage max-width let the column shrink below the bar)."""
+    page = new_person(browser, DESKTOP)
+    login_as(page, live_server, "dp3a.palangkaraya", ANYWHERE)
+    for path in (BASE, f"{BASE}/laporan/cetak"):
+        page.goto(f"{live_server}{path}")
+        expect(page.locator("#kemajuan-K3 svg.rad-bar")).to_be_visible()
+        overflows = page.eval_on_selector_all(
+            "table.rad-progress td.average svg.rad-bar",
+            """bars => bars.map(bar => {
+                 const cell = bar.closest('td'), b = bar.getBoundingClientRect(), c = cell.getBoundingClientRect();
+                 const pad = parseFloat(getComputedStyle(cell).paddingRight);
+                 return [cell.parentElement.id, Math.round(b.right), Math.round(c.right - pad)];
+               }).filter(([, right, limit]) => right > limit)""")
+        assert overflows == [], (path, overflows)
+    page.context.close()

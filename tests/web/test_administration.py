@@ -424,6 +424,14 @@ def test_closing_the_window_makes_the_agencys_answers_read_only(client, make_cli
     assert saved.status_code == 200
 
 
+def test_the_window_hint_says_it_closes_by_itself_at_its_deadline(client, world, auth):
+    """The runner closes the window at its deadline (issue 24): the hint once said it never did."""
+    auth.login(client, "dp3a_a")
+    client.cookies.set("kla_lang", "en")
+    hint = html.text_of(html.page(client.get(_admin(world))), "//*[@id='closes_at-hint']")
+    assert "closes by itself" in hint and "does not close" not in hint
+
+
 @pytest.mark.parametrize(("fields", "message"), [
     ({"open": ""}, "Pilih apakah masa pengisian dibuka atau ditutup."),
     ({"open": "1", "closes_at": "besok"}, "bukan tanggal dan jam yang sah"),

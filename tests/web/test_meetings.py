@@ -338,3 +338,15 @@ def test_with_the_window_closed_an_agency_records_but_cannot_add_files(opd, worl
     assert response.status_code == 422
     assert [t.split(":")[0] for t in texts(page(response), "//ul[contains(@class,'refused-links')]/li")] == ["13.6"]
     assert db.exec(select(MeetingQuestion)).all() == []
+
+
+def test_the_library_pick_starts_with_its_or_pick_field(recorded, world, db):
+    """The two ways to add a document read as two forms: the pick form opens with "Or pick a document of
+    the library", not with a second "What it is" right under the upload's."""
+    client, token, meeting = recorded
+    assert _create(client, token, world, title="Rapat kedua").status_code == 303
+    second = _meeting(db, "Rapat kedua")
+    assert _upload(client, token, world, second.id, name="daftar-hadir.pdf", title="Daftar hadir").status_code == 303
+    tree = page(client.get(f"{_base(world)}/{meeting.id}"))
+    assert attrs(tree, "//form[@class='meeting-pick']//select/@id") == ["mp-doc", "mp-role"]
+    assert attrs(tree, "//form[contains(@class, 'meeting-upload')]//*[@id]/@id") == ["md-role", "md-file"]

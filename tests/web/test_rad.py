@@ -380,3 +380,14 @@ def test_another_agency_neither_sees_nor_picks_an_agencys_own_evidence(make_clie
     # The DP3A sees it, named and linked to its page in the library.
     tree = page(dp3a_client.get(f"{_rad(world)}/{planned.id}"))
     assert texts(tree, "//td[contains(@class,'evidence')]/a") == ["Laporan Dinkes"]  # the title read from the file
+
+
+def test_every_id_on_the_plan_page_is_unique_so_each_label_reaches_its_field(dp3a, world):
+    """The heading of the add form once shared the id `add-title` with the activity's field: the
+    field's label then pointed at the heading and the field had no name for a screen reader."""
+    client, token = dp3a
+    tree = page(client.get(_rad(world)))
+    ids = attrs(tree, "//@id")
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []
+    title = one(tree, "//form[@id='rad-add']//label[normalize-space()='Activity']")
+    assert one(tree, f"//*[@id='{title.get('for')}']").tag == "input"
