@@ -15,6 +15,7 @@ from app.models import (
     AnswerStatus,
     Assessment,
     Cycle,
+    Evidence,
     Regency,
     ReviewAction,
     ReviewEvent,
@@ -69,6 +70,13 @@ def _start_work(session: Session, scorer: Scorer, assessment: Assessment, dp3a: 
         if roll < 0.5:
             continue  # carried over, still a draft for the agency to update
         answer.status, answer.submitted_at = AnswerStatus.SUBMITTED, now - timedelta(days=3)
+        # Carried over before it was sent: the answer and its files date from then, not from the demo's run
+        # (a change after the DP3A's approval below would make that approval stale: back in the queues).
+        answer.updated_at = answer.submitted_at - timedelta(hours=1)
+        for evidence in session.exec(select(Evidence).where(Evidence.answer_id == answer.id,
+                                                            col(Evidence.removed_at).is_(None))):
+            evidence.uploaded_at = min(evidence.uploaded_at, answer.updated_at)
+            session.add(evidence)
         session.add(ReviewEvent(answer_id=saved_id(answer.id), stage=Stage.SELF, action=ReviewAction.SUBMITTED,
                                 user_id=saved_id(dp3a.id), at=answer.submitted_at))
         if roll > 0.75:

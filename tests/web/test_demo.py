@@ -211,6 +211,21 @@ def _gugus_tugas(db, catalogue, current):
     for event in cluster:
         answer = db.get(Answer, event.answer_id)
         assert not coordination.own_work(state, state.answers[answer.question_code], event.user_id), answer.question_code
+    # The DP3A's approvals stand: the demo's answers changed before them, not after, so none is back at a
+    # coordinator's desk (where a coordinator could return what the DP3A approved) or waiting at the DP3A;
+    # only those the library's documents were linked to later (a new file: to be reviewed again).
+    approved_by_dp3a = {code: at for code, at in db.exec(
+        select(Answer.question_code, ReviewEvent.at).join(ReviewEvent, col(ReviewEvent.answer_id) == Answer.id)
+        .where(Answer.assessment_id == current.id, ReviewEvent.stage == Stage.DP3A, ReviewEvent.action == "approved"))}
+    verdicts = state.verdicts(Stage.DP3A)
+    stale = {code for code in approved_by_dp3a if verdicts[code].status != "approved"}
+    linked_later = {code for code, at in approved_by_dp3a.items()
+                    if any(f.uploaded_at > at for f in state.evidence.get(state.answers[code].id, []))}
+    assert len(approved_by_dp3a) > 2 * len(stale) and stale == linked_later
+    waiting = {item.code for item in coordination.coordinator_queue(state, catalogue, set(coordinators))}
+    assert waiting.isdisjoint(set(approved_by_dp3a) - stale)
+
+
 def _meetings(db, current):  # issue 24, rapat
     """Two meetings of the Gugus Tugas in 2025, one on TPPO with outside bodies, each linked to three
     answered questions with its minutes and attendance list as their evidence."""
