@@ -350,3 +350,17 @@ def test_the_library_pick_starts_with_its_or_pick_field(recorded, world, db):
     tree = page(client.get(f"{_base(world)}/{meeting.id}"))
     assert attrs(tree, "//form[@class='meeting-pick']//select/@id") == ["mp-doc", "mp-role"]
     assert attrs(tree, "//form[contains(@class, 'meeting-upload')]//*[@id]/@id") == ["md-role", "md-file"]
+
+
+def test_the_link_form_warns_before_a_sensitive_question_hides_the_meeting(recorded, world, catalogue):
+    """The DP3A is told, where it picks questions, what a sensitive question does to the meeting (hidden from
+    the agencies; its documents no longer go onto ordinary questions), only when one is offered."""
+    client, _token, meeting = recorded
+    here = f"{_base(world)}/{meeting.id}"
+    sensitive_part = catalogue.questions[SENSITIVE].part.code
+    offered = page(client.get(here, params={"bagian": sensitive_part, "cari": SENSITIVE}))
+    assert texts(offered, "//form[@class='link-questions']//input[@name='codes']/@value") == [SENSITIVE]
+    assert len(offered.xpath("//form[@class='link-questions']//p[contains(@class, 'sensitive-link-hint')]")) == 1
+    plain = page(client.get(here, params={"cari": "13.6"}))
+    assert "13.6" in texts(plain, "//form[@class='link-questions']//input[@name='codes']/@value")
+    assert plain.xpath("//p[contains(@class, 'sensitive-link-hint')]") == []
