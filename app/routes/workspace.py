@@ -51,6 +51,7 @@ def workspace(ws: WorkspaceDep, opd: str | None = None, tampil: str | None = Non
                    "choices": list(question_filter.QuestionFilter), "active": choice is not None or bool(search)},
         "window": questions.answering_window(place, user),
         "notices": _notices(session, place, codes, answers),
+        "desk": coordination.desk(session, catalogue, place.assessment, user),
         "reasons": {r.code: r for r in catalogue.review_reasons},
         "place": place,
         "agency": agency,

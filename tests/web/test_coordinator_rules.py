@@ -226,3 +226,21 @@ def test_a_coordinator_never_decides_an_answer_whose_files_they_changed_last(mak
     db.commit()
     _submit_as(db, world, "opd_a2", k3b)
     assert coordinator.post(f"{desk}/{k3b}", data={"action": "approved", "csrf_token": token}).status_code == 409
+
+
+def test_a_coordinators_workspace_points_to_the_desk_with_what_waits(make_client, world, auth, db, scorer, catalogue):
+    """A coordinator lands on their workspace: it says how many answers of their cluster wait for them and
+    links the desk (the walk found the desk only under Gugus Tugas → Klaster saya). Their own work is not
+    counted (it goes to the DP3A); an agency that coordinates nothing, and the DP3A, see no such box."""
+    _team(world, db, catalogue)
+    k3 = _codes(catalogue, "K3", 3)
+    _answer_as(db, world, scorer, catalogue, "opd_a2", k3[:2])
+    _answer_as(db, world, scorer, catalogue, "opd_a", k3[2:])  # the coordinator's own: not for their desk
+    coordinator, _token = _client(make_client, auth, "opd_a")
+    page = html.page(coordinator.get(f"{world.base()}/isian"))
+    box = "//section[contains(@class,'coordinator-desk')]"
+    assert html.text_of(page, f"{box}/p").startswith("Answers waiting for your review (Klaster III, Klaster V): 2.")
+    assert html.attrs(page, f"{box}//a/@href") == [f"{world.base()}/gugus-tugas/klaster"]
+    for other in ("opd_a2", "dp3a_a"):
+        client, _other_token = _client(make_client, auth, other)
+        assert html.page(client.get(f"{world.base()}/isian")).xpath(box) == [], other

@@ -22,6 +22,8 @@ The rules, in one place:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -177,3 +179,23 @@ def coordinator_marks(session: Session, assessment: Assessment) -> dict[str, str
                                    col(ReviewEvent.action).in_(DECISIONS), ~newer.exists()))
         return {code: str(action) for code, status, action in rows if status == action}
     return dict(_marks.get(session.get_bind(), (assessment.id, assessment.revision), read))
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What waits at a coordinator's desk, for the pointer on their workspace."""
+
+    parts: list[str]  # the short names of the parts they coordinate ("Klaster III"), in the instrument's order
+    waiting: int  # answers they can decide now (their own work excluded: it goes to the DP3A)
+
+
+def desk(session: Session, catalogue: Catalogue, assessment: Assessment, user: User) -> Desk | None:
+    """The user's desk while the coordinators' step is open, or None (not a coordinator, or closed):
+    a coordinator's home is the workspace, and the desk is otherwise two clicks away."""
+    parts = coordinated_parts(session, assessment, user)
+    if not parts or not cluster_open(session, assessment):
+        return None
+    state = load_state(session, assessment, user)
+    items = coordinator_queue(state, catalogue, parts)
+    waiting = len(items) - len(own_work_codes(state, user, [item.code for item in items]))
+    return Desk([p.short_name for p in catalogue.data.parts if p.code in parts], waiting)
