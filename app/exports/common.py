@@ -18,6 +18,7 @@ import io
 import math
 import re
 from collections.abc import Iterable
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -233,6 +234,18 @@ def write_number(book: Book, sheet: Worksheet, row: int, column: int, value: flo
             sheet.write_blank(row, column, None, cell_format)
     else:
         sheet.write_number(row, column, value, cell_format)
+
+
+DATE: Style = {"num_format": "dd-mm-yyyy"}  # as the app writes dates (Indonesian order)
+
+
+def write_date(book: Book, sheet: Worksheet, row: int, column: int, value: date | None, *styles: Style | None) -> None:
+    """A date as a date cell (Excel sorts and filters it), shown dd-mm-yyyy; blank for none."""
+    cell_format = book.fmt(*styles, DATE)
+    if value is None:
+        sheet.write_blank(row, column, None, cell_format)
+    else:
+        sheet.write_datetime(row, column, datetime(value.year, value.month, value.day), cell_format)
 
 
 def write_formula(book: Book, sheet: Worksheet, row: int, column: int, formula: str, value: float | str | None,

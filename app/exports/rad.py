@@ -12,6 +12,7 @@ from datetime import datetime
 
 from xlsxwriter.worksheet import Worksheet
 
+from app.clock import WIB, as_aware
 from app.exports.common import (
     TITLE,
     TOTAL,
@@ -21,6 +22,7 @@ from app.exports.common import (
     print_setup,
     quoted,
     set_widths,
+    write_date,
     write_formula,
     write_header,
     write_number,
@@ -86,7 +88,8 @@ def _plan_sheet(book: Book, catalogue: Catalogue, regency_name: str, year: int, 
         realised = report.realised if report is not None else None
         write_number(book, sheet, row, 12, float(realised) if realised is not None else None, WRAP_TOP, RUPIAH)
         write_text(book, sheet, row, 13, report.note if report is not None else "", WRAP_TOP)
-        write_text(book, sheet, row, 14, report.reported_at.date().isoformat() if report is not None else "", WRAP_TOP)
+        write_date(book, sheet, row, 14, as_aware(report.reported_at).astimezone(WIB).date() if report is not None else None,
+                   WRAP_TOP)
     sheet.freeze_panes(HEADER_ROW + 1, 0)
     print_setup(sheet, HEADER_ROW)
 

@@ -8,6 +8,7 @@ import io
 import re
 import shutil
 import subprocess
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -306,6 +307,8 @@ def test_the_workbook_holds_every_activity_and_the_summary_with_its_values(dp3a,
     assert [r[5] for r in rows] == ["Dibatalkan", "Kelas ibu balita", "Konseling PMBA"]  # in indicator order
     assert rows[1][9:13] == [1250000, "Selesai", 100, 1200000]
     assert rows[2][13] == "=SUM(A1)"  # a note stays text
+    reported = plan.cell(row=6, column=15)  # the report's date: a date cell, not text
+    assert isinstance(reported.value, datetime) and reported.number_format == "dd-mm-yyyy"
     summary = values[SUMMARY_SHEET]
     k3 = next(r for r in summary.iter_rows(values_only=True) if r[0] == "K3")
     assert k3[2:11] == (3, 1, 1, 0, 1, 72.5, 3250000, 1700000, 52.3)
