@@ -111,15 +111,16 @@ def _groups(ws: Workspace, view: MeetingView, record: Record, part: str, search:
     codes = view.linkable_codes()
     if not (part or needle) and len(codes) > SHOWN_UNFILTERED:
         return None
-    for code in codes:
+    listed = [code for code in codes
+              if (not part or ws.catalogue.questions[code].part.code == part)
+              and (not needle or needle in f"{code} {ws.catalogue.questions[code].question.text} "
+                                           f"{ws.catalogue.questions[code].indicator.name}".casefold())]
+    read_only = meeting_links.read_only_codes(ws.session, view, [code for code in listed if code not in linked])
+    for code in listed:
         ref = ws.catalogue.questions[code]
-        if part and ref.part.code != part:
-            continue
-        if needle and needle not in f"{code} {ref.question.text} {ref.indicator.name}".casefold():
-            continue
         group = groups.setdefault(ref.indicator.code, {"indicator": ref.indicator, "questions": []})
         group["questions"].append({"code": code, "text": ref.question.text, "linked": code in linked,
-                                   "sensitive": ref.question.sensitive})
+                                   "sensitive": ref.question.sensitive, "read_only": code in read_only})
     return list(groups.values())
 
 

@@ -364,3 +364,19 @@ def test_the_link_form_warns_before_a_sensitive_question_hides_the_meeting(recor
     plain = page(client.get(here, params={"cari": "13.6"}))
     assert "13.6" in texts(plain, "//form[@class='link-questions']//input[@name='codes']/@value")
     assert plain.xpath("//p[contains(@class, 'sensitive-link-hint')]") == []
+
+
+def test_the_link_form_marks_a_question_whose_files_cannot_change_now(recorded, world, db, scorer, catalogue):
+    """A submitted answer is read-only: the picker says so and offers no box to tick (the walk learnt it
+    only from the refusal after sending the form)."""
+    from tests.web.test_review import _answer_as
+
+    client, token, meeting = recorded
+    _answer_as(db, world, scorer, catalogue, "opd_a", ["13.5"])  # submitted: read-only until returned
+    listed = page(client.get(f"{_base(world)}/{meeting.id}", params={"cari": "13."}))
+    box = "//form[@class='link-questions']//input[@name='codes'][@value='{}']"
+    assert listed.xpath(box.format("13.5"))[0].get("disabled") is not None
+    assert listed.xpath(box.format("13.6"))[0].get("disabled") is None
+    hint = "//form[@class='link-questions']//label[@for='{}']//span[contains(@class, 'read-only')]"
+    assert texts(listed, hint.format("link-13_5")) == ["(read-only now: its files cannot change)"]
+    assert texts(listed, hint.format("link-13_6")) == []

@@ -26,11 +26,11 @@ from app.db import read_rows
 from app.deps import Place
 from app.i18n import N_
 from app.i18n import gettext as _
-from app.models import Assessment, AuditEntry, Document, Evidence, saved_id, utcnow
+from app.models import Answer, Assessment, AuditEntry, Document, Evidence, Reopening, saved_id, utcnow
 from app.models.taskforce import Meeting, MeetingDocument, MeetingDocumentRole, MeetingQuestion
 from app.refusals import NotAllowed, Refusal
 from app.services import answers as answer_service
-from app.services import audit, library, questions
+from app.services import audit, library, questions, season
 from app.services import evidence as evidence_service
 from app.services.evidence import EvidenceAccess
 from app.services.questions import assessment_id
@@ -125,6 +125,24 @@ def _link_documents(session: Session, view: MeetingView, document_ids: list[int]
         outcome.files += len(result.linked)
         name = entry.document.title or entry.document.filename
         outcome.refused.extend((code, f"{name}: {why}") for code, why in result.refused)
+
+
+def read_only_codes(session: Session, view: MeetingView, codes: list[str]) -> set[str]:
+    """Of `codes`, those whose files this user may not change now (`questions.may_edit`, the rule `link`
+    applies): the picker marks them, so nobody learns it only from the refusal."""
+    if not codes:
+        return set()
+    if season.frozen(view.place.cycle):
+        return set(codes)
+    now = utcnow()
+    rows = session.exec(select(Answer).where(Answer.assessment_id == assessment_id(view.place),
+                                             col(Answer.question_code).in_(codes))).all()
+    reopened = set(session.exec(select(Reopening.answer_id).where(
+        col(Reopening.answer_id).in_([a.id for a in rows]), Reopening.open_at(now))))
+    answers = {a.question_code: a for a in rows}
+    return {code for code in codes
+            if not questions.may_edit(view.place, view.user, answers.get(code),
+                                      code in answers and answers[code].id in reopened)}
 
 
 def link(session: Session, view: MeetingView, meeting: Meeting, codes: list[str]) -> Outcome:
