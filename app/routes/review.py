@@ -238,7 +238,9 @@ def _detail(request: Request, session: Session, place: Place, user: User, catalo
         "action_names": action_names(), "event_stages": event_stages(), "max_note": MAX_NOTE,
         # What the score field accepts, as the decision checks it (never the question's bare maximum).
         "score_ceiling": review_service.score_ceiling(session, scorer, answer, stage) if later_stage else None,
-        "decidable": review_service.stage_open(place.assessment, stage) and not frozen(place.cycle),
+        "decidable": review_service.stage_open(place.assessment, stage) and not frozen(place.cycle)
+        and review_service.submitted_for(answer, stage),
+        "not_submitted": not review_service.submitted_for(answer, stage),
         "frozen": frozen(place.cycle),
         "reopening": state.reopenings.get(answer.id), "reasons": catalogue.review_reasons,
         "message": message or request.session.pop("flash", None), "form": form or {}, "inline_kinds": INLINE_KINDS,

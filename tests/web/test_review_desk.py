@@ -140,3 +140,21 @@ def test_the_review_page_names_the_agency_in_full(client, world, auth, db, score
     dinkes = db.get(Agency, world.agencies["dinkes_a"].id)
     said = " ".join(page.xpath("string(//main)").split())
     assert f"{dinkes.short_name} ({dinkes.name})" in said
+
+
+def test_a_draft_answer_offers_no_decision_and_says_why(client, world, auth, db, scorer, catalogue):
+    """An answer an agency has not sent yet (a draft) is opened by its code: the page says it has not been
+    submitted and offers no approve/return form (it offered one, whose every use was refused)."""
+    draft, sent = _dinkes_codes(catalogue, 2)
+    _answer_as(db, world, scorer, catalogue, "opd_a", [draft], send=False)
+    _answer_as(db, world, scorer, catalogue, "opd_a", [sent])
+    token = auth.login(client, "dp3a_a")
+    assert token
+    client.cookies.set("kla_lang", "en")
+    page = lxml_html.fromstring(client.get(f"{world.base()}/verifikasi/{draft}").text)
+    assert " ".join(page.xpath("string(//p[contains(@class,'not-submitted')])").split()) == \
+        "This answer has not been submitted for review."
+    assert page.xpath("//form[contains(@action,'/verifikasi/')][.//button]") == []
+    sent_page = lxml_html.fromstring(client.get(f"{world.base()}/verifikasi/{sent}").text)
+    assert sent_page.xpath("//p[contains(@class,'not-submitted')]") == []
+    assert sent_page.xpath(f"//form[contains(@action,'/verifikasi/{sent}')]")

@@ -44,6 +44,7 @@ from app.services.review.decisions import (
     reopen,
     score_ceiling,
     stage_open,
+    submitted_for,
     unchanged_since_returned,
 )
 from app.services.review.moves import (
@@ -95,6 +96,7 @@ __all__ = [
     "season_moves",
     "send_back",
     "stage_open",
+    "submitted_for",
     "stage_scores",
     "submit_assessment",
     "unchanged_since_returned",

@@ -92,6 +92,14 @@ def stage_open(assessment: Assessment, stage: Stage, session: Session | None = N
     return deciding_stage(Stage(assessment.stage)) == stage
 
 
+def submitted_for(answer: Answer | Row, stage: Stage) -> bool:
+    """Whether `answer` is before `stage` for a decision: answered, and at the kab/kota's own stages
+    (coordinator, DP3A) sent by the agency, not a draft."""
+    if stage in _KAB_KOTA_STAGES and answer.status == AnswerStatus.DRAFT:
+        return False
+    return is_answered(answer)
+
+
 def check_not_frozen(session: Session, assessment: Assessment) -> None:
     """Refuse any change to the scores of a year whose award list is published."""
     cycle = session.get(Cycle, assessment.cycle_id)
@@ -186,7 +194,7 @@ def decide(
         raise ReviewError(_("Decisions at this stage are closed for this assessment."), code="stage_closed")
     if stage == Stage.CLUSTER and score is not None:
         raise ReviewError(_("A cluster coordinator approves or returns, without a score."), code="bad_score")
-    if not is_answered(answer) or (stage in _KAB_KOTA_STAGES and answer.status == AnswerStatus.DRAFT):
+    if not submitted_for(answer, stage):
         raise ReviewError(_("This answer has not been submitted for review."), code="not_submitted")
     reasons = [r for r in (reasons or []) if r]
     if action == ReviewAction.RETURNED:
