@@ -250,8 +250,8 @@ def upload(session: Session, view: LibraryView, stored: StoredFile, original_nam
     try:
         view.entry(saved_id(document.id))
     except HTTPException as exc:  # the same bytes are a document this user does not see (another agency's)
-        raise Conflict(_("This file is in the library already, linked to questions that are not yours: ask your "
-                         "DP3A to link it to your question.")) from exc
+        raise Conflict(_("This file is in the library already, as a document of the DP3A or of another agency: "
+                         "ask your DP3A to link it where you need it.")) from exc
     if known is not None:
         return document  # the same content uploaded again: it is that document, nothing changed
     documents.prefill_from_file(session, document.id, path, stored.kind)
