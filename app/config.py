@@ -15,6 +15,7 @@ DEV_SECRET = "dev-only-secret-change-me"
 # The environments the app knows. Any other value (a typo, "prod") stops the start: an unknown name
 # used to mean "not production", which let the public development secret sign sessions.
 # staging is a deployed server like production (Secure cookies, HSTS, its own secret).
+DEV_PUBLIC_URL = "http://127.0.0.1:8000"  # `kla serve`'s own address: right in development only
 Environment = Literal["development", "test", "staging", "production"]
 DEPLOYED = ("staging", "production")
 LOCAL = ("development", "test")
@@ -41,7 +42,7 @@ class Settings(BaseSettings):
     # user:password@ in the URL logs in.
     smtp_url: str = Field("", description="smtp://[user:password@]host:port or smtps://...; empty: no e-mail")
     smtp_sender: str = Field("KLA <noreply@localhost>", description="The From: of every e-mail")
-    public_url: str = Field("http://127.0.0.1:8000", description="The app's address as users reach it, for "
+    public_url: str = Field(DEV_PUBLIC_URL, description="The app's address as users reach it, for "
                                                                   "links in e-mails")
     jobs_poll_seconds: int = Field(30, ge=1, le=3600, description="How often `kla jobs run` looks for due work")
     # issue 25, tus: a resumable upload nobody touched for this long is removed (its partial bytes and row)
@@ -63,6 +64,11 @@ class Settings(BaseSettings):
             raise ValueError(f"KLA_SECRET_KEY must be set to a long random value (at least {MIN_SECRET_LENGTH} "
                              f"characters) when KLA_ENVIRONMENT is {self.environment}; the development "
                              f"secret is public")
+        # A deployed server that sends e-mail must say where users reach it: every e-mail's links would
+        # otherwise point at the server's own loopback address, which no reader can open.
+        if self.deployed and self.smtp_url.strip() and self.public_url.rstrip("/") == DEV_PUBLIC_URL:
+            raise ValueError(f"KLA_PUBLIC_URL must be set to the address users open (https://...) when KLA_SMTP_URL "
+                             f"is set and KLA_ENVIRONMENT is {self.environment}: the links in e-mails use it")
         return self
 
     @property

@@ -104,3 +104,14 @@ def test_every_kla_command_refuses_unknown_settings_with_a_message(tmp_path, com
     assert result.returncode == 2
     assert "KLA_ENVIRONMENT='prod' tidak dikenal" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_deployed_server_sending_e_mail_needs_its_public_address(clean_environment):
+    """Links in e-mails use KLA_PUBLIC_URL; its default is the development server's loopback address,
+    which no reader can open: a deployed server with e-mail on refuses to start without it."""
+    with pytest.raises(ValidationError, match="KLA_PUBLIC_URL"):
+        Settings(environment="production", secret_key=REAL_SECRET, smtp_url="smtp://mail.example.org:587")
+    Settings(environment="production", secret_key=REAL_SECRET, smtp_url="smtp://mail.example.org:587",
+             public_url="https://kla.example.go.id")
+    Settings(environment="production", secret_key=REAL_SECRET)  # no e-mail: no links to point anywhere
+    Settings(environment="development", smtp_url="smtp://127.0.0.1:8025")
