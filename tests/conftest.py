@@ -8,26 +8,46 @@ starts from empty tables.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+import fastapi.dependencies.utils as fastapi_dependencies
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, make_url, text
-from sqlmodel import Session, SQLModel, select
+from sqlalchemy import create_engine, exists, func, literal, make_url, or_, text
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, col, select
 
 from app.config import Settings
 from app.db import make_engine
 from app.factory import create_app
 from app.migrate import upgrade
-from app.models import Agency, Province, Regency, Role, User
+from app.models import Agency, Answer, Assessment, Province, Regency, Role, User
 from app.services.setup import default_agencies, ensure_cycle, open_assessment
 from indicators import DEFAULT_CATALOGUE, load_catalogue
 from scoring import Scorer
 
 PASSWORD = "rahasia-123"
+
+# Every test builds its own app, and FastAPI works out each route's parameters afresh in every app (at
+# its first request that looks a route up by name): reading each handler's signature and evaluating its
+# annotations is a good half of that, ~0.1 s per test. A signature depends on the function alone, so
+# the tests read each one once (the app itself, built once per process, is untouched).
+_read_signature = fastapi_dependencies.get_typed_signature
+_read_once = functools.cache(_read_signature)
+
+
+def _typed_signature(call):
+    try:
+        return _read_once(call)
+    except TypeError:  # a callable that cannot be a key (an instance that defines __eq__ only)
+        return _read_signature(call)
+
+
+fastapi_dependencies.get_typed_signature = _typed_signature
 
 
 def pytest_collection_modifyitems(config, items):
@@ -117,14 +137,28 @@ def engine(migrated):
     engine.dispose()
 
 
+# Answers beyond which a test's rows go by TRUNCATE on PostgreSQL (a world starts with none; the demo's nation
+# makes far more: its assignments, ~11,000, are too few to tell).
+MANY_ROWS = 20_000
+
+
 def _empty_tables(engine) -> None:
     """Every table emptied, children first; on PostgreSQL the id sequences start again at 1, as on a
     new database. DELETE and setval, not TRUNCATE: TRUNCATE makes new files for each of the ~40 tables,
-    about 200 ms after every test against 10 ms (more than a minute of the PostgreSQL run)."""
+    about 200 ms after every test against 10 ms (more than a minute of the PostgreSQL run). But after a
+    test that made the demo's whole nation, deleting row by row (each checked against its foreign keys)
+    takes some 20 s: then one TRUNCATE of every table."""
+    tables = list(reversed(SQLModel.metadata.sorted_tables))
     with engine.begin() as connection:
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            connection.execute(table.delete())
-        if engine.dialect.name == "postgresql":
+        postgresql = engine.dialect.name == "postgresql"
+        many = postgresql and connection.execute(
+            select(func.count()).select_from(select(Answer.id).limit(MANY_ROWS + 1).subquery())).scalar_one()
+        if many and many > MANY_ROWS:
+            connection.execute(text("TRUNCATE " + ", ".join(f'"{table.name}"' for table in tables)))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+        if postgresql:
             sequences = connection.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = "
                                                 "current_schema()")).scalars().all()
             if sequences:
@@ -201,8 +235,8 @@ def password_hash() -> str:
     return Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 
 
-@pytest.fixture
-def world(db, catalogue, password_hash) -> World:
+def _build_world(db, catalogue, password_hash) -> World:
+    """The small world, made through the app's services (see `world`)."""
     db.add_all([Province(code="62", name="Kalimantan Tengah"), Province(code="63", name="Kalimantan Selatan")])
     a = Regency(code="62.71", province_code="62", name="Kota Palangka Raya")
     b = Regency(code="62.01", province_code="62", name="Kabupaten Kotawaringin Barat")
@@ -243,6 +277,90 @@ def world(db, catalogue, password_hash) -> World:
     db.commit()
     return result
 
+
+@dataclass
+class _WorldRows:
+    """A world as the database held it once built: every row of every table, the id sequences
+    (PostgreSQL), and where each of the World's objects is."""
+
+    catalogue: object
+    password_hash: str
+    rows: list[tuple[object, list[dict]]]  # (table, rows), parents first
+    sequences: list[tuple[str, int | None]]
+    keys: dict
+
+
+_WORLDS: dict[str, _WorldRows] = {}
+WORLD_SCHEMA = "kla_test_world"  # PostgreSQL: the world's rows, kept in the test database itself
+
+
+def _world_rows(db, catalogue, password_hash, world: World) -> _WorldRows:
+    connection = db.connection()
+    rows = [(table, [dict(row) for row in connection.execute(table.select()).mappings()])
+            for table in SQLModel.metadata.sorted_tables]
+    sequences = []
+    if connection.dialect.name == "postgresql":
+        sequences = [tuple(row) for row in connection.execute(text(
+            "SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = current_schema()"))]
+        # Kept on the server, beside the app's tables: written back with one INSERT ... SELECT per table.
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {WORLD_SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {WORLD_SCHEMA}"))
+        for table, table_rows in rows:
+            if table_rows:
+                connection.execute(text(f'CREATE UNLOGGED TABLE {WORLD_SCHEMA}."{table.name}" AS '
+                                        f'SELECT * FROM "{table.name}"'))
+        rows = [(table, [{}] if table_rows else []) for table, table_rows in rows]
+        db.commit()
+    keys = dict(regencies=(world.regency_a.code, world.regency_b.code, world.regency_c.code), year=world.year,
+                users={k: v.id for k, v in world.users.items()}, agencies={k: v.id for k, v in world.agencies.items()},
+                assessments={k: v.id for k, v in world.assessments.items()})
+    return _WorldRows(catalogue, password_hash, [(t, r) for t, r in rows if r], sequences, keys)
+
+
+def _nothing_written(db) -> bool:
+    tables = SQLModel.metadata.sorted_tables
+    return not db.connection().execute(
+        sa_select(or_(*(exists(sa_select(literal(1)).select_from(table)) for table in tables)))).scalar_one()
+
+
+def _restore_world(db, saved: _WorldRows) -> World:
+    """The rows of `saved` written back as they were, into empty tables."""
+    connection = db.connection()
+    for table, rows in saved.rows:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f'INSERT INTO "{table.name}" SELECT * FROM {WORLD_SCHEMA}."{table.name}"'))
+        else:  # RETURNING: SQLAlchemy sends a statement per thousand rows, not one per row
+            connection.execute(table.insert().returning(*table.primary_key.columns), rows).all()
+    if saved.sequences:
+        connection.execute(text("SELECT " + ", ".join(
+            f"setval('\"{name}\"', {value}, true)" if value is not None else f"setval('\"{name}\"', 1, false)"
+            for name, value in saved.sequences)))
+    db.commit()
+    keys = saved.keys
+    a, b, c = (db.get(Regency, code) for code in keys["regencies"])
+    result = World(a, b, c, keys["year"])
+    for name, model in (("users", User), ("agencies", Agency), ("assessments", Assessment)):
+        loaded = {row.id: row for row in db.exec(select(model).where(col(model.id).in_(keys[name].values())))}
+        setattr(result, name, {k: loaded[v] for k, v in keys[name].items()})
+    return result
+
+
+@pytest.fixture
+def world(db, catalogue, password_hash, database_url) -> World:
+    """Two kab/kota in Kalimantan Tengah (a, b) and one in Kalimantan Selatan (c), each with its
+    agencies and its assessment of the catalogue's year, and a user of every role.
+
+    Built through the app's services once per process (`_build_world`); every later test gets the
+    very same rows written back in one go (~0.1 s less per test: some 600 assignments per kab/kota
+    made one by one). The rows carry the times of that first build."""
+    if not _nothing_written(db):  # a fixture before this one wrote rows: built the long way, not kept
+        return _build_world(db, catalogue, password_hash)
+    saved = _WORLDS.get(database_url)
+    if saved is not None and saved.catalogue is catalogue and saved.password_hash == password_hash:
+        return _restore_world(db, saved)
+    built = _build_world(db, catalogue, password_hash)
+    _WORLDS[database_url] = _world_rows(db, catalogue, password_hash, built)
+    return built
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
