@@ -103,6 +103,20 @@ def no_horizontal_scroll(page: Page) -> tuple[int, int]:
     return tuple(page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]"))
 
 
+def assert_fits(page: Page, where: str) -> None:
+    """The page does not scroll sideways at its window's width (one pixel of rounding allowed)."""
+    scroll_width, inner_width = no_horizontal_scroll(page)
+    assert scroll_width <= inner_width + 1, (
+        f"{where}: the page scrolls sideways at {inner_width} px (document is {scroll_width} px wide)")
+
+
+def assert_page_ok(page: Page, check_axe, name: str) -> None:
+    """The page fits its width and axe finds nothing serious or critical (`check_axe`: the fixture)."""
+    assert_fits(page, name)
+    blocking = check_axe(page, name)
+    assert not blocking, describe_violations(blocking)
+
+
 def describe_violations(violations: list[dict]) -> str:
     """A readable list: rule, impact, help, and each offending element with axe's own summary."""
     lines = [f"{len(violations)} serious/critical axe violation(s):"]

@@ -38,10 +38,10 @@ from scoring.periods import Period
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.helpers import (
     Question,
+    assert_fits,
     best_answer,
     login_as,
     new_person,
-    no_horizontal_scroll,
     open_card,
     queue_row,
     shot,
@@ -102,12 +102,6 @@ def _prepare(url: str, catalogue) -> tuple[str, str, str, list[Question]]:
             picks.append(Question(code, code.replace(".", "_")))
     assert len(picks) >= 2, f"{REGION}: fewer than two open Dinkes questions of a dated period: {picks}"
     return region_name, f"dinkes.{slug}", f"dp3a.{slug}", picks[:2]
-
-
-def _fits(page: Page, where: str) -> None:
-    scroll_width, inner_width = no_horizontal_scroll(page)
-    assert scroll_width <= inner_width + 1, (
-        f"{where}: the page scrolls sideways at {inner_width} px (document is {scroll_width} px wide)")
 
 
 def test_a_document_uploaded_linked_flagged_and_handed_off(browser, live_server, artifacts, catalogue,
@@ -267,10 +261,10 @@ def test_a_document_uploaded_linked_flagged_and_handed_off(browser, live_server,
         phone.goto(f"{base}{path}")
         expect(phone.locator("h1")).to_be_visible()
         snap(phone, name, "360")
-        _fits(phone, name)
+        assert_fits(phone, name)
     phone.goto(f"{base}/isian")
     open_card(phone, first)
     expect(phone.locator(f"#card-{first.dom} .doc-flag[data-flag=out_of_period]")).to_be_visible()
     snap(phone.locator(first.row), "card", "360")
-    _fits(phone, "card")
+    assert_fits(phone, "card")
     phone.context.close()

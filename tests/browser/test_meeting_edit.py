@@ -19,7 +19,7 @@ from app.db import make_engine
 from app.models import Answer, AnswerStatus
 from app.services.demo import sample_pdf
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.helpers import describe_violations, login_as, new_person, no_horizontal_scroll
+from tests.browser.helpers import assert_page_ok, login_as, new_person
 from tests.browser.seasons import assessment_of, live_cycle, live_database_url
 
 REGION = "62.02"  # Kabupaten Kotawaringin Timur: no other browser test uses it
@@ -46,13 +46,6 @@ def _prepare(url: str, catalogue) -> tuple[str, list[str]]:
     finally:
         engine.dispose()
     return part, codes
-
-
-def _checked(page: Page, check_axe, name: str) -> None:
-    scroll_width, inner_width = no_horizontal_scroll(page)
-    assert scroll_width <= inner_width + 1, f"{name}: scrolls sideways at {inner_width} px ({scroll_width} px wide)"
-    blocking = check_axe(page, f"meeting-edit-{name}")
-    assert not blocking, describe_violations(blocking)
 
 
 def test_the_dp3a_edits_a_meeting_takes_a_document_out_and_removes_it(browser, live_server, artifacts, catalogue,
@@ -96,7 +89,7 @@ def test_the_dp3a_edits_a_meeting_takes_a_document_out_and_removes_it(browser, l
     dp3a.locator("#m-place").fill("Aula Polres Kotawaringin Timur")
     dp3a.locator("#m-outside").fill("Polres Kotawaringin Timur\nKejaksaan Negeri")
     snap(dp3a, "edit")
-    _checked(dp3a, check_axe, "1280-edit")
+    assert_page_ok(dp3a, check_axe, "meeting-edit-1280-edit")
     dp3a.locator("form.meeting-edit button[type=submit]").click()
     expect(dp3a).to_have_url(meeting_url)
     expect(dp3a.locator("header.page-head p.ok[role=status]")).to_be_visible()
@@ -108,17 +101,17 @@ def test_the_dp3a_edits_a_meeting_takes_a_document_out_and_removes_it(browser, l
     login_as(phone, live_server, DP3A, landing)
     phone.goto(meeting_url)
     snap(phone, "meeting", "360")
-    _checked(phone, check_axe, "360-meeting")
+    assert_page_ok(phone, check_axe, "meeting-edit-360-meeting")
     phone.goto(f"{meeting_url}/ubah")
     expect(phone.locator("#m-title")).to_have_value(EDITED)
     snap(phone, "edit", "360")
-    _checked(phone, check_axe, "360-edit")
+    assert_page_ok(phone, check_axe, "meeting-edit-360-edit")
     phone.goto(meeting_url)
     phone.locator("section.meeting-removal button[type=submit]").click()
     expect(phone.locator("#goes-questions")).to_contain_text(", ".join(codes))
     expect(phone.locator("ul.removal-links li")).to_have_count(2)
     snap(phone, "remove", "360")
-    _checked(phone, check_axe, "360-remove")
+    assert_page_ok(phone, check_axe, "meeting-edit-360-remove")
     phone.context.close()
 
     # 4. Take the minutes out: gone from the meeting, the questions still served.
@@ -127,7 +120,7 @@ def test_the_dp3a_edits_a_meeting_takes_a_document_out_and_removes_it(browser, l
     expect(dp3a.locator("ul.meeting-documents li")).to_have_count(0)
     expect(dp3a.locator("ul.meeting-links li")).to_have_count(2)
     snap(dp3a, "meeting")
-    _checked(dp3a, check_axe, "1280-meeting")
+    assert_page_ok(dp3a, check_axe, "meeting-edit-1280-meeting")
 
     # 5. Remove it: the confirmation page names the two questions; then the list no longer has it.
     dp3a.locator("section.meeting-removal button[type=submit]").click()
@@ -135,7 +128,7 @@ def test_the_dp3a_edits_a_meeting_takes_a_document_out_and_removes_it(browser, l
     expect(dp3a.locator("#goes-questions")).to_contain_text(", ".join(codes))
     expect(dp3a.locator("#stays-documents")).to_be_visible()
     snap(dp3a, "remove")
-    _checked(dp3a, check_axe, "1280-remove")
+    assert_page_ok(dp3a, check_axe, "meeting-edit-1280-remove")
     dp3a.locator("form.meeting-remove-confirm button[type=submit]").click()
     expect(dp3a).to_have_url(f"{base}/gugus-tugas/rapat")
     expect(dp3a.locator("header.page-head p.ok[role=status]")).to_contain_text(EDITED)

@@ -23,14 +23,7 @@ from app.models import Answer, AnswerStatus
 from app.services.answers import EDITABLE
 from app.services.demo import FOCUS, sample_pdf
 from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.helpers import (
-    Question,
-    describe_violations,
-    login_as,
-    new_person,
-    no_horizontal_scroll,
-    open_card,
-)
+from tests.browser.helpers import Question, assert_page_ok, login_as, new_person, open_card
 from tests.browser.seasons import assessment_of, live_cycle, live_database_url
 
 REGION = "62.06"  # Kabupaten Katingan: no other browser test uses it
@@ -64,13 +57,6 @@ def _prepare(url: str, catalogue) -> tuple[str, list[Question]]:
     return part, [Question(code, code.replace(".", "_")) for code in ordered]
 
 
-def _checked(page: Page, check_axe, name: str) -> None:
-    scroll_width, inner_width = no_horizontal_scroll(page)
-    assert scroll_width <= inner_width + 1, f"{name}: scrolls sideways at {inner_width} px ({scroll_width} px wide)"
-    blocking = check_axe(page, f"meetings-{name}")
-    assert not blocking, describe_violations(blocking)
-
-
 def test_the_dp3a_records_a_meeting_and_links_it_to_three_questions(browser, live_server, artifacts, catalogue,
                                                                     check_axe, tmp_path, tmp_path_factory):
     part, questions = _prepare(live_database_url(tmp_path_factory), catalogue)
@@ -86,9 +72,9 @@ def test_the_dp3a_records_a_meeting_and_links_it_to_three_questions(browser, liv
     # 1. The list, then the form: title, kind, date, agencies, outside participants.
     dp3a.goto(f"{base}/gugus-tugas/rapat")
     expect(dp3a.locator("h1")).to_be_visible()
-    _checked(dp3a, check_axe, "1280-list-empty")
+    assert_page_ok(dp3a, check_axe, "meetings-1280-list-empty")
     dp3a.goto(f"{base}/gugus-tugas/rapat/baru")
-    _checked(dp3a, check_axe, "1280-new")
+    assert_page_ok(dp3a, check_axe, "meetings-1280-new")
     dp3a.locator("#m-title").fill(TITLE)
     dp3a.locator("#m-kind").select_option("coordination")
     dp3a.locator("#m-date").fill("2025-03-12")
@@ -126,7 +112,7 @@ def test_the_dp3a_records_a_meeting_and_links_it_to_three_questions(browser, liv
     for question in questions:
         expect(links.get_by_role("link", name=question.code, exact=True)).to_be_visible()
     snap(dp3a, "meeting")
-    _checked(dp3a, check_axe, "1280-meeting")
+    assert_page_ok(dp3a, check_axe, "meetings-1280-meeting")
 
     # 4. Each card: the minutes among the evidence, the meeting under it.
     dp3a.goto(f"{base}/isian")
@@ -138,14 +124,14 @@ def test_the_dp3a_records_a_meeting_and_links_it_to_three_questions(browser, liv
         expect(block.get_by_role("link", name=TITLE)).to_be_visible()
         if question is questions[0]:
             card.screenshot(path=str(artifacts / "meetings-1280-card.png"))
-            _checked(dp3a, check_axe, "1280-card")
+            assert_page_ok(dp3a, check_axe, "meetings-1280-card")
         block.get_by_role("link", name=TITLE).click()
         expect(dp3a).to_have_url(meeting_url)
         dp3a.goto(f"{base}/isian")
     dp3a.goto(f"{base}/gugus-tugas/rapat")
     expect(dp3a.locator("li.meeting a.meeting-title")).to_have_text([TITLE])
     snap(dp3a, "list")
-    _checked(dp3a, check_axe, "1280-list")
+    assert_page_ok(dp3a, check_axe, "meetings-1280-list")
     dp3a.context.close()
 
     # -- the same pages on a 360 px phone, and the demo's meetings of Kota Palangka Raya ------------------
@@ -156,12 +142,12 @@ def test_the_dp3a_records_a_meeting_and_links_it_to_three_questions(browser, liv
         phone.goto(url)
         expect(phone.locator("h1")).to_be_visible()
         snap(phone, name, "360")
-        _checked(phone, check_axe, f"360-{name}")
+        assert_page_ok(phone, check_axe, f"meetings-360-{name}")
     phone.goto(f"{base}/isian")
     card = open_card(phone, questions[0])
     expect(card.locator(".card-meetings").get_by_role("link", name=TITLE)).to_be_visible()
     card.screenshot(path=str(artifacts / "meetings-360-card.png"))
-    _checked(phone, check_axe, "360-card")
+    assert_page_ok(phone, check_axe, "meetings-360-card")
     phone.context.close()
 
     for viewport, width in ((DESKTOP, "1280"), (PHONE, "360")):
@@ -171,10 +157,10 @@ def test_the_dp3a_records_a_meeting_and_links_it_to_three_questions(browser, liv
         titles = demo.locator("li.meeting a.meeting-title")
         expect(titles).to_have_count(2)
         snap(demo, "demo-list", width)
-        _checked(demo, check_axe, f"{width}-demo-list")
+        assert_page_ok(demo, check_axe, f"meetings-{width}-demo-list")
         demo.locator("li.meeting a.meeting-title").first.click()  # newest first: the TPPO meeting
         expect(demo.locator("ul.meeting-outside li")).to_have_count(5)
         expect(demo.locator("ul.meeting-links li")).to_have_count(3)
         snap(demo, "demo-meeting", width)
-        _checked(demo, check_axe, f"{width}-demo-meeting")
+        assert_page_ok(demo, check_axe, f"meetings-{width}-demo-meeting")
         demo.context.close()

@@ -21,8 +21,8 @@ from tests.browser.helpers import (
     PASSWORD,
     SAVED,
     WORKSPACE_URL,
+    assert_fits,
     best_answer,
-    no_horizontal_scroll,
     open_card,
     points_text,
     scorable,
@@ -33,13 +33,6 @@ from tests.browser.helpers import (
 
 def _number(text: str) -> Decimal:
     return Decimal(text.strip().replace(".", "").replace(",", "."))
-
-
-def _assert_fits(page, where: str) -> None:
-    scroll_width, inner_width = no_horizontal_scroll(page)
-    assert scroll_width <= inner_width + 1, (
-        f"{where}: the page scrolls sideways at {inner_width} px (document is {scroll_width} px wide)"
-    )
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
@@ -65,7 +58,7 @@ def test_opd_answers_uploads_and_submits(width, request, live_server, artifacts,
     expect(page.locator("#agency-score")).to_be_visible()
     snap(2, "workspace")
     if phone:
-        _assert_fits(page, "workspace")
+        assert_fits(page, "workspace")
 
     open_questions = scorable(catalogue, unanswered(page))
     assert len(open_questions) >= 3, f"fewer than three unanswered questions left: {open_questions}"
@@ -75,7 +68,7 @@ def test_opd_answers_uploads_and_submits(width, request, live_server, artifacts,
     for question in chosen:
         card = open_card(page, question)
         if phone:
-            _assert_fits(page, f"workspace with the card of {question.code} open")
+            assert_fits(page, f"workspace with the card of {question.code} open")
         points = card.locator(f"#points-{question.dom}")
         total = page.locator("#agency-score")
         points_before, total_before = points.inner_text(), total.inner_text()
@@ -130,7 +123,7 @@ def test_opd_answers_uploads_and_submits(width, request, live_server, artifacts,
     expect(page.locator(f"#badge-{first.dom}")).to_have_text("dikirim")
     snap(5, "submitted", page.locator(first.row))
     if phone:
-        _assert_fits(page, "workspace after the submission")
+        assert_fits(page, "workspace after the submission")
     assert page.js_errors == [], "script errors in the page:\n" + "\n".join(page.js_errors)
 
     # The read-only card still lists the evidence. The card and its out-of-band updates arrive in
