@@ -192,14 +192,6 @@ def _subnav(page, name: str) -> None:
     page.locator("nav.subnav").get_by_role("link", name=name, exact=True).click()
 
 
-def _with_coordinators(page) -> None:
-    """Show the answers still with a cluster coordinator too (issue 24: the demo's Gugus Tugas has the
-    coordinators' step on, and Dinkes's Klaster III answers wait at its coordinator's desk first; the
-    DP3A may still decide any answer)."""
-    page.get_by_label("masih di koordinator klaster").check()
-    expect(page).to_have_url(re.compile(r"[?&]klaster=1"))
-
-
 def _flash(page):
     return page.locator("p.ok[role=status]")
 
@@ -273,7 +265,8 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     # queue refuses with a 422 whose JSON replaces the list (app bug: `opd: int | None` in review_queue).
     dp3a.locator("#f-opd").select_option(label="Dinkes")
     expect(dp3a).to_have_url(re.compile(r"[?&]opd=\d+"))
-    _with_coordinators(dp3a)
+    # Dinkes coordinates Klaster III in the demo's Gugus Tugas: its own answer never waits at its own desk
+    # (four eyes), it is in the DP3A's default queue.
     indicator = catalogue.questions[code].indicator.code
     dp3a.locator("#f-indicator").select_option(indicator)
     expect(dp3a).to_have_url(re.compile(rf"[?&]indicator={re.escape(indicator)}(&|$)"))
@@ -329,8 +322,7 @@ def test_review_loop(desktop_page, people, live_server, artifacts, catalogue, sc
     checked_before = stage_total(dp3a, "dp3a")
     _subnav(dp3a, "Verifikasi")
     dp3a.locator("#f-opd").select_option(label="Dinkes")  # (the empty agency filter: see step 2)
-    expect(dp3a).to_have_url(re.compile(r"[?&]opd=\d+"))
-    _with_coordinators(dp3a)
+    expect(dp3a).to_have_url(re.compile(r"[?&]opd=\d+"))  # again in the default queue (four eyes, step 2)
     row = queue_row(dp3a, code)
     expect(row).to_contain_text("berubah sejak diputuskan")
     snap("dp3a-queue-changed", row)
