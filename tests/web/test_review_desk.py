@@ -155,6 +155,7 @@ def test_a_draft_answer_offers_no_decision_and_says_why(client, world, auth, db,
     assert " ".join(page.xpath("string(//p[contains(@class,'not-submitted')])").split()) == \
         "This answer has not been submitted for review."
     assert page.xpath("//form[contains(@action,'/verifikasi/')][.//button]") == []
+    assert "Decisions at this stage are closed" not in page.xpath("string(//main)")  # it is not closed
     sent_page = lxml_html.fromstring(client.get(f"{world.base()}/verifikasi/{sent}").text)
     assert sent_page.xpath("//p[contains(@class,'not-submitted')]") == []
     assert sent_page.xpath(f"//form[contains(@action,'/verifikasi/{sent}')]")
